@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Finds npde's dependencies (all Debian 12 packages, or a user's own installs) and
+# repairs the known defects of Debian's packaging without touching system files.
+
+# --- Kokkos (Debian: 3.4 inside Trilinos, Serial; or a user's Kokkos 4 via -DKokkos_ROOT) ---
+find_package(Kokkos REQUIRED)
+set_package_properties(Kokkos PROPERTIES TYPE REQUIRED PURPOSE "kernels on CPU or GPU")
+# Debian's Trilinos export points Kokkos::kokkos at /usr/lib/include, which does not exist;
+# drop non-existent entries and add the directory that really holds Kokkos_Core.hpp.
+if(TARGET Kokkos::kokkos)
+  get_target_property(_npde_kk_inc Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
+  set(_npde_kk_good "")
+  set(_npde_kk_bad FALSE)
+  foreach(_d IN LISTS _npde_kk_inc)
+    if(_d MATCHES "^\\$<" OR EXISTS "${_d}")
+      list(APPEND _npde_kk_good "${_d}")
+    else()
+      set(_npde_kk_bad TRUE)
+    endif()
+  endforeach()
+  if(_npde_kk_bad)
+    find_path(NPDE_KOKKOS_INCLUDE_DIR Kokkos_Core.hpp
+      HINTS ${Kokkos_INCLUDE_DIRS} ${Kokkos_DIR}/../../../../include/trilinos
+      PATHS /usr/include/trilinos NO_DEFAULT_PATH)
+    if(NOT NPDE_KOKKOS_INCLUDE_DIR)
+      message(FATAL_ERROR "Kokkos::kokkos names a missing include directory and Kokkos_Core.hpp was not found; pass -DNPDE_KOKKOS_INCLUDE_DIR=...")
+    endif()
+    list(APPEND _npde_kk_good "${NPDE_KOKKOS_INCLUDE_DIR}")
+    set_target_properties(Kokkos::kokkos PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_npde_kk_good}")
+    message(STATUS "npde: repaired Kokkos::kokkos include directories -> ${_npde_kk_good}")
+  endif()
+endif()
+message(STATUS "npde: Kokkos ${Kokkos_VERSION}, devices: ${Kokkos_DEVICES}")
+
+# --- Kokkos Kernels (gemm on the device; the host uses CBLAS directly) ---
+find_package(KokkosKernels QUIET)
+add_library(npde_kokkoskernels INTERFACE)
+set(NPDE_HAVE_KOKKOSKERNELS 0)
+if(TARGET Kokkos::kokkoskernels)
+  target_link_libraries(npde_kokkoskernels INTERFACE Kokkos::kokkoskernels)
+  set(NPDE_HAVE_KOKKOSKERNELS 1)
+elseif(TARGET trilinos_kokkoskernels)
+  # Debian/TriBITS export: a bare target without include directories.
+  target_link_libraries(npde_kokkoskernels INTERFACE trilinos_kokkoskernels)
+  target_include_directories(npde_kokkoskernels SYSTEM INTERFACE ${KokkosKernels_INCLUDE_DIRS})
+  set(NPDE_HAVE_KOKKOSKERNELS 1)
+endif()
+if(NOT NPDE_HAVE_KOKKOSKERNELS AND NOT Kokkos_ENABLE_CUDA AND NOT Kokkos_ENABLE_HIP)
+  message(STATUS "npde: Kokkos Kernels not found; host GEMMs use CBLAS")
+elseif(NOT NPDE_HAVE_KOKKOSKERNELS)
+  message(FATAL_ERROR "npde: a device Kokkos build needs Kokkos Kernels (pass -DKokkosKernels_ROOT=...)")
+endif()
+
+# --- CBLAS (OpenBLAS) for host GEMMs in float and double, and its core query ---
+find_path(NPDE_CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas x86_64-linux-gnu/openblas-pthread)
+find_library(NPDE_OPENBLAS_LIBRARY NAMES openblas)
+set(NPDE_HAVE_CBLAS 0)
+add_library(npde_blas INTERFACE)
+if(NPDE_CBLAS_INCLUDE_DIR AND NPDE_OPENBLAS_LIBRARY)
+  set(NPDE_HAVE_CBLAS 1)
+  target_include_directories(npde_blas SYSTEM INTERFACE ${NPDE_CBLAS_INCLUDE_DIR})
+  target_link_libraries(npde_blas INTERFACE ${NPDE_OPENBLAS_LIBRARY})
+  message(STATUS "npde: OpenBLAS ${NPDE_OPENBLAS_LIBRARY}")
+elseif(NOT NPDE_HAVE_KOKKOSKERNELS)
+  message(FATAL_ERROR "npde: neither OpenBLAS (cblas.h, libopenblas) nor Kokkos Kernels found; install libopenblas-dev")
+endif()
+
+if(NPDE_KERNELS_ONLY)
+  return()
+endif()
+
+# --- MPI ---
+find_package(MPI REQUIRED COMPONENTS C CXX)
+set_package_properties(MPI PROPERTIES TYPE REQUIRED PURPOSE "data and domain parallelism")
+
+# --- parallel HDF5 (PETSc's pkg-config lacks the HDF5 include path, so take it from here) ---
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR "npde needs a parallel HDF5 (Debian: libhdf5-openmpi-dev); found ${HDF5_C_LIBRARIES}")
+endif()
+add_library(npde_hdf5 INTERFACE)
+target_include_directories(npde_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS})
+target_link_libraries(npde_hdf5 INTERFACE ${HDF5_C_LIBRARIES} MPI::MPI_C)
+target_compile_definitions(npde_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
+
+# --- PETSc and SLEPc (pkg-config) ---
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc)
+pkg_check_modules(SLEPC QUIET IMPORTED_TARGET slepc)
+set(NPDE_HAVE_SLEPC 0)
+if(SLEPC_FOUND)
+  set(NPDE_HAVE_SLEPC 1)
+endif()
+message(STATUS "npde: PETSc ${PETSC_VERSION}, SLEPc ${SLEPC_VERSION}")
+
+# --- input decks and expressions ---
+find_package(yaml-cpp REQUIRED)
+find_package(muparser REQUIRED)
+if(TARGET yaml-cpp::yaml-cpp)
+  set(NPDE_YAML_TARGET yaml-cpp::yaml-cpp)
+else()
+  set(NPDE_YAML_TARGET yaml-cpp)
+endif()
+
+if(NPDE_ENABLE_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Forward jets through an Mlp and the reverse pass for the parameter gradient
+// (forward -> context -> backward). All workspaces are allocated once, at construction.
+#pragma once
+
+#include <vector>
+
+#include "npde/nn/jet_spec.hpp"
+#include "npde/nn/mlp.hpp"
+
+namespace npde::nn {
+
+/// Evaluates the network and the derivative channels of a JetSpec at up to `max_points` points
+/// per call, keeping what the reverse pass needs. One instance per point set (interior, boundary, ...).
+/// Channel stacking: every layer's activations are one column-major matrix (width, n_channels * n)
+/// whose column c*n + p holds channel c of point p, so each linear layer is ONE GEMM.
+template <class T>
+class JetMlp {
+ public:
+  /// [in] net: the network (held by reference: must outlive this object; its parameters are read at
+  /// every call, so updates are seen). [in] spec: channels. [in] max_points: chunk capacity.
+  JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points);
+
+  const JetSpec& spec() const { return m_spec; }
+  int n_channels() const { return m_layout.n_channels; }
+  int max_points() const { return m_max_points; }
+
+  /// Forward jets at n <= max_points points. x: (n_inputs, n) column-major in MemSpace (point p's
+  /// coordinates at x[p*n_inputs ...]). Results in output().
+  void forward(const T* x, int n);
+  /// Output jets of the last forward: (n_outputs, n_channels*n) column-major; output o, channel c,
+  /// point p at o + n_outputs*(c*n + p). Device memory.
+  const T* output() const { return m_z.back().data(); }
+  /// Reverse pass for the last forward(x, n): adj has output()'s layout and holds dLoss/d(output jets);
+  /// dLoss/dparams is ADDED to grad (n_params, MemSpace).
+  void backward(const T* x, int n, const T* adj, T* grad);
+
+ private:
+  const Mlp<T>* m_net;
+  JetSpec m_spec;
+  JetLayout m_layout;
+  int m_max_points;
+  std::vector<View1<T>> m_z;  ///< pre-activation jets per layer (the last one is the output)
+  std::vector<View1<T>> m_a;  ///< post-activation jets per hidden layer
+  View1<T> m_adj_a, m_adj_z;  ///< reverse-pass scratch
+  View1<T> m_ones;            ///< ones(max_points): bias and tangent sums as GEMMs
+};
+
+}  // namespace npde::nn

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// JetMlp: forward jets and reverse pass, one GEMM per layer and direction.
+#include "npde/nn/jet_mlp.hpp"
+
+#include "npde/core/error.hpp"
+#include "npde/nn/gemm.hpp"
+#include "npde/nn/jet_kernels.hpp"
+
+namespace npde::nn {
+
+namespace detail {
+
+/// First linear layer on jets: z0 = W x (the bias is added by the next kernel); a tangent channel for input k is the column W[:, k]
+/// (dx/dx_k is the unit vector), second-order channels are zero.
+template <class T>
+void first_layer(const JetLayout L, int w, int d, int n, const T* W, const T* x, T* z) {
+  const long cs = long(w) * n;  // channel stride
+  Kokkos::parallel_for(
+      "npde::nn::JetMlp::forward::first_layer", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        T* zp = z + long(w) * p;
+        for (int i = 0; i < w; ++i) {
+          T acc = T(0);
+          for (int k = 0; k < d; ++k) acc += W[i + long(w) * k] * x[k + long(d) * p];
+          zp[i] = acc;
+        }
+        for (int t = 0; t < L.n_tan; ++t) {
+          const T* col = W + long(w) * L.tan_dim[t];
+          for (int i = 0; i < w; ++i) zp[(1 + t) * cs + i] = col[i];
+        }
+        for (int c = 1 + L.n_tan; c < L.n_channels; ++c)
+          for (int i = 0; i < w; ++i) zp[c * cs + i] = T(0);
+      });
+}
+
+/// Adds the bias to the value channel (columns 0..n-1) of z (w x C*n).
+template <class T>
+void add_bias(int w, int n, const T* b, T* z) {
+  Kokkos::parallel_for(
+      "npde::nn::JetMlp::forward::bias", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        for (int i = 0; i < w; ++i) z[i + long(w) * p] += b[i];
+      });
+}
+
+/// Activation on jets: a = sigma(z) channel-wise by the chain rule; adds the bias to z's value channel
+/// first (and keeps it there, the reverse pass needs z).
+template <class Fn, class T>
+void activation_forward(const JetLayout L, int w, int n, const T* b, T* z, T* a) {
+  const long cs = long(w) * n;
+  Kokkos::parallel_for(
+      "npde::nn::JetMlp::forward::activation", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        for (int i = 0; i < w; ++i) {
+          const long e = i + long(w) * p;
+          const T z0 = z[e] + b[i];
+          z[e] = z0;
+          const T a0 = Fn::value(z0);
+          T s1, s2, s3;
+          Fn::derivs(z0, a0, s1, s2, s3);
+          jet_activation_forward(L, z + e, a + e, cs, a0, s1, s2);
+        }
+      });
+}
+
+/// Reverse of activation_forward: zb from ab.
+template <class Fn, class T>
+void activation_backward(const JetLayout L, int w, int n, const T* z, const T* a, const T* ab, T* zb) {
+  const long cs = long(w) * n;
+  Kokkos::parallel_for(
+      "npde::nn::JetMlp::backward::activation", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        for (int i = 0; i < w; ++i) {
+          const long e = i + long(w) * p;
+          T s1, s2, s3;
+          Fn::derivs(z[e], a[e], s1, s2, s3);
+          jet_activation_backward(L, z + e, ab + e, zb + e, cs, s1, s2, s3);
+        }
+      });
+}
+
+template <class T, class F>
+void dispatch_activation(Activation act, F&& f) {
+  switch (act) {
+    case Activation::Tanh: f(TanhFn{}); break;
+    case Activation::Sin: f(SinFn{}); break;
+    case Activation::Softplus: f(SoftplusFn{}); break;
+  }
+}
+
+}  // namespace detail
+
+template <class T>
+JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
+    : m_net(&net), m_spec(spec), m_layout(make_layout(spec)), m_max_points(max_points) {
+  NPDE_REQUIRE(spec.n_inputs == net.n_inputs(),
+               "jet spec has " << spec.n_inputs << " inputs, network " << net.n_inputs());
+  NPDE_REQUIRE(max_points >= 1, "max_points = " << max_points);
+  const auto& w = net.widths();
+  const long cp = long(m_layout.n_channels) * max_points;
+  for (int l = 0; l < net.n_layers(); ++l) {
+    m_z.emplace_back(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::z"), w[l + 1] * cp);
+    if (l + 1 < net.n_layers())
+      m_a.emplace_back(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::a"), w[l + 1] * cp);
+  }
+  m_adj_a = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_a"), net.max_width() * cp);
+  m_adj_z = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_z"), net.max_width() * cp);
+  m_ones = View1<T>("npde::nn::JetMlp::ones", max_points);
+  Kokkos::deep_copy(m_ones, T(1));
+}
+
+template <class T>
+void JetMlp<T>::forward(const T* x, int n) {
+  NPDE_REQUIRE(n >= 0 && n <= m_max_points, "n = " << n << " > max_points = " << m_max_points);
+  if (n == 0) return;
+  Kokkos::Profiling::pushRegion("npde::nn::JetMlp::forward");
+  const auto& w = m_net->widths();
+  const int nl = m_net->n_layers();
+  const int C = m_layout.n_channels;
+  const T* params = m_net->params().data();
+  const JetLayout L = m_layout;
+  for (int l = 0; l < nl; ++l) {
+    const T* W = params + m_net->weight_offset(l);
+    const T* b = params + m_net->bias_offset(l);
+    T* z = m_z[l].data();
+    if (l == 0) {
+      detail::first_layer(L, w[1], w[0], n, W, x, z);
+    } else {
+      gemm<T>(false, false, w[l + 1], C * n, w[l], T(1), W, m_a[l - 1].data(), T(0), z);
+    }
+    if (l + 1 < nl) {
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_forward<decltype(fn), T>(L, w[l + 1], n, b, z, m_a[l].data());
+      });
+    } else {
+      detail::add_bias(w[l + 1], n, b, z);
+    }
+  }
+  Kokkos::Profiling::popRegion();
+}
+
+template <class T>
+void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
+  if (n == 0) return;
+  Kokkos::Profiling::pushRegion("npde::nn::JetMlp::backward");
+  const auto& w = m_net->widths();
+  const int nl = m_net->n_layers();
+  const int C = m_layout.n_channels;
+  const T* params = m_net->params().data();
+  const JetLayout L = m_layout;
+  const T* zbar = adj;
+  for (int l = nl - 1; l >= 0; --l) {
+    const int wo = w[l + 1], wi = w[l];
+    if (l + 1 < nl) {  // hidden layer: through the activation first
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_backward<decltype(fn), T>(L, wo, n, m_z[l].data(), m_a[l].data(), m_adj_a.data(),
+                                                     m_adj_z.data());
+      });
+      zbar = m_adj_z.data();
+    }
+    T* gW = grad + m_net->weight_offset(l);
+    T* gb = grad + m_net->bias_offset(l);
+    const T* ones = m_ones.data();
+    gemm<T>(false, false, wo, 1, n, T(1), zbar, ones, T(1), gb);  // bias: value channel only
+    if (l > 0) {
+      gemm<T>(false, true, wo, wi, C * n, T(1), zbar, m_a[l - 1].data(), T(1), gW);
+      gemm<T>(true, false, wi, C * n, wo, T(1), params + m_net->weight_offset(l), zbar, T(0), m_adj_a.data());
+    } else {
+      // z0 = W x + b on the value channel; tangent channel t is the column W[:, tan_dim[t]].
+      gemm<T>(false, true, wo, wi, n, T(1), zbar, x, T(1), gW);
+      for (int t = 0; t < L.n_tan; ++t)
+        gemm<T>(false, false, wo, 1, n, T(1), zbar + long(wo) * (1 + t) * n, ones, T(1),
+                gW + long(wo) * L.tan_dim[t]);
+    }
+  }
+  Kokkos::Profiling::popRegion();
+}
+
+template class JetMlp<double>;
+template class JetMlp<float>;
+
+}  // namespace npde::nn
