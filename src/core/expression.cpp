@@ -39,6 +39,7 @@ std::unique_ptr<Expression::Impl> build(const std::string& text, const std::vect
 
 Expression::Expression(const std::string& text, const std::vector<std::string>& variables, const std::string& what)
     : m_impl(build(text, variables, what)), m_text(text), m_vars(variables), m_what(what) {}
+Expression::Expression() = default;
 Expression::~Expression() = default;
 Expression::Expression(Expression&&) noexcept = default;
 Expression& Expression::operator=(Expression&&) noexcept = default;

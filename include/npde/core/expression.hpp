@@ -14,7 +14,7 @@ namespace npde {
 /// Not thread-safe: one instance per host thread.
 class Expression {
  public:
-  Expression() = default;
+  Expression();
   /// [in] text: the expression; [in] variables: names bound to eval()'s arguments, in order;
   /// [in] what: the deck key it came from (used in error messages).
   Expression(const std::string& text, const std::vector<std::string>& variables, const std::string& what);

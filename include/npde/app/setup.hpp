@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Translation of a validated deck into the library's problem, network and training objects.
+#pragma once
+
+#include "npde/io/deck.hpp"
+#include "npde/pde/poisson.hpp"
+#include "npde/pinn/trainer.hpp"
+#include "npde/reference/poisson_fd.hpp"
+
+namespace npde::app {
+
+/// The Poisson problem of the deck (expressions parsed; throws InputError naming the key).
+pde::PoissonProblem make_problem(const io::Deck& deck);
+/// Network, points and loss options.
+pinn::PinnOptions make_pinn_options(const io::Deck& deck);
+/// Stages and logging.
+pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet);
+/// The finite-difference reference problem on `grid` (petsc options from the deck).
+reference::PoissonFdProblem make_reference_problem(const io::Deck& deck, const pde::PoissonProblem& problem,
+                                                   const std::vector<int>& grid);
+
+}  // namespace npde::app

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Limited-memory BFGS with a strong-Wolfe line search, for full-batch PINN training.
+#pragma once
+
+#include <npde/core/types.hpp>
+#include <npde/optim/objective.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace npde::optim {
+
+namespace detail {
+class Reducer;
+}
+
+/// L-BFGS settings (deck: one `training.stages` entry with `optimizer: lbfgs`).
+struct LbfgsOptions {
+  double lr = 1.0;                 ///< initial trial step (scaled by min(1, 1/|g|_1) without history), > 0
+  int history = 50;                ///< curvature pairs kept, >= 1
+  double tolerance_grad = 1e-12;   ///< converged when max |grad| <= this
+  double tolerance_change = 1e-15; ///< converged when |dloss| <= this * max(|loss_old|, |loss_new|)
+                                   ///< or max |step| <= this
+  int max_line_search = 25;        ///< objective evaluations per iteration, >= 1
+  double c1 = 1e-4;                ///< sufficient-decrease constant, 0 < c1 < c2
+  double c2 = 0.9;                 ///< curvature constant, c1 < c2 < 1
+};
+
+/// Throws npde::InputError (one line naming the key) when an option is out of range.
+void validate(const LbfgsOptions& opts);
+
+/// What one L-BFGS iteration did.
+struct LbfgsStep {
+  double loss = 0;           ///< loss at the returned point
+  int evaluations = 0;       ///< objective calls made in this iteration (<= 2 * max_line_search)
+  bool converged = false;    ///< stop iterating (see reason)
+  std::string reason;        ///< why converged; empty otherwise
+  double step_length = 0;    ///< accepted t in x_new = x_old + t d (0 when no step was taken)
+  bool strong_wolfe = false; ///< the accepted step satisfied both strong-Wolfe conditions
+};
+
+/// L-BFGS optimiser over one flat parameter View (Nocedal & Wright, alg. 7.4, 3.5, 3.6).
+/// Needs no communication: the objective returns allreduced values, and every reduction here
+/// runs in a fixed order independent of thread count, so all ranks take identical decisions.
+template <class T>
+class Lbfgs {
+ public:
+  /// Allocates every workspace (2 * history + 5 vectors of shape (n), device); steps allocate none.
+  Lbfgs(std::size_t n, const LbfgsOptions& opts);
+  ~Lbfgs();
+  Lbfgs(Lbfgs&&);
+  Lbfgs& operator=(Lbfgs&&);
+  Lbfgs(const Lbfgs&) = delete;
+  Lbfgs& operator=(const Lbfgs&) = delete;
+
+  /// One iteration from x with its known loss and grad (evaluate them once before the first step).
+  /// [in,out] x, grad: shape (n), device; [in,out] loss. On return they hold the new point, or are
+  /// unchanged when the step reports converged without moving (gradient small, line search failed).
+  /// When the search along the quasi-Newton direction fails, the history is dropped and the search
+  /// retried once from steepest descent. Calls f between 0 and 2 * max_line_search times;
+  /// collective exactly when f is.
+  LbfgsStep step(const View1<T>& x, T& loss, const View1<T>& grad, const Objective<T>& f);
+
+  /// Stored curvature pairs (0 .. history).
+  int history_size() const { return m_count; }
+  /// Forgets all curvature pairs (the next step is a scaled steepest-descent step).
+  void reset();
+  /// Iterations that moved x.
+  long iteration() const { return m_iteration; }
+  const LbfgsOptions& options() const { return m_opts; }
+  std::size_t size() const { return m_n; }
+
+ private:
+  struct LineSearch {
+    double t = 0, f = 0;
+    int evaluations = 0;
+    bool found = false, strong_wolfe = false;
+  };
+  void compute_direction(const View1<T>& grad);
+  LineSearch line_search(const View1<T>& x, const Objective<T>& f, double f0, double dphi0, double t0,
+                         double d_inf);
+  void update_history(const View1<T>& x, const View1<T>& grad);
+  int slot(int k) const;  // storage column of the k-th oldest pair
+
+  std::size_t m_n;
+  LbfgsOptions m_opts;
+  View2<T> m_s, m_y;              // curvature pairs, shape (n, history), ring buffer by column
+  std::vector<double> m_rho, m_alpha;
+  int m_head = 0, m_count = 0;    // next column to write; pairs stored
+  double m_gamma = 1;             // initial Hessian scaling s'y / y'y of the newest pair
+  long m_iteration = 0;
+  View1<T> m_x0, m_g0, m_d, m_g_trial, m_g_lo;
+  std::unique_ptr<detail::Reducer> m_reducer;
+};
+
+extern template class Lbfgs<double>;
+extern template class Lbfgs<float>;
+
+}  // namespace npde::optim

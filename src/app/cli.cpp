@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Command-line parsing.
+#include "npde/app/cli.hpp"
+
+namespace npde::app {
+
+namespace {
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool is_number(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end && *end == '\0';
+}
+}  // namespace
+
+CommandLine parse_command_line(int argc, const char* const* argv) {
+  CommandLine cl;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h" || a == "-help") {
+      cl.help = true;
+    } else if (a == "--version") {
+      cl.version = true;
+    } else if (a == "--quiet") {
+      cl.quiet = true;
+    } else if (a == "--set") {
+      if (i + 1 >= argc) {
+        cl.error = "--set needs an argument key.sub=value";
+        return cl;
+      }
+      cl.sets.push_back(argv[++i]);
+    } else if (starts_with(a, "--set=")) {
+      cl.sets.push_back(a.substr(6));
+    } else if (starts_with(a, "--kokkos-")) {
+      cl.kokkos_args.push_back(a);
+    } else if (starts_with(a, "--")) {
+      cl.error = "unknown option '" + a + "' (see npde --help)";
+      return cl;
+    } else if (a.size() > 1 && a[0] == '-' && !is_number(a)) {
+      cl.petsc_args.push_back(a);
+      if (i + 1 < argc) {
+        const std::string v = argv[i + 1];
+        if (v.empty() || v[0] != '-' || is_number(v)) {
+          cl.petsc_args.push_back(v);
+          ++i;
+        }
+      }
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (cl.help || cl.version) return cl;
+  if (positional.empty()) {
+    cl.error = "missing command (train, reference or info); see npde --help";
+    return cl;
+  }
+  cl.verb = positional[0];
+  if (cl.verb != "train" && cl.verb != "reference" && cl.verb != "info") {
+    cl.error = "unknown command '" + cl.verb + "' (expected train, reference or info)";
+    return cl;
+  }
+  if (positional.size() < 2) {
+    cl.error = "npde " + cl.verb + ": missing input deck (npde " + cl.verb + " deck.yaml)";
+    return cl;
+  }
+  if (positional.size() > 2) {
+    cl.error = "npde " + cl.verb + ": unexpected argument '" + positional[2] + "'";
+    return cl;
+  }
+  cl.deck = positional[1];
+  return cl;
+}
+
+std::string usage() {
+  return R"(npde: physics-informed neural PDE solver with PETSc reference solutions
+
+usage: mpirun -n N npde <command> <deck.yaml> [--set key.sub=value ...] [PETSc options]
+       npde --help | --version
+
+commands:
+  train      train the network of the deck; if the deck has a `reference:` section, also solve
+             the problem with PETSc and compare; writes output.file (HDF5) and its .xmf sidecar
+  reference  only the PETSc finite-difference solution (and its error if problem.exact is given)
+  info       validate the deck and print what a run would do
+
+options:
+  --set key.sub=value   override one deck key (value parsed as YAML), e.g. --set training.seed=3
+                        or --set reference.grid=[257,257]; may be repeated
+  --quiet               no progress lines (summary only)
+  -ksp_type cg ...      any PETSc option, passed to the reference solver (after reference.petsc)
+  --kokkos-...          Kokkos runtime options
+  --version             versions of npde, Kokkos, PETSc, HDF5, MPI and the BLAS kernel in use
+
+exit codes: 0 success, 1 runtime failure, 2 bad command line or input deck
+documentation: docs/input-reference.md (every deck key), docs/numerics.md, README.md
+)";
+}
+
+}  // namespace npde::app

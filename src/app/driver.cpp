@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The run driver: validate the deck collectively, run the verb, report.
+#include "npde/app/driver.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "npde/app/report.hpp"
+#include "npde/app/setup.hpp"
+#include "npde/core/config.hpp"
+#include "npde/core/error.hpp"
+#include "npde/core/log.hpp"
+#include "npde/io/version.hpp"
+#include "npde/pde/grid.hpp"
+#include "npde/nn/gemm.hpp"
+#include "npde/reference/petsc_env.hpp"
+
+namespace npde::app {
+
+namespace {
+
+/// Collective. Runs f on every rank; if it throws on any rank, every rank learns it (one reduction),
+/// rank 0 prints the first message once, and false is returned everywhere. Used for every step whose
+/// failure means bad input, so the verdict is the same on all ranks and nobody hangs in a collective.
+template <class F>
+bool agree(const decomp::Communicator& comm, F&& f) {
+  std::string msg;
+  try {
+    f();
+  } catch (const std::exception& e) {
+    msg = e.what();
+    if (msg.empty()) msg = "unknown error";
+  }
+  if (!comm.any(!msg.empty())) return true;
+  const auto all = comm.allgather(msg);
+  if (comm.is_root())
+    for (const auto& m : all)
+      if (!m.empty()) {
+        log::error(m);
+        break;
+      }
+  return false;
+}
+
+/// Rank 0 reads the deck; every rank gets the same text (or the same error).
+std::string read_deck_text(const decomp::Communicator& comm, const std::string& path) {
+  std::string text, err;
+  if (comm.is_root()) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      err = path + ": cannot open input deck";
+    } else {
+      std::ostringstream os;
+      os << in.rdbuf();
+      text = os.str();
+    }
+  }
+  err = comm.broadcast(err);
+  if (!err.empty()) throw InputError(err);
+  return comm.broadcast(text);
+}
+
+std::vector<int> output_grid(const io::Deck& deck) {
+  if (!deck.output_grid.empty()) return deck.output_grid;
+  if (deck.has_reference && !deck.reference_grid.empty()) return deck.reference_grid;
+  return std::vector<int>(deck.dim, 65);
+}
+
+std::vector<int> reference_grid(const io::Deck& deck) {
+  return deck.reference_grid.empty() ? std::vector<int>(deck.dim, 65) : deck.reference_grid;
+}
+
+std::string grid_string(const std::vector<int>& g) {
+  std::string s;
+  for (std::size_t i = 0; i < g.size(); ++i) s += (i ? "x" : "") + std::to_string(g[i]);
+  return s;
+}
+
+std::string network_string(int d, const std::vector<int>& hidden) {
+  std::string s = std::to_string(d);
+  for (int w : hidden) s += "-" + std::to_string(w);
+  return s + "-1";
+}
+
+/// Reference solve and its comparison on the output slab; fills report entries.
+void run_reference_into(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem,
+                        const GridSlab& slab, Report& report) {
+  const auto grid = reference_grid(deck);
+  log::info("reference: PETSc finite differences on " + grid_string(grid) + " points");
+  const auto sol = reference::solve_poisson_fd(comm, make_reference_problem(deck, problem, grid));
+  if (problem.exact) {
+    const auto pts = pde::grid_points(problem.box, grid);
+    std::vector<double> ex(sol.u.size());
+    problem.exact->eval_many(pts.data(), ex.size(), ex.data());
+    report.summary["reference_rel_l2_exact"] = reference::relative_l2(sol.u, ex);
+  }
+  std::vector<double> ref(slab.n_local());
+  const int d = problem.box.dim;
+  for (std::size_t i = 0; i < ref.size(); ++i)
+    ref[i] = reference::interpolate(sol.u, d, problem.box.lower, problem.box.upper, grid, slab.points.data() + i * d);
+  report.fields["reference"] = std::move(ref);
+  report.summary["reference_seconds"] = sol.seconds;
+  report.summary["reference_iterations"] = sol.iterations;
+  report.summary_text["reference_solver"] = sol.ksp_type + "+" + sol.pc_type + " on " + grid_string(grid);
+}
+
+void add_exact(const pde::PoissonProblem& problem, const GridSlab& slab, Report& report) {
+  if (!problem.exact) return;
+  std::vector<double> ex(slab.n_local());
+  problem.exact->eval_many(slab.points.data(), ex.size(), ex.data());
+  report.fields["exact"] = std::move(ex);
+}
+
+template <class T>
+int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem,
+               bool quiet) {
+  const auto opts = make_pinn_options(deck);
+  const auto cfg = make_train_config(deck, quiet);
+  // 1. network and points
+  pinn::PoissonPinn<T> pinn(comm, problem, opts);
+  log::info(log::format("npde train ", deck.path, ": ", deck.dim, "D Poisson, ", deck.bc_enforcement,
+                        " BC, network ", network_string(deck.dim, opts.hidden), " ", deck.activation, " (",
+                        pinn.n_params(), " parameters), ", deck.precision, ", ", comm.size(), " rank(s), ",
+                        opts.n_interior, " interior points", opts.hard_bc ? "" : " + " + std::to_string(opts.n_boundary) + " boundary points",
+                        ", BLAS core ", nn::blas_core_name()));
+  // 2. training
+  const auto result = pinn::train(pinn, cfg);
+  // 3. evaluation on the output grid, comparison with exact and reference
+  const GridSlab slab = make_slab(comm, problem.box, output_grid(deck));
+  Report report;
+  report.history = result.history;
+  report.fields["pinn"] = pinn.predict(slab.points);
+  add_exact(problem, slab, report);
+  if (report.fields.count("exact"))
+    report.summary["rel_l2_exact"] = relative_l2(comm, report.fields["pinn"], report.fields["exact"]);
+  if (deck.has_reference) {
+    run_reference_into(comm, deck, problem, slab, report);
+    report.summary["rel_l2_reference"] = relative_l2(comm, report.fields["pinn"], report.fields["reference"]);
+  }
+  const auto& base = report.fields.count("reference") ? report.fields["reference"]
+                     : report.fields.count("exact")   ? report.fields["exact"]
+                                                      : report.fields["pinn"];
+  std::vector<double> err(base.size());
+  for (std::size_t i = 0; i < err.size(); ++i) err[i] = report.fields["pinn"][i] - base[i];
+  report.fields["error"] = std::move(err);
+  report.summary["train_seconds"] = result.seconds;
+  report.summary["iterations"] = double(result.iterations);
+  report.summary["final_loss"] = result.final_loss;
+  report.summary["ranks"] = comm.size();
+  report.summary_text["error_field"] = report.fields.count("reference") ? "pinn - reference"
+                                       : report.fields.count("exact")   ? "pinn - exact"
+                                                                        : "none (no reference or exact)";
+  report.summary_text["output_file"] = deck.output_file;
+  // 4. output
+  write_report(comm, deck, problem.box, slab, report);
+  log::info(summary_table(report));
+  return ExitSuccess;
+}
+
+int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem) {
+  const auto grid = reference_grid(deck);
+  const GridSlab slab = make_slab(comm, problem.box, grid);
+  Report report;
+  run_reference_into(comm, deck, problem, slab, report);
+  add_exact(problem, slab, report);
+  if (report.fields.count("exact")) {
+    std::vector<double> err(slab.n_local());
+    for (std::size_t i = 0; i < err.size(); ++i) err[i] = report.fields["reference"][i] - report.fields["exact"][i];
+    report.fields["error"] = std::move(err);
+    report.summary_text["error_field"] = "reference - exact";
+  }
+  report.summary["ranks"] = comm.size();
+  report.summary_text["output_file"] = deck.output_file;
+  io::Deck out_deck = deck;
+  out_deck.output_grid = grid;
+  write_report(comm, out_deck, problem.box, slab, report);
+  log::info(summary_table(report));
+  return ExitSuccess;
+}
+
+int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
+  const auto opts = make_pinn_options(deck);
+  const nn::Mlp<double> net(deck.dim, opts.hidden, 1, opts.activation);
+  std::ostringstream os;
+  os << "deck            " << deck.path << "\n"
+     << "problem         " << deck.dim << "D " << deck.pde << ", source " << deck.source
+     << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n"
+     << "boundary        " << deck.boundary.size() << " condition(s), enforcement " << deck.bc_enforcement << "\n"
+     << "network         " << network_string(deck.dim, opts.hidden) << " " << deck.activation << ", "
+     << net.n_params() << " parameters, " << deck.precision << "\n"
+     << "points          " << deck.n_interior << " interior (" << (deck.n_interior + comm.size() - 1) / comm.size()
+     << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary, sampler " << deck.sampler
+     << ", resample every " << deck.resample_every << "\n";
+  for (std::size_t s = 0; s < deck.stages.size(); ++s)
+    os << "stage " << s + 1 << "         " << deck.stages[s].optimizer << " x " << deck.stages[s].iterations
+       << ", lr " << deck.stages[s].lr << "\n";
+  os << "reference       " << (deck.has_reference ? grid_string(reference_grid(deck)) + " " + deck.reference_petsc : "none")
+     << "\n"
+     << "output          " << deck.output_file << " on " << grid_string(output_grid(deck)) << "\n"
+     << "ranks           " << comm.size();
+  log::info(os.str());
+  return ExitSuccess;
+}
+
+}  // namespace
+
+std::string version_text() {
+  std::ostringstream os;
+  os << "npde " << NPDE_VERSION << " (git " << NPDE_GIT_HASH << ")\n"
+     << "Kokkos " << KOKKOS_VERSION / 10000 << "." << (KOKKOS_VERSION / 100) % 100 << "." << KOKKOS_VERSION % 100
+     << ", execution space " << ExecSpace::name() << "\n"
+     << "PETSc " << reference::petsc_version() << "\n"
+     << "HDF5 " << io::hdf5_version() << " (parallel)\n"
+     << "MPI " << io::mpi_library_version() << "\n"
+     << "BLAS OpenBLAS core " << nn::blas_core_name() << "\n"
+     << "precision double (default), float";
+  return os.str();
+}
+
+int run(const decomp::Communicator& comm, const CommandLine& cl) {
+  // 1. validation: every step that can fail on bad input reaches the same verdict on every rank
+  io::Deck deck;
+  pde::PoissonProblem problem;
+  const bool ok = agree(comm, [&] {
+    const std::string text = read_deck_text(comm, cl.deck);
+    deck = io::parse_deck(text, cl.deck, cl.sets);
+    problem = make_problem(deck);
+    (void)make_pinn_options(deck);
+  });
+  if (!ok) return ExitInput;
+  if (cl.verb == "info") return info_verb(comm, deck);
+  // 2. the run; a failure now is not the user's input: report it with the rank and stop the job
+  try {
+    if (cl.verb == "reference") return reference_verb(comm, deck, problem);
+    if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl.quiet);
+    return train_verb<double>(comm, deck, problem, cl.quiet);
+  } catch (const InputError& e) {
+    log::error(e.what());
+    return ExitInput;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    return ExitFailure;
+  }
+}
+
+}  // namespace npde::app

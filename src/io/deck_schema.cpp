@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The deck schema table (single source of keys, types, defaults and ranges) and its lookups.
+#include "io/deck_schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace npde::io::detail {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr Range any() { return {-kInf, kInf, false, false}; }
+constexpr Range at_least(double lo) { return {lo, kInf, false, false}; }
+constexpr Range above(double lo) { return {lo, kInf, true, false}; }
+constexpr Range closed(double lo, double hi) { return {lo, hi, false, false}; }
+constexpr Range half_open(double lo, double hi) { return {lo, hi, false, true}; }
+constexpr Range open_closed(double lo, double hi) { return {lo, hi, true, false}; }
+
+using K = KeyKind;
+constexpr bool kReq = true, kOpt = false;
+constexpr const char* kNone = nullptr;
+
+// Keep docs/input-reference.md in step with this table (a unit test checks every path appears there).
+// Defaults that depend on other keys (stage lr, reference.grid, output.grid) have dflt == nullptr
+// and are filled in by deck.cpp.
+// clang-format off
+const std::vector<KeySpec> kSchema = {
+  // path                                  kind           req   default         allowed                      range              len           only_for  doc
+  {"problem",                              K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the boundary value problem"},
+  {"problem.pde",                          K::Enum,       kOpt, "poisson",      "poisson",                   any(),             0, 0,         kNone,    "equation: poisson is -laplace(u) = f"},
+  {"problem.domain",                       K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the box [lower, upper]"},
+  {"problem.domain.lower",                 K::RealList,   kReq, kNone,          kNone,                       any(),             1, 3,         kNone,    "lower corner; its length sets the dimension (1..3)"},
+  {"problem.domain.upper",                 K::RealList,   kReq, kNone,          kNone,                       any(),             kLenDim, 0,   kNone,    "upper corner, componentwise greater than lower"},
+  {"problem.source",                       K::Expression, kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "source term f(x[,y[,z]])"},
+  {"problem.exact",                        K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "exact solution u(x[,y[,z]]) for error norms"},
+  {"problem.boundary",                     K::MapList,    kReq, kNone,          kNone,                       any(),             1, 64,        kNone,    "boundary conditions, one face set each"},
+  {"problem.boundary[].faces",             K::Faces,      kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "\"all\" or faces among x-, x+, y-, y+, z-, z+"},
+  {"problem.boundary[].type",              K::Enum,       kOpt, "dirichlet",    "dirichlet",                 any(),             0, 0,         kNone,    "condition type"},
+  {"problem.boundary[].value",             K::Expression, kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "boundary value g(x[,y[,z]])"},
+  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         kNone,    "hard: built into the network output; soft: penalty term"},
+  {"network",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "the multilayer perceptron"},
+  {"network.layers",                       K::IntList,    kOpt, "[64, 64, 64]", kNone,                       closed(1, 4096),   1, 64,        kNone,    "hidden layer widths"},
+  {"network.activation",                   K::Enum,       kOpt, "tanh",         "tanh|sin|softplus",         any(),             0, 0,         kNone,    "hidden activation"},
+  {"training",                             K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "points, loss weights and optimiser stages"},
+  {"training.precision",                   K::Enum,       kOpt, "double",       "double|float",              any(),             0, 0,         kNone,    "floating-point type of network and training"},
+  {"training.seed",                        K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed of initial weights and sampling"},
+  {"training.points",                      K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "collocation points"},
+  {"training.points.interior",             K::Int,        kOpt, "2000",         kNone,                       above(0),          0, 0,         kNone,    "interior points, global over all ranks"},
+  {"training.points.boundary",             K::Int,        kOpt, "400",          kNone,                       at_least(0),       0, 0,         kNone,    "boundary points, global over all ranks"},
+  {"training.points.sampler",              K::Enum,       kOpt, "sobol",        "uniform|lhs|sobol",         any(),             0, 0,         kNone,    "point sampler"},
+  {"training.points.resample_every",       K::Int,        kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "redraw the points every n iterations (0 = never)"},
+  {"training.weights",                     K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "loss term weights"},
+  {"training.weights.pde",                 K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared PDE residual"},
+  {"training.weights.bc",                  K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared boundary misfit (soft only)"},
+  {"training.stages",                      K::MapList,    kReq, kNone,          kNone,                       any(),             1, 64,        kNone,    "optimiser stages, run in order"},
+  {"training.stages[].optimizer",          K::Enum,       kReq, kNone,          "adam|lbfgs",                any(),             0, 0,         kNone,    "optimiser of this stage"},
+  {"training.stages[].iterations",         K::Int,        kReq, kNone,          kNone,                       above(0),          0, 0,         kNone,    "iterations of this stage"},
+  {"training.stages[].lr",                 K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         kNone,    "learning rate (adam, default 1e-3) or initial step scale (lbfgs, default 1.0)"},
+  {"training.stages[].beta1",              K::Real,       kOpt, "0.9",          kNone,                       half_open(0, 1),   0, 0,         "adam",   "first-moment decay"},
+  {"training.stages[].beta2",              K::Real,       kOpt, "0.999",        kNone,                       half_open(0, 1),   0, 0,         "adam",   "second-moment decay"},
+  {"training.stages[].eps",                K::Real,       kOpt, "1e-8",         kNone,                       above(0),          0, 0,         "adam",   "denominator guard"},
+  {"training.stages[].decay",              K::Enum,       kOpt, "none",         "none|exponential|step",     any(),             0, 0,         "adam",   "learning-rate schedule"},
+  {"training.stages[].decay_rate",         K::Real,       kOpt, "1.0",          kNone,                       open_closed(0, 1), 0, 0,         "adam",   "lr factor per decay_steps iterations"},
+  {"training.stages[].decay_steps",        K::Int,        kOpt, "1000",         kNone,                       above(0),          0, 0,         "adam",   "iterations per decay_rate factor"},
+  {"training.stages[].history",            K::Int,        kOpt, "50",           kNone,                       closed(1, 1000),   0, 0,         "lbfgs",  "number of stored correction pairs"},
+  {"training.stages[].tolerance_grad",     K::Real,       kOpt, "1e-12",        kNone,                       at_least(0),       0, 0,         "lbfgs",  "stop when max |gradient| falls below"},
+  {"training.stages[].tolerance_change",   K::Real,       kOpt, "1e-15",        kNone,                       at_least(0),       0, 0,         "lbfgs",  "stop when the relative loss change falls below"},
+  {"training.stages[].max_line_search",    K::Int,        kOpt, "25",           kNone,                       closed(1, 1000),   0, 0,         "lbfgs",  "line-search evaluations per iteration"},
+  {"training.log_every",                   K::Int,        kOpt, "100",          kNone,                       above(0),          0, 0,         kNone,    "log the losses every n iterations"},
+  {"reference",                            K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "classical PETSc reference solve (present = enabled)"},
+  {"reference.grid",                       K::IntList,    kOpt, kNone,          kNone,                       at_least(3),       kLenDim, 0,   kNone,    "grid points per dimension incl. boundary (default 65 each)"},
+  {"reference.petsc",                      K::String,     kOpt, "\"\"",         kNone,                       any(),             0, 0,         kNone,    "PETSc options, e.g. \"-ksp_type cg -pc_type gamg\""},
+  {"output",                               K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "results file"},
+  {"output.file",                          K::String,     kOpt, "npde_out.h5",  kNone,                       any(),             0, 0,         kNone,    "HDF5 output file"},
+  {"output.grid",                          K::IntList,    kOpt, kNone,          kNone,                       at_least(2),       kLenDim, 0,   kNone,    "output grid points per dimension (default reference.grid, else 65 each)"},
+};
+// clang-format on
+
+std::string parent_of(const std::string& path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? std::string() : path.substr(0, dot);
+}
+
+std::string lower_case(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& deck_schema() { return kSchema; }
+
+const KeySpec* find_spec(const std::string& schema_path) {
+  for (const auto& s : kSchema)
+    if (schema_path == s.path) return &s;
+  return nullptr;
+}
+
+std::vector<const KeySpec*> children_of(const std::string& schema_parent) {
+  std::vector<const KeySpec*> out;
+  for (const auto& s : kSchema)
+    if (parent_of(s.path) == schema_parent) out.push_back(&s);
+  return out;
+}
+
+std::string schema_path_of(const std::string& concrete_path) {
+  std::string out;
+  bool in_index = false;
+  for (char c : concrete_path) {
+    if (c == '[') in_index = true;
+    if (in_index && c != '[' && c != ']') continue;
+    if (c == ']') in_index = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::vector<std::string> split_allowed(const char* allowed) {
+  std::vector<std::string> out;
+  if (!allowed) return out;
+  std::string item;
+  std::istringstream is(allowed);
+  while (std::getline(is, item, '|')) out.push_back(item);
+  return out;
+}
+
+std::size_t edit_distance(const std::string& a_in, const std::string& b_in) {
+  const std::string a = lower_case(a_in), b = lower_case(b_in);
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  // Up to 3 edits, but fewer for short words: any 2-letter word is within 2 edits of any other.
+  const std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 2));
+  std::string best;
+  std::size_t best_d = limit + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) {  // strict: the first of equally close candidates (table order) wins
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string describe_range(const Range& r) {
+  std::ostringstream os;
+  const bool has_lo = std::isfinite(r.lo), has_hi = std::isfinite(r.hi);
+  if (has_lo && has_hi)
+    os << "in " << (r.lo_open ? "(" : "[") << r.lo << ", " << r.hi << (r.hi_open ? ")" : "]");
+  else if (has_lo)
+    os << (r.lo_open ? "> " : ">= ") << r.lo;
+  else if (has_hi)
+    os << (r.hi_open ? "< " : "<= ") << r.hi;
+  return os.str();
+}
+
+bool in_range(double v, const Range& r) {
+  if (r.lo_open ? !(v > r.lo) : !(v >= r.lo)) return false;
+  if (r.hi_open ? !(v < r.hi) : !(v <= r.hi)) return false;
+  return true;
+}
+
+}  // namespace npde::io::detail

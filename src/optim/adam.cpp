@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Adam update kernel, learning-rate schedules and option validation.
+#include <npde/optim/adam.hpp>
+
+#include <npde/core/error.hpp>
+#include <npde/core/math.hpp>
+
+#include "optim/vector_ops.hpp"
+
+#include <cmath>
+
+namespace npde::optim {
+
+void validate(const AdamOptions& o) {
+  const auto key = [](const char* k) { return std::string("training.stages[adam].") + k; };
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) NPDE_INPUT_ERROR(key("lr") << " must be > 0, got " << o.lr);
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) NPDE_INPUT_ERROR(key("beta1") << " must be in [0, 1), got " << o.beta1);
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) NPDE_INPUT_ERROR(key("beta2") << " must be in [0, 1), got " << o.beta2);
+  if (!(o.eps > 0)) NPDE_INPUT_ERROR(key("eps") << " must be > 0, got " << o.eps);
+  if (o.decay != "none" && o.decay != "exponential" && o.decay != "step")
+    NPDE_INPUT_ERROR(key("decay") << " must be none, exponential or step, got '" << o.decay << "'");
+  if (!(o.decay_rate > 0) || !std::isfinite(o.decay_rate))
+    NPDE_INPUT_ERROR(key("decay_rate") << " must be > 0, got " << o.decay_rate);
+  if (o.decay_steps <= 0) NPDE_INPUT_ERROR(key("decay_steps") << " must be > 0, got " << o.decay_steps);
+}
+
+double scheduled_lr(const AdamOptions& o, long k) {
+  NPDE_REQUIRE(k >= 0, "iteration k = " << k);
+  if (o.decay == "none") return o.lr;
+  NPDE_REQUIRE(o.decay_steps > 0, "decay_steps = " << o.decay_steps);
+  if (o.decay == "exponential")
+    return o.lr * std::pow(o.decay_rate, static_cast<double>(k) / static_cast<double>(o.decay_steps));
+  if (o.decay == "step") return o.lr * std::pow(o.decay_rate, static_cast<double>(k / o.decay_steps));
+  NPDE_INPUT_ERROR("training.stages[adam].decay must be none, exponential or step, got '" << o.decay << "'");
+}
+
+template <class T>
+Adam<T>::Adam(std::size_t n, const AdamOptions& opts)
+    : m_n(n),
+      m_opts(opts),
+      m_m("npde::optim::Adam::first_moment", n),
+      m_v("npde::optim::Adam::second_moment", n) {
+  validate(opts);
+}
+
+template <class T>
+double Adam<T>::learning_rate() const {
+  return scheduled_lr(m_opts, m_iteration) * m_lr_scale;
+}
+
+template <class T>
+void Adam<T>::set_iteration(long k) {
+  NPDE_REQUIRE(k >= 0, "k = " << k);
+  m_iteration = k;
+}
+
+template <class T>
+void Adam<T>::set_lr_scale(double s) {
+  NPDE_REQUIRE(s > 0 && std::isfinite(s), "learning-rate scale s = " << s);
+  m_lr_scale = s;
+}
+
+template <class T>
+void Adam<T>::reset() {
+  Kokkos::deep_copy(m_m, T(0));
+  Kokkos::deep_copy(m_v, T(0));
+  m_iteration = 0;
+}
+
+template <class T>
+void Adam<T>::step(const View1<T>& params, const View1<const T>& grad) {
+  detail::ScopedRegion region("npde::optim::Adam::step");
+  NPDE_REQUIRE(params.extent(0) == m_n && grad.extent(0) == m_n,
+               "params " << params.extent(0) << ", grad " << grad.extent(0) << ", optimiser size " << m_n);
+  // Bias corrections and the step size are formed on the host in double, so float runs lose no
+  // accuracy in 1 - beta^t for large t.
+  const double t = static_cast<double>(m_iteration + 1);
+  const double correction1 = 1.0 - std::pow(m_opts.beta1, t);
+  const double correction2 = 1.0 - std::pow(m_opts.beta2, t);
+  const T step_size = static_cast<T>(learning_rate() / correction1);
+  const T inv_sqrt_correction2 = static_cast<T>(1.0 / std::sqrt(correction2));
+  const T beta1 = static_cast<T>(m_opts.beta1), beta2 = static_cast<T>(m_opts.beta2);
+  const T one_minus_beta1 = static_cast<T>(1.0 - m_opts.beta1);
+  const T one_minus_beta2 = static_cast<T>(1.0 - m_opts.beta2);
+  const T eps = static_cast<T>(m_opts.eps);
+  auto m = m_m;
+  auto v = m_v;
+  Kokkos::parallel_for(
+      "npde::optim::Adam::step", Kokkos::RangePolicy<ExecSpace>(0, m_n), KOKKOS_LAMBDA(const std::size_t i) {
+        const T g = grad(i);
+        const T mi = beta1 * m(i) + one_minus_beta1 * g;
+        const T vi = beta2 * v(i) + one_minus_beta2 * g * g;
+        m(i) = mi;
+        v(i) = vi;
+        // m_hat / (sqrt(v_hat) + eps) with m_hat = m / c1, v_hat = v / c2.
+        params(i) -= step_size * mi / (math::sqrt(vi) * inv_sqrt_correction2 + eps);
+      });
+  ++m_iteration;
+}
+
+template class Adam<double>;
+template class Adam<float>;
+
+}  // namespace npde::optim

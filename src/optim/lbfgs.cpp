@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// L-BFGS: two-loop recursion, strong-Wolfe line search (bracketing + cubic zoom), pair updates.
+#include <npde/optim/lbfgs.hpp>
+
+#include <npde/core/error.hpp>
+
+#include "optim/vector_ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace npde::optim {
+
+namespace {
+
+// Zoom never tries a point closer to either end of the bracket than this fraction of its width,
+// so a bad interpolant cannot stall the bracket (Nocedal & Wright, section 3.5).
+constexpr double k_zoom_margin = 0.1;
+// Extrapolation while bracketing moves the trial to between these multiples of the last
+// increment beyond the current point: at least doubling keeps the number of bracketing steps
+// logarithmic, the cap stops a flat cubic from jumping to an absurd step.
+constexpr double k_extrapolate_min = 1.0;
+constexpr double k_extrapolate_max = 10.0;
+
+struct Sample {
+  double t, f, dphi;
+};
+
+// Minimiser of the cubic matching value and slope at a and b (N&W eq. 3.59); NaN if none.
+double cubic_minimizer(const Sample& a, const Sample& b) {
+  const double d1 = a.dphi + b.dphi - 3.0 * (a.f - b.f) / (a.t - b.t);
+  const double disc = d1 * d1 - a.dphi * b.dphi;
+  if (!(disc >= 0)) return std::numeric_limits<double>::quiet_NaN();
+  const double d2 = std::copysign(std::sqrt(disc), b.t - a.t);
+  return b.t - (b.t - a.t) * (b.dphi + d2 - d1) / (b.dphi - a.dphi + 2.0 * d2);
+}
+
+bool finite(double v) { return std::isfinite(v); }
+
+}  // namespace
+
+void validate(const LbfgsOptions& o) {
+  const auto key = [](const char* k) { return std::string("training.stages[lbfgs].") + k; };
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) NPDE_INPUT_ERROR(key("lr") << " must be > 0, got " << o.lr);
+  if (o.history < 1) NPDE_INPUT_ERROR(key("history") << " must be >= 1, got " << o.history);
+  if (!(o.tolerance_grad >= 0)) NPDE_INPUT_ERROR(key("tolerance_grad") << " must be >= 0, got " << o.tolerance_grad);
+  if (!(o.tolerance_change >= 0))
+    NPDE_INPUT_ERROR(key("tolerance_change") << " must be >= 0, got " << o.tolerance_change);
+  if (o.max_line_search < 1) NPDE_INPUT_ERROR(key("max_line_search") << " must be >= 1, got " << o.max_line_search);
+  if (!(o.c1 > 0 && o.c1 < o.c2 && o.c2 < 1))
+    NPDE_INPUT_ERROR(key("c1") << " and c2 must satisfy 0 < c1 < c2 < 1, got " << o.c1 << ", " << o.c2);
+}
+
+template <class T>
+Lbfgs<T>::Lbfgs(std::size_t n, const LbfgsOptions& opts)
+    : m_n(n), m_opts(opts), m_reducer(std::make_unique<detail::Reducer>()) {
+  validate(opts);
+  const auto m = static_cast<std::size_t>(opts.history);
+  m_s = View2<T>(Kokkos::ViewAllocateWithoutInitializing("npde::optim::Lbfgs::s"), n, m);
+  m_y = View2<T>(Kokkos::ViewAllocateWithoutInitializing("npde::optim::Lbfgs::y"), n, m);
+  m_rho.assign(m, 0.0);
+  m_alpha.assign(m, 0.0);
+  const auto vec = [n](const char* label) { return View1<T>(Kokkos::ViewAllocateWithoutInitializing(label), n); };
+  m_x0 = vec("npde::optim::Lbfgs::x0");
+  m_g0 = vec("npde::optim::Lbfgs::g0");
+  m_d = vec("npde::optim::Lbfgs::direction");
+  m_g_trial = vec("npde::optim::Lbfgs::g_trial");
+  m_g_lo = vec("npde::optim::Lbfgs::g_lo");
+}
+
+template <class T>
+Lbfgs<T>::~Lbfgs() = default;
+template <class T>
+Lbfgs<T>::Lbfgs(Lbfgs&&) = default;
+template <class T>
+Lbfgs<T>& Lbfgs<T>::operator=(Lbfgs&&) = default;
+
+template <class T>
+void Lbfgs<T>::reset() {
+  m_head = 0;
+  m_count = 0;
+  m_gamma = 1.0;
+}
+
+template <class T>
+int Lbfgs<T>::slot(int k) const {
+  const int m = m_opts.history;
+  return ((m_head - m_count + k) % m + m) % m;
+}
+
+template <class T>
+void Lbfgs<T>::compute_direction(const View1<T>& grad) {
+  // Two-loop recursion: d = -H g with H0 = gamma I (N&W alg. 7.4).
+  auto& red = *m_reducer;
+  Kokkos::deep_copy(m_d, grad);
+  for (int k = m_count - 1; k >= 0; --k) {
+    const int j = slot(k);
+    const auto s = Kokkos::subview(m_s, Kokkos::ALL, j);
+    const auto y = Kokkos::subview(m_y, Kokkos::ALL, j);
+    m_alpha[j] = m_rho[j] * red.dot(s, m_d);
+    detail::axpy(-m_alpha[j], y, m_d);
+  }
+  detail::scale(m_gamma, m_d);
+  for (int k = 0; k < m_count; ++k) {
+    const int j = slot(k);
+    const auto s = Kokkos::subview(m_s, Kokkos::ALL, j);
+    const auto y = Kokkos::subview(m_y, Kokkos::ALL, j);
+    const double beta = m_rho[j] * red.dot(y, m_d);
+    detail::axpy(m_alpha[j] - beta, s, m_d);
+  }
+  detail::scale(-1.0, m_d);
+}
+
+template <class T>
+typename Lbfgs<T>::LineSearch Lbfgs<T>::line_search(const View1<T>& x, const Objective<T>& f, double f0,
+                                                   double dphi0, double t0, double d_inf) {
+  // Strong-Wolfe search along m_d from m_x0 (N&W alg. 3.5 bracketing, 3.6 zoom). Invariant: m_g_lo
+  // holds the gradient at `lo`, the best point so far that satisfies sufficient decrease.
+  auto& red = *m_reducer;
+  const double c1 = m_opts.c1, c2 = m_opts.c2;
+  LineSearch out;
+  double t_last = 0;
+  const auto evaluate = [&](double t) {
+    detail::add_scaled(x, m_x0, t, m_d);
+    t_last = t;
+    Sample s{t, static_cast<double>(f(x, m_g_trial)), 0.0};
+    s.dphi = red.dot(m_g_trial, m_d);
+    ++out.evaluations;
+    // A non-finite loss (diverged network) counts as "too large": the search shrinks the step.
+    if (!finite(s.f) || !finite(s.dphi)) s.f = std::numeric_limits<double>::infinity();
+    return s;
+  };
+  const auto armijo_fails = [&](const Sample& s) { return s.f > f0 + c1 * s.t * dphi0; };
+  const auto curvature_holds = [&](const Sample& s) { return std::abs(s.dphi) <= -c2 * dphi0; };
+  const auto finish = [&](const Sample& s, bool wolfe) {
+    out.t = s.t;
+    out.f = s.f;
+    out.found = s.t > 0;
+    out.strong_wolfe = wolfe;
+    // Leave x at the returned point (the same kernel and t give the same bits as when evaluated).
+    if (t_last != s.t) detail::add_scaled(x, m_x0, s.t, m_d);
+    return out;
+  };
+
+  const auto zoom = [&](Sample lo, Sample hi) {
+    while (out.evaluations < m_opts.max_line_search) {
+      const double a = std::min(lo.t, hi.t), b = std::max(lo.t, hi.t), w = b - a;
+      if (w * d_inf <= m_opts.tolerance_change || w <= std::numeric_limits<double>::epsilon() * b) break;
+      double t = finite(hi.f) ? cubic_minimizer(lo, hi) : std::numeric_limits<double>::quiet_NaN();
+      if (!finite(t)) t = 0.5 * (a + b);
+      t = std::clamp(t, a + k_zoom_margin * w, b - k_zoom_margin * w);
+      const Sample s = evaluate(t);
+      if (armijo_fails(s) || s.f >= lo.f) {
+        hi = s;
+      } else {
+        if (curvature_holds(s)) {
+          std::swap(m_g_lo, m_g_trial);
+          return finish(s, true);
+        }
+        if (s.dphi * (hi.t - lo.t) >= 0) hi = lo;
+        lo = s;
+        std::swap(m_g_lo, m_g_trial);
+      }
+    }
+    return finish(lo, false);  // best sufficient-decrease point, or t = 0 (failure)
+  };
+
+  Sample prev{0.0, f0, dphi0};
+  double t = t0;
+  while (true) {
+    if (out.evaluations >= m_opts.max_line_search || !finite(t)) return finish(prev, false);
+    const Sample cur = evaluate(t);
+    if (armijo_fails(cur) || (prev.t > 0 && cur.f >= prev.f)) return zoom(prev, cur);
+    if (curvature_holds(cur)) {
+      std::swap(m_g_lo, m_g_trial);
+      return finish(cur, true);
+    }
+    std::swap(m_g_lo, m_g_trial);
+    if (cur.dphi >= 0) return zoom(cur, prev);
+    const double inc = cur.t - prev.t;
+    double t_next = cubic_minimizer(prev, cur);
+    const double t_min = cur.t + k_extrapolate_min * inc, t_max = cur.t + k_extrapolate_max * inc;
+    t = finite(t_next) ? std::clamp(t_next, t_min, t_max) : t_max;
+    prev = cur;
+  }
+}
+
+template <class T>
+void Lbfgs<T>::update_history(const View1<T>& x, const View1<T>& grad) {
+  // Pair s = x - x0, y = g - g0 from the accepted step. Skipped when s'y is not safely positive,
+  // which keeps the implicit inverse Hessian positive definite; the test runs before anything is
+  // written because the target column may hold the oldest pair still in use.
+  auto& red = *m_reducer;
+  const double sy = red.dot_of_differences(x, m_x0, grad, m_g0);
+  const double yy = red.dot_of_differences(grad, m_g0, grad, m_g0);
+  if (!(sy > std::numeric_limits<T>::epsilon() * yy)) return;
+  const int j = m_head;
+  detail::difference(Kokkos::subview(m_s, Kokkos::ALL, j), x, m_x0);
+  detail::difference(Kokkos::subview(m_y, Kokkos::ALL, j), grad, m_g0);
+  m_rho[j] = 1.0 / sy;
+  m_gamma = sy / yy;
+  m_head = (m_head + 1) % m_opts.history;
+  m_count = std::min(m_count + 1, m_opts.history);
+}
+
+template <class T>
+LbfgsStep Lbfgs<T>::step(const View1<T>& x, T& loss, const View1<T>& grad, const Objective<T>& f) {
+  detail::ScopedRegion region("npde::optim::Lbfgs::step");
+  NPDE_REQUIRE(x.extent(0) == m_n && grad.extent(0) == m_n,
+               "x " << x.extent(0) << ", grad " << grad.extent(0) << ", optimiser size " << m_n);
+  auto& red = *m_reducer;
+  LbfgsStep out;
+  out.loss = static_cast<double>(loss);
+  const double f0 = static_cast<double>(loss);
+  const double g_inf = red.norm_inf(grad);
+  if (!finite(f0) || !finite(g_inf)) {
+    out.converged = true;
+    out.reason = "non-finite loss or gradient";
+    return out;
+  }
+  if (g_inf <= m_opts.tolerance_grad) {
+    out.converged = true;
+    out.reason = "gradient below tolerance_grad";
+    return out;
+  }
+
+  // 1. Direction and line search. A history that yields no descent direction, or a direction
+  // along which the search fails, is dropped and the search retried once from steepest descent:
+  // stale pairs from an earlier region of a PINN loss are the usual cause of such failures.
+  Kokkos::deep_copy(m_x0, x);
+  Kokkos::deep_copy(m_g0, grad);
+  double d_inf = 0;
+  const auto search = [&]() {
+    compute_direction(grad);
+    double dphi0 = red.dot(grad, m_d);
+    if (!(dphi0 < 0) && m_count > 0) {
+      reset();
+      compute_direction(grad);
+      dphi0 = red.dot(grad, m_d);
+    }
+    if (!(dphi0 < 0)) return LineSearch{};  // gradient underflows: nothing to search along
+    // Without curvature information the step has no scale: bound the first trial by 1/|g|_1.
+    const double t0 = m_count == 0 ? std::min(1.0, 1.0 / red.norm_1(grad)) * m_opts.lr : m_opts.lr;
+    d_inf = red.norm_inf(m_d);
+    return line_search(x, f, f0, dphi0, t0, d_inf);
+  };
+  LineSearch ls = search();
+  out.evaluations = ls.evaluations;
+  if (!ls.found && m_count > 0) {
+    reset();
+    ls = search();
+    out.evaluations += ls.evaluations;
+  }
+
+  // 2. On failure restore x (grad and loss were never touched).
+  if (!ls.found) {
+    Kokkos::deep_copy(x, m_x0);
+    out.converged = true;
+    out.reason = "line search made no progress";
+    return out;
+  }
+  Kokkos::deep_copy(grad, m_g_lo);
+  loss = static_cast<T>(ls.f);
+  out.loss = static_cast<double>(loss);
+  out.step_length = ls.t;
+  out.strong_wolfe = ls.strong_wolfe;
+  ++m_iteration;
+
+  // 3. Curvature pair from the accepted step.
+  update_history(x, grad);
+
+  // 4. Convergence tests at the new point.
+  const double f1 = out.loss;
+  if (red.norm_inf(grad) <= m_opts.tolerance_grad) {
+    out.converged = true;
+    out.reason = "gradient below tolerance_grad";
+  } else if (std::abs(f1 - f0) <= m_opts.tolerance_change * std::max(std::abs(f0), std::abs(f1))) {
+    out.converged = true;
+    out.reason = "loss change below tolerance_change";
+  } else if (ls.t * d_inf <= m_opts.tolerance_change) {
+    out.converged = true;
+    out.reason = "step below tolerance_change";
+  }
+  return out;
+}
+
+template class Lbfgs<double>;
+template class Lbfgs<float>;
+
+}  // namespace npde::optim

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Private vector kernels of optim/: elementwise updates and fixed-order (deterministic) reductions.
+#pragma once
+
+#include <npde/core/math.hpp>
+#include <npde/core/types.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+
+namespace npde::optim::detail {
+
+/// Opens a Kokkos profiling region for the lifetime of the object (Kokkos 3.4 has no ScopedRegion).
+class ScopedRegion {
+ public:
+  explicit ScopedRegion(const std::string& name) { Kokkos::Profiling::pushRegion(name); }
+  ~ScopedRegion() { Kokkos::Profiling::popRegion(); }
+  ScopedRegion(const ScopedRegion&) = delete;
+  ScopedRegion& operator=(const ScopedRegion&) = delete;
+};
+
+/// y += alpha * x. Views of shape (n) on MemSpace.
+template <class X, class Y>
+void axpy(double alpha, const X& x, const Y& y) {
+  using T = typename Y::non_const_value_type;
+  const T a = static_cast<T>(alpha);
+  Kokkos::parallel_for("npde::optim::axpy", Kokkos::RangePolicy<ExecSpace>(0, y.extent(0)),
+                       KOKKOS_LAMBDA(const std::size_t i) { y(i) += a * x(i); });
+}
+
+/// x *= alpha.
+template <class X>
+void scale(double alpha, const X& x) {
+  using T = typename X::non_const_value_type;
+  const T a = static_cast<T>(alpha);
+  Kokkos::parallel_for("npde::optim::scale", Kokkos::RangePolicy<ExecSpace>(0, x.extent(0)),
+                       KOKKOS_LAMBDA(const std::size_t i) { x(i) *= a; });
+}
+
+/// out = base + t * dir. The same call with the same t always gives the same bits, which the line
+/// search relies on when it rebuilds an already evaluated point.
+template <class Out, class Base, class Dir>
+void add_scaled(const Out& out, const Base& base, double t, const Dir& dir) {
+  using T = typename Out::non_const_value_type;
+  const T tt = static_cast<T>(t);
+  Kokkos::parallel_for("npde::optim::add_scaled", Kokkos::RangePolicy<ExecSpace>(0, out.extent(0)),
+                       KOKKOS_LAMBDA(const std::size_t i) { out(i) = base(i) + tt * dir(i); });
+}
+
+/// out = a - b.
+template <class Out, class A, class B>
+void difference(const Out& out, const A& a, const B& b) {
+  Kokkos::parallel_for("npde::optim::difference", Kokkos::RangePolicy<ExecSpace>(0, out.extent(0)),
+                       KOKKOS_LAMBDA(const std::size_t i) { out(i) = a(i) - b(i); });
+}
+
+/// Reductions whose summation order depends only on n, never on the thread count or backend
+/// scheduling: n is cut into at most k_parts contiguous blocks (strided slices on GPUs, for
+/// coalescing), each summed sequentially in double, and the partial results are combined on the
+/// host in index order. This keeps optimiser decisions bit-identical across ranks even when ranks
+/// run different OpenMP thread counts. Holds its partial-result buffers, allocated once.
+class Reducer {
+ public:
+  static constexpr std::size_t k_parts = 1024;
+
+  Reducer()
+      : m_partials(Kokkos::ViewAllocateWithoutInitializing("npde::optim::Reducer::partials"), k_parts),
+        m_partials_host(Kokkos::create_mirror_view(m_partials)) {}
+
+  /// sum_i a(i) * b(i), accumulated in double.
+  template <class A, class B>
+  double dot(const A& a, const B& b) {
+    return reduce(false, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(a(i)) * static_cast<double>(b(i));
+    });
+  }
+
+  /// sum_i (a(i) - a0(i)) * (b(i) - b0(i)), differences taken in the value type (as stored later).
+  template <class A, class B>
+  double dot_of_differences(const A& a, const A& a0, const B& b, const B& b0) {
+    return reduce(false, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(a(i) - a0(i)) * static_cast<double>(b(i) - b0(i));
+    });
+  }
+
+  /// sum_i |a(i)|.
+  template <class A>
+  double norm_1(const A& a) {
+    return reduce(false, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(math::fabs(a(i)));
+    });
+  }
+
+  /// max_i |a(i)|; NaN if any entry is NaN (so callers can test isfinite on the result).
+  template <class A>
+  double norm_inf(const A& a) {
+    return reduce(true, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(math::fabs(a(i)));
+    });
+  }
+
+  /// Fixed-order sum (take_max false) or NaN-propagating max (take_max true) of term(i), i < n.
+  /// Public only because CUDA forbids extended lambdas in private members.
+  template <class Term>
+  double reduce(bool take_max, std::size_t n, const Term& term) {
+    if (n == 0) return 0.0;
+    const std::size_t parts = std::min(n, k_parts);
+    const std::size_t block = (n + parts - 1) / parts;
+    auto partials = m_partials;
+    Kokkos::parallel_for(
+        "npde::optim::Reducer::partials", Kokkos::RangePolicy<ExecSpace>(0, parts),
+        KOKKOS_LAMBDA(const std::size_t j) {
+          // Contiguous blocks on the host (cache lines), interleaved slices on a GPU (coalescing).
+          const std::size_t begin = device_is_host ? j * block : j;
+          const std::size_t end = device_is_host ? (begin + block < n ? begin + block : n) : n;
+          const std::size_t stride = device_is_host ? 1 : parts;
+          double acc = 0.0;
+          for (std::size_t i = begin; i < end; i += stride) {
+            const double v = term(i);
+            acc = take_max ? (v <= acc ? acc : v) : acc + v;  // "v <= acc" is false for NaN v
+          }
+          partials(j) = acc;
+        });
+    Kokkos::deep_copy(m_partials_host, m_partials);
+    double total = 0.0;
+    for (std::size_t j = 0; j < parts; ++j) {
+      const double v = m_partials_host(j);
+      total = take_max ? (v <= total ? total : v) : total + v;
+    }
+    return total;
+  }
+
+ private:
+  View1<double> m_partials;
+  View1<double>::HostMirror m_partials_host;
+};
+
+}  // namespace npde::optim::detail

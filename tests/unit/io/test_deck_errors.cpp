@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// parse_deck on bad decks: every error is one InputError line that names the deck and the key.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "deck_test_util.hpp"
+
+namespace npde::io {
+namespace {
+
+using test::deck_error;
+using test::full_deck;
+using test::minimal_deck;
+using test::replaced;
+
+/// One bad deck and the fragments its message must contain.
+struct BadDeck {
+  const char* name;
+  std::string text;
+  std::vector<std::string> expected;
+};
+
+std::vector<BadDeck> bad_decks() {
+  const std::string full = full_deck(), min = minimal_deck();
+  std::string deep = "problem:\n";  // nested maps far below any schema key
+  for (int i = 0; i < 20; ++i) deep += std::string(2 * (i + 1), ' ') + "k" + std::to_string(i) + ":\n";
+  deep += std::string(42, ' ') + "leaf: 1\n";
+  // Each level refers to the previous one ten times: 10^6 values once the aliases are expanded.
+  std::string bomb = "l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i <= 5; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    bomb += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 10; ++k) bomb += ", " + prev;
+    bomb += "]\n";
+  }
+  return {
+      {"typo_with_suggestion", replaced(full, "  stages:", "  stage:"),
+       {"unknown key 'training.stage' (did you mean 'training.stages'?) [line 20]"}},
+      {"top_level_typo", replaced(full, "network:", "netwrok:"), {"unknown key 'netwrok' (did you mean 'network'?)"}},
+      {"key_in_wrong_section", replaced(full, "  activation: sin", "  activation: sin\n  seed: 3"),
+       {"unknown key 'network.seed' ('seed' belongs in 'training')"}},
+      {"unknown_key_in_list_entry", replaced(full, "max_line_search: 10", "max_line_serch: 10"),
+       {"unknown key 'training.stages[1].max_line_serch' (did you mean 'training.stages[1].max_line_search'?)"}},
+      {"string_for_int", replaced(full, "interior: 1000", "interior: many"),
+       {"training.points.interior: expected an integer, got 'many'"}},
+      {"quoted_number", replaced(full, "lr: 5e-3", "lr: \"5e-3\""),
+       {"training.stages[0].lr: expected a number, got the string '5e-3'"}},
+      {"float_for_int", replaced(full, "interior: 1000", "interior: 1000.5"),
+       {"training.points.interior: expected an integer, got '1000.5'"}},
+      {"bool_for_number", replaced(full, "pde: 2.0", "pde: true"),
+       {"training.weights.pde: expected a number, got the boolean 'true'"}},
+      {"map_for_list", replaced(full, "layers: [32, 16]", "layers: {a: 32}"),
+       {"network.layers: expected a list of integers, got a map"}},
+      {"list_for_map", replaced(full, "points: {interior: 1000, boundary: 200, sampler: lhs, resample_every: 50}",
+                                "points: [1000, 200]"),
+       {"training.points: expected a map of keys (a section), got a list"}},
+      {"missing_required_key", replaced(min, "  source: \"1\"\n", ""),
+       {"missing required key 'problem.source' (source term"}},
+      {"missing_section", min.substr(0, min.find("training:")), {"missing required key 'training'"}},
+      {"missing_stage_iterations", replaced(min, ", iterations: 10", ""),
+       {"missing required key 'training.stages[0].iterations'"}},
+      {"upper_length", replaced(full, "upper: [1, 2]", "upper: [1, 2, 3]"),
+       {"problem.domain.upper: must have 2 entries", "got 3"}},
+      {"too_many_dims", replaced(full, "{lower: [-1, 0], upper: [1, 2]}", "{lower: [0, 0, 0, 0], upper: [1, 1, 1, 1]}"),
+       {"problem.domain.lower: must have 1 to 3 entries, got 4"}},
+      {"reference_grid_length", replaced(full, "grid: [33, 17]", "grid: [33]"),
+       {"reference.grid: must have 2 entries", "got 1"}},
+      {"nan", replaced(full, "lower: [-1, 0]", "lower: [.nan, 0]"),
+       {"problem.domain.lower[0]: must be a finite number, got .nan"}},
+      {"inf", replaced(full, "bc: 10", "bc: .inf"), {"training.weights.bc: must be a finite number"}},
+      {"negative_count", replaced(full, "interior: 1000", "interior: -5"),
+       {"training.points.interior: must be > 0, got -5"}},
+      {"negative_weight", replaced(full, "bc: 10", "bc: -1"), {"training.weights.bc: must be >= 0, got -1"}},
+      {"width_out_of_range", replaced(full, "layers: [32, 16]", "layers: [32, 0]"),
+       {"network.layers[1]: must be in [1, 4096], got 0"}},
+      {"beta_out_of_range", replaced(full, "beta2: 0.99", "beta2: 1"),
+       {"training.stages[0].beta2: must be in [0, 1), got 1"}},
+      {"negative_seed", replaced(full, "seed: 42", "seed: -1"), {"training.seed: must be >= 0, got -1"}},
+      {"huge_int", replaced(full, "log_every: 10", "log_every: 99999999999"),
+       {"training.log_every: integer 99999999999 is out of range"}},
+      {"lower_not_below_upper", replaced(full, "upper: [1, 2]", "upper: [1, 0]"),
+       {"problem.domain.upper[1]: must be greater than problem.domain.lower[1] = 0, got 0"}},
+      {"duplicate_key", replaced(full, "  seed: 42", "  seed: 42\n  seed: 43"),
+       {"duplicate key 'training.seed' (lines 17 and 18)"}},
+      {"duplicate_section", full + "network: {activation: tanh}\n", {"duplicate key 'network'"}},
+      {"invalid_enum", replaced(full, "activation: sin", "activation: relu"),
+       {"network.activation: invalid value 'relu' (allowed: tanh, sin, softplus)"}},
+      {"enum_typo", replaced(full, "sampler: lhs", "sampler: sobel"),
+       {"training.points.sampler: invalid value 'sobel' (allowed: uniform, lhs, sobol; did you mean 'sobol'?)"}},
+      {"syntax_error", replaced(full, "layers: [32, 16]", "layers: [32, 16"), {"YAML syntax error at line"}},
+      {"bad_indentation", "problem:\n  pde: poisson\n bad: 1\n", {"YAML syntax error at line 3"}},
+      {"empty_file", "", {"deck.yaml: the deck is empty"}},
+      {"comments_only", "# nothing here\n\n", {"deck.yaml: the deck is empty"}},
+      {"list_top_level", "- problem\n- training\n", {"the top level must be a map of sections", "got a list"}},
+      {"scalar_top_level", "poisson\n", {"the top level must be a map of sections", "got 'poisson'"}},
+      {"two_documents", min + "---\n" + min, {"the deck holds 2 YAML documents"}},
+      {"too_deep", deep, {"nesting deeper than 16 levels"}},
+      {"absurdly_deep", "problem: " + std::string(5000, '[') + std::string(5000, ']') + "\n",
+       {"nesting deeper than 16 levels"}},
+      {"alias_bomb", bomb, {"expands to more than 100000 values"}},
+      {"bad_expression", replaced(full, "source: \"2*pi^2*sin(pi*x)*sin(pi*y)\"", "source: \"sin(pi*x\""),
+       {"deck.yaml: problem.source: cannot parse expression 'sin(pi*x'", "[line 5]"}},
+      {"expression_wrong_variable", replaced(full, "value: \"x*y\"", "value: \"x*z\""),
+       {"deck.yaml: problem.boundary[1].value: cannot parse expression 'x*z'"}},
+      {"adam_key_in_lbfgs_stage", replaced(full, "history: 20", "history: 20, beta1: 0.9"),
+       {"training.stages[1].beta1: only valid in an 'adam' stage (this stage's optimizer is 'lbfgs')"}},
+      {"lbfgs_key_in_adam_stage", replaced(full, "eps: 1e-7", "eps: 1e-7, history: 5"),
+       {"training.stages[0].history: only valid in an 'lbfgs' stage"}},
+      {"face_not_in_dim", replaced(full, "faces: [y-, y+]", "faces: [y-, y+, z-]"),
+       {"problem.boundary[1].faces[2]: unknown face 'z-' for a 2-dimensional domain (valid: all, x-, x+, y-, y+)"}},
+      {"face_uncovered", replaced(full, "faces: [y-, y+]", "faces: [y-]"),
+       {"problem.boundary: no condition for face(s) y+"}},
+      {"face_twice", replaced(full, "faces: [y-, y+]", "faces: [y-, y+, x-]"),
+       {"problem.boundary[1].faces: face 'x-' already has a condition in problem.boundary[0]"}},
+      {"all_combined", replaced(min, "faces: all", "faces: [all, x-]"),
+       {"problem.boundary[0].faces[0]: 'all' cannot be combined with other faces"}},
+      {"empty_stages", replaced(min, "stages: [{optimizer: adam, iterations: 10}]", "stages: []"),
+       {"training.stages: must have 1 to 64 entries, got 0"}},
+      {"stage_not_a_map", replaced(min, "stages: [{optimizer: adam, iterations: 10}]", "stages: [adam]"),
+       {"training.stages[0]: expected a map, got 'adam'"}},
+      {"null_value", replaced(full, "lr: 0.5", "lr: "), {"training.stages[1].lr: has no value"}},
+      {"petsc_without_dash", replaced(full, "\"-ksp_type cg -pc_type gamg\"", "\"ksp_type cg\""),
+       {"reference.petsc: PETSc options start with '-'"}},
+      {"zero_loss", replaced(full, "weights: {pde: 2.0, bc: 10}", "weights: {pde: 0, bc: 0}"),
+       {"training.weights: every active loss term has weight 0"}},
+      {"non_scalar_key", "problem:\n  ? [a, b]\n  : 1\n", {"'problem': map keys must be plain names"}},
+  };
+}
+
+TEST(ParseDeckErrors, EachBadDeckNamesItsKey) {
+  const auto cases = bad_decks();
+  EXPECT_GE(cases.size(), 15u);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string msg = deck_error(c.text);
+    EXPECT_EQ(msg.rfind("deck.yaml: ", 0), 0u) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    for (const auto& e : c.expected) EXPECT_NE(msg.find(e), std::string::npos) << "message: " << msg << "\nwanted: " << e;
+  }
+}
+
+TEST(ParseDeckErrors, SameVerdictEveryTime) {
+  // A pure function of its inputs: what every MPI rank relies on to agree without communicating.
+  for (const auto& c : bad_decks()) EXPECT_EQ(deck_error(c.text), deck_error(c.text)) << c.name;
+}
+
+TEST(LoadDeck, MissingFileAndDirectory) {
+  try {
+    (void)load_deck("/nonexistent/npde/deck.yaml");
+    FAIL() << "no error for a missing file";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/npde/deck.yaml: cannot open"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)load_deck(NPDE_SOURCE_DIR), InputError);
+}
+
+}  // namespace
+}  // namespace npde::io
