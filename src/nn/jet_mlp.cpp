@@ -48,15 +48,8 @@ void activation_forward(const JetLayout L, int w, int n, const T* b, T* z, T* a)
   const long cs = long(w) * n;
   Kokkos::parallel_for(
       "npde::nn::JetMlp::forward::activation", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        for (int i = 0; i < w; ++i) {
-          const long e = i + long(w) * p;
-          const T z0 = z[e] + b[i];
-          z[e] = z0;
-          const T a0 = Fn::value(z0);
-          T s1, s2, s3;
-          Fn::derivs(z0, a0, s1, s2, s3);
-          jet_activation_forward(L, z + e, a + e, cs, a0, s1, s2);
-        }
+        const long e = long(w) * p;
+        jet_activation_forward<Fn>(L, w, cs, b, z + e, a + e);
       });
 }
 
@@ -66,12 +59,8 @@ void activation_backward(const JetLayout L, int w, int n, const T* z, const T* a
   const long cs = long(w) * n;
   Kokkos::parallel_for(
       "npde::nn::JetMlp::backward::activation", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        for (int i = 0; i < w; ++i) {
-          const long e = i + long(w) * p;
-          T s1, s2, s3;
-          Fn::derivs(z[e], a[e], s1, s2, s3);
-          jet_activation_backward(L, z + e, ab + e, zb + e, cs, s1, s2, s3);
-        }
+        const long e = long(w) * p;
+        jet_activation_backward<Fn>(L, w, cs, z + e, a + e, ab + e, zb + e);
       });
 }
 

@@ -93,11 +93,13 @@ void check_jets(int d, Activation act, SecondOrder second, bool with_mixed, int 
         const double gp = shifted(net, x, p, o, {k}, {h2}), gm = shifted(net, x, p, o, {k}, {-h2});
         const double second_k = (gp - 2 * f0 + gm) / (h2 * h2);
         lap += second_k;
-        if (second == SecondOrder::Diagonal)
+        if (second == SecondOrder::Diagonal) {
           EXPECT_NEAR(at(o, spec.diagonal_channel(k), p), second_k, 1e2 * kTolJet * scale) << "d2/dx" << k;
+        }
       }
-      if (second == SecondOrder::Laplacian)
+      if (second == SecondOrder::Laplacian) {
         EXPECT_NEAR(at(o, spec.laplacian_channel(), p), lap, 1e2 * kTolJet * scale) << "Laplacian";
+      }
       for (std::size_t m = 0; m < spec.mixed.size(); ++m) {
         const int a = spec.mixed[m].first, b = spec.mixed[m].second;
         const double fpp = shifted(net, x, p, o, {a, b}, {h2, h2}), fpm = shifted(net, x, p, o, {a, b}, {h2, -h2});
