@@ -33,7 +33,13 @@ endif()
 message(STATUS "npde: Kokkos ${Kokkos_VERSION}, devices: ${Kokkos_DEVICES}")
 
 # --- Kokkos Kernels (gemm on the device; the host uses CBLAS directly) ---
-find_package(KokkosKernels QUIET)
+# With a user's Kokkos 4, only a matching Kokkos Kernels 4 may be used (Debian's Trilinos one is
+# built against Kokkos 3.4 and has no version file, so the version request skips it).
+if(Kokkos_VERSION VERSION_LESS 4.0)
+  find_package(KokkosKernels QUIET)
+else()
+  find_package(KokkosKernels 4 QUIET)
+endif()
 add_library(npde_kokkoskernels INTERFACE)
 set(NPDE_HAVE_KOKKOSKERNELS 0)
 if(TARGET Kokkos::kokkoskernels)

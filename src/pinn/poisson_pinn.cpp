@@ -90,6 +90,14 @@ PoissonPinn<T>::PoissonPinn(const decomp::Communicator& comm, const pde::Poisson
       m_net(problem.box.dim, opts.hidden, 1, opts.activation) {
   NPDE_REQUIRE(m_dim >= 1 && m_dim <= 3, "dim = " << m_dim);
   NPDE_REQUIRE(opts.n_interior >= 1, "n_interior = " << opts.n_interior);
+  if (opts.hard_bc) {
+    // The lift g of u = g + D N is the boundary expression, so it must be the same on every face.
+    NPDE_REQUIRE(!problem.dirichlet.empty(), "hard boundary conditions need at least one Dirichlet condition");
+    for (const auto& c : problem.dirichlet)
+      NPDE_REQUIRE(c.value.text() == problem.dirichlet.front().value.text(),
+                   "hard boundary conditions need one value expression on all faces; got '"
+                       << problem.dirichlet.front().value.text() << "' and '" << c.value.text() << "'");
+  }
   m_net.init_glorot(opts.seed);
   m_jet_interior = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::laplacian(m_dim), opts.chunk);
   m_jet_value = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::value_only(m_dim), opts.chunk);

@@ -133,14 +133,14 @@ KOKKOS_INLINE_FUNCTION Dual<T, N> sqrt(const Dual<T, N>& a) {
   const T s = math::sqrt(a.v);
   return chain(a, s, T(0.5) / s);
 }
-/// Integer power (the usual case in PDE residuals: u^2, u^3).
+/// Integer power p >= 0 (the usual case in PDE residuals: u^2, u^3).
 template <class T, int N>
 KOKKOS_INLINE_FUNCTION Dual<T, N> ipow(const Dual<T, N>& a, int p) {
   T pm1 = T(1);
   for (int i = 0; i < p - 1; ++i) pm1 *= a.v;
   return chain(a, p >= 1 ? pm1 * a.v : T(1), T(p) * pm1);
 }
-/// Integer power of a plain scalar (so one residual template serves T and Dual<T, N>).
+/// Integer power p >= 0 of a plain scalar (so one residual template serves T and Dual<T, N>).
 template <class T>
 KOKKOS_INLINE_FUNCTION T ipow(const T& a, int p) {
   T r = T(1);
