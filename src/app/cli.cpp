@@ -89,7 +89,8 @@ options:
   --set key.sub=value   override one deck key (value parsed as YAML), e.g. --set training.seed=3
                         or --set reference.grid=[257,257]; may be repeated
   --quiet               no progress lines (summary only)
-  -ksp_type cg ...      any PETSc option, passed to the reference solver (after reference.petsc)
+  -ksp_type cg ...      any PETSc option, passed to the reference solver (after reference.petsc);
+                        put them after the deck: a word following a PETSc flag is its value
   --kokkos-...          Kokkos runtime options
   --version             versions of npde, Kokkos, PETSc, HDF5, MPI and the BLAS kernel in use
 

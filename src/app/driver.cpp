@@ -2,7 +2,13 @@
 // The run driver: validate the deck collectively, run the verb, report.
 #include "npde/app/driver.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -59,6 +65,27 @@ std::string read_deck_text(const decomp::Communicator& comm, const std::string& 
   err = comm.broadcast(err);
   if (!err.empty()) throw InputError(err);
   return comm.broadcast(text);
+}
+
+/// Rank 0 only (no collectives). Throws InputError naming output.file if the results could not be
+/// written there, so a bad path costs no training time. A real probe file is created because
+/// access(W_OK) says yes to root even on read-only or virtual file systems.
+void check_output_writable(const std::string& file) {
+  struct stat st {};
+  if (stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    NPDE_INPUT_ERROR("output.file: '" << file << "' is a directory; give a file name such as '" << file
+                                      << "/out.h5'");
+  const std::size_t slash = file.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    NPDE_INPUT_ERROR("output.file: directory '" << dir << "' of '" << file << "' does not exist");
+  std::string probe = dir + "/.npde-write-test-XXXXXX";
+  const int fd = mkstemp(probe.data());
+  if (fd < 0)
+    NPDE_INPUT_ERROR("output.file: cannot create files in directory '" << dir << "' (" << std::strerror(errno)
+                                                                       << ")");
+  close(fd);
+  unlink(probe.c_str());
 }
 
 std::vector<int> output_grid(const io::Deck& deck) {
@@ -227,6 +254,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     deck = io::parse_deck(text, cl.deck, cl.sets);
     problem = make_problem(deck);
     (void)make_pinn_options(deck);
+    if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
   if (!ok) return ExitInput;
   if (cl.verb == "info") return info_verb(comm, deck);

@@ -5,6 +5,8 @@
 #include <hdf5.h>
 #include <mpi.h>
 
+#include <cstring>
+
 namespace npde::io {
 
 std::string hdf5_version() {
@@ -17,7 +19,7 @@ std::string mpi_library_version() {
   char buf[MPI_MAX_LIBRARY_VERSION_STRING];
   int len = 0;
   MPI_Get_library_version(buf, &len);
-  std::string s(buf, len);
+  std::string s(buf, strnlen(buf, std::size_t(len)));  // Open MPI counts the NUL in len
   const auto nl = s.find_first_of("\r\n");
   if (nl != std::string::npos) s.resize(nl);
   return s;

@@ -1,0 +1,367 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end checks of the npde command: runs it under mpiexec and inspects exit codes, messages and output files.
+"""Usage: npde_regression.py --npde PATH --source-dir DIR --work-dir DIR --mpiexec CMD... <check> [args]
+
+Checks (one ctest test each, see CMakeLists.txt):
+  train DECK BOUND [--set k=v ...]   train on 2 ranks, then validate the HDF5 file and its .xmf sidecar
+  reference DECK BOUND NP            reference solve on NP ranks; reference_rel_l2_exact <= BOUND
+  bad-input CASE                     a broken deck or command line: exit 2, one error line, no files
+  headers                            every inputs/*.yaml names its documented command and `npde info` works
+  cli                                --help and --version
+Needs numpy, h5py and PyYAML only for `train` and `reference` (run it with /usr/bin/python3).
+"""
+import argparse
+import glob
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+RUN_TIMEOUT = 120  # seconds per npde invocation; ctest's TIMEOUT bounds the whole test as well
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(cond, msg):
+    if not cond:
+        raise CheckFailed(msg)
+
+
+def run(cfg, np, args, timeout=RUN_TIMEOUT):
+    """Runs npde on `np` ranks (np == 0: without mpiexec); returns (rc, stdout, stderr)."""
+    cmd = ([] if np == 0 else cfg.mpiexec + [cfg.np_flag, str(np)] + cfg.preflags) + [cfg.npde] + args
+    print("+ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cfg.work_dir)
+    sys.stdout.write(p.stdout)
+    sys.stdout.write(p.stderr)
+    return p.returncode, p.stdout, p.stderr
+
+
+def own_lines(stream):
+    """The non-empty lines of a stream that npde wrote: Open MPI's dashed help blocks and its
+    "[host:pid] ..." notes about aborted jobs are the launcher's, not ours."""
+    lines, in_block = [], False
+    for line in stream.splitlines():
+        if re.fullmatch(r"-{20,}", line.strip()):
+            in_block = not in_block
+            continue
+        if in_block or not line.strip() or re.match(r"^\[[^\]]+:\d+\] ", line):
+            continue
+        lines.append(line)
+    return lines
+
+
+def deck_path(cfg, name):
+    return os.path.join(cfg.source_dir, "inputs", name + ".yaml")
+
+
+# ---------------------------------------------------------------------------------------------- train, reference
+def eval_expression(text, axes):
+    """Evaluates a deck expression (muParser syntax) with numpy on grid arrays."""
+    import numpy as np
+    names = {"pi": math.pi, "e": math.e, "abs": np.abs}
+    for f in ("sin", "cos", "tan", "exp", "log", "sqrt", "sinh", "cosh", "tanh"):
+        names[f] = getattr(np, f)
+    names.update(axes)
+    return eval(text.replace("^", "**"), {"__builtins__": {}}, names)
+
+
+def rel_l2(a, b):
+    import numpy as np
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def check_grid_and_fields(f, deck, grid, fields):
+    """Grid axes match the deck's box; every field has HDF5 shape (n_z, n_y, n_x)."""
+    import numpy as np
+    dom = deck["problem"]["domain"]
+    dim = len(dom["lower"])
+    axes = {}
+    for a, name in enumerate("xyz"[:dim]):
+        x = f["fields/grid/" + name][...]
+        expect(x.shape == (grid[a],), "grid/%s has shape %s, expected (%d,)" % (name, x.shape, grid[a]))
+        expect(np.allclose(x, np.linspace(dom["lower"][a], dom["upper"][a], grid[a]), rtol=0, atol=1e-14),
+               "grid/%s is not the uniform grid of the box" % name)
+        axes[name] = x
+    shape = tuple(reversed(grid))
+    mesh = dict(zip(reversed(list(axes)), np.meshgrid(*[axes[n] for n in reversed(list(axes))], indexing="ij")))
+    out = {}
+    for name in fields:
+        expect("fields/%s/u" % name in f, "missing dataset /fields/%s/u" % name)
+        u = f["fields/%s/u" % name][...]
+        expect(u.shape == shape, "/fields/%s/u has shape %s, expected %s" % (name, u.shape, shape))
+        expect(np.all(np.isfinite(u)), "/fields/%s/u has non-finite values" % name)
+        out[name] = u
+    if "exact" in out:
+        want = eval_expression(deck["problem"]["exact"], mesh) * np.ones(shape)
+        expect(np.allclose(out["exact"], want, rtol=0, atol=1e-12),
+               "/fields/exact/u differs from problem.exact on the grid (axis order?)")
+    return out
+
+
+def check_xmf(h5_path, fields):
+    """The sidecar parses, names the HDF5 file by its base name, and every dataset it names exists."""
+    import h5py
+    xmf = os.path.splitext(h5_path)[0] + ".xmf"
+    expect(os.path.isfile(xmf), "no XDMF sidecar " + xmf)
+    root = ET.parse(xmf).getroot()
+    base = os.path.basename(h5_path)
+    heavy = [d for d in root.iter("DataItem") if d.get("Format") == "HDF"]  # others hold inline values
+    items = [d.text.strip() for d in heavy]
+    with h5py.File(h5_path, "r") as f:
+        for d, item in zip(heavy, items):
+            fname, _, dset = item.partition(":")
+            expect(fname == base, "%s names file '%s', expected '%s'" % (xmf, fname, base))
+            expect(dset in f, "%s names missing dataset %s" % (xmf, dset))
+            dims = tuple(int(n) for n in d.get("Dimensions").split())
+            expect(dims == f[dset].shape, "%s gives %s dimensions %s, the file %s" % (xmf, dset, dims, f[dset].shape))
+    for name in fields:
+        expect("%s:/fields/%s/u" % (base, name) in items, "%s does not name /fields/%s/u" % (xmf, name))
+
+
+def check_common_attributes(f, text, sets, np):
+    recorded = f.attrs["deck"]
+    want = text
+    if sets:
+        want = text if text.endswith("\n") else text + "\n"
+        want += "".join("# --set %s\n" % s for s in sets)
+    expect(recorded == want, "deck attribute is not the file text plus the --set lines:\n" + recorded)
+    expect(int(f.attrs["ranks"]) == np, "ranks attribute %s, expected %d" % (f.attrs["ranks"], np))
+    expect(int(f["summary"].attrs["ranks"]) == np, "summary ranks differs from %d" % np)
+
+
+def effective_deck(text, sets):
+    """The deck as the run saw it: the recorded text parses back to the file's own values, so apply
+    the simple `a.b=value` overrides used by these tests here."""
+    import yaml
+    deck = yaml.safe_load(text)
+    for s in sets:
+        key, _, value = s.partition("=")
+        node, parts = deck, re.split(r"\.|\[|\]\.?", key)
+        parts = [p for p in parts if p != ""]
+        for p in parts[:-1]:
+            node = node[int(p)] if isinstance(node, list) else node.setdefault(p, {})
+        last = parts[-1]
+        if isinstance(node, list):
+            node[int(last)] = yaml.safe_load(value)
+        else:
+            node[last] = yaml.safe_load(value)
+    return deck
+
+
+def output_file(cfg, tag):
+    path = os.path.join(cfg.work_dir, tag + ".h5")
+    for p in (path, path + ".tmp", os.path.splitext(path)[0] + ".xmf"):
+        if os.path.exists(p):
+            os.remove(p)
+    return path
+
+
+def check_train(cfg, name, bound, extra_sets):
+    import h5py
+    import numpy as np
+    out = output_file(cfg, "train_" + name)
+    sets = list(extra_sets) + ["output.file=" + out]
+    args = ["train", deck_path(cfg, name), "--quiet"]
+    for s in sets:
+        args += ["--set", s]
+    rc, stdout, _ = run(cfg, 2, args)
+    expect(rc == 0, "npde train exited with %d" % rc)
+    expect("summary" in stdout, "no summary printed")
+    expect(os.path.isfile(out) and not os.path.exists(out + ".tmp"), "output file missing or .tmp left behind")
+    text = open(deck_path(cfg, name)).read()
+    deck = effective_deck(text, sets)
+    grid = deck.get("output", {}).get("grid") or deck["reference"]["grid"]
+    n_stages = len(deck["training"]["stages"])
+    max_iter = sum(s["iterations"] for s in deck["training"]["stages"])
+    with h5py.File(out, "r") as f:
+        check_common_attributes(f, text, sets, 2)
+        s = f["summary"].attrs
+        for key in ("rel_l2_exact", "rel_l2_reference", "reference_rel_l2_exact", "train_seconds", "iterations",
+                    "final_loss"):
+            expect(key in s and np.isfinite(s[key]), "summary attribute %s missing or not finite" % key)
+        print("rel_l2_exact %.3e  rel_l2_reference %.3e  train_seconds %.2f  iterations %d"
+              % (s["rel_l2_exact"], s["rel_l2_reference"], s["train_seconds"], s["iterations"]))
+        expect(s["rel_l2_exact"] <= bound, "rel_l2_exact %.3e > %.1e" % (s["rel_l2_exact"], bound))
+        u = check_grid_and_fields(f, deck, grid, ("pinn", "reference", "exact", "error"))
+        # The summary numbers are the norms of the stored fields (nothing computed on another grid).
+        expect(np.allclose(u["error"], u["pinn"] - u["reference"], rtol=0, atol=1e-13), "error != pinn - reference")
+        for key, a, b in (("rel_l2_exact", "pinn", "exact"), ("rel_l2_reference", "pinn", "reference"),
+                          ("reference_rel_l2_exact", "reference", "exact")):
+            got = rel_l2(u[a], u[b])
+            expect(math.isclose(got, s[key], rel_tol=1e-8), "%s = %.6e but the fields give %.6e" % (key, s[key], got))
+        # History: one row per iteration, in order, stages in order, the last loss is the final one.
+        h = {k: f["history/" + k][...] for k in f["history"]}
+        n = len(h["iteration"])
+        expect(all(len(c) == n for c in h.values()), "history columns differ in length")
+        expect(0 < n <= max_iter and n == int(s["iterations"]), "history has %d rows, iterations %d" % (n, s["iterations"]))
+        expect(np.array_equal(h["iteration"], np.arange(1, n + 1)), "history iteration column is not 1, 2, ..., n")
+        expect(np.all(np.diff(h["stage"]) >= 0) and h["stage"][0] == 0 and h["stage"][-1] <= n_stages - 1,
+               "history stage column is not non-decreasing within [0, %d)" % n_stages)
+        expect(np.all(np.diff(h["wall_time"]) >= 0), "history wall_time decreases")
+        expect(np.all(np.isfinite(h["loss"])) and math.isclose(h["loss"][-1], s["final_loss"], rel_tol=1e-12),
+               "history loss not finite or its last entry is not final_loss")
+    check_xmf(out, ("pinn", "reference", "exact", "error"))
+
+
+def check_reference(cfg, name, bound, np_):
+    import h5py
+    import numpy as np
+    out = output_file(cfg, "reference_%s_np%d" % (name, np_))
+    sets = ["output.file=" + out]
+    rc, _, _ = run(cfg, np_, ["reference", deck_path(cfg, name), "--set", sets[0]])
+    expect(rc == 0, "npde reference exited with %d" % rc)
+    text = open(deck_path(cfg, name)).read()
+    deck = effective_deck(text, sets)
+    with h5py.File(out, "r") as f:
+        check_common_attributes(f, text, sets, np_)
+        s = f["summary"].attrs
+        err = float(s["reference_rel_l2_exact"])
+        print("reference_rel_l2_exact %.3e on %s, %d rank(s)" % (err, deck["reference"]["grid"], np_))
+        expect(err <= bound, "reference_rel_l2_exact %.3e > %.1e" % (err, bound))
+        expect("fields/pinn" not in f and "history" not in f, "a reference run wrote training results")
+        u = check_grid_and_fields(f, deck, deck["reference"]["grid"], ("reference", "exact", "error"))
+        expect(np.allclose(u["error"], u["reference"] - u["exact"], rtol=0, atol=1e-13), "error != reference - exact")
+        expect(math.isclose(rel_l2(u["reference"], u["exact"]), err, rel_tol=1e-8), "summary error != field error")
+    check_xmf(out, ("reference", "exact", "error"))
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+def bad_input_case(cfg, case, scratch):
+    """Returns (npde arguments, a word the error line must contain) for one broken input."""
+    base = open(deck_path(cfg, "poisson2d")).read()
+    out = os.path.join(scratch, "out.h5")
+    short = ["--set", "training.stages[0].iterations=2", "--set", "training.stages[1].iterations=2",
+             "--set", "output.file=" + out]
+
+    def broken_deck(old, new):
+        expect(old in base, "poisson2d.yaml no longer contains %r" % old)
+        path = os.path.join(scratch, "broken.yaml")
+        with open(path, "w") as fh:
+            fh.write(base.replace(old, new, 1))
+        return path
+
+    good = deck_path(cfg, "poisson2d")
+    cases = {  # lambdas: only the chosen case writes its broken deck
+        "unknown_key": lambda: (["train", broken_deck("log_every:", "log_evry:")] + short, "log_evry"),
+        "wrong_type": lambda: (["train", broken_deck("seed: 1", "seed: 1.5")] + short, "training.seed"),
+        "bad_expression": lambda: (["train", broken_deck('source: "2*', 'source: "2*(')] + short, "problem.source"),
+        "missing_file": lambda: (["train", os.path.join(scratch, "no_such_deck.yaml")] + short, "no_such_deck.yaml"),
+        "bad_set": lambda: (["train", good, "--set", "trainingseed"] + short, "trainingseed"),
+        "unknown_set_key": lambda: (["train", good, "--set", "training.sed=3"] + short, "training.sed"),
+        "unknown_command": lambda: (["trian", good] + short, "trian"),
+        "missing_output_dir": lambda: (["train", good] + short +
+                                       ["--set", "output.file=" + os.path.join(scratch, "missing", "out.h5")],
+                                       "output.file"),
+        "output_is_directory": lambda: (["train", good] + short + ["--set", "output.file=" + scratch], "output.file"),
+    }
+    expect(case in cases, "unknown bad-input case '%s' (have: %s)" % (case, ", ".join(sorted(cases))))
+    return cases[case]()
+
+
+def check_bad_input(cfg, case):
+    scratch = os.path.join(cfg.work_dir, "bad_" + case)
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    args, word = bad_input_case(cfg, case, scratch)
+    before = set(os.listdir(scratch))
+    rc, stdout, stderr = run(cfg, 2, args)
+    expect(rc == 2, "exit code %d, expected 2 (bad input)" % rc)
+    errors = own_lines(stderr)
+    expect(len(errors) == 1, "expected exactly one error line on stderr, got %d" % len(errors))
+    expect(errors[0].startswith("npde error"), "stderr line does not start with 'npde error'")
+    expect("rank 1" not in errors[0], "the error was printed by rank 1, not rank 0")
+    expect(word in errors[0], "the error line does not name '%s'" % word)
+    expect(not own_lines(stdout), "bad input still printed progress on stdout")
+    left = set(os.listdir(scratch)) - before
+    expect(not left, "files left behind: %s" % sorted(left))
+
+
+# ---------------------------------------------------------------------------------------------- decks, CLI
+def expected_parameters(dim, layers):
+    widths = [dim] + list(layers) + [1]
+    return sum(widths[i] * widths[i + 1] + widths[i + 1] for i in range(len(widths) - 1))
+
+
+def check_headers(cfg):
+    decks = sorted(glob.glob(os.path.join(cfg.source_dir, "inputs", "*.yaml")))
+    expect(decks, "no decks in inputs/")
+    for path in decks:
+        name = os.path.basename(path)
+        header = []
+        for line in open(path):
+            if not line.startswith("#"):
+                break
+            header.append(line.rstrip("\n"))
+        want = "#   mpirun -n 2 npde train inputs/" + name
+        expect(want in header, "%s: header lacks the command line '%s'" % (name, want))
+        rc, stdout, _ = run(cfg, 0, ["info", path])
+        expect(rc == 0, "npde info %s exited with %d" % (name, rc))
+        # The parameter count printed is the one of the deck's network (no PyYAML needed here).
+        layers = re.search(r"^\s*layers:\s*\[([0-9,\s]+)\]", open(path).read(), re.M)
+        lower = re.search(r"lower:\s*\[([^\]]*)\]", open(path).read())
+        expect(layers and lower, "%s: cannot find network.layers or problem.domain.lower" % name)
+        n = expected_parameters(len(lower.group(1).split(",")), [int(w) for w in layers.group(1).split(",")])
+        expect(re.search(r"^network .* %d parameters" % n, stdout, re.M),
+               "%s: npde info does not print '%d parameters'" % (name, n))
+
+
+def check_cli(cfg):
+    rc, stdout, _ = run(cfg, 2, ["--help"])
+    expect(rc == 0, "--help exited with %d" % rc)
+    for section in ("usage:", "commands:", "options:", "exit codes:"):
+        expect(stdout.count(section) == 1, "--help on 2 ranks: '%s' not printed exactly once" % section)
+    for word in ("train", "reference", "info", "--set", "--version"):
+        expect(word in stdout, "--help does not mention %s" % word)
+    rc, stdout, _ = run(cfg, 0, ["--version"])
+    expect(rc == 0, "--version exited with %d" % rc)
+    for prefix in ("npde ", "Kokkos ", "PETSc ", "HDF5 ", "MPI ", "BLAS "):
+        expect(re.search("^" + prefix, stdout, re.M), "--version lacks a line starting with '%s'" % prefix)
+    rc, _, stderr = run(cfg, 0, [])
+    expect(rc == 2 and len(own_lines(stderr)) == 1, "npde without a command: exit %d, expected 2 and one line" % rc)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--npde", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--work-dir", required=True)
+    ap.add_argument("--mpiexec", required=True)
+    ap.add_argument("--np-flag", default="-n")
+    ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
+    ap.add_argument("check", choices=("train", "reference", "bad-input", "headers", "cli"))
+    ap.add_argument("args", nargs=argparse.REMAINDER)
+    cfg = ap.parse_args()
+    cfg.mpiexec = [cfg.mpiexec]
+    cfg.preflags = [p for p in re.split(r"[;\s]+", cfg.preflags) if p]
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    a = cfg.args
+    try:
+        if cfg.check == "train":
+            sets = [a[i + 1] for i in range(2, len(a) - 1) if a[i] == "--set"]
+            check_train(cfg, a[0], float(a[1]), sets)
+        elif cfg.check == "reference":
+            check_reference(cfg, a[0], float(a[1]), int(a[2]))
+        elif cfg.check == "bad-input":
+            check_bad_input(cfg, a[0])
+        elif cfg.check == "headers":
+            check_headers(cfg)
+        else:
+            check_cli(cfg)
+    except CheckFailed as e:
+        print("FAILED: %s" % e)
+        return 1
+    except subprocess.TimeoutExpired as e:
+        print("FAILED: timed out: %s" % e)
+        return 1
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
