@@ -76,17 +76,25 @@ std::string Communicator::broadcast(const std::string& s) const {
   return out;
 }
 
-std::vector<std::string> Communicator::allgather(const std::string& s) const {
-  const int p = m_impl->size;
-  int n = static_cast<int>(s.size());
-  std::vector<int> counts(p), displs(p);
-  NPDE_MPI_CHECK(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, m_impl->comm));
+namespace {
+/// Collective. Gathers every rank's item count n; fills counts and displacements, returns the total.
+int gather_counts(MPI_Comm comm, int p, int n, std::vector<int>& counts, std::vector<int>& displs) {
+  counts.assign(p, 0);
+  displs.assign(p, 0);
+  NPDE_MPI_CHECK(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
   int total = 0;
   for (int r = 0; r < p; ++r) {
     displs[r] = total;
     total += counts[r];
   }
-  std::string all(total, '\0');
+  return total;
+}
+}  // namespace
+
+std::vector<std::string> Communicator::allgather(const std::string& s) const {
+  const int p = m_impl->size, n = static_cast<int>(s.size());
+  std::vector<int> counts, displs;
+  std::string all(gather_counts(m_impl->comm, p, n, counts, displs), '\0');
   NPDE_MPI_CHECK(MPI_Allgatherv(s.data(), n, MPI_CHAR, all.data(), counts.data(), displs.data(), MPI_CHAR,
                                 m_impl->comm));
   std::vector<std::string> out(p);
@@ -95,16 +103,9 @@ std::vector<std::string> Communicator::allgather(const std::string& s) const {
 }
 
 std::vector<double> Communicator::allgatherv(const std::vector<double>& local) const {
-  const int p = m_impl->size;
-  int n = static_cast<int>(local.size());
-  std::vector<int> counts(p), displs(p);
-  NPDE_MPI_CHECK(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, m_impl->comm));
-  int total = 0;
-  for (int r = 0; r < p; ++r) {
-    displs[r] = total;
-    total += counts[r];
-  }
-  std::vector<double> all(total);
+  const int p = m_impl->size, n = static_cast<int>(local.size());
+  std::vector<int> counts, displs;
+  std::vector<double> all(gather_counts(m_impl->comm, p, n, counts, displs));
   NPDE_MPI_CHECK(MPI_Allgatherv(local.data(), n, MPI_DOUBLE, all.data(), counts.data(), displs.data(),
                                 MPI_DOUBLE, m_impl->comm));
   return all;
