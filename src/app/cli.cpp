@@ -25,6 +25,25 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       cl.version = true;
     } else if (a == "--quiet") {
       cl.quiet = true;
+    } else if (a == "--restart") {
+      cl.restart = true;
+      // the next word is the checkpoint file when it names one (*.h5); otherwise the newest is used
+      if (i + 1 < argc) {
+        const std::string v = argv[i + 1];
+        if (v.size() > 3 && v.compare(v.size() - 3, 3, ".h5") == 0) {
+          cl.restart_file = v;
+          ++i;
+        }
+      }
+    } else if (starts_with(a, "--restart=")) {
+      cl.restart = true;
+      cl.restart_file = a.substr(10);
+      if (cl.restart_file.empty()) {
+        cl.error = "--restart= needs a checkpoint file";
+        return cl;
+      }
+    } else if (a == "--allow-deck-change") {
+      cl.allow_deck_change = true;
     } else if (a == "--set") {
       if (i + 1 >= argc) {
         cl.error = "--set needs an argument key.sub=value";
@@ -89,12 +108,20 @@ options:
   --set key.sub=value   override one deck key (value parsed as YAML), e.g. --set training.seed=3
                         or --set reference.grid=[257,257]; may be repeated
   --quiet               no progress lines (summary only)
+  --restart [FILE.h5]   resume training from a checkpoint: FILE, or the newest valid one in
+                        training.checkpoint.dir (a corrupt newest one is skipped with a warning)
+  --allow-deck-change   restart even though the deck differs from the checkpoint's
   -ksp_type cg ...      any PETSc option, passed to the reference solver (after reference.petsc);
                         put them after the deck: a word following a PETSc flag is its value
   --kokkos-...          Kokkos runtime options
   --version             versions of npde, Kokkos, PETSc, HDF5, MPI and the BLAS kernel in use
 
-exit codes: 0 success, 1 runtime failure, 2 bad command line or input deck
+signals: SIGUSR1, SIGTERM, SIGINT make every rank stop at the next iteration, write a checkpoint
+  and exit with code 3; so does reaching training.walltime
+
+exit codes: 0 success, 1 runtime failure, 2 bad command line, input deck or checkpoint,
+            3 stopped cleanly on a signal or the wall-time limit (checkpoint written: requeue
+            and run again with --restart), 4 training diverged (non-finite loss after roll-backs)
 documentation: docs/input-reference.md (every deck key), docs/numerics.md, README.md
 )";
 }

@@ -12,7 +12,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "npde/app/checkpointing.hpp"
 #include "npde/app/report.hpp"
+#include "npde/app/signals.hpp"
+#include "npde/io/checkpoint.hpp"
 #include "npde/app/setup.hpp"
 #include "npde/core/config.hpp"
 #include "npde/core/error.hpp"
@@ -139,50 +142,108 @@ void add_exact(const pde::PoissonProblem& problem, const GridSlab& slab, Report&
   report.fields["exact"] = std::move(ex);
 }
 
+/// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
+pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out) {
+  pinn::TrainHooks hooks;
+  const double walltime = deck.walltime;
+  hooks.stop_requested = [walltime](double elapsed, double per_iteration) {
+    // Leave room for two more iterations and the checkpoint before the limit.
+    return stop_signal() != 0 || (walltime > 0 && elapsed + 2.0 * per_iteration + 1.0 >= walltime);
+  };
+  hooks.checkpoint_every = deck.checkpoint_every;
+  const std::string dir = checkpoint_dir(deck);
+  const int keep = deck.checkpoint_keep;
+  hooks.checkpoint = [&comm, &deck, dir, keep](const pinn::TrainState& state) {
+    // Every rank holds the same state: rank 0 writes, and everyone learns whether it worked.
+    std::string err, path;
+    if (comm.is_root()) {
+      try {
+        path = io::write_checkpoint(dir, state.global_iteration, to_checkpoint(state, deck, comm.size()), keep);
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+    }
+    err = comm.broadcast(err);
+    if (!err.empty()) throw Error("cannot write checkpoint: " + err);
+    log::info("checkpoint " + path + " (iteration " + std::to_string(state.global_iteration) + ")");
+  };
+  hooks.history_block = [&comm, &out](const std::vector<pinn::HistoryRow>& h) { write_history(comm, h, out); };
+  if (const char* inject = std::getenv("NPDE_TEST_INJECT_NAN_AT")) hooks.inject_nan_at = std::atol(inject);
+  return hooks;
+}
+
 template <class T>
 int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem,
-               bool quiet) {
+               const CommandLine& cl) {
   const auto opts = make_pinn_options(deck);
-  const auto cfg = make_train_config(deck, quiet);
-  // 1. network and points
+  const auto cfg = make_train_config(deck, cl.quiet);
+  // 1. network and points; the restart state, validated against them
   pinn::PoissonPinn<T> pinn(comm, problem, opts);
+  pinn::TrainState resume;
+  if (cl.restart) {
+    std::string used;
+    const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
+    resume = from_checkpoint(cp, deck, pinn.n_params(), cl.allow_deck_change, used);
+    log::info("restarting from " + used);
+  }
   log::info(log::format("npde train ", deck.path, ": ", deck.dim, "D Poisson, ", deck.bc_enforcement,
                         " BC, network ", network_string(deck.dim, opts.hidden), " ", deck.activation, " (",
                         pinn.n_params(), " parameters), ", deck.precision, ", ", comm.size(), " rank(s), ",
                         opts.n_interior, " interior points", opts.hard_bc ? "" : " + " + std::to_string(opts.n_boundary) + " boundary points",
                         ", BLAS core ", nn::blas_core_name()));
-  // 2. training
-  const auto result = pinn::train(pinn, cfg);
-  // 3. evaluation on the output grid, comparison with exact and reference
-  const GridSlab slab = make_slab(comm, problem.box, output_grid(deck));
-  Report report;
-  report.history = result.history;
-  report.fields["pinn"] = pinn.predict(slab.points);
-  add_exact(problem, slab, report);
-  if (report.fields.count("exact"))
-    report.summary["rel_l2_exact"] = relative_l2(comm, report.fields["pinn"], report.fields["exact"]);
-  if (deck.has_reference) {
-    run_reference_into(comm, deck, problem, slab, report);
-    report.summary["rel_l2_reference"] = relative_l2(comm, report.fields["pinn"], report.fields["reference"]);
+  // 2. the output file exists (under its temporary name) from the start: the history is flushed into
+  // it at every progress line, and it gets its final name only when the run is complete
+  io::OutputFile out(comm, deck.output_file);
+  write_provenance(comm, deck, out);
+  try {
+    // 3. training
+    const auto result = pinn::train(pinn, cfg, make_hooks(comm, deck, out), cl.restart ? &resume : nullptr);
+    if (result.stopped) {
+      log::info(log::format("stopped cleanly at iteration ", result.iterations,
+                            stop_signal() ? std::string(" on ") + signal_name(stop_signal()) : std::string(" (wall time)"),
+                            "; run again with --restart to continue (exit code 3)"));
+      return ExitStopped;
+    }
+    // 4. evaluation on the output grid, comparison with exact and reference
+    const GridSlab slab = make_slab(comm, problem.box, output_grid(deck));
+    Report report;
+    report.history = result.history;
+    report.fields["pinn"] = pinn.predict(slab.points);
+    add_exact(problem, slab, report);
+    if (report.fields.count("exact"))
+      report.summary["rel_l2_exact"] = relative_l2(comm, report.fields["pinn"], report.fields["exact"]);
+    if (deck.has_reference) {
+      run_reference_into(comm, deck, problem, slab, report);
+      report.summary["rel_l2_reference"] = relative_l2(comm, report.fields["pinn"], report.fields["reference"]);
+    }
+    const auto& base = report.fields.count("reference") ? report.fields["reference"]
+                       : report.fields.count("exact")   ? report.fields["exact"]
+                                                        : report.fields["pinn"];
+    std::vector<double> err(base.size());
+    for (std::size_t i = 0; i < err.size(); ++i) err[i] = report.fields["pinn"][i] - base[i];
+    report.fields["error"] = std::move(err);
+    report.summary["train_seconds"] = result.seconds;
+    report.summary["iterations"] = double(result.iterations);
+    report.summary["final_loss"] = result.final_loss;
+    report.summary["ranks"] = comm.size();
+    report.summary["nan_recoveries"] = result.nan_recoveries;
+    report.summary_text["error_field"] = report.fields.count("reference") ? "pinn - reference"
+                                         : report.fields.count("exact")   ? "pinn - exact"
+                                                                          : "none (no reference or exact)";
+    report.summary_text["output_file"] = deck.output_file;
+    // 5. output
+    write_report(comm, deck, problem.box, slab, report, out);
+    log::info(summary_table(report));
+    return ExitSuccess;
+  } catch (const pinn::TrainingDiverged& e) {
+    throw;  // every rank reached the same verdict: unwind normally (the temporary output is removed)
+  } catch (const InputError& e) {
+    throw;
+  } catch (const std::exception& e) {
+    // Possibly one rank only: abort here, before the output file's collective close could hang.
+    log::error(e.what());
+    comm.abort(ExitFailure);
   }
-  const auto& base = report.fields.count("reference") ? report.fields["reference"]
-                     : report.fields.count("exact")   ? report.fields["exact"]
-                                                      : report.fields["pinn"];
-  std::vector<double> err(base.size());
-  for (std::size_t i = 0; i < err.size(); ++i) err[i] = report.fields["pinn"][i] - base[i];
-  report.fields["error"] = std::move(err);
-  report.summary["train_seconds"] = result.seconds;
-  report.summary["iterations"] = double(result.iterations);
-  report.summary["final_loss"] = result.final_loss;
-  report.summary["ranks"] = comm.size();
-  report.summary_text["error_field"] = report.fields.count("reference") ? "pinn - reference"
-                                       : report.fields.count("exact")   ? "pinn - exact"
-                                                                        : "none (no reference or exact)";
-  report.summary_text["output_file"] = deck.output_file;
-  // 4. output
-  write_report(comm, deck, problem.box, slab, report);
-  log::info(summary_table(report));
-  return ExitSuccess;
 }
 
 int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem) {
@@ -201,7 +262,8 @@ int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const
   report.summary_text["output_file"] = deck.output_file;
   io::Deck out_deck = deck;
   out_deck.output_grid = grid;
-  write_report(comm, out_deck, problem.box, slab, report);
+  io::OutputFile out(comm, deck.output_file);
+  write_report(comm, out_deck, problem.box, slab, report, out);
   log::info(summary_table(report));
   return ExitSuccess;
 }
@@ -261,11 +323,14 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   // 2. the run; a failure now is not the user's input: report it with the rank and stop the job
   try {
     if (cl.verb == "reference") return reference_verb(comm, deck, problem);
-    if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl.quiet);
-    return train_verb<double>(comm, deck, problem, cl.quiet);
+    if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl);
+    return train_verb<double>(comm, deck, problem, cl);
   } catch (const InputError& e) {
     log::error(e.what());
     return ExitInput;
+  } catch (const pinn::TrainingDiverged& e) {
+    log::error(e.what());
+    return ExitDiverged;
   } catch (const std::exception& e) {
     log::error(e.what());
     return ExitFailure;

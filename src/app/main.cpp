@@ -8,6 +8,7 @@
 #include "npde/app/blas_env.hpp"
 #include "npde/app/cli.hpp"
 #include "npde/app/driver.hpp"
+#include "npde/app/signals.hpp"
 #include "npde/core/log.hpp"
 #include "npde/nn/gemm.hpp"
 #include "npde/reference/petsc_env.hpp"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
       if (cl.version) {
         if (comm.is_root()) std::printf("%s\n", npde::app::version_text().c_str());
       } else {
+        npde::app::install_stop_signals();
         rc = npde::app::run(comm, cl);  // every View it made is out of scope when it returns
       }
       npde::reference::finalize();

@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "npde/core/config.hpp"
-#include "npde/io/output_file.hpp"
 #include "npde/io/xdmf.hpp"
 #include "npde/pde/grid.hpp"
 
@@ -41,28 +40,34 @@ double relative_l2(const decomp::Communicator& comm, const std::vector<double>& 
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
-void write_report(const decomp::Communicator& comm, const io::Deck& deck, const pde::Box& box,
-                  const GridSlab& slab, const Report& report) {
-  io::OutputFile out(comm, deck.output_file);
-  // 1. provenance
+void write_provenance(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out) {
   out.set_attribute("/", "npde_version", std::string(NPDE_VERSION) + " (" + NPDE_GIT_HASH + ")");
   out.set_attribute("/", "deck", deck.text);
   out.set_attribute("/", "deck_path", deck.path);
   out.set_attribute("/", "ranks", (long long)comm.size());
   out.set_attribute("/", "precision", deck.precision);
-  // 2. history
-  if (!report.history.empty()) {
-    const std::vector<std::string> cols{"iteration", "stage",   "loss",      "loss_pde",
-                                        "loss_bc",   "lr",      "wall_time", "rel_l2_exact"};
-    std::vector<std::vector<double>> rows;
-    if (comm.is_root()) {
-      rows.reserve(report.history.size());
-      for (const auto& r : report.history)
-        rows.push_back({double(r.iteration), double(r.stage), r.loss, r.loss_pde, r.loss_bc, r.lr, r.wall, r.rel_l2});
-    }
-    out.write_history(cols, rows);
+}
+
+void write_history(const decomp::Communicator& comm, const std::vector<pinn::HistoryRow>& history,
+                   io::OutputFile& out) {
+  const std::vector<std::string> cols{"iteration", "stage",   "loss",      "loss_pde",
+                                      "loss_bc",   "lr",      "wall_time", "rel_l2_exact"};
+  std::vector<std::vector<double>> rows;
+  if (comm.is_root()) {
+    rows.reserve(history.size());
+    for (const auto& r : history)
+      rows.push_back({double(r.iteration), double(r.stage), r.loss, r.loss_pde, r.loss_bc, r.lr, r.wall, r.rel_l2});
   }
-  // 3. grid and fields
+  out.write_history(cols, rows);
+  out.flush();
+}
+
+void write_report(const decomp::Communicator& comm, const io::Deck& deck, const pde::Box& box,
+                  const GridSlab& slab, const Report& report, io::OutputFile& out) {
+  // 1. provenance and history
+  write_provenance(comm, deck, out);
+  if (!report.history.empty()) write_history(comm, report.history, out);
+  // 2. grid and fields
   static const char* axis_names[3] = {"x", "y", "z"};
   const int d = int(slab.n.size());
   for (int a = 0; a < d; ++a)
@@ -73,7 +78,7 @@ void write_report(const decomp::Communicator& comm, const io::Deck& deck, const 
     out.write_field(path, slab.h5_dims, slab.row_begin, slab.rows, values.empty() ? nullptr : values.data());
     xmf_attrs.emplace_back(name == "error" ? "error" : "u_" + name, path);
   }
-  // 4. summary
+  // 3. summary, then the atomic rename
   for (const auto& [k, v] : report.summary) out.set_attribute("/summary", k, v);
   for (const auto& [k, v] : report.summary_text) out.set_attribute("/summary", k, v);
   out.commit();

@@ -2,6 +2,8 @@
 // MPI implementation of decomp::Communicator.
 #include <mpi.h>
 
+#include <cstdlib>
+
 #include "npde/core/error.hpp"
 #include "npde/decomp/communicator.hpp"
 
@@ -35,6 +37,11 @@ Communicator Communicator::self() { return Communicator(std::make_shared<Impl>(M
 int Communicator::rank() const { return m_impl->rank; }
 int Communicator::size() const { return m_impl->size; }
 void* Communicator::native_handle() const { return &m_impl->comm; }
+
+void Communicator::abort(int code) const {
+  MPI_Abort(m_impl->comm, code);
+  std::abort();  // MPI_Abort does not return; keeps [[noreturn]] honest
+}
 
 void Communicator::barrier() const { NPDE_MPI_CHECK(MPI_Barrier(m_impl->comm)); }
 

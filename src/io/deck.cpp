@@ -132,6 +132,10 @@ void read_training(const DeckReader& r, Deck& d) {
   d.weight_bc = r.get_real("training.weights.bc");
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
+  d.checkpoint_every = r.get_int("training.checkpoint.every");
+  d.checkpoint_keep = r.get_int("training.checkpoint.keep");
+  if (r.has("training.checkpoint.dir")) d.checkpoint_dir = r.get_string("training.checkpoint.dir");
+  d.walltime = r.get_real("training.walltime");
 
   const bool soft = d.bc_enforcement == "soft";
   if (soft && d.n_boundary == 0)

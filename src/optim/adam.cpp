@@ -60,6 +60,40 @@ void Adam<T>::set_lr_scale(double s) {
   m_lr_scale = s;
 }
 
+namespace {
+template <class T>
+std::vector<double> to_host_vector(const View1<T>& v) {
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+template <class T>
+void from_host_vector(const std::vector<double>& src, const View1<T>& v) {
+  auto h = Kokkos::create_mirror_view(v);
+  for (std::size_t i = 0; i < src.size(); ++i) h(i) = T(src[i]);
+  Kokkos::deep_copy(v, h);
+}
+}  // namespace
+
+template <class T>
+AdamState Adam<T>::state() const {
+  AdamState s;
+  s.m = to_host_vector(m_m);
+  s.v = to_host_vector(m_v);
+  s.iteration = m_iteration;
+  s.lr_scale = m_lr_scale;
+  return s;
+}
+
+template <class T>
+void Adam<T>::set_state(const AdamState& s) {
+  NPDE_REQUIRE(s.m.size() == m_n && s.v.size() == m_n,
+               "Adam state of size " << s.m.size() << "/" << s.v.size() << " for " << m_n << " parameters");
+  from_host_vector(s.m, m_m);
+  from_host_vector(s.v, m_v);
+  m_iteration = s.iteration;
+  m_lr_scale = s.lr_scale;
+}
+
 template <class T>
 void Adam<T>::reset() {
   Kokkos::deep_copy(m_m, T(0));

@@ -78,6 +78,44 @@ template <class T>
 Lbfgs<T>& Lbfgs<T>::operator=(Lbfgs&&) = default;
 
 template <class T>
+LbfgsState Lbfgs<T>::state() const {
+  LbfgsState st;
+  auto sh = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), m_s);
+  auto yh = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), m_y);
+  st.s.assign(sh.data(), sh.data() + sh.size());
+  st.y.assign(yh.data(), yh.data() + yh.size());
+  st.rho = m_rho;
+  st.head = m_head;
+  st.count = m_count;
+  st.gamma = m_gamma;
+  st.iteration = m_iteration;
+  return st;
+}
+
+template <class T>
+void Lbfgs<T>::set_state(const LbfgsState& st) {
+  const std::size_t want = m_n * std::size_t(m_opts.history);
+  NPDE_REQUIRE(st.s.size() == want && st.y.size() == want && st.rho.size() == m_rho.size(),
+               "L-BFGS state with " << st.s.size() << " pair entries for n = " << m_n << ", history = "
+                                    << m_opts.history);
+  NPDE_REQUIRE(st.head >= 0 && st.head < m_opts.history && st.count >= 0 && st.count <= m_opts.history,
+               "L-BFGS state head " << st.head << ", count " << st.count);
+  auto sh = Kokkos::create_mirror_view(m_s);
+  auto yh = Kokkos::create_mirror_view(m_y);
+  for (std::size_t i = 0; i < want; ++i) {
+    sh.data()[i] = T(st.s[i]);
+    yh.data()[i] = T(st.y[i]);
+  }
+  Kokkos::deep_copy(m_s, sh);
+  Kokkos::deep_copy(m_y, yh);
+  m_rho = st.rho;
+  m_head = st.head;
+  m_count = st.count;
+  m_gamma = st.gamma;
+  m_iteration = st.iteration;
+}
+
+template <class T>
 void Lbfgs<T>::reset() {
   m_head = 0;
   m_count = 0;

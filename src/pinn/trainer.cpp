@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The training loop: stages, resampling, progress lines, history.
+// The training loop: stages, resampling, progress lines, history, checkpoints, stop requests, NaN guard.
 #include "npde/pinn/trainer.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 
 #include "npde/core/error.hpp"
 #include "npde/core/log.hpp"
@@ -29,16 +30,17 @@ std::string format_eta(double s) {
   return buf;
 }
 
-/// Progress logger of one stage: rate and ETA from the stage's own iterations.
+/// Progress logger of one stage: rate and ETA from the iterations run in this process.
 struct Progress {
   int stage, n_stages, iterations;
   std::string name;
+  long first_it;  ///< stage iteration at which this process started the stage
   Clock::time_point start = Clock::now();
-  void line(const HistoryRow& r, int it_in_stage, bool has_bc) const {
+  void line(const HistoryRow& r, long it_in_stage, bool has_bc) const {
     const double el = seconds_since(start);
-    const double rate = it_in_stage / std::max(el, 1e-9);
+    const double rate = double(it_in_stage - first_it) / std::max(el, 1e-9);
     char buf[256];
-    int n = std::snprintf(buf, sizeof buf, "[%d/%d %-5s] it %6d/%-6d loss %.3e  pde %.3e", stage + 1, n_stages,
+    int n = std::snprintf(buf, sizeof buf, "[%d/%d %-5s] it %6ld/%-6d loss %.3e  pde %.3e", stage + 1, n_stages,
                           name.c_str(), it_in_stage, iterations, r.loss, r.loss_pde);
     if (has_bc) n += std::snprintf(buf + n, sizeof buf - n, "  bc %.3e", r.loss_bc);
     if (!std::isnan(r.rel_l2)) n += std::snprintf(buf + n, sizeof buf - n, "  relL2 %.3e", r.rel_l2);
@@ -48,10 +50,35 @@ struct Progress {
   }
 };
 
+template <class T>
+std::vector<double> to_host(const View1<T>& v) {
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+
+template <class T>
+void from_host(const std::vector<double>& src, const View1<T>& v) {
+  NPDE_REQUIRE(src.size() == v.extent(0), "state has " << src.size() << " values for " << v.extent(0));
+  auto h = Kokkos::create_mirror_view(v);
+  for (std::size_t i = 0; i < src.size(); ++i) h(i) = T(src[i]);
+  Kokkos::deep_copy(v, h);
+}
+
+/// True if every entry of v is finite (a device reduction; same verdict on every rank since the
+/// gradient is allreduced).
+template <class T>
+bool all_finite(const View1<T>& v) {
+  int bad = 0;
+  Kokkos::parallel_reduce(
+      "npde::pinn::train::finite", Kokkos::RangePolicy<ExecSpace>(0, v.extent(0)),
+      KOKKOS_LAMBDA(const int i, int& acc) { acc += (v(i) - v(i) != T(0)) ? 1 : 0; }, bad);
+  return bad == 0;
+}
+
 }  // namespace
 
 template <class T>
-TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config) {
+TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHooks& hooks, const TrainState* resume) {
   NPDE_REQUIRE(!config.stages.empty(), "no training stages");
   NPDE_REQUIRE(config.log_every > 0, "log_every = " << config.log_every);
   TrainResult result;
@@ -59,80 +86,187 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config) {
   const View1<T> params = pinn.network().params();
   View1<T> grad("npde::pinn::train::grad", np);
   const bool has_bc = !pinn.options().hard_bc;
+  const int n_stages = int(config.stages.size());
   const auto t0 = Clock::now();
-  long global_it = 0;
-  std::uint64_t round = 0;
 
-  // The optimisers may evaluate at points other than the parameter View (line-search trials):
-  // the objective then loads the trial point into the network first.
+  // 1. where to start
+  TrainState st;
+  if (resume) {
+    NPDE_REQUIRE(resume->stage >= 0 && resume->stage < n_stages,
+                 "checkpoint stage " << resume->stage << " but the deck has " << n_stages << " stages");
+    st = *resume;
+    from_host(st.params, params);
+    if (st.sample_round != 0) pinn.sample(st.sample_round);
+    result.history = st.history;
+    log::info(log::format("resuming at iteration ", st.global_iteration, " (stage ", st.stage + 1, ", iteration ",
+                          st.stage_iteration, ")"));
+  }
+  const double wall0 = st.wall;
+  auto elapsed = [&] { return wall0 + seconds_since(t0); };
+  long iterations_here = 0;
+
   optim::Objective<T> objective = [&](const View1<T>& x, const View1<T>& g) -> T {
     if (x.data() != params.data()) Kokkos::deep_copy(params, x);
     return pinn.loss_and_gradient(g);
   };
 
-  auto record = [&](int stage, double lr, bool logged) {
+  std::unique_ptr<optim::Adam<T>> adam;
+  std::unique_ptr<optim::Lbfgs<T>> lbfgs;
+  // Full state at the current iteration boundary.
+  auto capture = [&]() {
+    TrainState c;
+    c.global_iteration = st.global_iteration;
+    c.stage = st.stage;
+    c.stage_iteration = st.stage_iteration;
+    c.stage_done = st.stage_done;
+    c.sample_round = st.sample_round;
+    c.nan_retries = st.nan_retries;
+    c.lr_scale = st.lr_scale;
+    c.wall = elapsed();
+    c.params = to_host(params);
+    c.has_adam = bool(adam);
+    c.has_lbfgs = bool(lbfgs);
+    if (adam) c.adam = adam->state();
+    if (lbfgs) c.lbfgs = lbfgs->state();
+    c.history = result.history;
+    return c;
+  };
+  auto record = [&](double lr, bool logged) {
     HistoryRow r;
-    r.iteration = global_it;
-    r.stage = stage;
+    r.iteration = st.global_iteration;
+    r.stage = st.stage;
     r.loss = pinn.last_terms().total;
     r.loss_pde = pinn.last_terms().pde;
     r.loss_bc = pinn.last_terms().bc;
     r.lr = lr;
-    r.wall = seconds_since(t0);
+    r.wall = elapsed();
     r.rel_l2 = logged ? pinn.validation_error() : std::numeric_limits<double>::quiet_NaN();
     result.history.push_back(r);
     return r;
   };
+  // Collective: all ranks stop together when any rank is asked to.
+  auto should_stop = [&]() {
+    const bool local = hooks.stop_requested &&
+                       hooks.stop_requested(elapsed(), iterations_here > 0 ? seconds_since(t0) / iterations_here : 0.0);
+    return pinn.comm().any(local);
+  };
+  bool injected = false;
 
-  const int n_stages = int(config.stages.size());
-  for (int s = 0; s < n_stages; ++s) {
-    const StageConfig& st = config.stages[s];
-    Progress prog{s, n_stages, st.iterations, st.optimizer};
-    if (!config.quiet)
-      log::info(log::format("stage ", s + 1, "/", n_stages, ": ", st.optimizer, ", ", st.iterations,
-                            " iterations, ", np, " parameters"));
-    if (st.optimizer == "adam") {
-      optim::Adam<T> adam(np, st.adam);
-      for (int it = 1; it <= st.iterations; ++it) {
-        if (config.resample_every > 0 && global_it > 0 && global_it % config.resample_every == 0)
-          pinn.sample(++round);
-        const double lr = adam.learning_rate();
-        objective(params, grad);
-        adam.step(params, grad);
-        ++global_it;
-        const bool log_now = it % config.log_every == 0 || it == st.iterations;
-        const HistoryRow r = record(s, lr, log_now);
-        if (log_now && !config.quiet) prog.line(r, it, has_bc);
-      }
-    } else if (st.optimizer == "lbfgs") {
-      optim::Lbfgs<T> lbfgs(np, st.lbfgs);
-      T loss = objective(params, grad);
-      for (int it = 1; it <= st.iterations; ++it) {
-        const optim::LbfgsStep step = lbfgs.step(params, loss, grad, objective);
-        ++global_it;
-        // The line search's last evaluation may be a rejected trial: re-evaluate for exact terms
-        // only when they could be stale (cheap relative to an L-BFGS step, and keeps history honest).
-        if (T(pinn.last_terms().total) != loss) loss = objective(params, grad);
-        const bool log_now = it % config.log_every == 0 || it == st.iterations || step.converged;
-        const HistoryRow r = record(s, step.step_length, log_now);
-        if (log_now && !config.quiet) prog.line(r, it, has_bc);
-        if (step.converged) {
-          if (!config.quiet) log::info("stage " + std::to_string(s + 1) + ": L-BFGS stopped: " + step.reason);
-          break;
-        }
-      }
-    } else {
-      NPDE_REQUIRE(false, "unknown optimizer '" << st.optimizer << "'");
+  for (int s = st.stage; s < n_stages; ++s) {
+    if (s != st.stage) {
+      st.stage = s;
+      st.stage_iteration = 0;
+      st.stage_done = false;
     }
+    if (st.stage_done) continue;
+    const StageConfig& sc = config.stages[s];
+    const bool resuming_here = resume && resume->stage == s && resume->stage_iteration > 0;
+    adam.reset();
+    lbfgs.reset();
+    if (sc.optimizer == "adam") {
+      adam = std::make_unique<optim::Adam<T>>(np, sc.adam);
+      if (resuming_here && resume->has_adam) adam->set_state(resume->adam);
+      adam->set_lr_scale(st.lr_scale);
+    } else if (sc.optimizer == "lbfgs") {
+      lbfgs = std::make_unique<optim::Lbfgs<T>>(np, sc.lbfgs);
+      if (resuming_here && resume->has_lbfgs) lbfgs->set_state(resume->lbfgs);
+    } else {
+      NPDE_REQUIRE(false, "unknown optimizer '" << sc.optimizer << "'");
+    }
+    Progress prog{s, n_stages, sc.iterations, sc.optimizer, st.stage_iteration};
+    if (!config.quiet)
+      log::info(log::format("stage ", s + 1, "/", n_stages, ": ", sc.optimizer, ", ", sc.iterations, " iterations, ",
+                            np, " parameters"));
+    T loss = lbfgs ? objective(params, grad) : T(0);  // L-BFGS starts from a known loss and gradient
+    TrainState good = capture();                      // roll-back point of the NaN guard
+
+    while (st.stage_iteration < sc.iterations) {
+      // 2. stop on request: checkpoint at this iteration boundary, then return
+      if (should_stop()) {
+        if (hooks.checkpoint) hooks.checkpoint(capture());
+        result.stopped = true;
+        if (!config.quiet) log::info(log::format("stopping on request at iteration ", st.global_iteration));
+        break;
+      }
+      // 3. one iteration
+      double lr = 0;
+      bool converged = false;
+      std::string reason;
+      if (adam) {
+        if (config.resample_every > 0 && st.global_iteration > 0 && st.global_iteration % config.resample_every == 0)
+          pinn.sample(++st.sample_round);
+        lr = adam->learning_rate();
+        loss = objective(params, grad);
+      } else {
+        const optim::LbfgsStep step = lbfgs->step(params, loss, grad, objective);
+        // the line search's last evaluation may have been a rejected trial: refresh the terms
+        if (T(pinn.last_terms().total) != loss) loss = objective(params, grad);
+        lr = step.step_length;
+        converged = step.converged;
+        reason = step.reason;
+      }
+      const bool inject = hooks.inject_nan_at == st.global_iteration + 1 && !injected;
+      injected = injected || inject;
+      // 4. NaN/Inf guard: loss and gradient are allreduced, so every rank decides alike
+      if (inject || !std::isfinite(double(loss)) || !all_finite(grad)) {
+        if (st.nan_retries >= config.max_nan_retries)
+          throw TrainingDiverged(log::format("training diverged: non-finite loss or gradient at iteration ",
+                                             st.global_iteration + 1, " after ", st.nan_retries,
+                                             " roll-backs with halved learning rates"));
+        ++result.nan_recoveries;
+        const long bad_it = st.global_iteration + 1;
+        const double scale = st.lr_scale * 0.5;
+        const int retries = st.nan_retries + 1;
+        const std::uint64_t round_now = st.sample_round;
+        st = good;  // position, parameters and history of the last good state
+        st.nan_retries = good.nan_retries = retries;
+        st.lr_scale = good.lr_scale = scale;
+        from_host(good.params, params);
+        if (st.sample_round != round_now) pinn.sample(st.sample_round);
+        result.history = good.history;
+        if (adam) {
+          adam->set_state(good.adam);
+          adam->set_lr_scale(scale);
+        }
+        if (lbfgs) {
+          lbfgs->set_state(good.lbfgs);
+          lbfgs->reset();
+          loss = objective(params, grad);
+        }
+        log::warn(log::format("non-finite loss or gradient at iteration ", bad_it, ": rolled back to iteration ",
+                              st.global_iteration, ", learning rate scale now ", scale));
+        continue;
+      }
+      if (adam) adam->step(params, grad);
+      ++st.global_iteration;
+      ++st.stage_iteration;
+      ++iterations_here;
+      const bool log_now = st.stage_iteration % config.log_every == 0 || st.stage_iteration == sc.iterations || converged;
+      const HistoryRow r = record(lr, log_now);
+      if (log_now) {
+        if (!config.quiet) prog.line(r, st.stage_iteration, has_bc);
+        if (hooks.history_block) hooks.history_block(result.history);
+      }
+      if (converged) {
+        st.stage_done = true;
+        if (!config.quiet) log::info("stage " + std::to_string(s + 1) + ": L-BFGS stopped: " + reason);
+      }
+      if (hooks.checkpoint && hooks.checkpoint_every > 0 && st.global_iteration % hooks.checkpoint_every == 0)
+        hooks.checkpoint(capture());
+      if (log_now) good = capture();
+      if (converged) break;
+    }
+    if (result.stopped) break;
+    st.stage_done = true;
   }
   Kokkos::fence();
-  result.seconds = seconds_since(t0);
-  result.iterations = global_it;
+  result.seconds = elapsed();
+  result.iterations = st.global_iteration;
   result.final_loss = result.history.empty() ? 0.0 : result.history.back().loss;
   return result;
 }
 
-template TrainResult train<double>(PoissonPinn<double>&, const TrainConfig&);
-template TrainResult train<float>(PoissonPinn<float>&, const TrainConfig&);
+template TrainResult train<double>(PoissonPinn<double>&, const TrainConfig&, const TrainHooks&, const TrainState*);
+template TrainResult train<float>(PoissonPinn<float>&, const TrainConfig&, const TrainHooks&, const TrainState*);
 
 }  // namespace npde::pinn

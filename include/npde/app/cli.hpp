@@ -15,10 +15,14 @@ struct CommandLine {
   std::vector<std::string> petsc_args;   ///< -ksp_type cg ... (passed to PETSc)
   std::vector<std::string> kokkos_args;  ///< --kokkos-... (passed to Kokkos)
   bool help = false, version = false, quiet = false;
+  bool restart = false;                  ///< --restart [FILE]: resume from a checkpoint
+  std::string restart_file;              ///< explicit checkpoint file (empty: newest valid in the directory)
+  bool allow_deck_change = false;        ///< --allow-deck-change: restart although the deck differs
   std::string error;                     ///< non-empty: bad command line (one line)
 };
 
-/// Parses argv (no side effects). Options: --help/-h, --version, --quiet, --set k=v (or --set=k=v);
+/// Parses argv (no side effects). Options: --help/-h, --version, --quiet, --set k=v (or --set=k=v),
+/// --restart [FILE.h5] (or --restart=FILE), --allow-deck-change;
 /// arguments starting with a single '-' are PETSc options (a following word not starting with '-'
 /// is taken as their value); --kokkos-* go to Kokkos.
 CommandLine parse_command_line(int argc, const char* const* argv);

@@ -10,7 +10,9 @@
 namespace npde::app {
 
 /// Exit codes of the command (docs/usage.md).
-enum ExitCode { ExitSuccess = 0, ExitFailure = 1, ExitInput = 2 };
+/// 3: stopped cleanly on a signal or the wall-time limit after writing a checkpoint ("requeue me");
+/// 4: the NaN guard gave up.
+enum ExitCode { ExitSuccess = 0, ExitFailure = 1, ExitInput = 2, ExitStopped = 3, ExitDiverged = 4 };
 
 /// Collective. Runs cl.verb on cl.deck. Bad input yields one message on rank 0 and ExitInput on
 /// every rank; a runtime failure after validation aborts the job (a rank alone cannot recover).

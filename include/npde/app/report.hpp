@@ -8,6 +8,7 @@
 
 #include "npde/decomp/communicator.hpp"
 #include "npde/io/deck.hpp"
+#include "npde/io/output_file.hpp"
 #include "npde/pde/poisson.hpp"
 #include "npde/pinn/trainer.hpp"
 
@@ -35,10 +36,16 @@ struct Report {
   std::vector<pinn::HistoryRow> history;              ///< empty for `npde reference`
 };
 
-/// Collective. Writes output.file (via a temporary name, renamed at the end) and its .xmf sidecar:
-/// root attributes, /history, /fields/grid/{x,y,z}, /fields/<name>/u, /summary.
+/// Collective. Root attributes of a run's output file (version, deck, ranks, precision).
+void write_provenance(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out);
+/// Collective. The loss history (/history/<column>), flushed to disk.
+void write_history(const decomp::Communicator& comm, const std::vector<pinn::HistoryRow>& history,
+                   io::OutputFile& out);
+/// Collective. Writes the fields, the summary and the history into `out` (opened on
+/// output.file, whose data live under a temporary name), commits it (rename to the final name) and
+/// writes the .xmf sidecar.
 void write_report(const decomp::Communicator& comm, const io::Deck& deck, const pde::Box& box,
-                  const GridSlab& slab, const Report& report);
+                  const GridSlab& slab, const Report& report, io::OutputFile& out);
 
 /// The summary table printed at the end of a run (rank 0 prints it).
 std::string summary_table(const Report& report);

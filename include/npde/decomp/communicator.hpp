@@ -43,6 +43,9 @@ class Communicator {
   /// concatenated in rank order.
   std::vector<double> allgatherv(const std::vector<double>& local) const;
 
+  /// Terminates every process of the job (MPI_Abort): for failures that may have hit one rank only.
+  [[noreturn]] void abort(int code) const;
+
   /// Opaque native handle (an MPI_Comm); use decomp/mpi_native.hpp to read it.
   void* native_handle() const;
 

@@ -63,6 +63,10 @@ struct Deck {
   double weight_pde = 1.0, weight_bc = 1.0; ///< training.weights.pde / .bc
   std::vector<StageSpec> stages;            ///< at least one
   int log_every = 100;
+  int checkpoint_every = 0;                 ///< training.checkpoint.every (0: only on stop requests)
+  int checkpoint_keep = 3;                  ///< training.checkpoint.keep
+  std::string checkpoint_dir;               ///< training.checkpoint.dir; empty: <output stem>_checkpoints
+  double walltime = 0;                      ///< training.walltime in seconds (0: none)
 
   // reference (optional section)
   bool has_reference = false;

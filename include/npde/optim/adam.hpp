@@ -3,6 +3,7 @@
 #pragma once
 
 #include <npde/core/types.hpp>
+#include <npde/optim/state.hpp>
 
 #include <cstddef>
 #include <string>
@@ -53,6 +54,11 @@ class Adam {
   View1<T> second_moment() const { return m_v; }
   /// Zeroes both moments and the step counter.
   void reset();
+
+  /// Host copy of the whole state (moments, step counter, lr scale).
+  AdamState state() const;
+  /// Restores a state taken from an optimiser of the same size (throws npde::Error otherwise).
+  void set_state(const AdamState& s);
 
   /// Multiplies the scheduled learning rate by s > 0 (e.g. a NaN guard halving it).
   void set_lr_scale(double s);

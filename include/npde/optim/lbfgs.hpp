@@ -4,6 +4,7 @@
 
 #include <npde/core/types.hpp>
 #include <npde/optim/objective.hpp>
+#include <npde/optim/state.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -67,6 +68,11 @@ class Lbfgs {
   int history_size() const { return m_count; }
   /// Forgets all curvature pairs (the next step is a scaled steepest-descent step).
   void reset();
+  /// Host copy of the state between iterations (pairs, ring position, scaling, counter).
+  LbfgsState state() const;
+  /// Restores a state taken from an optimiser with the same size and history (throws otherwise).
+  void set_state(const LbfgsState& s);
+
   /// Iterations that moved x.
   long iteration() const { return m_iteration; }
   const LbfgsOptions& options() const { return m_opts; }

@@ -44,6 +44,8 @@ class PoissonPinn {
   PoissonPinn(const decomp::Communicator& comm, const pde::PoissonProblem& problem, const PinnOptions& opts);
 
   nn::Mlp<T>& network() { return m_net; }
+  /// The communicator the points are split over (shared handle).
+  const decomp::Communicator& comm() const { return m_comm; }
   const nn::Mlp<T>& network() const { return m_net; }
   const PinnOptions& options() const { return m_opts; }
   std::size_t n_params() const { return m_net.n_params(); }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Staged training (Adam, then L-BFGS, ...) of a PoissonPinn with progress output and a history.
+// Staged training (Adam, then L-BFGS, ...) of a PoissonPinn: progress output, history, resumable
+// state for checkpoints, collective stop requests and a NaN/Inf guard with roll-back.
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@ struct TrainConfig {
   int log_every = 100;       ///< progress line and validation error every log_every iterations
   int resample_every = 0;    ///< new collocation points every k Adam iterations (0: never)
   bool quiet = false;        ///< no progress lines
+  int max_nan_retries = 3;   ///< roll-backs (each halving the learning rate) before giving up
 };
 
 /// One row of the loss history (every iteration).
@@ -34,21 +37,62 @@ struct HistoryRow {
   int stage = 0;
   double loss = 0, loss_pde = 0, loss_bc = 0;
   double lr = 0;
-  double wall = 0;      ///< seconds since training started
+  double wall = 0;      ///< seconds of training since the run started (summed over restarts)
   double rel_l2 = 0;    ///< validation error vs exact at logged iterations, NaN elsewhere
+};
+
+/// Everything that determines how training continues after iteration `global_iteration`
+/// (all ranks hold the same state). Only the current stage's optimiser state is meaningful.
+struct TrainState {
+  long global_iteration = 0;
+  int stage = 0;
+  long stage_iteration = 0;    ///< iterations done in `stage`
+  bool stage_done = false;     ///< the stage finished (iterations reached or L-BFGS converged)
+  std::uint64_t sample_round = 0;
+  int nan_retries = 0;
+  double lr_scale = 1.0;       ///< product of the NaN guard's halvings
+  double wall = 0;             ///< training seconds so far
+  std::vector<double> params;
+  bool has_adam = false, has_lbfgs = false;
+  optim::AdamState adam;
+  optim::LbfgsState lbfgs;
+  std::vector<HistoryRow> history;
+};
+
+/// Callbacks into the driver. All are optional; every one is called on every rank at the same point.
+struct TrainHooks {
+  /// Local request to stop (a signal flag, the wall-time limit); train() combines the ranks' answers
+  /// with one reduction per iteration, so all stop at the same iteration.
+  std::function<bool(double elapsed_seconds, double seconds_per_iteration)> stop_requested;
+  /// Called with the state every `checkpoint_every` iterations and when stopping on request.
+  std::function<void(const TrainState&)> checkpoint;
+  long checkpoint_every = 0;
+  /// Called with the whole history at every progress line (e.g. to flush it to the output file).
+  std::function<void(const std::vector<HistoryRow>&)> history_block;
+  /// Test hook: makes the loss of this global iteration non-finite once (0: never).
+  long inject_nan_at = 0;
 };
 
 struct TrainResult {
   std::vector<HistoryRow> history;
-  double seconds = 0;
+  double seconds = 0;   ///< training wall time of this run plus the restored runs
   long iterations = 0;
   double final_loss = 0;
+  bool stopped = false; ///< stopped on request (checkpoint written): the run should be requeued
+  int nan_recoveries = 0;
 };
 
-/// Collective. Runs the stages on pinn's network in place. Loss and gradient of each evaluation
-/// are the allreduced ones, so every rank takes identical steps. Progress lines on rank 0:
-/// iteration, loss terms, learning rate, iterations/s, ETA of the stage.
+/// Thrown (on every rank alike) when the NaN guard gives up.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Collective. Runs the stages on pinn's network in place, from the beginning or from `resume`.
+/// Every evaluation's loss and gradient are allreduced, so every rank takes identical steps, and a
+/// resumed run reproduces the uninterrupted one bit for bit. Progress lines on rank 0.
 template <class T>
-TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config);
+TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHooks& hooks = {},
+                  const TrainState* resume = nullptr);
 
 }  // namespace npde::pinn

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Training state <-> checkpoint file content, with validation of files npde did not write.
+#pragma once
+
+#include <string>
+
+#include "npde/io/checkpoint.hpp"
+#include "npde/io/deck.hpp"
+#include "npde/pinn/trainer.hpp"
+
+namespace npde::app {
+
+/// Checkpoint directory of a deck: training.checkpoint.dir, or "<output.file minus .h5>_checkpoints".
+std::string checkpoint_dir(const io::Deck& deck);
+
+/// The checkpoint content of a training state (identity: version, deck text and SHA-256, precision, ranks).
+io::Checkpoint to_checkpoint(const pinn::TrainState& state, const io::Deck& deck, int ranks);
+
+/// The training state of a checkpoint, validated against the run about to resume: deck fingerprint
+/// (unless allow_deck_change), precision, parameter count, stage count, optimiser state shapes and
+/// history columns. Throws io::CheckpointError (a one-line InputError) naming the problem.
+pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
+                                 bool allow_deck_change, const std::string& path);
+
+}  // namespace npde::app

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// TrainState <-> io::Checkpoint.
+#include "npde/app/checkpointing.hpp"
+
+#include <cmath>
+
+#include "npde/core/config.hpp"
+#include "npde/core/log.hpp"
+#include "npde/core/sha256.hpp"
+
+namespace npde::app {
+
+namespace {
+const char* k_history_columns[] = {"iteration", "stage", "loss", "loss_pde", "loss_bc", "lr", "wall", "rel_l2"};
+
+long as_count(const io::Checkpoint& cp, const std::string& key, const std::string& path) {
+  const double v = cp.scalar(key);
+  if (!(v >= 0) || v > 9.0e15 || v != std::floor(v))
+    throw io::CheckpointError(path + ": value '" + key + "' is not a non-negative integer");
+  return long(v);
+}
+}  // namespace
+
+std::string checkpoint_dir(const io::Deck& deck) {
+  if (!deck.checkpoint_dir.empty()) return deck.checkpoint_dir;
+  std::string stem = deck.output_file;
+  if (stem.size() > 3 && stem.compare(stem.size() - 3, 3, ".h5") == 0) stem.resize(stem.size() - 3);
+  return stem + "_checkpoints";
+}
+
+io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, int ranks) {
+  io::Checkpoint cp;
+  cp.text["npde_version"] = std::string(NPDE_VERSION) + " (" + NPDE_GIT_HASH + ")";
+  cp.text["deck"] = deck.text;
+  cp.text["deck_sha256"] = sha256_hex(deck.text);
+  cp.text["precision"] = deck.precision;
+  cp.scalars["ranks"] = ranks;
+  cp.scalars["n_params"] = double(s.params.size());
+  cp.scalars["global_iteration"] = double(s.global_iteration);
+  cp.scalars["stage"] = s.stage;
+  cp.scalars["stage_iteration"] = double(s.stage_iteration);
+  cp.scalars["stage_done"] = s.stage_done ? 1 : 0;
+  cp.scalars["sample_round"] = double(s.sample_round);
+  cp.scalars["nan_retries"] = s.nan_retries;
+  cp.scalars["lr_scale"] = s.lr_scale;
+  cp.scalars["wall"] = s.wall;
+  cp.arrays["params"] = s.params;
+  cp.scalars["has_adam"] = s.has_adam ? 1 : 0;
+  cp.scalars["has_lbfgs"] = s.has_lbfgs ? 1 : 0;
+  if (s.has_adam) {
+    cp.arrays["adam/m"] = s.adam.m;
+    cp.arrays["adam/v"] = s.adam.v;
+    cp.scalars["adam/iteration"] = double(s.adam.iteration);
+    cp.scalars["adam/lr_scale"] = s.adam.lr_scale;
+  }
+  if (s.has_lbfgs) {
+    cp.arrays["lbfgs/s"] = s.lbfgs.s;
+    cp.arrays["lbfgs/y"] = s.lbfgs.y;
+    cp.arrays["lbfgs/rho"] = s.lbfgs.rho;
+    cp.scalars["lbfgs/head"] = s.lbfgs.head;
+    cp.scalars["lbfgs/count"] = s.lbfgs.count;
+    cp.scalars["lbfgs/gamma"] = s.lbfgs.gamma;
+    cp.scalars["lbfgs/iteration"] = double(s.lbfgs.iteration);
+  }
+  std::vector<std::vector<double>> cols(8);
+  for (const auto& r : s.history) {
+    const double v[8] = {double(r.iteration), double(r.stage), r.loss, r.loss_pde, r.loss_bc, r.lr, r.wall, r.rel_l2};
+    for (int c = 0; c < 8; ++c) cols[c].push_back(v[c]);
+  }
+  for (int c = 0; c < 8; ++c) cp.arrays[std::string("history/") + k_history_columns[c]] = std::move(cols[c]);
+  return cp;
+}
+
+pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
+                                 bool allow_deck_change, const std::string& path) {
+  auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
+  if (cp.string("deck_sha256") != sha256_hex(deck.text)) {
+    if (!allow_deck_change)
+      fail("written for a different deck (or different --set overrides); restarting would not continue the same "
+           "run. Pass --allow-deck-change to restart anyway");
+    log::warn(path + ": the deck differs from the checkpoint's; continuing because of --allow-deck-change");
+  }
+  if (cp.string("precision") != deck.precision)
+    fail("written in " + cp.string("precision") + " precision, the deck asks for " + deck.precision);
+  pinn::TrainState s;
+  s.global_iteration = as_count(cp, "global_iteration", path);
+  s.stage = int(as_count(cp, "stage", path));
+  s.stage_iteration = as_count(cp, "stage_iteration", path);
+  s.stage_done = cp.scalar("stage_done") != 0;
+  s.sample_round = std::uint64_t(as_count(cp, "sample_round", path));
+  s.nan_retries = int(as_count(cp, "nan_retries", path));
+  s.lr_scale = cp.scalar("lr_scale");
+  s.wall = cp.scalar("wall");
+  if (!(s.lr_scale > 0) || !std::isfinite(s.wall)) fail("invalid lr_scale or wall time");
+  if (s.stage >= int(deck.stages.size()))
+    fail("stage " + std::to_string(s.stage + 1) + " but the deck has " + std::to_string(deck.stages.size()) +
+         " stage(s)");
+  if (s.stage_iteration > deck.stages[s.stage].iterations)
+    fail("iteration " + std::to_string(s.stage_iteration) + " of stage " + std::to_string(s.stage + 1) +
+         " exceeds the deck's " + std::to_string(deck.stages[s.stage].iterations));
+  s.params = cp.array("params");
+  if (s.params.size() != n_params)
+    fail("holds " + std::to_string(s.params.size()) + " parameters, the deck's network has " +
+         std::to_string(n_params));
+  for (double v : s.params)
+    if (!std::isfinite(v)) fail("parameters contain non-finite values");
+  s.has_adam = cp.scalar("has_adam") != 0;
+  s.has_lbfgs = cp.scalar("has_lbfgs") != 0;
+  const auto& st = deck.stages[s.stage];
+  if (s.has_adam) {
+    s.adam.m = cp.array("adam/m");
+    s.adam.v = cp.array("adam/v");
+    s.adam.iteration = as_count(cp, "adam/iteration", path);
+    s.adam.lr_scale = cp.scalar("adam/lr_scale");
+    if (s.adam.m.size() != n_params || s.adam.v.size() != n_params) fail("Adam moments have the wrong size");
+  }
+  if (s.has_lbfgs) {
+    s.lbfgs.s = cp.array("lbfgs/s");
+    s.lbfgs.y = cp.array("lbfgs/y");
+    s.lbfgs.rho = cp.array("lbfgs/rho");
+    s.lbfgs.head = int(as_count(cp, "lbfgs/head", path));
+    s.lbfgs.count = int(as_count(cp, "lbfgs/count", path));
+    s.lbfgs.gamma = cp.scalar("lbfgs/gamma");
+    s.lbfgs.iteration = as_count(cp, "lbfgs/iteration", path);
+    const std::size_t m = std::size_t(st.optimizer == "lbfgs" ? st.history : 0);
+    if (s.lbfgs.s.size() != n_params * m || s.lbfgs.y.size() != n_params * m || s.lbfgs.rho.size() != m ||
+        s.lbfgs.head >= int(std::max<std::size_t>(m, 1)) || s.lbfgs.count > int(m))
+      fail("L-BFGS history does not match the stage's history of " + std::to_string(m) + " pairs");
+  }
+  if ((s.has_adam && st.optimizer != "adam") || (s.has_lbfgs && st.optimizer != "lbfgs"))
+    fail("optimizer state does not match stage " + std::to_string(s.stage + 1) + " (" + st.optimizer + ")");
+  const std::size_t rows = cp.array("history/iteration").size();
+  std::vector<const std::vector<double>*> cols;
+  for (const char* c : k_history_columns) {
+    cols.push_back(&cp.array(std::string("history/") + c));
+    if (cols.back()->size() != rows) fail("history columns have different lengths");
+  }
+  if (rows != std::size_t(s.global_iteration)) fail("history length does not match the iteration count");
+  for (std::size_t i = 0; i < rows; ++i) {
+    pinn::HistoryRow r;
+    r.iteration = long((*cols[0])[i]);
+    r.stage = int((*cols[1])[i]);
+    r.loss = (*cols[2])[i];
+    r.loss_pde = (*cols[3])[i];
+    r.loss_bc = (*cols[4])[i];
+    r.lr = (*cols[5])[i];
+    r.wall = (*cols[6])[i];
+    r.rel_l2 = (*cols[7])[i];
+    s.history.push_back(r);
+  }
+  return s;
+}
+
+}  // namespace npde::app

@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end checks of the post-processing scripts (scripts/plot_*.py, summarize.py) on real npde output.
+"""Usage: test_scripts.py --npde PATH --source-dir DIR --work-dir DIR --mpiexec CMD... <check>
+
+Checks (one ctest test each, see CMakeLists.txt):
+  make        short npde runs writing the files the other checks read (2D soft-BC and 1D training on
+              2 ranks, a 3D `npde reference` on 1 rank)
+  history     plot_history.py: one and several files, a file without history
+  fields      plot_fields.py: 1D, 2D with --error-vs, 3D with --slice and --cut, bad options
+  summarize   summarize.py: text table and CSV agree with the files' /summary attributes
+  errors      every script on a missing file and on a non-HDF5 file: exit 2, one line, no traceback
+Run it with a Python that has numpy, h5py and matplotlib (Debian's /usr/bin/python3).
+"""
+import argparse
+import csv
+import io
+import math
+import os
+import re
+import subprocess
+import sys
+
+RUN_TIMEOUT = 60  # seconds per command; each one takes a few on the 2-core development machine
+MIN_PNG_BYTES = 10_000  # a figure with axes, text and data; an empty canvas compresses to ~5 kB
+MIN_PIXEL_STD = 0.02  # std of RGB values in [0, 1]; a blank or single-colour image has 0
+SCRIPTS = ("plot_history.py", "plot_fields.py", "summarize.py")
+
+TRAIN2D = "train2d.h5"
+TRAIN1D = "train1d.h5"
+REF3D = "reference3d.h5"
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(cond, msg):
+    if not cond:
+        raise CheckFailed(msg)
+
+
+def run(cmd, cfg, timeout=RUN_TIMEOUT):
+    print("+ " + " ".join(cmd), flush=True)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cfg.work_dir, env=env)
+    sys.stdout.write(p.stdout)
+    sys.stdout.write(p.stderr)
+    return p
+
+
+def script(cfg, name, *args):
+    """Runs scripts/<name> with this interpreter (the shebang's /usr/bin/python3 may not be the one tested)."""
+    return run([sys.executable, os.path.join(cfg.source_dir, "scripts", name)] + list(args), cfg)
+
+
+def npde(cfg, np, *args):
+    cmd = [] if np == 0 else cfg.mpiexec + [cfg.np_flag, str(np)] + cfg.preflags
+    p = run(cmd + [cfg.npde] + list(args), cfg, timeout=120)
+    expect(p.returncode == 0, "npde %s exited with %d" % (" ".join(args[:2]), p.returncode))
+
+
+def work(cfg, name):
+    return os.path.join(cfg.work_dir, name)
+
+
+def expect_ok(p, what):
+    expect(p.returncode == 0, "%s exited with %d" % (what, p.returncode))
+    expect("Traceback" not in p.stderr, "%s printed a traceback" % what)
+
+
+def expect_user_error(p, what, mention=None):
+    """Exit code 2, exactly one stderr line naming the script, nothing on stdout."""
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    expect(p.returncode == 2, "%s: exit code %d, expected 2" % (what, p.returncode))
+    expect(len(lines) == 1, "%s: %d stderr lines, expected one:\n%s" % (what, len(lines), p.stderr))
+    expect(": error: " in lines[0], "%s: the line does not say 'error': %s" % (what, lines[0]))
+    expect(not p.stdout.strip(), "%s wrote to stdout: %s" % (what, p.stdout))
+    if mention:
+        expect(mention in lines[0], "%s: the message does not name '%s': %s" % (what, mention, lines[0]))
+
+
+def expect_png(path):
+    """A real picture: big enough, and not one flat colour."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import numpy as np
+    expect(os.path.isfile(path), "no image " + path)
+    size = os.path.getsize(path)
+    expect(size > MIN_PNG_BYTES, "%s is only %d bytes" % (path, size))
+    rgb = mpimg.imread(path)[..., :3]
+    std = float(rgb.std())
+    colours = len(np.unique(rgb.reshape(-1, 3), axis=0))
+    print("  %s: %d bytes, %dx%d pixels, pixel std %.3f, %d colours" % (path, size, rgb.shape[1], rgb.shape[0],
+                                                                           std, colours))
+    expect(std > MIN_PIXEL_STD and colours > 16, "%s looks blank (std %.4f, %d colours)" % (path, std, colours))
+
+
+def fresh(path):
+    if os.path.exists(path):
+        os.remove(path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- checks
+def check_make(cfg):
+    deck = lambda name: os.path.join(cfg.source_dir, "inputs", name + ".yaml")
+    # Soft boundary conditions so that the history has a nonzero loss_bc column to draw.
+    npde(cfg, 2, "train", deck("poisson2d"), "--set", "output.file=" + fresh(work(cfg, TRAIN2D)),
+         "--set", "problem.bc_enforcement=soft", "--set", "training.points.interior=256",
+         "--set", "training.stages[0].iterations=40", "--set", "training.stages[1].iterations=20",
+         "--set", "training.log_every=10", "--set", "reference.grid=[33,33]")
+    npde(cfg, 2, "train", deck("poisson1d"), "--set", "output.file=" + fresh(work(cfg, TRAIN1D)),
+         "--set", "training.stages[0].iterations=40", "--set", "training.stages[1].iterations=20",
+         "--set", "training.log_every=10", "--set", "reference.grid=[129]")
+    npde(cfg, 1, "reference", deck("poisson3d"), "--set", "output.file=" + fresh(work(cfg, REF3D)),
+         "--set", "reference.grid=[9,9,9]")
+    for name in (TRAIN2D, TRAIN1D, REF3D):
+        expect(os.path.isfile(work(cfg, name)), "npde did not write " + name)
+
+
+def check_history(cfg):
+    # Several files, one without history (skipped with a warning), against wall-clock time.
+    out = fresh(work(cfg, "history_all.png"))
+    p = script(cfg, "plot_history.py", REF3D, TRAIN2D, TRAIN1D, "--x", "wall_time", "-o", out)
+    expect_ok(p, "plot_history.py on three files")
+    expect(p.stdout.strip() == out, "plot_history.py did not print the image path")
+    expect("warning" in p.stderr and REF3D in p.stderr, "no warning about the skipped file")
+    expect_png(out)
+    # One file, default output name next to it.
+    default = fresh(work(cfg, "train2d_history.png"))
+    expect_ok(script(cfg, "plot_history.py", TRAIN2D), "plot_history.py on one file")
+    expect_png(default)
+    # A reference-only file alone has nothing to plot: a user error, not a crash.
+    expect_user_error(script(cfg, "plot_history.py", REF3D), "plot_history.py on an `npde reference` file", REF3D)
+
+
+def check_fields(cfg):
+    for name, extra in ((TRAIN2D, ["--error-vs", "exact"]), (TRAIN1D, [])):
+        out = fresh(work(cfg, os.path.splitext(name)[0] + "_fields_test.png"))
+        expect_ok(script(cfg, "plot_fields.py", name, "-o", out, *extra), "plot_fields.py " + name)
+        expect_png(out)
+    default = fresh(work(cfg, "reference3d_fields.png"))  # default output name
+    expect_ok(script(cfg, "plot_fields.py", REF3D, "--slice", "x=0.5", "--cut", "y=0.25"),
+              "plot_fields.py --slice --cut on a 3D file")
+    expect_png(default)
+    bad = [(TRAIN2D, ["--slice", "z=0.5"], "--slice"), (REF3D, ["--slice", "z=7"], "outside"),
+           (TRAIN2D, ["--cut", "z=0.5"], "--cut"), (TRAIN1D, ["--cut", "x=0"], "--cut"),
+           (TRAIN2D, ["--cut", "y"], "AXIS=VALUE"), (REF3D, ["--error-vs", "reference"], "PINN")]
+    for name, extra, mention in bad:
+        expect_user_error(script(cfg, "plot_fields.py", name, *extra), "plot_fields.py %s %s" % (name, " ".join(extra)),
+                          mention)
+
+
+def summary_attrs(cfg, name):
+    import h5py
+    with h5py.File(work(cfg, name), "r") as f:
+        return dict(f["summary"].attrs)
+
+
+def check_summarize(cfg):
+    files = [TRAIN2D, TRAIN1D, REF3D]
+    p = script(cfg, "summarize.py", *files)
+    expect_ok(p, "summarize.py")
+    lines = p.stdout.splitlines()
+    expect(len(lines) == 1 + len(files), "expected a header and %d rows:\n%s" % (len(files), p.stdout))
+    head = lines[0].split()
+    expect(head[0] == "file" and "rel_l2_exact" in head, "unexpected header: " + lines[0])
+    col = head.index("rel_l2_exact")
+    for name, line in zip(files, lines[1:]):
+        cells = line.split()
+        expect(len(cells) == len(head), "row of %s has %d cells, header %d" % (name, len(cells), len(head)))
+        expect(cells[0] == name, "row does not start with the file name %s: %s" % (name, line))
+        want = summary_attrs(cfg, name).get("rel_l2_exact")
+        if want is None:
+            expect(cells[col] == "-", "%s has no rel_l2_exact but the table shows %s" % (name, cells[col]))
+        else:
+            got = float(cells[col])  # raises on a non-number, which fails the test
+            expect(math.isfinite(got) and abs(got - want) <= 1e-3 * abs(want),
+                   "%s: table rel_l2_exact %s, file %r" % (name, cells[col], want))
+    # CSV keeps every digit: the values round-trip exactly.
+    p = script(cfg, "summarize.py", "--csv", *files)
+    expect_ok(p, "summarize.py --csv")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    expect([r["file"] for r in rows] == files, "CSV rows are not the files in order")
+    for r in rows:
+        attrs = summary_attrs(cfg, r["file"])
+        for key in ("rel_l2_exact", "reference_rel_l2_exact", "final_loss"):
+            want = attrs.get(key)
+            expect((r[key] == "") if want is None else float(r[key]) == float(want),
+                   "%s: CSV %s = '%s', file %r" % (r["file"], key, r[key], want))
+        expect(r["precision"] == "double" and int(r["ranks"]) in (1, 2), "CSV run columns wrong: %s" % r)
+
+
+def check_errors(cfg):
+    missing = work(cfg, "no_such_file.h5")
+    not_h5 = work(cfg, "not_hdf5.h5")
+    with open(not_h5, "w") as f:
+        f.write("this is not an HDF5 file\n")
+    for name in SCRIPTS:
+        expect_user_error(script(cfg, name, missing), name + " on a missing file", "no_such_file.h5")
+        expect_user_error(script(cfg, name, not_h5), name + " on a text file", "not_hdf5.h5")
+        expect_user_error(script(cfg, name, "--no-such-option", missing), name + " with an unknown option",
+                          "--no-such-option")
+        p = script(cfg, name, "--help")
+        expect(p.returncode == 0 and "usage:" in p.stdout, name + " --help failed")
+
+
+CHECKS = {"make": check_make, "history": check_history, "fields": check_fields, "summarize": check_summarize,
+          "errors": check_errors}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--npde", required=True)
+    p.add_argument("--source-dir", required=True)
+    p.add_argument("--work-dir", required=True)
+    p.add_argument("--mpiexec", required=True)
+    p.add_argument("--np-flag", default="-n")
+    p.add_argument("--preflags", default="")
+    p.add_argument("check", choices=sorted(CHECKS))
+    cfg = p.parse_args()
+    cfg.mpiexec = [cfg.mpiexec]
+    cfg.preflags = [f for f in re.split(r"[;\s]+", cfg.preflags) if f]
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    try:
+        CHECKS[cfg.check](cfg)
+    except CheckFailed as e:
+        print("FAILED: %s" % e, flush=True)
+        return 1
+    except subprocess.TimeoutExpired as e:
+        print("FAILED: timed out: %s" % e, flush=True)
+        return 1
+    print("passed", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
