@@ -151,6 +151,12 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
     return pinn.comm().any(local);
   };
   bool injected = false;
+  long last_checkpoint = -1;  // a stop right after a periodic checkpoint need not write it again
+  auto checkpoint_now = [&]() {
+    if (!hooks.checkpoint || last_checkpoint == st.global_iteration) return;
+    hooks.checkpoint(capture());
+    last_checkpoint = st.global_iteration;
+  };
 
   for (int s = st.stage; s < n_stages; ++s) {
     if (s != st.stage) {
@@ -183,7 +189,7 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
     while (st.stage_iteration < sc.iterations) {
       // 2. stop on request: checkpoint at this iteration boundary, then return
       if (should_stop()) {
-        if (hooks.checkpoint) hooks.checkpoint(capture());
+        checkpoint_now();
         result.stopped = true;
         if (!config.quiet) log::info(log::format("stopping on request at iteration ", st.global_iteration));
         break;
@@ -251,8 +257,7 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
         st.stage_done = true;
         if (!config.quiet) log::info("stage " + std::to_string(s + 1) + ": L-BFGS stopped: " + reason);
       }
-      if (hooks.checkpoint && hooks.checkpoint_every > 0 && st.global_iteration % hooks.checkpoint_every == 0)
-        hooks.checkpoint(capture());
+      if (hooks.checkpoint_every > 0 && st.global_iteration % hooks.checkpoint_every == 0) checkpoint_now();
       if (log_now) good = capture();
       if (converged) break;
     }
