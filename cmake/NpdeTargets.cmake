@@ -26,6 +26,9 @@ function(npde_set_warnings tgt)
   if(NPDE_ENABLE_NATIVE AND NOT Kokkos_ENABLE_CUDA)
     target_compile_options(${tgt} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
   endif()
+  if(COMMAND npde_apply_sanitizers)  # cmake/NpdeSanitizers.cmake, a no-op unless NPDE_SANITIZE
+    npde_apply_sanitizers(${tgt})
+  endif()
 endfunction()
 
 # Environment every test and launched rank gets: OpenMPI as root, one BLAS thread per rank.

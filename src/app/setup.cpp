@@ -7,6 +7,15 @@
 
 namespace npde::app {
 
+namespace {
+/// Expression text for a one-line message: YAML strings may hold newlines, and muParser accepts them.
+std::string one_line(std::string text) {
+  for (auto& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+}  // namespace
+
 pde::PoissonProblem make_problem(const io::Deck& deck) {
   pde::PoissonProblem p;
   p.box.dim = deck.dim;
@@ -38,7 +47,8 @@ pde::PoissonProblem make_problem(const io::Deck& deck) {
       if (p.dirichlet[i].value.text() != p.dirichlet[0].value.text())
         NPDE_INPUT_ERROR("problem.bc_enforcement: 'hard' needs the same boundary value expression on every face "
                          "(it is used as the lift g in u = g + D*N); got '"
-                         << p.dirichlet[0].value.text() << "' and '" << p.dirichlet[i].value.text()
+                         << one_line(p.dirichlet[0].value.text()) << "' and '"
+                         << one_line(p.dirichlet[i].value.text())
                          << "': use bc_enforcement: soft, or one expression valid on all faces");
   }
   return p;

@@ -3,6 +3,8 @@
 #include "io/deck_tree.hpp"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -16,8 +18,12 @@ namespace npde::io::detail {
 
 namespace {
 
-// Aliases are copied into the tree, so a "billion laughs" deck would expand without bound.
+// Aliases are copied into the tree, so a "billion laughs" deck would expand without bound: in
+// the number of values, or in bytes when one long string is referenced many times.
 constexpr std::size_t kMaxValues = 100000;
+constexpr std::size_t kMaxValueBytes = std::size_t(32) << 20;
+// More documents than this means yaml-cpp is stuck (see DocumentCounter), not a real deck.
+constexpr int kMaxDocuments = 64;
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -61,6 +67,7 @@ class Converter {
     if (n.IsScalar()) {
       out.type = TreeNode::Type::Scalar;
       out.scalar = n.Scalar();
+      count_bytes(out.scalar.size(), out);
       // yaml-cpp tags plain scalars "?" and quoted ones "!": a quoted "5" stays a string.
       out.quoted = n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str";
     } else if (n.IsSequence()) {
@@ -81,6 +88,7 @@ class Converter {
                                             "': map keys must be plain names");
         }
         const std::string key = k.Scalar();
+        count_bytes(key.size(), out);
         const std::string key_path = join_path(path, key);
         if (!seen.insert(key).second) {
           int first_line = 0;
@@ -100,11 +108,65 @@ class Converter {
   }
 
  private:
+  void count_bytes(std::size_t n, const TreeNode& at) {
+    m_bytes += n;
+    if (m_bytes > kMaxValueBytes)
+      throw_at(m_deck_path, &at, "the deck's keys and values add up to more than " +
+                                     std::to_string(kMaxValueBytes >> 20) + " MiB (recursive anchors/aliases?)");
+  }
+
   std::string m_deck_path;
   std::string m_origin;
   bool m_positions;
   std::size_t m_count = 0;
+  std::size_t m_bytes = 0;
 };
+
+/// Counts documents without building nodes. yaml-cpp 0.7 never consumes a ',' outside brackets at
+/// document level ("a,", "- 1\n,"): it reports empty documents at that spot forever, and
+/// YAML::LoadAll collects them until memory runs out.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    m_stuck = m_documents > 0 && mark.pos == m_last.pos;
+    m_last = mark;
+    ++m_documents;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  int documents() const { return m_documents; }
+  bool stuck() const { return m_stuck; }
+  const YAML::Mark& last() const { return m_last; }
+
+ private:
+  int m_documents = 0;
+  bool m_stuck = false;
+  YAML::Mark m_last = YAML::Mark::null_mark();
+};
+
+/// Rejects text that yaml-cpp would turn into an endless list of documents, before LoadAll runs.
+/// YAML exceptions propagate to the caller, which words them.
+void check_document_count(const std::string& text, const std::string& deck_path) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  while (parser.HandleNextDocument(counter)) {
+    if (counter.stuck() || counter.documents() > kMaxDocuments) {
+      std::ostringstream os;
+      os << "YAML syntax error at line " << counter.last().line + 1 << ", column " << counter.last().column + 1
+         << (counter.stuck() ? ": the YAML reader cannot get past this point (a ',' outside [] or {}?)"
+                             : ": more than " + std::to_string(kMaxDocuments) + " YAML documents");
+      fail(deck_path, os.str());
+    }
+  }
+}
 
 std::string yaml_error(const YAML::Exception& e, bool with_position) {
   std::ostringstream os;
@@ -213,6 +275,7 @@ std::string unknown_key_message(const std::string& parent, const std::string& sc
 TreeNode parse_tree(const std::string& text, const std::string& deck_path) {
   std::vector<YAML::Node> docs;
   try {
+    check_document_count(text, deck_path);
     docs = YAML::LoadAll(text);
   } catch (const YAML::DeepRecursion& e) {
     fail(deck_path, "nesting deeper than " + std::to_string(kMaxDepth) + " levels (the YAML reader stopped at depth " +
