@@ -325,11 +325,15 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (cl.verb == "reference") return reference_verb(comm, deck, problem);
     if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl);
     return train_verb<double>(comm, deck, problem, cl);
+  } catch (const io::CheckpointError& e) {
+    // Every rank holds the same verdict (rank 0 validated the file and broadcast it): one line.
+    if (comm.is_root()) log::error(e.what());
+    return ExitInput;
   } catch (const InputError& e) {
     log::error(e.what());
     return ExitInput;
   } catch (const pinn::TrainingDiverged& e) {
-    log::error(e.what());
+    if (comm.is_root()) log::error(e.what());  // the NaN guard decides alike on every rank
     return ExitDiverged;
   } catch (const std::exception& e) {
     log::error(e.what());

@@ -7,10 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "npde/core/log.hpp"
 #include "npde/core/sha256.hpp"
@@ -143,6 +148,59 @@ void write_attr_string(hid_t obj, const std::string& name, const std::string& va
   const char* p = value.c_str();
   h5::write_scalar_attribute(obj, name, type.get(), type.get(), &p);
 }
+
+// ---- the whole-file seal in the user block
+constexpr const char* k_seal_magic = "npde-checkpoint sha256 ";
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CheckpointError(path + ": cannot open checkpoint file: " + std::strerror(errno));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// The seal of a whole file's bytes (which extend past the user block).
+std::string seal_line(const std::string& bytes) {
+  Sha256 h;
+  h.update(bytes.data() + kCheckpointUserblock, bytes.size() - kCheckpointUserblock);
+  return k_seal_magic + h.hex_digest() + " size " + std::to_string(bytes.size()) + "\n";
+}
+
+/// Writes the seal of the closed HDF5 file `path` into its (otherwise unused) user block.
+void seal_file(const std::string& path) {
+  const std::string bytes = read_file_bytes(path);
+  NPDE_REQUIRE(bytes.size() > kCheckpointUserblock, path << " is shorter than its user block");
+  std::string block = seal_line(bytes);
+  block.resize(kCheckpointUserblock, '\0');
+  const int fd = ::open(path.c_str(), O_WRONLY);
+  NPDE_REQUIRE(fd >= 0, "cannot open " << path << " to seal it: " << std::strerror(errno));
+  const ssize_t n = ::pwrite(fd, block.data(), block.size(), 0);
+  ::close(fd);
+  NPDE_REQUIRE(n == ssize_t(block.size()), "cannot seal " << path << ": " << std::strerror(errno));
+}
+
+/// Throws CheckpointError unless the file's bytes match the seal in its user block.
+void verify_seal(const std::string& path) {
+  const std::string bytes = read_file_bytes(path);
+  const std::string magic = k_seal_magic;
+  if (bytes.size() <= kCheckpointUserblock || bytes.compare(0, magic.size(), magic) != 0) {
+    if (bytes.compare(0, 8, "\x89HDF\r\n\x1a\n") == 0)
+      throw CheckpointError(path + ": not an npde checkpoint (an HDF5 file without the checkpoint seal)");
+    throw CheckpointError(path + ": not an npde checkpoint (" +
+                          (bytes.empty() ? std::string("empty file") : "no checkpoint seal: truncated or corrupted?") +
+                          ")");
+  }
+  const std::size_t end = bytes.find('\n');
+  const std::string stored = end == std::string::npos ? std::string() : bytes.substr(0, end + 1);
+  if (stored != seal_line(bytes))
+    throw CheckpointError(path + ": whole-file checksum mismatch (truncated, corrupted or modified after writing)");
+}
+
+/// Test hook (NPDE_TEST_CHECKPOINT_DELAY_MS): widens the window in which a complete temporary
+/// file exists but is not yet renamed, so a test can kill the run inside it.
+void test_delay() {
+  if (const char* ms = std::getenv("NPDE_TEST_CHECKPOINT_DELAY_MS"))
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atol(ms)));
+}
 }  // namespace
 
 std::string write_checkpoint(const std::string& dir, long tag, const Checkpoint& cp, int keep) {
@@ -153,7 +211,9 @@ std::string write_checkpoint(const std::string& dir, long tag, const Checkpoint&
   const std::string final_path = (fs::path(dir) / tag_name(tag)).string();
   const std::string tmp_path = final_path + ".tmp";
   {
-    h5::File f(NPDE_H5_CHECK(H5Fcreate(tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)));
+    h5::PropList fcpl(NPDE_H5_CHECK(H5Pcreate(H5P_FILE_CREATE)));
+    NPDE_H5_CHECK(H5Pset_userblock(fcpl.get(), kCheckpointUserblock));
+    h5::File f(NPDE_H5_CHECK(H5Fcreate(tmp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT)));
     write_attr_string(f.get(), "format", "npde-checkpoint");
     const long long schema = kCheckpointSchema;
     h5::write_scalar_attribute(f.get(), "schema_version", H5T_STD_I64LE, H5T_NATIVE_LLONG, &schema);
@@ -173,15 +233,29 @@ std::string write_checkpoint(const std::string& dir, long tag, const Checkpoint&
     NPDE_H5_CHECK(H5Fflush(f.get(), H5F_SCOPE_GLOBAL));
     f.close();
   }
+  seal_file(tmp_path);
   fsync_path(tmp_path, false);
+  test_delay();
   atomic_rename(tmp_path, final_path, dir);
-  // keep the newest `keep` checkpoints (the new one included)
-  auto all = restart_candidates(dir);
-  std::vector<std::string> files;
-  for (const auto& c : all)
-    if (std::find(files.begin(), files.end(), c) == files.end()) files.push_back(c);
-  std::sort(files.begin(), files.end(), std::greater<>());
-  for (std::size_t i = std::size_t(std::max(keep, 1)); i < files.size(); ++i) fs::remove(files[i], ec);
+  // Files with higher tags belong to an abandoned continuation (this run restarted from an older
+  // checkpoint): the new file supersedes them. Then keep the newest `keep`, the new one included.
+  // So the highest tag is always the newest complete state, which is what a restart picks.
+  std::vector<std::string> others;
+  for (const auto& c : restart_candidates(dir)) {
+    if (c == final_path) continue;
+    if (fs::path(c).filename().string() > tag_name(tag))
+      fs::remove(c, ec);
+    else
+      others.push_back(c);
+  }
+  std::sort(others.begin(), others.end(), std::greater<>());
+  for (std::size_t i = std::size_t(std::max(keep, 1) - 1); i < others.size(); ++i) fs::remove(others[i], ec);
+  // Temporaries of writes that were killed (rank 0 is the only writer of this directory).
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("ckpt-", 0) == 0 && n.size() > 7 && n.compare(n.size() - 7, 7, ".h5.tmp") == 0)
+      fs::remove(e.path(), ec);
+  }
   // the pointer last: a crash before this line leaves the previous pointer, still valid
   const std::string latest = (fs::path(dir) / "latest").string();
   {
@@ -269,11 +343,9 @@ herr_t visit_attribute(hid_t loc, const char* name, const H5A_info_t*, void* dat
   }
   return 0;
 }
-}  // namespace
 
-Checkpoint read_checkpoint(const std::string& path) {
-  h5::silence_errors();
-  if (!fs::is_regular_file(path)) throw CheckpointError(path + ": no such checkpoint file");
+/// The content of a file whose seal was verified (HDF5 may parse it safely).
+Checkpoint read_sealed(const std::string& path) {
   h5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   if (!f.valid()) throw CheckpointError(path + ": not a readable HDF5 file (truncated or corrupted?)");
   Checkpoint cp;
@@ -303,23 +375,35 @@ Checkpoint read_checkpoint(const std::string& path) {
     throw CheckpointError(path + ": checksum mismatch (the file is corrupted or was modified)");
   return cp;
 }
+}  // namespace
+
+Checkpoint read_checkpoint(const std::string& path) {
+  h5::silence_errors();
+  if (!fs::is_regular_file(path)) throw CheckpointError(path + ": no such checkpoint file");
+  verify_seal(path);
+  try {
+    return read_sealed(path);
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // an intact file that this npde cannot read after all (resources, a foreign writer)
+    throw CheckpointError(path + ": " + e.what());
+  }
+}
 
 std::vector<std::string> restart_candidates(const std::string& dir) {
-  std::vector<std::string> out;
+  // Every ckpt-*.h5 is complete (it gets its name by an atomic rename), and tags never decrease
+  // along one run (write_checkpoint removes higher ones), so the highest tag is the newest state,
+  // even when a kill came between the rename and the update of `latest`.
   std::error_code ec;
-  std::ifstream in((fs::path(dir) / "latest").string());
-  std::string name;
-  if (in >> name && name.find('/') == std::string::npos) out.push_back((fs::path(dir) / name).string());
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string n = e.path().filename().string();
     if (n.size() > 8 && n.rfind("ckpt-", 0) == 0 && n.compare(n.size() - 3, 3, ".h5") == 0)
       files.push_back(e.path().string());
   }
-  std::sort(files.begin(), files.end(), std::greater<>());
-  for (const auto& f : files)
-    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
-  return out;
+  std::sort(files.begin(), files.end(), std::greater<>());  // zero-padded tags: by name = by tag
+  return files;
 }
 
 Checkpoint load_restart(const decomp::Communicator& comm, const std::string& dir, const std::string& file,

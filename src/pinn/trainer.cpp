@@ -144,10 +144,12 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
     result.history.push_back(r);
     return r;
   };
-  // Collective: all ranks stop together when any rank is asked to.
+  // Collective: all ranks stop together when any rank is asked to. The time passed is this call's
+  // only: a wall-time limit is per job, and a requeued job starts with a fresh one.
   auto should_stop = [&]() {
-    const bool local = hooks.stop_requested &&
-                       hooks.stop_requested(elapsed(), iterations_here > 0 ? seconds_since(t0) / iterations_here : 0.0);
+    const double here = seconds_since(t0);
+    const bool local =
+        hooks.stop_requested && hooks.stop_requested(here, iterations_here > 0 ? here / iterations_here : 0.0);
     return pinn.comm().any(local);
   };
   bool injected = false;
@@ -239,8 +241,9 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
           lbfgs->reset();
           loss = objective(params, grad);
         }
-        log::warn(log::format("non-finite loss or gradient at iteration ", bad_it, ": rolled back to iteration ",
-                              st.global_iteration, ", learning rate scale now ", scale));
+        if (pinn.comm().is_root())  // a collective verdict: one line, not one per rank
+          log::warn(log::format("non-finite loss or gradient at iteration ", bad_it, ": rolled back to iteration ",
+                                st.global_iteration, ", learning rate scale now ", scale));
         continue;
       }
       if (adam) adam->step(params, grad);

@@ -2,6 +2,7 @@
 // Checkpoint files: an atomic, checksummed HDF5 snapshot of everything a run needs to continue.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,7 +13,14 @@
 namespace npde::io {
 
 /// Schema version of the checkpoint layout; a file with another version is refused.
-inline constexpr int kCheckpointSchema = 1;
+/// 2: the file is sealed by a whole-file checksum in its HDF5 user block (see kCheckpointUserblock).
+inline constexpr int kCheckpointSchema = 2;
+
+/// Size of the HDF5 user block at the start of every checkpoint file. It holds one text line,
+/// "npde-checkpoint sha256 <64 hex digits> size <file size in bytes>\n", zero-padded: the SHA-256 of
+/// all bytes after the user block. read_checkpoint verifies it before HDF5 parses anything, because
+/// HDF5 itself may crash on a corrupted file instead of reporting an error.
+inline constexpr std::size_t kCheckpointUserblock = 512;
 
 /// A checkpoint's content, independent of what wrote it: texts (identity), scalars (position and
 /// counters; integers are exact up to 2^53) and 1D arrays (parameters, optimiser state, history).
@@ -40,17 +48,20 @@ class CheckpointError : public InputError {
 };
 
 /// Writes `cp` (not collective: call on one rank) as <dir>/ckpt-<tag>.h5 atomically: temporary
-/// name, flush, fsync, rename, fsync of the directory; then removes all but the newest `keep`
-/// checkpoints and finally points <dir>/latest at the new file (written the same way). Creates
-/// `dir` if needed. Returns the path written.
+/// name, flush, seal (user-block checksum), fsync, rename, fsync of the directory; then removes
+/// stale temporaries and all checkpoints but the new one and the `keep` - 1 newest others, and
+/// finally points <dir>/latest at the new file (written the same way). Creates `dir` if needed.
+/// Returns the path written. Test hook: the environment variable NPDE_TEST_CHECKPOINT_DELAY_MS
+/// makes it sleep that long between sealing the temporary file and renaming it.
 std::string write_checkpoint(const std::string& dir, long tag, const Checkpoint& cp, int keep);
 
-/// Reads and validates one checkpoint file: format, schema version, array types and the checksum.
-/// Throws CheckpointError naming the file and the problem.
+/// Reads and validates one checkpoint file: whole-file checksum, format, schema version, array types
+/// and the payload checksum. Throws CheckpointError (one line) naming the file and the problem.
 Checkpoint read_checkpoint(const std::string& path);
 
-/// Candidate files for a restart from `dir`, newest first: the target of `latest`, then every
-/// ckpt-*.h5 by decreasing tag.
+/// Candidate files for a restart from `dir`, newest first: every ckpt-*.h5 by decreasing tag
+/// (`latest` names the newest too, for people and tools; a kill between a checkpoint's rename and
+/// the pointer update leaves it one behind, so the restart does not rely on it).
 std::vector<std::string> restart_candidates(const std::string& dir);
 
 /// Collective. Rank 0 finds and validates the checkpoint (explicit `file`, or the newest valid one

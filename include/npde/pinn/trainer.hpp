@@ -62,7 +62,8 @@ struct TrainState {
 /// Callbacks into the driver. All are optional; every one is called on every rank at the same point.
 struct TrainHooks {
   /// Local request to stop (a signal flag, the wall-time limit); train() combines the ranks' answers
-  /// with one reduction per iteration, so all stop at the same iteration.
+  /// with one reduction per iteration, so all stop at the same iteration. elapsed_seconds counts this
+  /// call of train() only (not the runs a resumed state comes from), seconds_per_iteration likewise.
   std::function<bool(double elapsed_seconds, double seconds_per_iteration)> stop_requested;
   /// Called with the state every `checkpoint_every` iterations and when stopping on request.
   std::function<void(const TrainState&)> checkpoint;

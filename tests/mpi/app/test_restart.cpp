@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Restart from a checkpoint file continues training bit for bit, at any iteration and across stage
+// boundaries and resampling; states that do not fit the deck are refused with one line naming the file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "npde/app/checkpointing.hpp"
+#include "npde/app/setup.hpp"
+#include "npde/decomp/communicator.hpp"
+#include "npde/io/checkpoint.hpp"
+#include "npde/io/deck.hpp"
+#include "npde/pinn/poisson_pinn.hpp"
+#include "npde/pinn/trainer.hpp"
+
+namespace fs = std::filesystem;
+using npde::decomp::Communicator;
+using npde::pinn::HistoryRow;
+using npde::pinn::TrainState;
+
+namespace {
+
+// Soft boundary conditions (so loss_bc is live), a decaying Adam learning rate, an odd point count
+// (uneven split over two ranks) and an L-BFGS history shorter than the stage.
+const char* const k_deck = R"yaml(problem:
+  pde: poisson
+  domain: {lower: [0, -0.5], upper: [1, 1]}
+  source: "2*pi^2*sin(pi*x)*sin(pi*y)"
+  exact: "sin(pi*x)*sin(pi*y) + 0.5*x*y"
+  boundary:
+    - {faces: all, type: dirichlet, value: "sin(pi*x)*sin(pi*y) + 0.5*x*y"}
+  bc_enforcement: soft
+network:
+  layers: [16, 16]
+  activation: tanh
+training:
+  seed: 5
+  points: {interior: 301, boundary: 101, sampler: sobol}
+  stages:
+    - {optimizer: adam, iterations: 30, lr: 5e-3, decay: exponential, decay_rate: 0.5, decay_steps: 10}
+    - {optimizer: lbfgs, iterations: 20, history: 8}
+  log_every: 10
+output:
+  file: restart_test.h5
+)yaml";
+constexpr long k_adam_iterations = 30;
+constexpr long k_total_iterations = 50;
+
+npde::io::Deck make_deck(const std::vector<std::string>& sets = {}) {
+  return npde::io::parse_deck(k_deck, "restart_test.yaml", sets);
+}
+
+struct RunResult {
+  std::vector<HistoryRow> history;
+  std::vector<double> params;
+  std::map<long, TrainState> states;  ///< the states handed to the checkpoint hook at `capture_at`
+};
+
+// Collective. Trains a fresh network of `deck` (from `resume` if given), keeping the states at the
+// listed global iterations.
+RunResult train_run(const Communicator& comm, const npde::io::Deck& deck, const std::vector<long>& capture_at,
+                    const TrainState* resume) {
+  npde::pinn::PoissonPinn<double> pinn(comm, npde::app::make_problem(deck), npde::app::make_pinn_options(deck));
+  RunResult r;
+  npde::pinn::TrainHooks hooks;
+  hooks.checkpoint_every = 1;
+  hooks.checkpoint = [&](const TrainState& s) {
+    if (std::find(capture_at.begin(), capture_at.end(), s.global_iteration) != capture_at.end())
+      r.states[s.global_iteration] = s;
+  };
+  r.history = npde::pinn::train(pinn, npde::app::make_train_config(deck, true), hooks, resume).history;
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pinn.network().params());
+  r.params.assign(host.data(), host.data() + host.extent(0));
+  return r;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+void expect_bit_identical(const RunResult& got, const RunResult& want) {
+  ASSERT_EQ(got.history.size(), want.history.size());
+  for (std::size_t i = 0; i < want.history.size(); ++i) {
+    const HistoryRow &a = got.history[i], &b = want.history[i];
+    EXPECT_EQ(a.iteration, b.iteration);
+    EXPECT_EQ(a.stage, b.stage);
+    EXPECT_TRUE(same_bits(a.loss, b.loss)) << "loss at iteration " << b.iteration << ": " << a.loss << " vs " << b.loss;
+    EXPECT_TRUE(same_bits(a.loss_pde, b.loss_pde)) << "loss_pde at iteration " << b.iteration;
+    EXPECT_TRUE(same_bits(a.loss_bc, b.loss_bc)) << "loss_bc at iteration " << b.iteration;
+    EXPECT_TRUE(same_bits(a.lr, b.lr)) << "lr at iteration " << b.iteration;
+    EXPECT_TRUE(same_bits(a.rel_l2, b.rel_l2)) << "rel_l2 at iteration " << b.iteration;
+  }
+  ASSERT_EQ(got.params.size(), want.params.size());
+  EXPECT_EQ(std::memcmp(got.params.data(), want.params.data(), want.params.size() * sizeof(double)), 0)
+      << "final parameters differ";
+}
+
+// A folder shared by all ranks (named by rank 0), removed afterwards.
+class SharedScratch {
+ public:
+  SharedScratch(const Communicator& comm, const std::string& tag) : m_comm(comm) {
+    std::string dir;
+    if (comm.is_root()) {
+      dir = (fs::path(NPDE_BINARY_DIR) / "test_scratch" /
+             ("restart_" + tag + "_np" + std::to_string(comm.size()) + "_" + std::to_string(::getpid())))
+                .string();
+      fs::remove_all(dir);
+      fs::create_directories(dir);
+    }
+    m_dir = comm.broadcast(dir);
+  }
+  ~SharedScratch() {
+    m_comm.barrier();
+    std::error_code ec;
+    if (m_comm.is_root()) fs::remove_all(m_dir, ec);
+  }
+  const std::string& dir() const { return m_dir; }
+
+ private:
+  Communicator m_comm;
+  std::string m_dir;
+};
+
+// Collective. Writes `state` as a checkpoint file (rank 0), reads it back the way `npde train
+// --restart` does, and trains a fresh network from it.
+RunResult restart_through_file(const Communicator& comm, const npde::io::Deck& deck, const TrainState& state,
+                               const std::string& dir) {
+  std::string written;
+  if (comm.is_root())
+    written = npde::io::write_checkpoint(dir, state.global_iteration,
+                                         npde::app::to_checkpoint(state, deck, comm.size()), 2);
+  written = comm.broadcast(written);
+  std::string used;
+  const npde::io::Checkpoint cp = npde::io::load_restart(comm, dir, "", &used);
+  EXPECT_EQ(used, written);
+  const npde::pinn::PoissonPinn<double> sizer(comm, npde::app::make_problem(deck), npde::app::make_pinn_options(deck));
+  const std::size_t n_params = sizer.n_params();
+  const TrainState resume = npde::app::from_checkpoint(cp, deck, n_params, false, used);
+  EXPECT_EQ(resume.global_iteration, state.global_iteration);
+  return train_run(comm, deck, {}, &resume);
+}
+
+void check_restarts(const npde::io::Deck& deck, const std::vector<long>& at, const std::string& tag) {
+  const Communicator comm = Communicator::world();
+  const RunResult reference = train_run(comm, deck, at, nullptr);
+  ASSERT_EQ(reference.history.size(), std::size_t(k_total_iterations));
+  ASSERT_EQ(reference.states.size(), at.size());
+  SharedScratch scratch(comm, tag);
+  for (long k : at) {
+    SCOPED_TRACE("restart at iteration " + std::to_string(k));
+    const TrainState& s = reference.states.at(k);
+    EXPECT_EQ(s.stage, k <= k_adam_iterations ? 0 : 1);
+    EXPECT_EQ(s.has_adam, k <= k_adam_iterations);
+    EXPECT_EQ(s.has_lbfgs, k > k_adam_iterations);
+    expect_bit_identical(restart_through_file(comm, deck, s, scratch.dir()), reference);
+  }
+}
+
+void expect_refused(const npde::io::Checkpoint& cp, const npde::io::Deck& deck, std::size_t n_params, bool allow,
+                    const std::string& word) {
+  const std::string path = "/scratch/run/ckpt-0000000041.h5";
+  try {
+    npde::app::from_checkpoint(cp, deck, n_params, allow, path);
+    ADD_FAILURE() << "accepted; expected a refusal mentioning '" << word << "'";
+  } catch (const npde::io::CheckpointError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    EXPECT_EQ(m.rfind(path, 0), 0u) << m;
+    EXPECT_NE(m.find(word), std::string::npos) << m;
+  }
+}
+
+}  // namespace
+
+// (a) inside Adam, (c) exactly at the Adam -> L-BFGS boundary, (b) inside L-BFGS, and at the end.
+TEST(Restart, BitIdenticalAcrossStages) {
+  check_restarts(make_deck(), {13, k_adam_iterations, 41, k_total_iterations}, "stages");
+}
+
+// (d) resampling every 7 iterations: at a resampling boundary, between two, and in L-BFGS after the
+// last resampling (the point set of the checkpoint's round must be restored).
+TEST(Restart, BitIdenticalWithResampling) {
+  const auto deck = make_deck({"training.points.resample_every=7"});
+  check_restarts(deck, {14, 17, 35}, "resample");
+}
+
+TEST(Restart, RefusesStatesThatDoNotFitTheDeck) {
+  const Communicator comm = Communicator::world();
+  const auto deck = make_deck();
+  const RunResult run = train_run(comm, deck, {13, 41}, nullptr);
+  const TrainState& s = run.states.at(41);
+  const auto cp = npde::app::to_checkpoint(s, deck, comm.size());
+  const std::size_t n = s.params.size();
+  EXPECT_NO_THROW(npde::app::from_checkpoint(cp, deck, n, false, "ok.h5"));
+
+  // the deck text changed (an override counts): refused unless explicitly allowed
+  const auto reseeded = make_deck({"training.seed=6"});
+  expect_refused(cp, reseeded, n, false, "different deck");
+  EXPECT_NO_THROW(npde::app::from_checkpoint(cp, reseeded, n, true, "ok.h5"));
+  // another network size
+  expect_refused(cp, deck, n + 1, false, std::to_string(n + 1));
+  // a stage the deck does not have
+  auto beyond = cp;
+  beyond.scalars["stage"] = 2;
+  expect_refused(beyond, deck, n, false, "stage 3");
+  // an L-BFGS history of another length
+  expect_refused(cp, make_deck({"training.stages[1].history=4"}), n, true, "L-BFGS history");
+  // another precision
+  expect_refused(cp, make_deck({"training.precision=float"}), n, true, "precision");
+  // optimiser state of the wrong kind for the stage: Adam moments in the L-BFGS stage
+  auto swapped = npde::app::to_checkpoint(run.states.at(13), deck, comm.size());
+  swapped.scalars["stage"] = 1;
+  expect_refused(swapped, deck, n, false, "optimizer state");
+  // a history shorter than the iteration count
+  auto short_history = cp;
+  short_history.scalars["global_iteration"] = 40;
+  expect_refused(short_history, deck, n, false, "history length");
+}
