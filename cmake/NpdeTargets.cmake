@@ -75,3 +75,22 @@ function(npde_add_mpi_test)
       LABELS "mpi;${A_LABELS}" PROCESSORS ${np} ENVIRONMENT "${NPDE_TEST_ENV}")
   endforeach()
 endfunction()
+
+# Python for the end-to-end tests: Debian's interpreter has numpy, h5py, PyYAML and matplotlib; a
+# pyenv or venv python3 first on PATH may not. One cache variable serves every test folder.
+set(NPDE_REGRESSION_PYTHON /usr/bin/python3 CACHE FILEPATH
+    "Python 3 with numpy, h5py, PyYAML and matplotlib for the end-to-end tests")
+
+# npde_python_has(<out-var> <module>...): TRUE if NPDE_REGRESSION_PYTHON imports every module.
+function(npde_python_has out)
+  set(_ok FALSE)
+  if(EXISTS ${NPDE_REGRESSION_PYTHON})
+    string(REPLACE ";" ", " _mods "${ARGN}")
+    execute_process(COMMAND ${NPDE_REGRESSION_PYTHON} -c "import ${_mods}"
+                    RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
+    if(_rc EQUAL 0)
+      set(_ok TRUE)
+    endif()
+  endif()
+  set(${out} ${_ok} PARENT_SCOPE)
+endfunction()
