@@ -9,7 +9,8 @@
 set(NPDE_SANITIZE "" CACHE STRING
   "Sanitizers for npde's targets, a list out of: address, undefined, leak (e.g. \"address;undefined\")")
 string(REPLACE ";" "," _npde_san_list "${NPDE_SANITIZE}")
-add_feature_info(sanitizers NPDE_SANITIZE "npde targets built with -fsanitize=${_npde_san_list}")
+add_feature_info(sanitizers NPDE_SANITIZE "npde targets built with -fsanitize (NPDE_SANITIZE)")
+option(NPDE_SANITIZE_FULL_STACKS "Sanitized tests record full malloc stacks (slower, narrower leak suppressions)" OFF)
 
 set(_npde_san_known address undefined leak)
 foreach(_s IN LISTS NPDE_SANITIZE)
@@ -33,19 +34,29 @@ if(NPDE_SANITIZE)
   set(NPDE_SANITIZE_LINK_OPTIONS -fsanitize=${_npde_san_list})
   message(STATUS "npde: sanitizers ${_npde_san_list} on npde targets")
 
-  # Runtime options for every test (cache variables, so a run can change them at configure time).
-  # A finding aborts the test so that ctest fails it; the leak check skips the leaks of libraries
-  # that are not ours, listed with their reasons in tests/sanitizers/lsan.supp.
+  # Runtime options of every test, and of every rank mpiexec starts (it passes the environment on).
+  # A finding aborts the process so that ctest fails the test. ASan's default fast unwinder records
+  # malloc stacks only up to the first frame in a library built without frame pointers (all of
+  # Debian's): cheap, but a leak inside PETSc then cannot be told from one npde caused through
+  # PETSc. NPDE_SANITIZE_FULL_STACKS unwinds fully (2-4x slower tests) and so needs fewer,
+  # narrower leak suppressions; tests/sanitizers/lsan.supp explains each.
   set(_npde_san_dir ${PROJECT_SOURCE_DIR}/tests/sanitizers)
-  set(NPDE_ASAN_OPTIONS "detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_string_checks=1"
-    CACHE STRING "ASAN_OPTIONS of every test when NPDE_SANITIZE has address")
-  set(NPDE_LSAN_OPTIONS "suppressions=${_npde_san_dir}/lsan.supp:print_suppressions=0"
-    CACHE STRING "LSAN_OPTIONS of every test when NPDE_SANITIZE has address or leak")
-  set(NPDE_UBSAN_OPTIONS "print_stacktrace=1:halt_on_error=1:suppressions=${_npde_san_dir}/ubsan.supp"
-    CACHE STRING "UBSAN_OPTIONS of every test when NPDE_SANITIZE has undefined")
-  mark_as_advanced(NPDE_ASAN_OPTIONS NPDE_LSAN_OPTIONS NPDE_UBSAN_OPTIONS)
-  list(APPEND NPDE_TEST_ENV "ASAN_OPTIONS=${NPDE_ASAN_OPTIONS}" "LSAN_OPTIONS=${NPDE_LSAN_OPTIONS}"
-    "UBSAN_OPTIONS=${NPDE_UBSAN_OPTIONS}")
+  set(_npde_asan "detect_leaks=1:halt_on_error=1:check_initialization_order=1:strict_string_checks=1")
+  if(NPDE_SANITIZE_FULL_STACKS)
+    string(APPEND _npde_asan ":fast_unwind_on_malloc=0:malloc_context_size=10")
+    set(_npde_lsan_supp ${_npde_san_dir}/lsan.supp)
+  else()
+    # The rules for any stack depth, plus those that short stacks need.
+    set(_npde_lsan_supp ${PROJECT_BINARY_DIR}/lsan-short-stacks.supp)
+    file(READ ${_npde_san_dir}/lsan.supp _npde_supp_all)
+    file(READ ${_npde_san_dir}/lsan-short-stacks.supp _npde_supp_short)
+    file(WRITE ${_npde_lsan_supp} "${_npde_supp_all}${_npde_supp_short}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+      ${_npde_san_dir}/lsan.supp ${_npde_san_dir}/lsan-short-stacks.supp)
+  endif()
+  list(APPEND NPDE_TEST_ENV "ASAN_OPTIONS=${_npde_asan}"
+    "LSAN_OPTIONS=suppressions=${_npde_lsan_supp}:print_suppressions=0"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=${_npde_san_dir}/ubsan.supp")
 endif()
 
 # OpenMPI unloads its components in MPI_Finalize, which leaves the leaks they made with

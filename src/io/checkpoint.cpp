@@ -69,7 +69,7 @@ std::string Checkpoint::serialize() const {
   for (const auto& [k, v] : arrays) {
     put_str(out, k);
     put_u64(out, v.size());
-    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+    if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
   }
   return out;
 }
@@ -95,7 +95,7 @@ Checkpoint Checkpoint::deserialize(const std::string& bytes) {
     const std::uint64_t len = r.u64();
     if (len > (bytes.size() - r.pos) / sizeof(double)) throw CheckpointError("checkpoint payload is truncated");
     std::vector<double> v(len);
-    std::memcpy(v.data(), bytes.data() + r.pos, len * sizeof(double));
+    if (len > 0) std::memcpy(v.data(), bytes.data() + r.pos, len * sizeof(double));  // v.data() may be null
     r.pos += len * sizeof(double);
     cp.arrays[k] = std::move(v);
   }
