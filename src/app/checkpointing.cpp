@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "npde/core/config.hpp"
+#include "npde/core/version.hpp"
 #include "npde/core/log.hpp"
 #include "npde/core/sha256.hpp"
 
@@ -30,7 +30,7 @@ std::string checkpoint_dir(const io::Deck& deck) {
 
 io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, int ranks) {
   io::Checkpoint cp;
-  cp.text["npde_version"] = std::string(NPDE_VERSION) + " (" + NPDE_GIT_HASH + ")";
+  cp.text["npde_version"] = version_string();
   cp.text["deck"] = deck.text;
   cp.text["deck_sha256"] = sha256_hex(deck.text);
   cp.text["precision"] = deck.precision;

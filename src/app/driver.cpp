@@ -17,7 +17,7 @@
 #include "npde/app/signals.hpp"
 #include "npde/io/checkpoint.hpp"
 #include "npde/app/setup.hpp"
-#include "npde/core/config.hpp"
+#include "npde/core/version.hpp"
 #include "npde/core/error.hpp"
 #include "npde/core/log.hpp"
 #include "npde/io/version.hpp"
@@ -296,7 +296,7 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
 
 std::string version_text() {
   std::ostringstream os;
-  os << "npde " << NPDE_VERSION << " (git " << NPDE_GIT_HASH << ")\n"
+  os << "npde " << version() << " (git " << git_hash() << ")\n"
      << "Kokkos " << KOKKOS_VERSION / 10000 << "." << (KOKKOS_VERSION / 100) % 100 << "." << KOKKOS_VERSION % 100
      << ", execution space " << ExecSpace::name() << "\n"
      << "PETSc " << reference::petsc_version() << "\n"

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "npde/core/config.hpp"
+#include "npde/core/version.hpp"
 #include "npde/io/xdmf.hpp"
 #include "npde/pde/grid.hpp"
 
@@ -41,7 +41,7 @@ double relative_l2(const decomp::Communicator& comm, const std::vector<double>& 
 }
 
 void write_provenance(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out) {
-  out.set_attribute("/", "npde_version", std::string(NPDE_VERSION) + " (" + NPDE_GIT_HASH + ")");
+  out.set_attribute("/", "npde_version", version_string());
   out.set_attribute("/", "deck", deck.text);
   out.set_attribute("/", "deck_path", deck.path);
   out.set_attribute("/", "ranks", (long long)comm.size());
