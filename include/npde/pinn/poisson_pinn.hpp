@@ -25,7 +25,7 @@ struct PinnOptions {
   std::size_t n_boundary = 400;        ///< global number of boundary points (soft BC only)
   pde::SamplerKind sampler = pde::SamplerKind::Sobol;
   std::uint64_t seed = 0;
-  int chunk = 2048;                    ///< points per jet pass (workspace size)
+  int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
   std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
 };
 
