@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Benchmark of the raw jet kernels (JetMlp forward + backward) against their GEMMs alone.
+//
+//   bench_jet_kernels [--arch 2-64x4-1] [--n 1000 10000 100000] [--dtype float64 float32]
+//                     [--chunk 2048 ...] [--reps 5] [--min-time 0.5] [--peak 2048] [--shapes]
+//
+// Single process, no MPI, so it also builds with NPDE_KERNELS_ONLY (e.g. for a GPU check).
+// For N points in chunks it times, with forward-Laplacian jets (d+2 channels):
+//   fwd   JetMlp::forward over all chunks;
+//   jet   JetMlp::forward + JetMlp::backward (the network part of a training step);
+//   gemm  the same layer GEMMs alone (bench::GemmReplay);
+// interleaved repetition by repetition, so jet - gemm is the time spent outside GEMMs (first layer,
+// bias, activation jets, small GEMVs).
+// Output, one line per configuration:
+//   npde-kernels arch=... dtype=... N=... chunk=... fwd_ms=... jet_ms=... gemm_ms=... gemm_share=...
+//                jet_gflops=... gemm_gflops=...
+// (times are minima over repetitions; gflops use the useful count 3*(d+2)*2*N*sum w_i w_{i+1}).
+// --shapes adds, per chunk size, the time and rate of each of the three GEMMs of the first, a
+// hidden and the last layer alone:
+//   npde-gemm-shapes dtype=... layer=INxOUT columns=... fwd_us=... wgrad_us=... adj_us=... fwd_gflops=... ...
+#include <Kokkos_Core.hpp>
+#include <cstdio>
+#include <exception>
+#include <utility>
+
+#include "bench_util.hpp"
+#include "npde/nn/gemm.hpp"
+#include "npde/nn/jet_mlp.hpp"
+
+namespace {
+
+using namespace npde;
+
+template <class T>
+void bench_kernels(const bench::Arch& arch, long n, int chunk, int reps, double min_time) {
+  nn::Mlp<T> net(arch.n_in, arch.hidden, arch.n_out, nn::Activation::Tanh);
+  net.init_glorot(0);
+  const auto spec = nn::JetSpec::laplacian(arch.n_in);
+  nn::JetMlp<T> jet(net, spec, chunk);
+  const int channels = spec.n_channels();
+  const auto x = bench::random_view<T>(std::size_t(arch.n_in) * n, 1, 0, 1, "npde::bench::x");
+  const auto adj =
+      bench::random_view<T>(std::size_t(arch.n_out) * channels * chunk, 2, -1e-3, 1e-3, "npde::bench::adj");
+  View1<T> grad("npde::bench::grad", net.n_params());
+  bench::GemmReplay<T> replay(net.widths(), channels, chunk);
+  Kokkos::fence();
+
+  auto over_chunks = [&](auto&& body) {
+    for (long off = 0; off < n; off += chunk) body(x.data() + off * arch.n_in, int(std::min<long>(chunk, n - off)));
+    Kokkos::fence();
+  };
+  auto forward = [&] { over_chunks([&](const T* xc, int m) { jet.forward(xc, m); }); };
+  auto forward_backward = [&] {
+    over_chunks([&](const T* xc, int m) {
+      jet.forward(xc, m);
+      jet.backward(xc, m, adj.data(), grad.data());
+    });
+  };
+  auto gemms = [&] { over_chunks([&](const T*, int m) { replay.run(m); }); };
+  const auto t =
+      bench::time_interleaved({forward, forward_backward, gemms}, reps, min_time, [](double v) { return v; });
+  const auto &fwd = t[0], &full = t[1], &gemm = t[2];
+  const double flops = bench::useful_flops(arch, double(n));
+  std::printf(
+      "npde-kernels arch=%s dtype=%s N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f gemm_share=%.3f "
+      "jet_gflops=%.2f gemm_gflops=%.2f\n",
+      arch.text.c_str(), std::is_same_v<T, double> ? "float64" : "float32", n, chunk, fwd.min_s * 1e3, full.min_s * 1e3,
+      gemm.min_s * 1e3, gemm.min_s / full.min_s, flops / full.min_s / 1e9, flops / gemm.min_s / 1e9);
+  std::fflush(stdout);
+}
+
+/// Time of the three products of one layer (wi inputs -> wo outputs) on jets of `chunk` points with
+/// c channels (cn = c*chunk columns): forward z = W a (wo x cn x wi), weight gradient gW += zbar a^T
+/// (wo x wi x cn), input adjoint abar = W^T zbar (wi x cn x wo). Shows which products fall short of
+/// the large-GEMM rate: the thin first and last layers move as much memory as a hidden layer.
+template <class T>
+void bench_gemm_shapes(int wi, int wo, int channels, int chunk, int reps, double min_time) {
+  const int cn = channels * chunk;
+  const auto W = bench::random_view<T>(std::size_t(wo) * wi, 1, -0.2, 0.2, "npde::bench::shapes::W");
+  const auto a = bench::random_view<T>(std::size_t(wi) * cn, 2, -1, 1, "npde::bench::shapes::a");
+  const auto z = bench::random_view<T>(std::size_t(wo) * cn, 3, -1, 1, "npde::bench::shapes::z");
+  View1<T> g("npde::bench::shapes::g", std::size_t(wo) * wi);
+  auto fenced = [](auto&& f) {
+    return [f] {
+      f();
+      Kokkos::fence();
+    };
+  };
+  const auto t = bench::time_interleaved(
+      {fenced([&] { nn::gemm<T>(false, false, wo, cn, wi, T(1), W.data(), a.data(), T(0), z.data()); }),
+       fenced([&] { nn::gemm<T>(false, true, wo, wi, cn, T(1), z.data(), a.data(), T(1), g.data()); }),
+       fenced([&] { nn::gemm<T>(true, false, wi, cn, wo, T(1), W.data(), z.data(), T(0), a.data()); })},
+      reps, min_time, [](double v) { return v; });
+  const double gflop = 2.0 * wo * wi * double(cn) / 1e9;
+  std::printf(
+      "npde-gemm-shapes dtype=%s layer=%dx%d columns=%d fwd_us=%.1f wgrad_us=%.1f adj_us=%.1f fwd_gflops=%.2f "
+      "wgrad_gflops=%.2f adj_gflops=%.2f\n",
+      std::is_same_v<T, double> ? "float64" : "float32", wi, wo, cn, t[0].min_s * 1e6, t[1].min_s * 1e6,
+      t[2].min_s * 1e6, gflop / t[0].min_s, gflop / t[1].min_s, gflop / t[2].min_s);
+  std::fflush(stdout);
+}
+
+int run(const bench::Args& args) {
+  const auto arch = bench::parse_arch(args.list("arch", {"2-64x4-1"}).front());
+  const auto ns = args.ints("n", {1000, 10000, 100000});
+  const auto dtypes = args.list("dtype", {"float64", "float32"});
+  const auto chunks = args.ints("chunk", {2048});
+  const int reps = int(args.real("reps", 5));
+  const double min_time = args.real("min-time", 0.5);
+  const std::string core = nn::blas_core_name();
+  std::printf("npde-info ranks=1 blas_core=%s OPENBLAS_CORETYPE=%s exec_space=%s\n", core.c_str(),
+              std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "<unset>", ExecSpace::name());
+  const auto w = bench::blas_warning(core);
+  if (!w.empty()) std::fprintf(stderr, "bench_jet_kernels: %s\n", w.c_str());
+  if (args.has("peak")) {
+    const int size = int(args.ints("peak", {2048}).front());
+    for (const auto& dt : dtypes)
+      std::printf(
+          "npde-peak dtype=%s size=%d ranks=1 gflops_per_core_min=%.2f\n", bench::is_double(dt) ? "float64" : "float32",
+          size,
+          bench::is_double(dt) ? bench::gemm_peak_gflops<double>(size, 8) : bench::gemm_peak_gflops<float>(size, 8));
+  }
+  if (args.has("shapes"))
+    for (const auto& dt : dtypes)
+      for (const long chunk : chunks) {
+        // the first, a hidden and the last layer (all hidden layers of an in-WxK-out net are alike)
+        const int w = arch.hidden.front(), c = nn::JetSpec::laplacian(arch.n_in).n_channels();
+        for (const auto& [wi, wo] : {std::pair{arch.n_in, w}, std::pair{w, w}, std::pair{w, arch.n_out}}) {
+          if (bench::is_double(dt))
+            bench_gemm_shapes<double>(wi, wo, c, int(chunk), reps, min_time);
+          else
+            bench_gemm_shapes<float>(wi, wo, c, int(chunk), reps, min_time);
+        }
+      }
+  for (const auto& dt : dtypes)
+    for (const long n : ns)
+      for (const long chunk : chunks) {
+        if (bench::is_double(dt))
+          bench_kernels<double>(arch, n, int(chunk), reps, min_time);
+        else
+          bench_kernels<float>(arch, n, int(chunk), reps, min_time);
+      }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nn::blas_set_single_thread();
+  int rc = 0;
+  Kokkos::initialize(argc, argv);
+  try {
+    rc = run(bench::Args(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_jet_kernels: %s\n", e.what());
+    rc = 1;
+  }
+  Kokkos::finalize();
+  return rc;
+}
