@@ -101,6 +101,7 @@ void bench_gemm_shapes(int wi, int wo, int channels, int chunk, int reps, double
 }
 
 int run(const bench::Args& args) {
+  args.require_known({"arch", "n", "dtype", "chunk", "reps", "min-time", "peak", "shapes"});
   const auto arch = bench::parse_arch(args.list("arch", {"2-64x4-1"}).front());
   const auto ns = args.ints("n", {1000, 10000, 100000});
   const auto dtypes = args.list("dtype", {"float64", "float32"});

@@ -129,6 +129,7 @@ void bench_peak(const decomp::Communicator& comm, int size) {
 }
 
 int run(const decomp::Communicator& comm, const bench::Args& args) {
+  args.require_known({"arch", "n", "dtype", "chunk", "reps", "min-time", "peak", "breakdown"});
   const auto arch = bench::parse_arch(args.list("arch", {"2-64x4-1"}).front());
   NPDE_REQUIRE(arch.n_in >= 1 && arch.n_in <= 3 && arch.n_out == 1,
                "bench_pinn_step: --arch needs 1..3 inputs and 1 output, got " << arch.text);

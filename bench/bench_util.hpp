@@ -36,6 +36,11 @@ class Args {
       }
     }
   }
+  /// Throws npde::Error naming the first option not in `known` (a typo must not pass unnoticed).
+  void require_known(const std::set<std::string>& known) const {
+    for (const auto& kv : m_values)
+      NPDE_REQUIRE(known.count(kv.first), "npde::bench::Args: unknown option --" << kv.first);
+  }
   bool has(const std::string& key) const { return m_values.count(key) > 0; }
   std::vector<std::string> list(const std::string& key, std::vector<std::string> fallback) const {
     const auto it = m_values.find(key);

@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # PINN training-step benchmark, npde side by side with PyTorch; prints Markdown tables (docs/benchmarks.md).
 #
-# Usage: scripts/bench.sh [--quick] [--out FILE] [--reps R] [--min-time S] [--ranks P]
-#                         [--skip-torch] [--skip-kernels] [--skip-sweep]
-#   --quick       N = 1k and 10k only (the full run adds 100k and takes ~15 min on 2 cores)
+# Usage: scripts/bench.sh [--quick] [--out FILE] [--reps R (7)] [--min-time S (0.3)] [--ranks P]
+#                         [--skip-torch] [--skip-breakdown] [--skip-sweep]
+#   --quick       N = 1k and 10k only (about 3 min; the full run adds 100k: about 10 min on 2 cores)
 #   --out FILE    also write the report to FILE
 #   --ranks P     the parallel configuration: npde on P MPI ranks, PyTorch on P threads (default 2)
-# Builds nothing: expects bench_pinn_step and bench_jet_kernels in $NPDE_BUILD_DIR/bench (default
-# build/, as made by scripts/quickstart.sh). PyTorch: Debian's python3-torch run by /usr/bin/python3
-# (NPDE_TORCH_PYTHON), script from NPDE_TORCH_SCRIPT, bench/ or /work/shared/bench/torch_pinn_step.py.
+#   --chunk C     npde's points per jet pass (default: the library's PinnOptions default)
+#   --skip-*      leave out PyTorch, the time breakdown, or the chunk-size sweep at N = 10k
+#   --log FILE    keep the raw result lines in FILE; --tables-from FILE: only make the tables from them
+# Builds nothing: expects bench_pinn_step in $NPDE_BUILD_DIR/bench (default build/, as made by
+# scripts/quickstart.sh). PyTorch: Debian's python3-torch run by /usr/bin/python3 (NPDE_TORCH_PYTHON),
+# script from NPDE_TORCH_SCRIPT, bench/ or /work/shared/bench/torch_pinn_step.py.
 # Both sides get the same OpenBLAS kernels (OPENBLAS_CORETYPE) and one BLAS thread per rank/thread.
 set -euo pipefail
 
@@ -21,25 +24,28 @@ die() {
   exit 1
 }
 
-quick=0 out="" reps=5 min_time=0.5 ranks=2 skip_torch=0 skip_kernels=0 skip_sweep=0
+quick=0 out="" raw="" from="" chunk="" reps=7 min_time=0.3 ranks=2 skip_torch=0 skip_breakdown=0 skip_sweep=0
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --out) out="${2:?--out needs a file}"; shift ;;
+    --log) raw="${2:?--log needs a file}"; shift ;;
+    --tables-from) from="${2:?--tables-from needs a file}"; shift ;;
     --reps) reps="${2:?}"; shift ;;
     --min-time) min_time="${2:?}"; shift ;;
     --ranks) ranks="${2:?}"; shift ;;
+    --chunk) chunk="${2:?}"; shift ;;
     --skip-torch) skip_torch=1 ;;
-    --skip-kernels) skip_kernels=1 ;;
+    --skip-breakdown) skip_breakdown=1 ;;
     --skip-sweep) skip_sweep=1 ;;
-    -h | --help) sed -n '3,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
 done
 ns=(1000 10000 100000)
 ((quick)) && ns=(1000 10000)
-sweep_chunks=(256 512 1024 2048 4096)
+sweep_chunks=(128 256 512 1024 2048 4096)
 
 # 1. Environment: the same OpenBLAS kernels and one BLAS thread per rank for npde and PyTorch.
 if [[ -f "$root/scripts/npde-env.sh" ]]; then
@@ -48,22 +54,20 @@ if [[ -f "$root/scripts/npde-env.sh" ]]; then
 else
   export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
   if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -m1 '^flags' /proc/cpuinfo | grep -qw avx512f; then
-    export OPENBLAS_CORETYPE=SkylakeX  # Debian's OpenBLAS misdetects AVX-512 CPUs otherwise
+    export OPENBLAS_CORETYPE=SkylakeX  # Debian's OpenBLAS misdetects some AVX-512 CPUs otherwise
   fi
   [[ "$(id -u)" != 0 ]] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 export OPENBLAS_NUM_THREADS=1
 
-step_exe="$build/bench/bench_pinn_step"
-kern_exe="$build/bench/bench_jet_kernels"
-[[ -x "$step_exe" ]] || die "$step_exe not built (run scripts/quickstart.sh, or set NPDE_BUILD_DIR)"
-((skip_kernels)) || [[ -x "$kern_exe" ]] || die "$kern_exe not built"
+exe="$build/bench/bench_pinn_step"
+[[ -x "$exe" ]] || die "$exe not built (run scripts/quickstart.sh, or set NPDE_BUILD_DIR)"
 command -v mpirun >/dev/null || die "mpirun not found (Debian: apt-get install openmpi-bin)"
 cores="$(lscpu -p=Core,Socket 2>/dev/null | grep -v '^#' | sort -u | wc -l || true)"
 cpus="$(getconf _NPROCESSORS_ONLN)"  # not nproc: GNU nproc obeys OMP_NUM_THREADS=1
 [[ "$cores" -gt 0 ]] 2>/dev/null || cores="$cpus"
-mpi_args=(-n "$ranks" --bind-to core)
-((ranks <= cores)) || mpi_args=(-n "$ranks" --oversubscribe --bind-to none)
+mpi=(mpirun -n "$ranks" --bind-to core)
+((ranks <= cores)) || mpi=(mpirun -n "$ranks" --oversubscribe --bind-to none)
 
 py="${NPDE_TORCH_PYTHON:-/usr/bin/python3}"
 torch_script=""
@@ -86,125 +90,153 @@ fi
 # 2. Runs. Every result line goes to one log that the tables are made from.
 log="$(mktemp /tmp/npde-bench.XXXXXX)"
 trap 'rm -f "$log"' EXIT
-common=(--n "${ns[@]}" --reps "$reps" --min-time "$min_time")
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-# Share of the CPUs busy with other work over one second before the start (a load average lags).
-busy_before="$(
-  read -r _ a1 b1 c1 d1 e1 _ </proc/stat
-  sleep 1
-  read -r _ a2 b2 c2 d2 e2 _ </proc/stat
-  awk -v u=$((a2 + b2 + c2 - a1 - b1 - c1)) -v i=$((d2 + e2 - d1 - e1)) 'BEGIN { printf "%.0f", 100 * u / (u + i + 1e-9) }'
-)"
+load_before="n/a" load_after="n/a" busy_before="n/a"
 # Runs a command, showing it and its output on stderr; its output also goes to stdout.
 run() {
   echo "+ $*" >&2
-  "$@" | tee /dev/stderr
+  "$@" | tee -a /dev/stderr  # -a: a plain-file stderr must not be truncated
 }
-run "$step_exe" "${common[@]}" --peak 2048 >>"$log"
-chunk="$(awk '/^npde arch/ { for (i = 1; i <= NF; ++i) if ($i ~ /^chunk=/) { print substr($i, 7); exit } }' "$log")"
-# right after the 1-rank steps, so the breakdown table compares runs made under the same conditions
-if ((!skip_kernels)); then
-  run "$kern_exe" "${common[@]}" --chunk "$chunk" >>"$log"
+if [[ -n "$from" ]]; then
+  cp "$from" "$log"
+else
+  load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+  # Share of the CPUs busy with other work over one second before the start (a load average lags).
+  busy_before="$(
+    read -r _ a1 b1 c1 d1 e1 _ </proc/stat
+    sleep 1
+    read -r _ a2 b2 c2 d2 e2 _ </proc/stat
+    awk -v u=$((a2 + b2 + c2 - a1 - b1 - c1)) -v i=$((d2 + e2 - d1 - e1)) 'BEGIN { printf "%.0f", 100 * u / (u + i + 1e-9) }'
+  )"
+  step_args=(--n "${ns[@]}" --reps "$reps" --min-time "$min_time" --peak 2048)
+  ((skip_breakdown)) || step_args+=(--breakdown)
+  [[ -z "$chunk" ]] || step_args+=(--chunk "$chunk")
+  run "$exe" "${step_args[@]}" >>"$log"
+  run "${mpi[@]}" "$exe" "${step_args[@]}" >>"$log"
+  if ((!skip_torch)); then
+    for t in 1 "$ranks"; do
+      run env "${torch_env[@]}" "$py" "$torch_script" --threads "$t" --n "${ns[@]}" --reps "$reps" \
+        --min-time "$min_time" >>"$log"
+    done
+  fi
+  if ((!skip_sweep)); then
+    sweep_args=(--n 10000 --chunk "${sweep_chunks[@]}" --reps "$reps" --min-time "$min_time")
+    run "$exe" "${sweep_args[@]}" --breakdown | sed 's/^npde/sweep/' >>"$log"
+    run "${mpi[@]}" "$exe" "${sweep_args[@]}" | sed 's/^npde/sweep/' >>"$log"
+  fi
+  load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+  [[ -z "$raw" ]] || cp "$log" "$raw"
 fi
-run mpirun "${mpi_args[@]}" "$step_exe" "${common[@]}" --peak 2048 >>"$log"
-if ((!skip_torch)); then
-  run env "${torch_env[@]}" "$py" "$torch_script" --threads 1 --n "${ns[@]}" --reps "$reps" --min-time "$min_time" >>"$log"
-  run env "${torch_env[@]}" "$py" "$torch_script" --threads "$ranks" --n "${ns[@]}" --reps "$reps" \
-    --min-time "$min_time" >>"$log"
-fi
-if ((!skip_sweep)); then
-  for p in 1 "$ranks"; do
-    pre=()
-    ((p == 1)) || pre=(mpirun "${mpi_args[@]}")
-    run "${pre[@]}" "$step_exe" --n 10000 --chunk "${sweep_chunks[@]}" --reps "$reps" --min-time "$min_time" \
-      | sed 's/^npde /npde-sweep /' >>"$log"
-  done
-fi
-load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# 3. Report.
+# 3. Tables, from the key=value lines of the log (P = the parallel rank/thread count).
+read -r -d '' tables <<'AWK' || true
+function kv(   i, s) { delete f; for (i = 1; i <= NF; ++i) { s = index($i, "="); if (s) f[substr($i, 1, s - 1)] = substr($i, s + 1) } }
+function ms(a, b) { return (a == "" ? "n/a" : sprintf("%.1f / %.1f", a, b)) }
+function pps(x) { return (x == "" ? "n/a" : sprintf("%.3g", x)) }
+function pct(x) { return sprintf("%.0f%%", 100 * x) }
+function add(list, n, v) { if (!((list, v) in seen)) { seen[list, v]; order[list, ++count[list]] = v } }
+/^npde-peak/ { kv(); peak[f["dtype"], f["ranks"]] = (f["ranks"] == 1 ? f["gflops_per_core_min"] : f["gflops_per_core_mean"]) }
+/^npde arch/ { kv(); k = f["dtype"] SUBSEP f["N"] SUBSEP f["ranks"]; nmin[k] = f["step_ms_min"]; nmed[k] = f["step_ms_median"]
+               npps[k] = f["points_per_s"]; ngf[k] = f["gflops"]; add("d", 0, f["dtype"]); add("n", 0, f["N"]); mchunk = f["chunk"] }
+/^npde-breakdown/ { kv(); k = f["dtype"] SUBSEP f["N"] SUBSEP f["ranks"]; bstep[k] = f["step_ms"]; blg[k] = f["loss_grad_ms"]
+                    bjet[k] = f["jet_ms"]; bgemm[k] = f["gemm_ms"]; bgg[k] = f["gemm_gflops"] }
+/^torch arch/ { kv(); k = f["dtype"] SUBSEP f["N"] SUBSEP f["threads"]; tmin[k] = f["step_ms_min"]; tmed[k] = f["step_ms_median"]
+                tpps[k] = f["points_per_s"] }
+/^sweep arch/ { kv(); k = f["dtype"] SUBSEP f["ranks"] SUBSEP f["chunk"]; sstep[k] = f["step_ms_min"]; add("c", 0, f["chunk"]); add("sd", 0, f["dtype"]) }
+/^sweep-breakdown/ { kv(); k = f["dtype"] SUBSEP f["chunk"]; sjet[k] = f["jet_ms"]; sgemm[k] = f["gemm_ms"]; sgg[k] = f["gemm_gflops"] }
+END {
+  nd = count["d"]; nn = count["n"]
+  print "Training step (1 core: npde 1 rank vs torch 1 thread; " P " cores: npde " P " MPI ranks vs torch " P " threads;"
+  print "npde chunk = " mchunk " points per jet pass)."
+  print "Times in ms, min / median over repetitions; speedup = npde pts/s / torch pts/s; % peak = GFLOP/s over"
+  print "(cores x the per-core 2048^3 GEMM rate measured with that many cores busy)."
+  print ""
+  print "| dtype | N | cores | npde ms | npde pts/s | torch ms | torch pts/s | speedup | npde GFLOP/s | % peak |"
+  print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for (a = 1; a <= nd; ++a) for (b = 1; b <= nn; ++b) for (c = 1; c <= 2; ++c) {
+    d = order["d", a]; n = order["n", b]; p = (c == 1 ? 1 : P); k = d SUBSEP n SUBSEP p; if (!(k in nmin)) continue
+    sp = (tpps[k] != "") ? sprintf("%.2fx", npps[k] / tpps[k]) : "n/a"
+    pk = peak[d, p]; pc = pk > 0 ? pct(ngf[k] / (p * pk)) : "n/a"
+    printf "| %s | %d | %d | %s | %s | %s | %s | %s | %.1f | %s |\n", d, n, p, ms(nmin[k], nmed[k]), pps(npps[k]),
+           ms(tmin[k], tmed[k]), pps(tpps[k]), sp, ngf[k], pc
+  }
+  print ""
+  printf "Per-core GEMM rate (2048^3 through nn::gemm = cblas_?gemm, GFLOP/s): float64 %s alone, %s with %d busy; " \
+         "float32 %s alone, %s with %d busy.\n", peak["float64", 1], peak["float64", P], P, peak["float32", 1], peak["float32", P], P
+  print ""
+  print "Scaling 1 -> " P " cores: efficiency = t1 / (" P " tP) from the minimum step times."
+  print ""
+  print "| dtype | N | npde efficiency | torch efficiency |"
+  print "|---|---:|---:|---:|"
+  for (a = 1; a <= nd; ++a) for (b = 1; b <= nn; ++b) {
+    d = order["d", a]; n = order["n", b]; k1 = d SUBSEP n SUBSEP 1; kp = d SUBSEP n SUBSEP P
+    if (nmin[kp] == "" || nmin[k1] == "") continue
+    te = (tmin[kp] != "" && tmin[k1] != "") ? pct(tmin[k1] / (P * tmin[kp])) : "n/a"
+    printf "| %s | %d | %s | %s |\n", d, n, pct(nmin[k1] / (P * nmin[kp])), te
+  }
+  if (length(bjet) > 0) {
+    print ""
+    print "Where the time goes (ms, minima; jets, GEMM and their GFLOP/s are per rank, the slowest rank):"
+    print "jets = JetMlp forward + backward over the rank's points; GEMM = the same layer GEMMs alone;"
+    print "outside GEMM = jets - GEMM (first layer, bias, activation jets); residual + allreduce = loss&grad - jets;"
+    print "Adam = step - loss&grad. All four timed in turns in one process, so their differences are meaningful."
+    print ""
+    print "| dtype | N | cores | step | loss&grad | jets | GEMM | outside GEMM | residual + allreduce | Adam | GEMM share | GEMM GFLOP/s (% of core peak) |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for (a = 1; a <= nd; ++a) for (b = 1; b <= nn; ++b) for (c = 1; c <= 2; ++c) {
+      d = order["d", a]; n = order["n", b]; p = (c == 1 ? 1 : P); k = d SUBSEP n SUBSEP p; if (!(k in bjet)) continue
+      pk = peak[d, p]
+      printf "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.1f (%s) |\n", d, n, p, bstep[k], blg[k],
+             bjet[k], bgemm[k], bjet[k] - bgemm[k], blg[k] - bjet[k], bstep[k] - blg[k], pct(bgemm[k] / bstep[k]), bgg[k],
+             (pk > 0 ? pct(bgg[k] / pk) : "n/a")
+    }
+  }
+  if (count["c"] > 0) {
+    print ""
+    print "Chunk size (PinnOptions::chunk) at N = 10000: minimum step time in ms; at 1 core also the jets and"
+    print "their GEMMs alone (ms) and the GEMM rate (GFLOP/s)."
+    print ""
+    hdr = "| dtype | cores | time |"; sep = "|---|---:|---|"
+    for (c = 1; c <= count["c"]; ++c) { hdr = hdr " " order["c", c] " |"; sep = sep "---:|" }
+    print hdr; print sep
+    for (a = 1; a <= count["sd"]; ++a) {
+      d = order["sd", a]
+      for (r = 1; r <= 2; ++r) {
+        p = (r == 1 ? 1 : P); line = "| " d " | " p " | step |"
+        for (c = 1; c <= count["c"]; ++c) { k = d SUBSEP p SUBSEP order["c", c]; line = line " " (k in sstep ? sprintf("%.1f", sstep[k]) : "n/a") " |" }
+        print line
+      }
+      lj = "| " d " | 1 | jets |"; lg = "| " d " | 1 | GEMM |"; lr = "| " d " | 1 | GEMM GFLOP/s |"
+      for (c = 1; c <= count["c"]; ++c) {
+        k = d SUBSEP order["c", c]
+        lj = lj " " (k in sjet ? sprintf("%.1f", sjet[k]) : "n/a") " |"
+        lg = lg " " (k in sgemm ? sprintf("%.1f", sgemm[k]) : "n/a") " |"
+        lr = lr " " (k in sgg ? sprintf("%.1f", sgg[k]) : "n/a") " |"
+      }
+      if (length(sjet) > 0) { print lj; print lg; print lr }
+    }
+  }
+}
+AWK
+
+# 4. Report.
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z "$(git -C "$root" status --porcelain -- src include 2>/dev/null)" ]] || commit="$commit + uncommitted changes in src/ include/"
 model="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
 report() {
+  [[ -z "$from" ]] || echo "Tables remade from $from (date, commit and load below are of the remake)"
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), npde commit $commit"
   echo "Machine: $model, $cores cores ($cpus CPUs); load average before $load_before, after $load_after"
-  echo "CPUs busy with other work just before the start: $busy_before%"
-  if ((busy_before > 10)); then
+  echo "CPUs busy with other work just before the start: $busy_before$([[ $busy_before == n/a ]] || echo %)"
+  if [[ "$busy_before" != n/a ]] && ((busy_before > 10)); then
     echo "WARNING: the machine was busy before the run: timings are unreliable"
   fi
   awk '/^npde-info ranks=1 / { $1 = ""; $2 = ""; print "  npde:" $0; exit }' "$log"
   grep -m1 '^torch .*threads=1 ' "$log" | sed 's/^/  /' || echo "  torch: not run"
   ((${#torch_env[@]} == 0)) || echo "  torch ran with ${torch_env[*]}"
-  echo "Command: scripts/bench.sh$( ((quick)) && echo ' --quick') --reps $reps --min-time $min_time --ranks $ranks"
+  echo "Command: scripts/bench.sh$( ((quick)) && echo ' --quick')${chunk:+ --chunk $chunk} --reps $reps" \
+    "--min-time $min_time --ranks $ranks"
   echo
-  awk -v P="$ranks" -f - "$log" <<'AWK'
-function kv(   i, s) { delete f; for (i = 1; i <= NF; ++i) { s = index($i, "="); if (s) f[substr($i, 1, s - 1)] = substr($i, s + 1) } }
-function r2(x) { return sprintf("%.2f", x) }
-function ms(a, b) { return (a == "" ? "n/a" : sprintf("%.1f / %.1f", a, b)) }
-function pps(x) { return (x == "" ? "n/a" : sprintf("%.3g", x)) }
-/^npde-peak/   { kv(); peak[f["dtype"], f["ranks"]] = (f["ranks"] == 1 ? f["gflops_per_core_min"] : f["gflops_per_core_mean"]) }
-/^npde arch/   { kv(); k = f["dtype"] SUBSEP f["N"] SUBSEP f["ranks"]; nmin[k] = f["step_ms_min"]; nmed[k] = f["step_ms_median"]
-                 npps[k] = f["points_per_s"]; ngf[k] = f["gflops"]; if (!(f["dtype"] in seen_d)) { seen_d[f["dtype"]]; dts[++nd] = f["dtype"] }
-                 if (!(f["N"] in seen_n)) { seen_n[f["N"]]; nsz[++nn] = f["N"] } }
-/^torch arch/  { kv(); k = f["dtype"] SUBSEP f["N"] SUBSEP f["threads"]; tmin[k] = f["step_ms_min"]; tmed[k] = f["step_ms_median"]; tpps[k] = f["points_per_s"] }
-/^npde-kernels/ { kv(); k = f["dtype"] SUBSEP f["N"]; kfwd[k] = f["fwd_ms"]; kjet[k] = f["jet_ms"]; kgemm[k] = f["gemm_ms"]; kgg[k] = f["gemm_gflops"] }
-/^npde-sweep/  { kv(); k = f["dtype"] SUBSEP f["ranks"] SUBSEP f["chunk"]; swp[k] = f["step_ms_min"]; sgf[k] = f["gflops"]
-                 if (!(f["chunk"] in seen_c)) { seen_c[f["chunk"]]; chs[++nc] = f["chunk"] } ; if (!(f["ranks"] in seen_r)) { seen_r[f["ranks"]]; rks[++nr] = f["ranks"] } }
-END {
-  print "Training step (1 core: npde 1 rank vs torch 1 thread; " P " cores: npde " P " MPI ranks vs torch " P " threads)."
-  print "Times in ms, min / median; speedup = npde pts/s / torch pts/s; % peak = GFLOP/s over cores x measured per-core DGEMM/SGEMM rate."
-  print ""
-  print "| dtype | N | cores | npde ms | npde pts/s | torch ms | torch pts/s | speedup | npde GFLOP/s | % peak |"
-  print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for (a = 1; a <= nd; ++a) for (b = 1; b <= nn; ++b) for (c = 1; c <= 2; ++c) {
-    p = (c == 1 ? 1 : P); k = dts[a] SUBSEP nsz[b] SUBSEP p; if (!(k in nmin)) continue
-    sp = (k in tpps) ? sprintf("%.2fx", npps[k] / tpps[k]) : "n/a"
-    pk = peak[dts[a], p]; pct = pk > 0 ? sprintf("%.0f%%", 100 * ngf[k] / (p * pk)) : "n/a"
-    printf "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n", dts[a], nsz[b], p, ms(nmin[k], nmed[k]), pps(npps[k]),
-           ms(tmin[k], tmed[k]), pps(tpps[k]), sp, r2(ngf[k]), pct
-  }
-  print ""
-  print "Per-core GEMM rate (2048^3, GFLOP/s): " \
-        "float64 " peak["float64", 1] " alone, " peak["float64", P] " with " P " busy; float32 " peak["float32", 1] " alone, " peak["float32", P] " with " P " busy."
-  print ""
-  print "Scaling 1 -> " P " cores (efficiency = t1 / (" P " t" P "), from the minimum times):"
-  print ""
-  print "| dtype | N | npde efficiency | torch efficiency |"
-  print "|---|---:|---:|---:|"
-  for (a = 1; a <= nd; ++a) for (b = 1; b <= nn; ++b) {
-    k1 = dts[a] SUBSEP nsz[b] SUBSEP 1; kp = dts[a] SUBSEP nsz[b] SUBSEP P; if (!(kp in nmin)) continue
-    te = (kp in tmin && k1 in tmin) ? sprintf("%.0f%%", 100 * tmin[k1] / (P * tmin[kp])) : "n/a"
-    printf "| %s | %d | %.0f%% | %s |\n", dts[a], nsz[b], 100 * nmin[k1] / (P * nmin[kp]), te
-  }
-  if (length(kjet) > 0) {
-    print ""
-    print "Where the time goes, 1 core (ms): jets = JetMlp forward + backward; GEMM = the same layer GEMMs alone;"
-    print "outside GEMM = jets - GEMM (first layer, bias, activation jets); rest = step - jets (residual, allreduce, Adam, copies)."
-    print ""
-    print "| dtype | N | step | jets (fwd) | GEMM | outside GEMM | rest | GEMM share of step | GEMM GFLOP/s |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for (a = 1; a <= nd; ++a) for (b = 1; b <= nn; ++b) {
-      k = dts[a] SUBSEP nsz[b]; k1 = k SUBSEP 1; if (!(k in kjet) || !(k1 in nmin)) continue
-      printf "| %s | %d | %.1f | %.1f (%.1f) | %.1f | %.1f | %.1f | %.0f%% | %s |\n", dts[a], nsz[b], nmin[k1], kjet[k], kfwd[k],
-             kgemm[k], kjet[k] - kgemm[k], nmin[k1] - kjet[k], 100 * kgemm[k] / nmin[k1], kgg[k]
-    }
-  }
-  if (nc > 0) {
-    print ""
-    print "Chunk size (PinnOptions::chunk) at N = 10000: step ms (min)."
-    print ""
-    hdr = "| dtype | cores |"; sep = "|---|---:|"
-    for (c = 1; c <= nc; ++c) { hdr = hdr " " chs[c] " |"; sep = sep "---:|" }
-    print hdr; print sep
-    for (a = 1; a <= nd; ++a) for (r = 1; r <= nr; ++r) {
-      line = "| " dts[a] " | " rks[r] " |"
-      for (c = 1; c <= nc; ++c) { k = dts[a] SUBSEP rks[r] SUBSEP chs[c]; line = line " " (k in swp ? sprintf("%.1f", swp[k]) : "n/a") " |" }
-      print line
-    }
-  }
-}
-AWK
+  awk -v P="$ranks" "$tables" "$log"
 }
 if [[ -n "$out" ]]; then
   report | tee "$out"
