@@ -68,6 +68,15 @@ def import_pyplot():
     return plt
 
 
+def save_figure(fig, out, dpi):
+    """Write a figure to `out` and print the path; an unwritable path is a user error."""
+    try:
+        fig.savefig(out, dpi=dpi)
+    except OSError as e:
+        raise UserError("cannot write %s: %s" % (out, e.strerror or e))
+    print(out)
+
+
 def open_output(path):
     """Opens an npde output file read-only; a missing or non-HDF5 file is a UserError."""
     h5py = import_h5py()

@@ -239,11 +239,7 @@ def main():
     fig.suptitle(args.title or title_text(args.file, s, extra), fontsize=10)
     fig.tight_layout()
     out = args.output or os.path.splitext(args.file)[0] + "_fields.png"
-    try:
-        fig.savefig(out, dpi=args.dpi)
-    except OSError as e:
-        raise nh.UserError("cannot write %s: %s" % (out, e.strerror or e))
-    print(out)
+    nh.save_figure(fig, out, args.dpi)
     return 0
 
 

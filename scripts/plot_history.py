@@ -154,11 +154,7 @@ def main():
     out = args.output or os.path.splitext(args.files[0])[0] + "_history.png"
     plt = nh.import_pyplot()
     fig = draw(runs, args, plt)
-    try:
-        fig.savefig(out, dpi=args.dpi)
-    except OSError as e:
-        raise nh.UserError("cannot write %s: %s" % (out, e.strerror or e))
-    print(out)
+    nh.save_figure(fig, out, args.dpi)
     return 0
 
 
