@@ -93,12 +93,13 @@ target_compile_definitions(npde_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
 # --- PETSc and SLEPc (pkg-config) ---
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc)
-pkg_check_modules(SLEPC QUIET IMPORTED_TARGET slepc)
-set(NPDE_HAVE_SLEPC 0)
-if(SLEPC_FOUND)
-  set(NPDE_HAVE_SLEPC 1)
-endif()
-message(STATUS "npde: PETSc ${PETSC_VERSION}, SLEPc ${SLEPC_VERSION}")
+# SLEPc solves the eigenvalue reference problems (Schroedinger); it ships with every PETSc install
+# that npde targets (Debian slepc-dev, Spack/EasyBuild petsc+slepc modules).
+pkg_check_modules(SLEPC REQUIRED IMPORTED_TARGET slepc)
+set(NPDE_HAVE_SLEPC 1)
+# FFTW (double) for the pseudo-spectral solvers and Gaussian random fields of reference/.
+pkg_check_modules(FFTW REQUIRED IMPORTED_TARGET fftw3)
+message(STATUS "npde: PETSc ${PETSC_VERSION}, SLEPc ${SLEPC_VERSION}, FFTW ${FFTW_VERSION}")
 
 # --- input decks and expressions ---
 find_package(yaml-cpp REQUIRED)

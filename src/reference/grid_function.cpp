@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "npde/core/error.hpp"
+#include "npde/reference/grid_solution.hpp"
 #include "npde/reference/poisson_fd.hpp"
 
 namespace npde::reference {
@@ -59,6 +60,23 @@ double interpolate(const std::vector<double>& u, int dim, const double* lower, c
     value += w * u[index];
   }
   return value;
+}
+
+std::vector<double> closed_axis(double lo, double hi, int n) {
+  NPDE_REQUIRE(n >= 2 && lo < hi, "closed axis needs n >= 2 and lo < hi, got n = " << n);
+  std::vector<double> x(static_cast<std::size_t>(n));
+  const double h = (hi - lo) / (n - 1);
+  for (int i = 0; i < n; ++i) x[i] = lo + i * h;
+  x.back() = hi;  // exact end point, not lo + (n-1)*h rounded
+  return x;
+}
+
+std::vector<double> periodic_axis(double lo, double hi, int n) {
+  NPDE_REQUIRE(n >= 1 && lo < hi, "periodic axis needs n >= 1 and lo < hi, got n = " << n);
+  std::vector<double> x(static_cast<std::size_t>(n));
+  const double h = (hi - lo) / n;
+  for (int i = 0; i < n; ++i) x[i] = lo + i * h;
+  return x;
 }
 
 }  // namespace npde::reference

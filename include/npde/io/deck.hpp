@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,8 +14,19 @@ namespace npde::io {
 /// One boundary condition entry of `problem.boundary`.
 struct BoundarySpec {
   std::vector<std::string> faces;  ///< "all" or face names "x-", "x+", "y-", "y+", "z-", "z+"
-  std::string type = "dirichlet";  ///< only "dirichlet" so far
-  std::string value;               ///< muParser expression of x[, y[, z]]
+  std::string type = "dirichlet";  ///< "dirichlet" or "periodic" (periodic faces come in pairs x-/x+, ...)
+  std::string value;               ///< dirichlet: muParser expression of x[, y[, z]][, t]; periodic: empty
+};
+
+/// `problem.random_field`: a Gaussian random field N(0, sigma^2 (-Laplace + tau^2 I)^(-alpha)) on the
+/// box, optionally thresholded into a two-valued coefficient (Darcy). Sample i of seed s is a pure
+/// function of (s, i).
+struct RandomFieldSpec {
+  double alpha = 2.0, tau = 3.0;
+  double sigma = 0;                 ///< 0: tau^(alpha - dim/2), which makes the field O(1)
+  std::uint64_t seed = 0;
+  bool thresholded = false;         ///< threshold given: a = above where field >= threshold, else below
+  double threshold = 0.0, above = 12.0, below = 3.0;
 };
 
 /// One optimisation stage of `training.stages`.
@@ -40,14 +52,27 @@ struct Deck {
   std::string path;  ///< file it came from
   std::vector<std::string> overrides;  ///< the --set key=value strings applied, in order
 
-  // problem
-  std::string pde = "poisson";
+  // problem. Expressions are of x[, y[, z]] (the spatial coordinates), plus t for time-dependent
+  // equations (is_time_dependent()); their variable order is (x, y, z, t).
+  std::string pde = "poisson";              ///< poisson, helmholtz, heat, burgers, allen_cahn, klein_gordon,
+                                            ///< schrodinger, navier_stokes, darcy, ns_vorticity
   int dim = 0;                              ///< from the length of domain.lower (1..3)
   std::vector<double> lower, upper;         ///< problem.domain.lower/upper
-  std::string source;                       ///< problem.source (expression of x[,y[,z]])
+  std::string source;                       ///< problem.source; "0" where optional and absent (darcy: "1")
   std::optional<std::string> exact;         ///< problem.exact
-  std::vector<BoundarySpec> boundary;       ///< problem.boundary
+  std::vector<BoundarySpec> boundary;       ///< problem.boundary (empty where the equation fixes it)
   std::string bc_enforcement = "hard";      ///< "hard" or "soft"
+  std::string flow_case;                    ///< problem.case (navier_stokes): "cavity" or "kovasznay"
+  double t_start = 0, t_end = 0;            ///< problem.time.start / .end (time-dependent equations)
+  std::string initial;                      ///< problem.initial: u(x, t_start); "" if absent
+  std::string initial_rate;                 ///< problem.initial_rate: u_t(x, t_start) (klein_gordon; default "0")
+  std::string potential;                    ///< problem.potential: V(x) (schrodinger)
+  /// problem.coefficients, with the equation's defaults filled in. Names by equation:
+  /// helmholtz k; heat diffusivity; burgers viscosity; allen_cahn diffusivity, reaction;
+  /// klein_gordon wave_speed, cubic; navier_stokes reynolds; ns_vorticity viscosity.
+  std::map<std::string, double> coefficients;
+  bool has_random_field = false;            ///< problem.random_field present (darcy: always, defaults filled)
+  RandomFieldSpec random_field;
 
   // network
   std::vector<int> layers{64, 64, 64};      ///< hidden widths
@@ -68,15 +93,31 @@ struct Deck {
   std::string checkpoint_dir;               ///< training.checkpoint.dir; empty: <output stem>_checkpoints
   double walltime = 0;                      ///< training.walltime in seconds (0: none)
 
+  bool has_training = false;                ///< training section present (required by `npde train`)
+
   // reference (optional section)
   bool has_reference = false;
-  std::vector<int> reference_grid;          ///< points per dimension incl. boundary
+  std::vector<int> reference_grid;          ///< points per dimension incl. boundary (periodic: points per period)
   std::string reference_petsc;              ///< PETSc options string
+  double time_step = 0;                     ///< reference.time_step (0: the solver chooses from the grid)
+  int snapshots = 101;                      ///< reference.snapshots: output times, evenly spaced, incl. start and end
+  int eigenpairs = 4;                       ///< reference.eigenpairs (schrodinger)
+  std::uint64_t sample = 0;                 ///< reference.sample: which random sample (darcy, ns_vorticity)
+
+  // dataset (optional section; `npde dataset`)
+  bool has_dataset = false;
+  int dataset_samples = 0;                  ///< dataset.samples
+  int dataset_batch = 0;                    ///< dataset.batch: samples per rank between writes (0: automatic)
 
   // output
   std::string output_file = "npde_out.h5";
   std::vector<int> output_grid;             ///< points per dimension; default: reference.grid or 65^d
 };
+
+/// True for equations with a time variable (heat, burgers, allen_cahn, klein_gordon, ns_vorticity).
+bool is_time_dependent(const std::string& pde);
+/// Coefficient of the deck's equation (throws npde::Error naming it if the equation has none such).
+double coefficient(const Deck& deck, const std::string& name);
 
 /// Parses and validates a deck. [in] text: YAML; [in] path: for messages;
 /// [in] overrides: "key.sub=value" strings (from --set), applied before validation.
