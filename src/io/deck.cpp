@@ -178,6 +178,16 @@ std::string text_with_overrides(const std::string& text, const std::vector<std::
 
 }  // namespace
 
+bool is_time_dependent(const std::string& pde) {
+  return pde == "heat" || pde == "burgers" || pde == "allen_cahn" || pde == "klein_gordon" || pde == "ns_vorticity";
+}
+
+double coefficient(const Deck& deck, const std::string& name) {
+  const auto it = deck.coefficients.find(name);
+  NPDE_REQUIRE(it != deck.coefficients.end(), "equation '" << deck.pde << "' has no coefficient '" << name << "'");
+  return it->second;
+}
+
 Deck parse_deck(const std::string& text, const std::string& path, const std::vector<std::string>& overrides) {
   detail::TreeNode root = detail::parse_tree(text, path);
   for (const auto& o : overrides) detail::apply_override(root, o, path);
