@@ -3,7 +3,9 @@
 #include "npde/io/deck.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -31,11 +33,56 @@ std::string number(double v) {
   return os.str();
 }
 
+/// What an equation needs from the deck beyond the schema's per-key checks.
+struct EquationRule {
+  const char* pde;
+  int min_dim, max_dim;
+  bool source_required;
+  const char* source_default;  ///< when optional and absent
+  bool boundary_required;
+  bool periodic_allowed;
+  bool initial_required;
+  std::vector<std::pair<const char*, double>> coefficient_defaults;  ///< NaN: required
+};
+
+constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
+
+const std::vector<EquationRule>& equation_rules() {
+  // clang-format off
+  static const std::vector<EquationRule> rules = {
+    // pde             dims  source         boundary     initial coefficients
+    {"poisson",        1, 3, true,  "0",    true,  false, false, {}},
+    {"helmholtz",      1, 3, true,  "0",    true,  false, false, {{"k", kRequired}}},
+    {"heat",           1, 2, false, "0",    true,  false, true,  {{"diffusivity", 1.0}}},
+    {"burgers",        1, 1, false, "0",    true,  false, true,  {{"viscosity", kRequired}}},
+    {"allen_cahn",     1, 1, false, "0",    true,  true,  true,  {{"diffusivity", kRequired}, {"reaction", 5.0}}},
+    {"klein_gordon",   1, 1, false, "0",    true,  false, true,  {{"wave_speed", 1.0}, {"cubic", 1.0}}},
+    {"schrodinger",    1, 1, false, "0",    false, false, false, {}},
+    {"navier_stokes",  2, 2, false, "0",    false, false, false, {{"reynolds", kRequired}}},
+    {"darcy",          2, 2, false, "1",    false, false, false, {}},
+    {"ns_vorticity",   2, 2, false, "0",    false, false, false, {{"viscosity", kRequired}}},
+  };
+  // clang-format on
+  return rules;
+}
+
+const EquationRule& rule_of(const std::string& pde) {
+  for (const auto& r : equation_rules())
+    if (pde == r.pde) return r;
+  throw Error("no equation rule for '" + pde + "'");  // the schema's enum and this table disagree
+}
+
+/// Expression variables: the spatial coordinates, then t for time-dependent equations.
+std::vector<std::string> variables_of(const Deck& d) {
+  static const std::vector<std::string> names{"x", "y", "z"};
+  std::vector<std::string> vars(names.begin(), names.begin() + d.dim);
+  if (is_time_dependent(d.pde)) vars.push_back("t");
+  return vars;
+}
+
 /// Parses an expression now, so a bad one is reported by key before any work starts.
 void check_expression(const DeckReader& r, const std::string& deck_path, const std::string& key,
-                      const std::string& text, int dim) {
-  static const std::vector<std::string> names{"x", "y", "z"};
-  const std::vector<std::string> vars(names.begin(), names.begin() + dim);
+                      const std::string& text, const std::vector<std::string>& vars) {
   try {
     Expression expr(text, vars, key);
   } catch (const InputError& e) {
@@ -43,50 +90,158 @@ void check_expression(const DeckReader& r, const std::string& deck_path, const s
   }
 }
 
-void read_boundary(const DeckReader& r, const std::string& deck_path, Deck& d) {
+/// Reads an optional expression key into `out` (unchanged when absent).
+void read_expression(const DeckReader& r, const std::string& deck_path, const std::string& key,
+                     const std::vector<std::string>& vars, std::string& out) {
+  if (!r.has(key)) return;
+  out = r.get_string(key);
+  check_expression(r, deck_path, key, out, vars);
+}
+
+/// Keys meant for other equations are errors, not silently ignored (a stray `viscosity` in a heat
+/// deck is a wrong deck).
+void check_equation_keys(const DeckReader& r, const std::string& pde) {
+  for (const auto& spec : detail::deck_schema()) {
+    if (!spec.only_for || std::string(spec.path).find("[]") != std::string::npos) continue;
+    const auto allowed = detail::split_allowed(spec.only_for);
+    if (std::find(allowed.begin(), allowed.end(), pde) != allowed.end() || !r.has(spec.path)) continue;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    r.fail(spec.path, "not used by problem.pde: " + pde + " (only by " + list + ")");
+  }
+}
+
+void read_boundary(const DeckReader& r, const std::string& deck_path, const EquationRule& rule, Deck& d) {
+  if (!r.has("problem.boundary")) {
+    if (rule.boundary_required)
+      r.fail("problem", "missing required key 'problem.boundary' (the boundary conditions of " + d.pde + ")");
+    return;
+  }
   const auto faces = detail::face_names(d.dim);
+  const auto vars = variables_of(d);
   std::vector<int> owner(faces.size(), -1);  // which entry sets each face
+  std::vector<bool> periodic(faces.size(), false);
   for (std::size_t j = 0; j < r.count("problem.boundary"); ++j) {
     const std::string p = idx("problem.boundary", j);
     BoundarySpec b;
     b.faces = r.get_faces(p + ".faces", d.dim);
     b.type = r.get_enum(p + ".type");
-    b.value = r.get_string(p + ".value");
-    check_expression(r, deck_path, p + ".value", b.value, d.dim);
+    if (b.type == "periodic") {
+      if (!rule.periodic_allowed) r.fail(p + ".type", "periodic conditions are not available for " + d.pde);
+      if (r.has(p + ".value")) r.fail(p + ".value", "a periodic condition takes no value");
+    } else {
+      if (!r.has(p + ".value")) r.fail(p, "missing required key '" + p + ".value' (the Dirichlet value g)");
+      b.value = r.get_string(p + ".value");
+      check_expression(r, deck_path, p + ".value", b.value, vars);
+    }
     for (std::size_t f = 0; f < faces.size(); ++f) {
       if (b.faces.front() != "all" && std::find(b.faces.begin(), b.faces.end(), faces[f]) == b.faces.end()) continue;
       if (owner[f] >= 0)
         r.fail(p + ".faces", "face '" + faces[f] + "' already has a condition in " +
                                  idx("problem.boundary", static_cast<std::size_t>(owner[f])));
       owner[f] = static_cast<int>(j);
+      periodic[f] = b.type == "periodic";
     }
     d.boundary.push_back(b);
   }
   std::string missing;
   for (std::size_t f = 0; f < faces.size(); ++f)
     if (owner[f] < 0) missing += (missing.empty() ? "" : ", ") + faces[f];
-  // Only Dirichlet conditions exist so far, and a Poisson problem needs one on every face.
   if (!missing.empty())
-    r.fail("problem.boundary", "no condition for face(s) " + missing + " (every face needs a Dirichlet condition)");
+    r.fail("problem.boundary", "no condition for face(s) " + missing + " (every face needs a condition)");
+  for (std::size_t f = 0; f + 1 < faces.size(); f += 2)
+    if (periodic[f] != periodic[f + 1])
+      r.fail("problem.boundary", "face " + faces[f] + " and face " + faces[f + 1] +
+                                     " must both be periodic or both not (periodicity pairs opposite faces)");
+}
+
+void read_coefficients(const DeckReader& r, const EquationRule& rule, Deck& d) {
+  for (const auto& [name, dflt] : rule.coefficient_defaults) {
+    const std::string key = std::string("problem.coefficients.") + name;
+    if (r.has(key))
+      d.coefficients[name] = r.get_real(key);
+    else if (std::isnan(dflt))
+      r.fail(r.has("problem.coefficients") ? "problem.coefficients" : "problem",
+             "missing required key '" + key + "' (" + detail::find_spec(key)->doc + ")");
+    else
+      d.coefficients[name] = dflt;
+  }
+}
+
+void read_random_field(const DeckReader& r, Deck& d) {
+  d.has_random_field = r.has("problem.random_field") || d.pde == "darcy" || d.pde == "ns_vorticity";
+  if (!d.has_random_field) return;
+  auto& f = d.random_field;
+  if (d.pde == "ns_vorticity" && !r.has("problem.random_field")) {
+    f.alpha = 2.5;  // the initial vorticity of the FNO Navier-Stokes benchmark
+    f.tau = 7.0;
+  }
+  if (r.has("problem.random_field.alpha")) f.alpha = r.get_real("problem.random_field.alpha");
+  if (r.has("problem.random_field.tau")) f.tau = r.get_real("problem.random_field.tau");
+  f.sigma = r.get_real("problem.random_field.sigma");
+  f.seed = r.get_seed("problem.random_field.seed");
+  // Darcy's coefficient must be positive: thresholded unless the deck says otherwise (it cannot,
+  // yet: a raw Gaussian field would make the operator indefinite).
+  f.thresholded = d.pde == "darcy";
+  if (f.thresholded) {
+    f.threshold = r.has("problem.random_field.threshold") ? r.get_real("problem.random_field.threshold") : 0.0;
+    f.above = r.get_real("problem.random_field.above");
+    f.below = r.get_real("problem.random_field.below");
+  }
 }
 
 void read_problem(const DeckReader& r, const std::string& deck_path, Deck& d) {
   d.pde = r.get_enum("problem.pde");
+  const EquationRule& rule = rule_of(d.pde);
+  check_equation_keys(r, d.pde);
   d.lower = r.get_reals("problem.domain.lower", 0);
   d.dim = static_cast<int>(d.lower.size());
+  if (d.dim < rule.min_dim || d.dim > rule.max_dim)
+    r.fail("problem.domain.lower", d.pde + " is solved in " +
+                                       (rule.min_dim == rule.max_dim ? std::to_string(rule.min_dim)
+                                                                     : std::to_string(rule.min_dim) + " to " +
+                                                                           std::to_string(rule.max_dim)) +
+                                       " dimension(s), got " + std::to_string(d.dim) + " coordinates");
   d.upper = r.get_reals("problem.domain.upper", d.dim);
   for (int i = 0; i < d.dim; ++i)
     if (!(d.lower[i] < d.upper[i]))
       r.fail(idx("problem.domain.upper", i), "must be greater than problem.domain.lower[" + std::to_string(i) +
                                                  "] = " + number(d.lower[i]) + ", got " + number(d.upper[i]));
-  d.source = r.get_string("problem.source");
-  check_expression(r, deck_path, "problem.source", d.source, d.dim);
+  if (is_time_dependent(d.pde)) {
+    if (!r.has("problem.time"))
+      r.fail("problem", "missing required key 'problem.time' (" + d.pde + " is time-dependent: give start and end)");
+    d.t_start = r.get_real("problem.time.start");
+    d.t_end = r.get_real("problem.time.end");
+    if (!(d.t_end > d.t_start))
+      r.fail("problem.time.end", "must be greater than problem.time.start = " + number(d.t_start) + ", got " +
+                                     number(d.t_end));
+  }
+  const auto vars = variables_of(d);
+  d.source = rule.source_default;
+  if (rule.source_required && !r.has("problem.source"))
+    r.fail("problem", "missing required key 'problem.source' (" + std::string(detail::find_spec("problem.source")->doc) + ")");
+  read_expression(r, deck_path, "problem.source", vars, d.source);
   if (r.has("problem.exact")) {
     d.exact = r.get_string("problem.exact");
-    check_expression(r, deck_path, "problem.exact", *d.exact, d.dim);
+    check_expression(r, deck_path, "problem.exact", *d.exact, vars);
   }
-  d.bc_enforcement = r.get_enum("problem.bc_enforcement");
-  read_boundary(r, deck_path, d);
+  const std::vector<std::string> space(vars.begin(), vars.begin() + d.dim);
+  read_expression(r, deck_path, "problem.initial", space, d.initial);
+  if (rule.initial_required && d.initial.empty())
+    r.fail("problem", "missing required key 'problem.initial' (" + std::string(detail::find_spec("problem.initial")->doc) + ")");
+  if (d.pde == "klein_gordon") d.initial_rate = "0";
+  read_expression(r, deck_path, "problem.initial_rate", space, d.initial_rate);
+  read_expression(r, deck_path, "problem.potential", space, d.potential);
+  if (d.pde == "schrodinger" && d.potential.empty())
+    r.fail("problem", "missing required key 'problem.potential' (the potential V(x); \"0\" for a box)");
+  if (d.pde == "navier_stokes") {
+    if (!r.has("problem.case")) r.fail("problem", "missing required key 'problem.case' (cavity or kovasznay)");
+    d.flow_case = r.get_enum("problem.case");
+  }
+  read_coefficients(r, rule, d);
+  read_random_field(r, d);
+  if (d.pde == "poisson") d.bc_enforcement = r.get_enum("problem.bc_enforcement");
+  read_boundary(r, deck_path, rule, d);
 }
 
 StageSpec read_stage(const DeckReader& r, const std::string& p) {
@@ -119,6 +274,8 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
 }
 
 void read_training(const DeckReader& r, Deck& d) {
+  d.has_training = r.has("training");
+  if (!d.has_training) return;
   d.layers = r.get_ints("network.layers", d.dim);
   d.activation = r.get_enum("network.activation");
 
@@ -149,6 +306,19 @@ void read_reference_output(const DeckReader& r, Deck& d) {
   d.reference_grid = r.has("reference.grid") ? r.get_ints("reference.grid", d.dim)
                                               : std::vector<int>(static_cast<std::size_t>(d.dim), kDefaultGridPoints);
   d.reference_petsc = r.get_string("reference.petsc");
+  if (is_time_dependent(d.pde)) {
+    d.time_step = r.get_real("reference.time_step");
+    d.snapshots = r.get_int("reference.snapshots");
+    if (d.time_step > d.t_end - d.t_start)
+      r.fail("reference.time_step", "is longer than the time interval (" + number(d.t_end - d.t_start) + ")");
+  }
+  if (d.pde == "schrodinger") d.eigenpairs = r.get_int("reference.eigenpairs");
+  if (d.has_random_field) d.sample = r.get_seed("reference.sample");
+  d.has_dataset = r.has("dataset");
+  if (d.has_dataset) {
+    d.dataset_samples = r.get_int("dataset.samples");
+    d.dataset_batch = r.get_int("dataset.batch");
+  }
   const auto first = d.reference_petsc.find_first_not_of(" \t");
   if (first != std::string::npos && d.reference_petsc[first] != '-')
     r.fail("reference.petsc", "PETSc options start with '-', e.g. \"-ksp_type cg -pc_type gamg\", got '" +

@@ -21,31 +21,63 @@ constexpr Range half_open(double lo, double hi) { return {lo, hi, false, true}; 
 constexpr Range open_closed(double lo, double hi) { return {lo, hi, true, false}; }
 
 using K = KeyKind;
+
+// Which equations accept a key (the only_for column of problem-level keys).
+constexpr const char* kPdes =
+    "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|schrodinger|navier_stokes|darcy|ns_vorticity";
+constexpr const char* kTimePdes = "heat|burgers|allen_cahn|klein_gordon|ns_vorticity";
+constexpr const char* kSourcePdes = "poisson|helmholtz|heat|klein_gordon|darcy|ns_vorticity";
+constexpr const char* kExactPdes = "poisson|helmholtz|heat|klein_gordon|ns_vorticity";
+constexpr const char* kBoundaryPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|darcy";
 constexpr bool kReq = true, kOpt = false;
 constexpr const char* kNone = nullptr;
 
 // Keep docs/input-reference.md in step with this table (a unit test checks every path appears there).
-// Defaults that depend on other keys (stage lr, reference.grid, output.grid) have dflt == nullptr
-// and are filled in by deck.cpp.
+// Defaults that depend on other keys (stage lr, reference.grid, output.grid, coefficients) have
+// dflt == nullptr and are filled in by deck.cpp. only_for: for stage keys the optimizer, for every
+// other key the equations (problem.pde) that accept it; a key given for another equation is an error.
 // clang-format off
 const std::vector<KeySpec> kSchema = {
   // path                                  kind           req   default         allowed                      range              len           only_for  doc
-  {"problem",                              K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the boundary value problem"},
-  {"problem.pde",                          K::Enum,       kOpt, "poisson",      "poisson",                   any(),             0, 0,         kNone,    "equation: poisson is -laplace(u) = f"},
+  {"problem",                              K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the equation, its domain, coefficients and conditions"},
+  {"problem.pde",                          K::Enum,       kOpt, "poisson",      kPdes,                       any(),             0, 0,         kNone,    "equation (see docs/input-reference.md, Equations)"},
+  {"problem.case",                         K::Enum,       kOpt, kNone,          "cavity|kovasznay",          any(),             0, 0,         "navier_stokes", "flow: lid-driven cavity or Kovasznay"},
   {"problem.domain",                       K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the box [lower, upper]"},
   {"problem.domain.lower",                 K::RealList,   kReq, kNone,          kNone,                       any(),             1, 3,         kNone,    "lower corner; its length sets the dimension (1..3)"},
   {"problem.domain.upper",                 K::RealList,   kReq, kNone,          kNone,                       any(),             kLenDim, 0,   kNone,    "upper corner, componentwise greater than lower"},
-  {"problem.source",                       K::Expression, kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "source term f(x[,y[,z]])"},
-  {"problem.exact",                        K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "exact solution u(x[,y[,z]]) for error norms"},
-  {"problem.boundary",                     K::MapList,    kReq, kNone,          kNone,                       any(),             1, 64,        kNone,    "boundary conditions, one face set each"},
+  {"problem.time",                         K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kTimePdes, "the time interval of a time-dependent equation"},
+  {"problem.time.start",                   K::Real,       kOpt, "0",            kNone,                       any(),             0, 0,         kNone,    "initial time"},
+  {"problem.time.end",                     K::Real,       kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "final time, greater than start"},
+  {"problem.source",                       K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kSourcePdes, "source term f(x[,y[,z]][,t])"},
+  {"problem.exact",                        K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kExactPdes, "exact solution u(x[,y[,z]][,t]) for error norms"},
+  {"problem.initial",                      K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kTimePdes, "initial value u(x[,y], start)"},
+  {"problem.initial_rate",                 K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         "klein_gordon", "initial rate u_t(x, start) (default 0)"},
+  {"problem.potential",                    K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         "schrodinger", "potential V(x); jumps allowed (cell-averaged)"},
+  {"problem.coefficients",                 K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "named coefficients of the equation"},
+  {"problem.coefficients.k",               K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         "helmholtz", "wavenumber k in -laplace(u) - k^2 u = f"},
+  {"problem.coefficients.diffusivity",     K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "heat|allen_cahn", "diffusion coefficient D (heat default 1)"},
+  {"problem.coefficients.viscosity",       K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "burgers|ns_vorticity", "kinematic viscosity nu"},
+  {"problem.coefficients.reaction",        K::Real,       kOpt, kNone,          kNone,                       any(),             0, 0,         "allen_cahn", "reaction rate r in r (u - u^3) (default 5)"},
+  {"problem.coefficients.wave_speed",      K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "klein_gordon", "wave speed c in u_tt - c^2 u_xx (default 1)"},
+  {"problem.coefficients.cubic",           K::Real,       kOpt, kNone,          kNone,                       any(),             0, 0,         "klein_gordon", "coefficient gamma of the cubic term gamma u^3 (default 1)"},
+  {"problem.coefficients.reynolds",        K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "navier_stokes", "Reynolds number"},
+  {"problem.random_field",                 K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "darcy|ns_vorticity", "Gaussian random field N(0, sigma^2 (-laplace + tau^2)^-alpha) of the random input"},
+  {"problem.random_field.alpha",           K::Real,       kOpt, "2",            kNone,                       above(0),          0, 0,         kNone,    "smoothness exponent alpha"},
+  {"problem.random_field.tau",             K::Real,       kOpt, "3",            kNone,                       at_least(0),       0, 0,         kNone,    "inverse length scale tau"},
+  {"problem.random_field.sigma",           K::Real,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "amplitude (0: tau^(alpha - dim/2))"},
+  {"problem.random_field.seed",            K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed: sample i is a function of (seed, i) only"},
+  {"problem.random_field.threshold",       K::Real,       kOpt, kNone,          kNone,                       any(),             0, 0,         "darcy",  "threshold: the coefficient is `above` where the field >= threshold, else `below`"},
+  {"problem.random_field.above",           K::Real,       kOpt, "12",           kNone,                       above(0),          0, 0,         "darcy",  "coefficient value where the field >= threshold"},
+  {"problem.random_field.below",           K::Real,       kOpt, "3",            kNone,                       above(0),          0, 0,         "darcy",  "coefficient value where the field < threshold"},
+  {"problem.boundary",                     K::MapList,    kOpt, kNone,          kNone,                       any(),             1, 64,        kBoundaryPdes, "boundary conditions, one face set each"},
   {"problem.boundary[].faces",             K::Faces,      kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "\"all\" or faces among x-, x+, y-, y+, z-, z+"},
-  {"problem.boundary[].type",              K::Enum,       kOpt, "dirichlet",    "dirichlet",                 any(),             0, 0,         kNone,    "condition type"},
-  {"problem.boundary[].value",             K::Expression, kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "boundary value g(x[,y[,z]])"},
-  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         kNone,    "hard: built into the network output; soft: penalty term"},
-  {"network",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "the multilayer perceptron"},
+  {"problem.boundary[].type",              K::Enum,       kOpt, "dirichlet",    "dirichlet|periodic",        any(),             0, 0,         kNone,    "condition type (periodic: allen_cahn, faces in pairs)"},
+  {"problem.boundary[].value",             K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "boundary value g(x[,y[,z]][,t]) (dirichlet)"},
+  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         "poisson", "hard: built into the network output; soft: penalty term"},
+  {"network",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson", "the multilayer perceptron"},
   {"network.layers",                       K::IntList,    kOpt, "[64, 64, 64]", kNone,                       closed(1, 4096),   1, 64,        kNone,    "hidden layer widths"},
   {"network.activation",                   K::Enum,       kOpt, "tanh",         "tanh|sin|softplus",         any(),             0, 0,         kNone,    "hidden activation"},
-  {"training",                             K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "points, loss weights and optimiser stages"},
+  {"training",                             K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson", "points, loss weights and optimiser stages (required by npde train)"},
   {"training.precision",                   K::Enum,       kOpt, "double",       "double|float",              any(),             0, 0,         kNone,    "floating-point type of network and training"},
   {"training.seed",                        K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed of initial weights and sampling"},
   {"training.points",                      K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "collocation points"},
@@ -79,9 +111,16 @@ const std::vector<KeySpec> kSchema = {
   {"reference",                            K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "classical PETSc reference solve (present = enabled)"},
   {"reference.grid",                       K::IntList,    kOpt, kNone,          kNone,                       at_least(3),       kLenDim, 0,   kNone,    "grid points per dimension incl. boundary (default 65 each)"},
   {"reference.petsc",                      K::String,     kOpt, "\"\"",         kNone,                       any(),             0, 0,         kNone,    "PETSc options, e.g. \"-ksp_type cg -pc_type gamg\""},
+  {"reference.time_step",                  K::Real,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kTimePdes, "time step (0: chosen by the solver from the grid)"},
+  {"reference.snapshots",                  K::Int,        kOpt, "101",          kNone,                       closed(2, 100000), 0, 0,         kTimePdes, "output times, evenly spaced, start and end included"},
+  {"reference.eigenpairs",                 K::Int,        kOpt, "4",            kNone,                       closed(1, 1000),   0, 0,         "schrodinger", "number of smallest eigenpairs"},
+  {"reference.sample",                     K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         "darcy|ns_vorticity", "index of the random sample to solve"},
+  {"dataset",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "darcy|ns_vorticity", "npde dataset: random samples solved and stored together"},
+  {"dataset.samples",                      K::Int,        kReq, kNone,          kNone,                       closed(1, 100000000), 0, 0,      kNone,    "number of samples"},
+  {"dataset.batch",                        K::Int,        kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "samples per rank between collective writes (0: automatic)"},
   {"output",                               K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "results file"},
   {"output.file",                          K::String,     kOpt, "npde_out.h5",  kNone,                       any(),             0, 0,         kNone,    "HDF5 output file"},
-  {"output.grid",                          K::IntList,    kOpt, kNone,          kNone,                       at_least(2),       kLenDim, 0,   kNone,    "output grid points per dimension (default reference.grid, else 65 each)"},
+  {"output.grid",                          K::IntList,    kOpt, kNone,          kNone,                       at_least(2),       kLenDim, 0,   "poisson",    "output grid points per dimension (default reference.grid, else 65 each)"},
 };
 // clang-format on
 

@@ -29,7 +29,7 @@ struct KeySpec {
   const char* allowed;   ///< Enum values separated by '|', else nullptr
   Range range;           ///< numbers (or list elements)
   int min_len, max_len;  ///< lists only
-  const char* only_for;  ///< stage keys: the optimizer they belong to, else nullptr
+  const char* only_for;  ///< stage keys: the optimizer; other keys: equations accepting it ("a|b"); nullptr: all
   const char* doc;       ///< one-line meaning, also shown in "missing required key" messages
 };
 

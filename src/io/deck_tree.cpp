@@ -260,13 +260,15 @@ std::string unknown_key_message(const std::string& parent, const std::string& sc
   std::string msg = "unknown key '" + join_path(parent, key) + "'";
   const std::string guess = closest_match(key, names);
   if (!guess.empty()) return msg + " (did you mean '" + join_path(parent, guess) + "'?)";
-  // A valid key put in the wrong section: point at where it belongs.
+  // A valid key put in the wrong section: point at where it belongs (every such section).
+  std::string homes;
   for (const auto& s : deck_schema()) {
     const std::string p = s.path;
     const auto dot = p.rfind('.');
     if (dot != std::string::npos && p.substr(dot + 1) == key && p.substr(0, dot) != schema_parent)
-      return msg + " ('" + key + "' belongs in '" + p.substr(0, dot) + "')";
+      homes += (homes.empty() ? "'" : " or '") + p.substr(0, dot) + "'";
   }
+  if (!homes.empty()) return msg + " ('" + key + "' belongs in " + homes + ")";
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   return msg + " (valid keys here: " + list + ")";

@@ -24,6 +24,10 @@ struct BadDeck {
 
 std::vector<BadDeck> bad_decks() {
   const std::string full = full_deck(), min = minimal_deck();
+  const std::string burgers =
+      "problem:\n  pde: burgers\n  domain: {lower: [-1], upper: [1]}\n  time: {start: 0, end: 1}\n"
+      "  initial: \"-sin(pi*x)\"\n  coefficients: {viscosity: 0.003}\n"
+      "  boundary: [{faces: all, value: \"0\"}]\nreference: {grid: [65]}\noutput: {file: b.h5}\n";
   std::string deep = "problem:\n";  // nested maps far below any schema key
   for (int i = 0; i < 20; ++i) deep += std::string(2 * (i + 1), ' ') + "k" + std::to_string(i) + ":\n";
   deep += std::string(42, ' ') + "leaf: 1\n";
@@ -40,7 +44,7 @@ std::vector<BadDeck> bad_decks() {
        {"unknown key 'training.stage' (did you mean 'training.stages'?) [line 20]"}},
       {"top_level_typo", replaced(full, "network:", "netwrok:"), {"unknown key 'netwrok' (did you mean 'network'?)"}},
       {"key_in_wrong_section", replaced(full, "  activation: sin", "  activation: sin\n  seed: 3"),
-       {"unknown key 'network.seed' ('seed' belongs in 'training')"}},
+       {"unknown key 'network.seed' ('seed' belongs in ", "'training'"}},
       {"unknown_key_in_list_entry", replaced(full, "max_line_search: 10", "max_line_serch: 10"),
        {"unknown key 'training.stages[1].max_line_serch' (did you mean 'training.stages[1].max_line_search'?)"}},
       {"string_for_int", replaced(full, "interior: 1000", "interior: many"),
@@ -58,7 +62,7 @@ std::vector<BadDeck> bad_decks() {
        {"training.points: expected a map of keys (a section), got a list"}},
       {"missing_required_key", replaced(min, "  source: \"1\"\n", ""),
        {"missing required key 'problem.source' (source term"}},
-      {"missing_section", min.substr(0, min.find("training:")), {"missing required key 'training'"}},
+      {"missing_section", min.substr(0, min.find("problem:")) + "output: {file: a.h5}\n", {"missing required key 'problem'"}},
       {"missing_stage_iterations", replaced(min, ", iterations: 10", ""),
        {"missing required key 'training.stages[0].iterations'"}},
       {"upper_length", replaced(full, "upper: [1, 2]", "upper: [1, 2, 3]"),
@@ -126,6 +130,29 @@ std::vector<BadDeck> bad_decks() {
       {"zero_loss", replaced(full, "weights: {pde: 2.0, bc: 10}", "weights: {pde: 0, bc: 0}"),
        {"training.weights: every active loss term has weight 0"}},
       {"non_scalar_key", "problem:\n  ? [a, b]\n  : 1\n", {"'problem': map keys must be plain names"}},
+      // catalogue equations: the per-equation rules
+      {"key_of_other_equation", replaced(burgers, "viscosity: 0.003", "viscosity: 0.003, k: 2"),
+       {"problem.coefficients.k: not used by problem.pde: burgers (only by helmholtz)"}},
+      {"missing_time", replaced(burgers, "  time: {start: 0, end: 1}\n", ""),
+       {"missing required key 'problem.time'"}},
+      {"time_reversed", replaced(burgers, "end: 1}", "end: -1}"), {"problem.time.end: must be greater than"}},
+      {"missing_initial", replaced(burgers, "  initial: \"-sin(pi*x)\"\n", ""),
+       {"missing required key 'problem.initial'"}},
+      {"missing_coefficient", replaced(burgers, "{viscosity: 0.003}", "{}"),
+       {"missing required key 'problem.coefficients.viscosity'"}},
+      {"expression_with_unknown_variable", replaced(burgers, "-sin(pi*x)", "-sin(pi*y)"),
+       {"problem.initial"}},
+      {"periodic_not_allowed", replaced(burgers, "{faces: all, value: \"0\"}", "{faces: all, type: periodic}"),
+       {"periodic conditions are not available for burgers"}},
+      {"periodic_unpaired",
+       replaced(replaced(replaced(burgers, "burgers", "allen_cahn"), "{viscosity: 0.003}", "{diffusivity: 0.001}"),
+                "[{faces: all, value: \"0\"}]", "[{faces: [x-], type: periodic}, {faces: [x+], value: \"-1\"}]"),
+       {"problem.boundary: face x- and face x+ must both be periodic or both not"}},
+      {"training_for_catalogue", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n",
+       {"training: not used by problem.pde: burgers (only by poisson)"}},
+      {"dataset_for_burgers", burgers + "dataset: {samples: 3}\n", {"dataset: not used by problem.pde: burgers"}},
+      {"wrong_dimension", replaced(replaced(burgers, "lower: [-1]", "lower: [-1, 0]"), "upper: [1]", "upper: [1, 1]"),
+       {"problem.domain.lower: burgers is solved in 1 dimension(s), got 2"}},
   };
 }
 
