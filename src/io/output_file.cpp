@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -55,12 +56,55 @@ h5::Object open_or_create_group(hid_t file, const std::string& path) {
   return h5::Object(NPDE_H5_CHECK(H5Oopen(file, path.c_str(), H5P_DEFAULT)));
 }
 
-Dims dataset_dims(hid_t dset) {
+Dims extents_of(hid_t dset) {
   const h5::Dataspace space(NPDE_H5_CHECK(H5Dget_space(dset)));
   const int rank = NPDE_H5_CHECK(H5Sget_simple_extent_ndims(space.get()));
   Dims dims(static_cast<std::size_t>(rank));
   NPDE_H5_CHECK(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr));
   return dims;
+}
+
+// Creates a double dataset at `path` (nothing may be there): contiguous when `chunk` is empty,
+// otherwise chunked with an unlimited first dimension.
+h5::Dataset create_double_dataset(hid_t file, const std::string& path, const Dims& dims, const Dims& chunk) {
+  Dims max_dims = dims;
+  h5::PropList dcpl(NPDE_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
+  // Every element is written right after creation, so filling with zeros first is wasted I/O.
+  NPDE_H5_CHECK(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER));
+  if (!chunk.empty()) {
+    max_dims[0] = H5S_UNLIMITED;
+    NPDE_H5_CHECK(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()));
+  }
+  const h5::Dataspace space(
+      NPDE_H5_CHECK(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data())));
+  const h5::PropList lcpl = intermediate_groups_lcpl();
+  return h5::Dataset(NPDE_H5_CHECK(
+      H5Dcreate2(file, path.c_str(), H5T_IEEE_F64LE, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT)));
+}
+
+// True iff the dataset's first dimension is unlimited (it was made extendible).
+bool is_extendible(hid_t dset) {
+  const h5::Dataspace space(NPDE_H5_CHECK(H5Dget_space(dset)));
+  const int rank = NPDE_H5_CHECK(H5Sget_simple_extent_ndims(space.get()));
+  if (rank < 1) return false;
+  Dims dims(static_cast<std::size_t>(rank)), max_dims(static_cast<std::size_t>(rank));
+  NPDE_H5_CHECK(H5Sget_simple_extent_dims(space.get(), dims.data(), max_dims.data()));
+  return max_dims[0] == H5S_UNLIMITED;
+}
+
+// Opens the existing double dataset at `path`; the same verdict on every rank (metadata is
+// read collectively, so every rank sees the same file).
+h5::Dataset open_dataset(hid_t file, const std::string& path) {
+  NPDE_REQUIRE(h5::path_exists(file, path), "no dataset '" << path << "' in the output file");
+  const h5::Object obj(NPDE_H5_CHECK(H5Oopen(file, path.c_str(), H5P_DEFAULT)));
+  NPDE_REQUIRE(NPDE_H5_CHECK(H5Iget_type(obj.get())) == H5I_DATASET, "'" << path << "' is not a dataset");
+  return h5::Dataset(NPDE_H5_CHECK(H5Dopen2(file, path.c_str(), H5P_DEFAULT)));
+}
+
+hsize_t product(const Dims& dims, std::size_t from) {
+  hsize_t n = 1;
+  for (std::size_t d = from; d < dims.size(); ++d) n *= dims[d];
+  return n;
 }
 
 // Opens the double dataset at `path` if it has exactly `dims` and `chunked` layout; otherwise
@@ -72,29 +116,45 @@ h5::Dataset prepare_dataset(hid_t file, const std::string& path, const Dims& dim
       h5::Dataset dset(NPDE_H5_CHECK(H5Dopen2(file, path.c_str(), H5P_DEFAULT)));
       const h5::PropList dcpl(NPDE_H5_CHECK(H5Dget_create_plist(dset.get())));
       const bool is_chunked = NPDE_H5_CHECK(H5Pget_layout(dcpl.get())) == H5D_CHUNKED;
-      if (is_chunked && chunked && dataset_dims(dset.get()).size() == dims.size()) {
+      if (is_chunked && chunked && extents_of(dset.get()).size() == dims.size()) {
         NPDE_H5_CHECK(H5Dset_extent(dset.get(), dims.data()));
         return dset;
       }
-      if (!is_chunked && !chunked && dataset_dims(dset.get()) == dims) return dset;
+      if (!is_chunked && !chunked && extents_of(dset.get()) == dims) return dset;
     }
     NPDE_H5_CHECK(H5Ldelete(file, path.c_str(), H5P_DEFAULT));
   }
-  Dims max_dims = dims;
-  h5::PropList dcpl(NPDE_H5_CHECK(H5Pcreate(H5P_DATASET_CREATE)));
-  // Every element is written right after creation, so filling with zeros first is wasted I/O.
-  NPDE_H5_CHECK(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER));
+  Dims chunk;
   if (chunked) {
-    max_dims[0] = H5S_UNLIMITED;
-    Dims chunk = dims;
+    chunk = dims;
     chunk[0] = history_chunk_rows;
-    NPDE_H5_CHECK(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()));
   }
-  const h5::Dataspace space(
-      NPDE_H5_CHECK(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data())));
-  const h5::PropList lcpl = intermediate_groups_lcpl();
-  return h5::Dataset(NPDE_H5_CHECK(
-      H5Dcreate2(file, path.c_str(), H5T_IEEE_F64LE, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT)));
+  return create_double_dataset(file, path, dims, chunk);
+}
+
+// Bytes per chunk aimed at for extendible datasets (whole rows up to this size), and the most a
+// chunk may hold before a row is split along its next dimensions (HDF5's hard limit is 4 GiB).
+constexpr hsize_t target_chunk_bytes = hsize_t(1) << 20;
+constexpr hsize_t max_chunk_bytes = hsize_t(1) << 26;
+
+// Chunk extents for an extendible dataset of `dims`: as many whole rows as fit in
+// target_chunk_bytes (at least one, at most dims[0] when that is known), a row itself cut along
+// dims 1, 2, ... when it exceeds max_chunk_bytes.
+Dims row_chunk(const Dims& dims) {
+  Dims chunk(dims.size(), 1);
+  for (std::size_t d = 1; d < dims.size(); ++d) chunk[d] = std::max<hsize_t>(dims[d], 1);
+  const auto row_bytes = [&] {
+    hsize_t bytes = sizeof(double);
+    for (std::size_t d = 1; d < chunk.size(); ++d) bytes *= chunk[d];
+    return bytes;
+  };
+  for (std::size_t d = 1; d < chunk.size() && row_bytes() > max_chunk_bytes; ++d) {
+    const hsize_t parts = (row_bytes() + max_chunk_bytes - 1) / max_chunk_bytes;
+    chunk[d] = std::max<hsize_t>(1, chunk[d] / parts);
+  }
+  chunk[0] = std::max<hsize_t>(1, target_chunk_bytes / row_bytes());
+  if (dims[0] > 0) chunk[0] = std::min(chunk[0], dims[0]);
+  return chunk;
 }
 
 // Collective write of a slab [offset0, offset0 + count0) along dim 0 (all of the other dims);
@@ -278,6 +338,69 @@ void OutputFile::write_array(const std::string& path, const std::vector<double>&
   const h5::Dataset dset = prepare_dataset(m_impl->file.get(), path, dims, false);
   if (values.empty()) return;
   write_slab(dset.get(), m_impl->dxpl.get(), 0, comm.is_root() ? dims[0] : 0, values.data());
+}
+
+void OutputFile::create_dataset(const std::string& path, const std::vector<unsigned long long>& dims,
+                                bool extendible_first_dim) {
+  m_impl->require_open();
+  NPDE_REQUIRE(!dims.empty() && dims.size() <= H5S_MAX_RANK, "dataset '" << path << "' has " << dims.size() << " dimensions");
+  const hid_t file = m_impl->file.get();
+  if (h5::path_exists(file, path)) NPDE_H5_CHECK(H5Ldelete(file, path.c_str(), H5P_DEFAULT));
+  const Dims extents(dims.begin(), dims.end());
+  create_double_dataset(file, path, extents, extendible_first_dim ? row_chunk(extents) : Dims{});
+}
+
+void OutputFile::write_rows(const std::string& path, unsigned long long offset0, unsigned long long count0,
+                            const double* data) {
+  m_impl->require_open();
+  const h5::Dataset dset = open_dataset(m_impl->file.get(), path);
+  const Dims dims = extents_of(dset.get());
+  NPDE_REQUIRE(!dims.empty(), "dataset '" << path << "' is a scalar");
+  const bool slab_ok = offset0 <= dims[0] && count0 <= dims[0] - offset0;
+  const bool data_ok = count0 == 0 || data != nullptr;
+  require_on_all(m_impl->comm, slab_ok && data_ok,
+                 NPDE_IO_MESSAGE("dataset '" << path << "': rows [" << offset0 << ", " << offset0 + count0 << ") of "
+                                 << dims[0] << (data_ok ? "" : " with null data")));
+  if (product(dims, 0) == 0) return;  // same verdict on every rank: nothing to transfer
+  write_slab(dset.get(), m_impl->dxpl.get(), offset0, count0, data);
+}
+
+unsigned long long OutputFile::append_rows(const std::string& path, const std::vector<unsigned long long>& row_dims,
+                                           unsigned long long count0, const double* data) {
+  m_impl->require_open();
+  const decomp::Communicator& comm = m_impl->comm;
+  const hid_t file = m_impl->file.get();
+  Dims dims{0};
+  dims.insert(dims.end(), row_dims.begin(), row_dims.end());
+  NPDE_REQUIRE(dims.size() <= H5S_MAX_RANK, "dataset '" << path << "' has " << dims.size() << " dimensions");
+  h5::Dataset dset = h5::path_exists(file, path) ? open_dataset(file, path)
+                                                 : create_double_dataset(file, path, dims, row_chunk(dims));
+  const Dims current = extents_of(dset.get());
+  NPDE_REQUIRE(is_extendible(dset.get()), "dataset '" << path << "' has no unlimited first dimension");
+  NPDE_REQUIRE(Dims(current.begin() + 1, current.end()) == Dims(dims.begin() + 1, dims.end()),
+               "dataset '" << path << "': appended rows have " << row_dims.size()
+                           << " trailing dimensions of other extents than the dataset's");
+  // One gather gives every rank all counts (for its offset) and every rank's data check (-1).
+  const bool data_ok = count0 == 0 || data != nullptr;
+  const std::vector<double> counts = comm.allgatherv({data_ok ? static_cast<double>(count0) : -1.0});
+  hsize_t offset0 = current[0], total = current[0];
+  for (int r = 0; r < comm.size(); ++r) {
+    NPDE_REQUIRE(counts[r] >= 0, "dataset '" << path << "': rank " << r << " appends " << "rows with null data");
+    if (r < comm.rank()) offset0 += static_cast<hsize_t>(counts[r]);
+    total += static_cast<hsize_t>(counts[r]);
+  }
+  if (total == current[0]) return total;
+  dims[0] = total;
+  NPDE_H5_CHECK(H5Dset_extent(dset.get(), dims.data()));
+  if (product(dims, 1) > 0) write_slab(dset.get(), m_impl->dxpl.get(), offset0, count0, data);
+  return total;
+}
+
+std::vector<unsigned long long> OutputFile::dataset_dims(const std::string& path) const {
+  m_impl->require_open();
+  const h5::Dataset dset = open_dataset(m_impl->file.get(), path);
+  const Dims dims = extents_of(dset.get());
+  return {dims.begin(), dims.end()};
 }
 
 bool OutputFile::exists(const std::string& path) const {

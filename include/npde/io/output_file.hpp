@@ -61,6 +61,38 @@ class OutputFile {
   /// ranks). Collective.
   void write_array(const std::string& path, const std::vector<double>& values);
 
+  /// Creates (or replaces) a double dataset of extents `dims` (HDF5 order, slowest first) whose
+  /// rows are then written by write_rows(), possibly in several calls (e.g. one per batch of
+  /// samples). extendible_first_dim == false: contiguous layout, fixed extents. true: chunked, with
+  /// an unlimited first dimension (maxdims[0] = H5S_UNLIMITED) that append_rows() grows; dims[0]
+  /// may then be 0. Chunks hold whole rows (one row per chunk when a row exceeds ~1 MiB; rows too
+  /// large for one chunk are split along the next dimensions). No fill value is written: elements
+  /// never written read back as undefined values, so write every row before commit(). Collective.
+  void create_dataset(const std::string& path, const std::vector<unsigned long long>& dims,
+                      bool extendible_first_dim = false);
+
+  /// Writes this rank's rows [offset0, offset0 + count0) of the dataset at `path` (made by
+  /// create_dataset() or write_field()), all of the other dimensions: [in] data: count0 *
+  /// prod(dims[1:]) values in C order (may be null when count0 == 0). The rows must lie inside
+  /// the current extent; the ranks' rows must not overlap, but need not cover the dataset in one
+  /// call. Collective (collective MPI-IO transfer; ranks with count0 == 0 take part with an empty
+  /// selection).
+  void write_rows(const std::string& path, unsigned long long offset0, unsigned long long count0,
+                  const double* data);
+
+  /// Appends rows along the unlimited first dimension of an extendible dataset: the dataset grows
+  /// by the sum of all ranks' count0, and rank r's rows land after those of ranks 0..r-1 (rank
+  /// order). If nothing exists at `path`, an extendible dataset of extents {0, row_dims...} is
+  /// created first; otherwise its dims[1:] must equal [in] row_dims. [in] data: count0 *
+  /// prod(row_dims) values (may be null when count0 == 0). Returns the new extent of dimension 0.
+  /// A time stepper can stream snapshots this way (rank 0 passes one row, the others none).
+  /// Collective.
+  unsigned long long append_rows(const std::string& path, const std::vector<unsigned long long>& row_dims,
+                                 unsigned long long count0, const double* data);
+
+  /// Current extents of the dataset at `path`, slowest first. Collective (metadata read).
+  std::vector<unsigned long long> dataset_dims(const std::string& path) const;
+
   /// True iff an object exists at absolute `path` in the file. Collective (metadata read).
   bool exists(const std::string& path) const;
 

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The HDF5/XDMF output and the summary table of `npde reference` for any classical solver's
+// GridSolution (steady fields, time series, eigenmodes).
+#pragma once
+
+#include <string>
+
+#include "npde/decomp/communicator.hpp"
+#include "npde/io/deck.hpp"
+#include "npde/io/output_file.hpp"
+#include "npde/reference/grid_solution.hpp"
+
+namespace npde::app {
+
+/// Writes `sol` into `out` (opened on deck.output_file), commits it and writes the .xmf sidecar.
+/// Layout (docs/output-layout.md): root attributes as app::write_provenance plus `generator`
+/// ("npde reference") and `pde`; /fields/grid/<x|y|z>; /fields/reference/<name>, and for every
+/// field with an exact counterpart /fields/exact/<name> and /fields/error/<name> = reference -
+/// exact; attribute /fields:series_kind ("", "time" or "eigenvalue"); /time or /eigenvalues
+/// (n_series,). A steady field has the grid's shape ([nz,] [ny,] nx); a series field
+/// (n_series, [nz,] [ny,] nx) with an unlimited first dimension. /summary carries sol.summary
+/// (f64) and sol.summary_text (str) as attributes. The sidecar is a single grid (steady) or a
+/// temporal collection stepping through the series (time values, or the mode index 0, 1, ... for
+/// eigenmodes). [in] sol: replicated on every rank (the writes are still split over the ranks by
+/// rows, as collective I/O). Throws npde::Error on every rank, before writing anything, if the
+/// fields' sizes do not match the grid and series. Collective.
+void write_grid_solution(const decomp::Communicator& comm, const io::Deck& deck, const reference::GridSolution& sol,
+                         io::OutputFile& out);
+
+/// The end-of-run summary table of a reference solve (grid, series, summary_text, summary),
+/// in the format of app::summary_table. Not collective.
+std::string grid_solution_summary(const reference::GridSolution& sol);
+
+}  // namespace npde::app
