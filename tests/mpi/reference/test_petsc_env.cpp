@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// PETSc lifetime for the reference tests (one global environment) and the version query.
+// PETSc lifetime inside the reference tests' global environment and the version query.
 #include <gtest/gtest.h>
 #include <petscversion.h>
 
@@ -9,17 +9,7 @@
 
 namespace {
 
-// The MPI test main starts MPI and Kokkos only; every test of this executable runs inside PETSc.
-// Options can still be given through the PETSC_OPTIONS environment variable.
-class PetscEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override { npde::reference::initialize(nullptr, nullptr); }
-  void TearDown() override { npde::reference::finalize(); }
-};
-
-[[maybe_unused]] ::testing::Environment* const g_petsc_environment =
-    ::testing::AddGlobalTestEnvironment(new PetscEnvironment);
-
+// tests/support/petsc_environment.cpp starts PETSc before the first test of every reference executable.
 TEST(PetscEnv, IsRunningInsideTheEnvironment) { EXPECT_TRUE(npde::reference::is_initialized()); }
 
 TEST(PetscEnv, SecondInitializeIsHarmless) {
