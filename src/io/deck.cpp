@@ -53,7 +53,7 @@ const std::vector<EquationRule>& equation_rules() {
     // pde             dims  source         boundary     initial coefficients
     {"poisson",        1, 3, true,  "0",    true,  false, false, {}},
     {"helmholtz",      1, 3, true,  "0",    true,  false, false, {{"k", kRequired}}},
-    {"heat",           1, 2, false, "0",    true,  false, true,  {{"diffusivity", 1.0}}},
+    {"heat",           1, 2, false, "0",    true,  false, true,  {{"diffusivity", 1.0}, {"reaction", 0.0}}},
     {"burgers",        1, 1, false, "0",    true,  false, true,  {{"viscosity", kRequired}}},
     {"allen_cahn",     1, 1, false, "0",    true,  true,  true,  {{"diffusivity", kRequired}, {"reaction", 5.0}}},
     {"klein_gordon",   1, 1, false, "0",    true,  false, true,  {{"wave_speed", 1.0}, {"cubic", 1.0}}},
@@ -227,7 +227,8 @@ void read_problem(const DeckReader& r, const std::string& deck_path, Deck& d) {
   }
   const std::vector<std::string> space(vars.begin(), vars.begin() + d.dim);
   read_expression(r, deck_path, "problem.initial", space, d.initial);
-  if (rule.initial_required && d.initial.empty())
+  // heat may start from its exact solution instead
+  if (rule.initial_required && d.initial.empty() && !(d.pde == "heat" && d.exact))
     r.fail("problem", "missing required key 'problem.initial' (" + std::string(detail::find_spec("problem.initial")->doc) + ")");
   if (d.pde == "klein_gordon") d.initial_rate = "0";
   read_expression(r, deck_path, "problem.initial_rate", space, d.initial_rate);

@@ -57,7 +57,7 @@ const std::vector<KeySpec> kSchema = {
   {"problem.coefficients.k",               K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         "helmholtz", "wavenumber k in -laplace(u) - k^2 u = f"},
   {"problem.coefficients.diffusivity",     K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "heat|allen_cahn", "diffusion coefficient D (heat default 1)"},
   {"problem.coefficients.viscosity",       K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "burgers|ns_vorticity", "kinematic viscosity nu"},
-  {"problem.coefficients.reaction",        K::Real,       kOpt, kNone,          kNone,                       any(),             0, 0,         "allen_cahn", "reaction rate r in r (u - u^3) (default 5)"},
+  {"problem.coefficients.reaction",        K::Real,       kOpt, kNone,          kNone,                       any(),             0, 0,         "heat|allen_cahn", "reaction rate: heat -r u (default 0); allen_cahn r (u - u^3) (default 5)"},
   {"problem.coefficients.wave_speed",      K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "klein_gordon", "wave speed c in u_tt - c^2 u_xx (default 1)"},
   {"problem.coefficients.cubic",           K::Real,       kOpt, kNone,          kNone,                       any(),             0, 0,         "klein_gordon", "coefficient gamma of the cubic term gamma u^3 (default 1)"},
   {"problem.coefficients.reynolds",        K::Real,       kOpt, kNone,          kNone,                       above(0),          0, 0,         "navier_stokes", "Reynolds number"},

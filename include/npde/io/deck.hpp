@@ -23,7 +23,7 @@ struct BoundarySpec {
 /// function of (s, i).
 struct RandomFieldSpec {
   double alpha = 2.0, tau = 3.0;
-  double sigma = 0;                 ///< 0: tau^(alpha - dim/2), which makes the field O(1)
+  double sigma = 0;                 ///< 0: tau^(alpha - dim/2) (the neural-operator papers' scaling)
   std::uint64_t seed = 0;
   bool thresholded = false;         ///< threshold given: a = above where field >= threshold, else below
   double threshold = 0.0, above = 12.0, below = 3.0;
