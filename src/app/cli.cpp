@@ -72,12 +72,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   }
   if (cl.help || cl.version) return cl;
   if (positional.empty()) {
-    cl.error = "missing command (train, reference or info); see npde --help";
+    cl.error = "missing command (train, reference, dataset or info); see npde --help";
     return cl;
   }
   cl.verb = positional[0];
-  if (cl.verb != "train" && cl.verb != "reference" && cl.verb != "info") {
-    cl.error = "unknown command '" + cl.verb + "' (expected train, reference or info)";
+  if (cl.verb != "train" && cl.verb != "reference" && cl.verb != "dataset" && cl.verb != "info") {
+    cl.error = "unknown command '" + cl.verb + "' (expected train, reference, dataset or info)";
     return cl;
   }
   if (positional.size() < 2) {
@@ -101,7 +101,10 @@ usage: mpirun -n N npde <command> <deck.yaml> [--set key.sub=value ...] [PETSc o
 commands:
   train      train the network of the deck; if the deck has a `reference:` section, also solve
              the problem with PETSc and compare; writes output.file (HDF5) and its .xmf sidecar
-  reference  only the PETSc finite-difference solution (and its error if problem.exact is given)
+  reference  only the classical solution (PETSc/SLEPc/FFTW) of the deck's equation, with its error
+             where an exact solution is known; time-dependent equations write a time series
+  dataset    solve dataset.samples random instances (darcy, ns_vorticity), spread over the ranks,
+             into one HDF5 file (/inputs, /outputs, /grid); sample i depends only on (seed, i)
   info       validate the deck and print what a run would do
 
 options:
@@ -111,7 +114,7 @@ options:
   --restart [FILE.h5]   resume training from a checkpoint: FILE, or the newest valid one in
                         training.checkpoint.dir (a corrupt newest one is skipped with a warning)
   --allow-deck-change   restart even though the deck differs from the checkpoint's
-  -ksp_type cg ...      any PETSc option, passed to the reference solver (after reference.petsc);
+  -ksp_type cg ...      any PETSc/SLEPc option, passed to the reference solver (after reference.petsc);
                         put them after the deck: a word following a PETSc flag is its value
   --kokkos-...          Kokkos runtime options
   --version             versions of npde, Kokkos, PETSc, HDF5, MPI and the BLAS kernel in use
@@ -122,7 +125,8 @@ signals: SIGUSR1, SIGTERM, SIGINT make every rank stop at the next iteration, wr
 exit codes: 0 success, 1 runtime failure, 2 bad command line, input deck or checkpoint,
             3 stopped cleanly on a signal or the wall-time limit (checkpoint written: requeue
             and run again with --restart), 4 training diverged (non-finite loss after roll-backs)
-documentation: docs/input-reference.md (every deck key), docs/numerics.md, README.md
+documentation: docs/input-reference.md (every deck key), docs/solvers/ (reference solvers),
+               docs/output-layout.md (HDF5 files), docs/numerics.md, README.md
 )";
 }
 

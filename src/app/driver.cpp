@@ -10,9 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "npde/app/checkpointing.hpp"
+#include "npde/app/dataset.hpp"
+#include "npde/app/reference_problems.hpp"
+#include "npde/app/reference_report.hpp"
 #include "npde/app/report.hpp"
 #include "npde/app/signals.hpp"
 #include "npde/io/checkpoint.hpp"
@@ -268,7 +272,74 @@ int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const
   return ExitSuccess;
 }
 
+/// Collective. The classical solver of a catalogue equation (every problem.pde except poisson).
+reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck) {
+  using Solver = reference::GridSolution (*)(const decomp::Communicator&, const io::Deck&);
+  static const std::map<std::string, Solver> solvers = {
+      {"helmholtz", reference_helmholtz},       {"heat", reference_heat},
+      {"burgers", reference_burgers},           {"allen_cahn", reference_allen_cahn},
+      {"klein_gordon", reference_klein_gordon}, {"schrodinger", reference_schrodinger},
+      {"navier_stokes", reference_navier_stokes}, {"darcy", reference_darcy},
+      {"ns_vorticity", reference_ns_vorticity}};
+  const auto it = solvers.find(deck.pde);
+  NPDE_REQUIRE(it != solvers.end(), "no reference solver for problem.pde '" << deck.pde << "'");
+  return it->second(comm, deck);
+}
+
+std::string problem_string(const io::Deck& deck) {
+  std::string s = std::to_string(deck.dim) + "D " + deck.pde;
+  if (!deck.flow_case.empty()) s += " (" + deck.flow_case + ")";
+  if (io::is_time_dependent(deck.pde)) {
+    std::ostringstream os;
+    os << ", t in [" << deck.t_start << ", " << deck.t_end << "]";
+    s += os.str();
+  }
+  return s;
+}
+
+int catalogue_reference_verb(const decomp::Communicator& comm, const io::Deck& deck) {
+  log::info("npde reference " + deck.path + ": " + problem_string(deck) + " on " +
+            grid_string(reference_grid(deck)) + " points, " + std::to_string(comm.size()) + " rank(s)");
+  auto sol = solve_catalogue(comm, deck);
+  sol.summary.emplace_back("ranks", comm.size());
+  sol.summary_text.emplace_back("output_file", deck.output_file);
+  io::OutputFile out(comm, deck.output_file);
+  write_grid_solution(comm, deck, sol, out);
+  log::info(grid_solution_summary(sol));
+  return ExitSuccess;
+}
+
+int dataset_verb(const decomp::Communicator& comm, const io::Deck& deck) {
+  log::info("npde dataset " + deck.path + ": " + std::to_string(deck.dataset_samples) + " samples of " +
+            problem_string(deck) + " on " + grid_string(reference_grid(deck)) + " points, " +
+            std::to_string(comm.size()) + " rank(s)");
+  const DatasetProblem problem =
+      deck.pde == "darcy" ? dataset_problem_darcy(deck) : dataset_problem_ns_vorticity(deck);
+  const DatasetStats stats = generate_dataset(comm, deck, problem);
+  std::ostringstream os;
+  os << "summary\n"
+     << "  output_file              " << deck.output_file << "\n"
+     << "  samples                  " << stats.samples << "\n"
+     << "  seconds                  " << stats.seconds << "\n"
+     << "  samples_per_second       " << stats.samples_per_second << "\n"
+     << "  ranks                    " << comm.size();
+  log::info(os.str());
+  return ExitSuccess;
+}
+
 int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
+  if (deck.pde != "poisson" || !deck.has_training) {
+    std::ostringstream os;
+    os << "deck            " << deck.path << "\n"
+       << "problem         " << problem_string(deck) << "\n";
+    for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
+    os << "reference       " << grid_string(reference_grid(deck)) << " " << deck.reference_petsc << "\n";
+    if (deck.has_dataset) os << "dataset         " << deck.dataset_samples << " samples\n";
+    os << "output          " << deck.output_file << "\n"
+       << "ranks           " << comm.size();
+    log::info(os.str());
+    return ExitSuccess;
+  }
   const auto opts = make_pinn_options(deck);
   const nn::Mlp<double> net(deck.dim, opts.hidden, 1, opts.activation);
   std::ostringstream os;
@@ -314,15 +385,25 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   const bool ok = agree(comm, [&] {
     const std::string text = read_deck_text(comm, cl.deck);
     deck = io::parse_deck(text, cl.deck, cl.sets);
-    problem = make_problem(deck);
-    (void)make_pinn_options(deck);
+    if (cl.verb == "train" && deck.pde != "poisson")
+      NPDE_INPUT_ERROR(cl.deck << ": problem.pde: " << deck.pde
+                               << " has no neural solver yet; `npde reference` runs its classical solver");
+    if (cl.verb == "train" && !deck.has_training)
+      NPDE_INPUT_ERROR(cl.deck << ": npde train needs a 'training' section (at least training.stages)");
+    if (cl.verb == "dataset" && !deck.has_dataset)
+      NPDE_INPUT_ERROR(cl.deck << ": npde dataset needs a 'dataset' section (dataset.samples), for problem.pde "
+                                  "darcy or ns_vorticity");
+    if (deck.pde == "poisson") problem = make_problem(deck);
+    if (deck.has_training) (void)make_pinn_options(deck);
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
   if (!ok) return ExitInput;
   if (cl.verb == "info") return info_verb(comm, deck);
   // 2. the run; a failure now is not the user's input: report it with the rank and stop the job
   try {
-    if (cl.verb == "reference") return reference_verb(comm, deck, problem);
+    if (cl.verb == "dataset") return dataset_verb(comm, deck);
+    if (cl.verb == "reference")
+      return deck.pde == "poisson" ? reference_verb(comm, deck, problem) : catalogue_reference_verb(comm, deck);
     if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl);
     return train_verb<double>(comm, deck, problem, cl);
   } catch (const io::CheckpointError& e) {

@@ -2,6 +2,8 @@
 // PETSc start/stop, the error handler that feeds npde::Error, and per-solve option databases.
 #include "npde/reference/petsc_env.hpp"
 
+#include <slepcsys.h>
+
 #include <sstream>
 
 #include "npde/core/error.hpp"
@@ -49,7 +51,9 @@ void initialize(int* argc, char*** argv) {
   PetscBool running = PETSC_FALSE;
   NPDE_PETSC_CALL(PetscInitialized(&running));
   if (running) return;
-  NPDE_PETSC_CALL(PetscInitialize(argc, argv, nullptr, nullptr));
+  // SLEPc's initialisation starts PETSc with these arguments and registers the eigensolvers;
+  // SlepcFinalize later stops both.
+  NPDE_PETSC_CALL(SlepcInitialize(argc, argv, nullptr, nullptr));
   g_started_here = true;
   NPDE_PETSC_CALL(PetscPushErrorHandler(record_error, nullptr));
 }
@@ -58,7 +62,7 @@ void finalize() {
   if (!g_started_here) return;
   g_started_here = false;
   NPDE_PETSC_CALL(PetscPopErrorHandler());
-  NPDE_PETSC_CALL(PetscFinalize());
+  NPDE_PETSC_CALL(SlepcFinalize());
 }
 
 bool is_initialized() {

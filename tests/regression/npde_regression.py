@@ -5,6 +5,11 @@
 Checks (one ctest test each, see CMakeLists.txt):
   train DECK BOUND [--set k=v ...]   train on 2 ranks, then validate the HDF5 file and its .xmf sidecar
   reference DECK BOUND NP            reference solve on NP ranks; reference_rel_l2_exact <= BOUND
+  catalogue DECK NP KEY BOUND [--set k=v ...] [--then SCRIPT ARG...]
+                                     `npde reference` of a catalogue equation on NP ranks: layout of the
+                                     file (grid, fields, /time or /eigenvalues, .xmf) and summary KEY <= BOUND;
+                                     then SCRIPT OUT.h5 ARG... must exit 0
+  dataset DECK [--set k=v ...]       `npde dataset` on 1 and on 2 ranks: bit-identical datasets
   bad-input CASE                     a broken deck or command line: exit 2, one error line, no files
   headers                            every inputs/*.yaml names its documented command and `npde info` works
   cli                                --help and --version
@@ -135,6 +140,20 @@ def check_common_attributes(f, text, sets, np):
     expect(int(f["summary"].attrs["ranks"]) == np, "summary ranks differs from %d" % np)
 
 
+def set_arguments(args):
+    """The values of `--set VALUE` and `--set=VALUE` arguments, in order."""
+    out, i = [], 0
+    while i < len(args):
+        if args[i] == "--set" and i + 1 < len(args):
+            out.append(args[i + 1])
+            i += 2
+            continue
+        if args[i].startswith("--set="):
+            out.append(args[i][6:])
+        i += 1
+    return out
+
+
 def effective_deck(text, sets):
     """The deck as the run saw it: the recorded text parses back to the file's own values, so apply
     the simple `a.b=value` overrides used by these tests here."""
@@ -231,6 +250,102 @@ def check_reference(cfg, name, bound, np_):
     check_xmf(out, ("reference", "exact", "error"))
 
 
+def check_catalogue(cfg, name, np_, key, bound, extra_sets, then=None):
+    import h5py
+    import numpy as np
+    out = output_file(cfg, "catalogue_%s_np%d" % (name, np_))
+    sets = ["output.file=" + out] + extra_sets
+    args = ["reference", deck_path(cfg, name)]
+    for s_ in sets:
+        args += ["--set", s_]
+    rc, stdout, _ = run(cfg, np_, args)
+    expect(rc == 0, "npde reference exited with %d" % rc)
+    text = open(deck_path(cfg, name)).read()
+    deck = effective_deck(text, sets)
+    pde = deck["problem"]["pde"]
+    time_dependent = pde in ("heat", "burgers", "allen_cahn", "klein_gordon", "ns_vorticity")
+    with h5py.File(out, "r") as f:
+        check_common_attributes(f, text, sets, np_)
+        s = f["summary"].attrs
+        expect(key in s, "summary lacks %s (has %s)" % (key, sorted(s.keys())))
+        value = float(s[key])
+        print("%s %s = %.4e (bound %.1e) on %d rank(s)" % (name, key, value, bound, np_))
+        expect(math.isfinite(value) and abs(value) <= bound, "%s = %.4e > %.1e" % (key, value, bound))
+        expect(key in stdout, "the printed summary lacks %s" % key)
+        axes = [f["fields/grid/" + a][()] for a in "xyz"[:len(deck["problem"]["domain"]["lower"])]]
+        grid = [len(a) for a in axes]
+        for a in axes:
+            expect(np.all(np.diff(a) > 0), "grid axis not increasing")
+        fields = {n: f["fields/reference/" + n] for n in f["fields/reference"]}
+        expect(fields, "no reference fields")
+        series = None
+        if time_dependent:
+            series = f["time"][()]
+            want = int(deck.get("reference", {}).get("snapshots", 101))
+            expect(len(series) == want, "/time has %d entries, reference.snapshots %d" % (len(series), want))
+            t0 = float(deck["problem"]["time"].get("start", 0))
+            t1 = float(deck["problem"]["time"]["end"])
+            expect(np.allclose(series, np.linspace(t0, t1, want), rtol=0, atol=1e-12 * max(1, abs(t1))),
+                   "/time is not evenly spaced from start to end")
+        elif pde == "schrodinger":
+            series = f["eigenvalues"][()]
+            expect(np.all(np.diff(series) >= 0), "eigenvalues not sorted")
+        shape = tuple(reversed(grid)) if series is None else (len(series),) + tuple(reversed(grid))
+        for n, d in fields.items():
+            expect(d.shape == shape, "fields/reference/%s has shape %s, expected %s" % (n, d.shape, shape))
+            expect(np.all(np.isfinite(d[()])), "fields/reference/%s is not finite" % n)
+            if series is not None:
+                expect(d.maxshape[0] is None, "fields/reference/%s: series dimension is not unlimited" % n)
+        if "exact" in f["fields"]:
+            for n in f["fields/exact"]:
+                err = f["fields/error/" + n][()]
+                expect(np.allclose(err, f["fields/reference/" + n][()] - f["fields/exact/" + n][()], rtol=0,
+                                   atol=1e-12 * max(1.0, float(np.abs(f["fields/exact/" + n][()]).max()))),
+                       "fields/error/%s != reference - exact" % n)
+    expect(os.path.exists(out[:-3] + ".xmf"), "no .xmf sidecar")
+    ET.parse(out[:-3] + ".xmf")
+    if then:
+        # a further check of the output by a script: `script out.h5 args...`
+        cmd = [sys.executable, then[0], out] + then[1:]
+        print("+ " + " ".join(cmd), flush=True)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        sys.stdout.write(p.stdout + p.stderr)
+        expect(p.returncode == 0, "%s exited with %d" % (os.path.basename(then[0]), p.returncode))
+
+
+def check_dataset(cfg, name, extra_sets):
+    import h5py
+    import numpy as np
+    files = []
+    for np_ in (1, 2):
+        out = output_file(cfg, "dataset_%s_np%d" % (name, np_))
+        args = ["dataset", deck_path(cfg, name), "--set", "output.file=" + out]
+        for s_ in extra_sets:
+            args += ["--set", s_]
+        rc, stdout, _ = run(cfg, np_, args)
+        expect(rc == 0, "npde dataset on %d rank(s) exited with %d" % (np_, rc))
+        expect("samples_per_second" in stdout, "no samples/s in the summary")
+        files.append(out)
+
+    def datasets(path):
+        out = {}
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+        return out
+
+    a, b = datasets(files[0]), datasets(files[1])
+    expect(sorted(a) == sorted(b), "1 and 2 ranks wrote different datasets: %s vs %s" % (sorted(a), sorted(b)))
+    expect(any(k.startswith("inputs/") for k in a) and any(k.startswith("outputs/") for k in a),
+           "no /inputs or /outputs in %s" % sorted(a))
+    for k in a:
+        expect(a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes(),
+               "dataset %s differs between 1 and 2 ranks" % k)
+    n = next(v for k, v in a.items() if k.startswith("inputs/")).shape[0]
+    print("%d samples, %d datasets bit-identical on 1 and 2 ranks" % (n, len(a)))
+    inputs = next(v for k, v in a.items() if k.startswith("inputs/"))
+    expect(n >= 2 and not np.array_equal(inputs[0], inputs[1]), "samples 0 and 1 have the same input")
+
+
 # ---------------------------------------------------------------------------------------------- bad input
 def bad_input_case(cfg, case, scratch):
     """Returns (npde arguments, a word the error line must contain) for one broken input."""
@@ -298,13 +413,22 @@ def check_headers(cfg):
             if not line.startswith("#"):
                 break
             header.append(line.rstrip("\n"))
-        want = "#   mpirun -n 2 npde train inputs/" + name
-        expect(want in header, "%s: header lacks the command line '%s'" % (name, want))
+        text = open(path).read()
+        trains = re.search(r"^training:", text, re.M) is not None
+        verb = "train" if trains else "reference"
+        want = "#   mpirun -n 2 npde %s inputs/%s" % (verb, name)
+        expect(any(h.startswith(want) for h in header), "%s: header lacks the command line '%s'" % (name, want))
+        if re.search(r"^dataset:", text, re.M):
+            want = "#   mpirun -n 2 npde dataset inputs/" + name
+            expect(any(h.startswith(want) for h in header), "%s: header lacks the command line '%s'" % (name, want))
         rc, stdout, _ = run(cfg, 0, ["info", path])
         expect(rc == 0, "npde info %s exited with %d" % (name, rc))
+        if not trains:
+            expect(re.search(r"^problem ", stdout, re.M), "%s: npde info prints no problem line" % name)
+            continue
         # The parameter count printed is the one of the deck's network (no PyYAML needed here).
-        layers = re.search(r"^\s*layers:\s*\[([0-9,\s]+)\]", open(path).read(), re.M)
-        lower = re.search(r"lower:\s*\[([^\]]*)\]", open(path).read())
+        layers = re.search(r"^\s*layers:\s*\[([0-9,\s]+)\]", text, re.M)
+        lower = re.search(r"lower:\s*\[([^\]]*)\]", text)
         expect(layers and lower, "%s: cannot find network.layers or problem.domain.lower" % name)
         n = expected_parameters(len(lower.group(1).split(",")), [int(w) for w in layers.group(1).split(",")])
         expect(re.search(r"^network .* %d parameters" % n, stdout, re.M),
@@ -334,7 +458,7 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
-    ap.add_argument("check", choices=("train", "reference", "bad-input", "headers", "cli"))
+    ap.add_argument("check", choices=("train", "reference", "catalogue", "dataset", "bad-input", "headers", "cli"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
     cfg.mpiexec = [cfg.mpiexec]
@@ -347,6 +471,11 @@ def main():
             check_train(cfg, a[0], float(a[1]), sets)
         elif cfg.check == "reference":
             check_reference(cfg, a[0], float(a[1]), int(a[2]))
+        elif cfg.check == "catalogue":
+            rest, then = (a[4:a.index("--then")], a[a.index("--then") + 1:]) if "--then" in a else (a[4:], None)
+            check_catalogue(cfg, a[0], int(a[1]), a[2], float(a[3]), set_arguments(rest), then)
+        elif cfg.check == "dataset":
+            check_dataset(cfg, a[0], set_arguments(a[1:]))
         elif cfg.check == "bad-input":
             check_bad_input(cfg, a[0])
         elif cfg.check == "headers":

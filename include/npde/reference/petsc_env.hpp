@@ -6,7 +6,7 @@
 
 namespace npde::reference {
 
-/// Starts PETSc on MPI_COMM_WORLD. Collective on MPI_COMM_WORLD.
+/// Starts PETSc and SLEPc on MPI_COMM_WORLD. Collective on MPI_COMM_WORLD.
 /// Call after MPI_Init and Kokkos::initialize and before any reference solve; finalize() in reverse
 /// order (PETSc, then Kokkos, then MPI). `argc`/`argv` may be null; otherwise every argument PETSc
 /// understands (-ksp_type cg, -ksp_monitor, ...) enters its options database and later overrides the
@@ -15,7 +15,7 @@ namespace npde::reference {
 /// (PETSc's own traceback printing is replaced by that).
 void initialize(int* argc, char*** argv);
 
-/// Stops PETSc if initialize() started it. Collective on MPI_COMM_WORLD.
+/// Stops SLEPc and PETSc if initialize() started them. Collective on MPI_COMM_WORLD.
 void finalize();
 
 /// True between initialize() and finalize() (or when PETSc was started by someone else).
