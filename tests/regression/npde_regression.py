@@ -10,6 +10,7 @@ Checks (one ctest test each, see CMakeLists.txt):
                                      file (grid, fields, /time or /eigenvalues, .xmf) and summary KEY <= BOUND;
                                      then SCRIPT OUT.h5 ARG... must exit 0
   dataset DECK [--set k=v ...]       `npde dataset` on 1 and on 2 ranks: bit-identical datasets
+  petsc-options                      reference.petsc reaches a catalogue solver, the command line overrides it
   bad-input CASE                     a broken deck or command line: exit 2, one error line, no files
   headers                            every inputs/*.yaml names its documented command and `npde info` works
   cli                                --help and --version
@@ -346,6 +347,24 @@ def check_dataset(cfg, name, extra_sets):
     expect(n >= 2 and not np.array_equal(inputs[0], inputs[1]), "samples 0 and 1 have the same input")
 
 
+def check_petsc_options(cfg):
+    """helmholtz2d's default is CG + GAMG: the deck string and then the command line change it."""
+    import h5py
+    cases = [([], "cg/gamg"),
+             (["--set", "reference.petsc=-ksp_type bcgs -pc_type bjacobi"], "bcgs/bjacobi"),
+             (["--set", "reference.petsc=-ksp_type bcgs -pc_type bjacobi", "-ksp_type", "gmres", "-pc_type", "jacobi"],
+              "gmres/jacobi")]
+    for i, (extra, want) in enumerate(cases):
+        out = output_file(cfg, "petsc_options_%d" % i)
+        rc, stdout, _ = run(cfg, 2, ["reference", deck_path(cfg, "helmholtz2d"), "--set", "output.file=" + out,
+                                     "--set", "reference.grid=[33,33]"] + extra)
+        expect(rc == 0, "npde reference %s exited with %d" % (" ".join(extra), rc))
+        with h5py.File(out, "r") as f:
+            solver = f["summary"].attrs["solver"]
+        print("options %s -> solver '%s'" % (" ".join(extra) or "(none)", solver))
+        expect(want in solver, "with %s the solver is '%s', expected '%s'" % (" ".join(extra), solver, want))
+
+
 # ---------------------------------------------------------------------------------------------- bad input
 def bad_input_case(cfg, case, scratch):
     """Returns (npde arguments, a word the error line must contain) for one broken input."""
@@ -458,7 +477,8 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
-    ap.add_argument("check", choices=("train", "reference", "catalogue", "dataset", "bad-input", "headers", "cli"))
+    ap.add_argument("check", choices=("train", "reference", "catalogue", "dataset", "petsc-options", "bad-input",
+                                      "headers", "cli"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
     cfg.mpiexec = [cfg.mpiexec]
@@ -476,6 +496,8 @@ def main():
             check_catalogue(cfg, a[0], int(a[1]), a[2], float(a[3]), set_arguments(rest), then)
         elif cfg.check == "dataset":
             check_dataset(cfg, a[0], set_arguments(a[1:]))
+        elif cfg.check == "petsc-options":
+            check_petsc_options(cfg)
         elif cfg.check == "bad-input":
             check_bad_input(cfg, a[0])
         elif cfg.check == "headers":
