@@ -23,6 +23,9 @@ DatasetProblem dataset_problem_darcy(const io::Deck& deck) {
                          reference::closed_axis(deck.lower[1], deck.upper[1], grid[1])};
   problem.layout.input_name = "a";
   problem.layout.output_name = "u";
+  // Per-sample scalars a user filters or stratifies by: how much of the domain is high-permeability,
+  // and the solver's work and residual (a sample that barely converged is visible).
+  problem.layout.parameter_names = {"fraction_above", "ksp_iterations", "residual_norm"};
   auto shared_deck = std::make_shared<const io::Deck>(deck);
   // Sample i: coefficient from random-field sample i of problem.random_field.seed (reference.sample
   // is not used), solved on this rank alone.
@@ -30,6 +33,9 @@ DatasetProblem dataset_problem_darcy(const io::Deck& deck) {
     const reference::DarcyProblem p = detail::darcy_problem(*shared_deck, index);
     const reference::FdSolution s = reference::solve_darcy_fd(decomp::Communicator::self(), p);
     DatasetSample sample;
+    std::size_t above = 0;
+    for (double a : p.coefficient) above += a == shared_deck->random_field.above;
+    sample.parameters = {double(above) / double(p.coefficient.size()), double(s.iterations), s.residual_norm};
     sample.input = p.coefficient;
     sample.output = s.u;
     return sample;
@@ -47,6 +53,9 @@ DatasetProblem dataset_problem_ns_vorticity(const io::Deck& deck) {
                          reference::periodic_axis(deck.lower[1], deck.upper[1], grid[1])};
   problem.layout.input_name = "w0";
   problem.layout.output_name = "w";
+  // Per-sample scalars: the initial and final energy and enstrophy (how turbulent the sample is),
+  // and the number of time steps.
+  problem.layout.parameter_names = {"energy_start", "energy_end", "enstrophy_start", "enstrophy_end", "time_steps"};
   // The input is w at t_start, so a snapshot at t_start would repeat it: outputs are the later ones.
   const bool first_is_start = probe.output_times.size() > 1 && probe.output_times.front() == deck.t_start;
   problem.layout.output_times.assign(probe.output_times.begin() + (first_is_start ? 1 : 0), probe.output_times.end());
@@ -57,6 +66,7 @@ DatasetProblem dataset_problem_ns_vorticity(const io::Deck& deck) {
     if (first_is_start) p.output_times.erase(p.output_times.begin());
     const reference::NsVorticitySolution s = reference::solve_ns_vorticity(p);
     DatasetSample sample;
+    sample.parameters = {s.energy.front(), s.energy.back(), s.enstrophy.front(), s.enstrophy.back(), double(s.steps)};
     sample.input = std::move(w0);
     sample.output = s.w;
     return sample;
