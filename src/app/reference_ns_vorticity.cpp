@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Deck -> periodic vorticity reference solve: initial field, forcing, output times, pseudo-spectral solve.
 #include <cctype>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,7 +108,16 @@ reference::GridSolution reference_ns_vorticity(const decomp::Communicator& comm,
   } else {
     w0 = detail::ns_vorticity_random_initial(deck, deck.sample);
   }
-  const reference::NsVorticityProblem problem = detail::ns_vorticity_problem(deck, std::move(w0));
+  reference::NsVorticityProblem problem = detail::ns_vorticity_problem(deck, std::move(w0));
+  // One line per ~10 % of the simulated time (at most one per snapshot).
+  const double span = problem.t_end - problem.t_start;
+  auto next_report = std::make_shared<double>(problem.t_start + 0.1 * span);
+  problem.progress = [next_report, span, t0 = problem.t_start](double t, int steps, double seconds) {
+    if (t + 1e-12 * span < *next_report) return;
+    while (*next_report <= t + 1e-12 * span) *next_report += 0.1 * span;
+    log::info(log::format("ns_vorticity: t = ", t, " (", static_cast<int>(std::lround(100 * (t - t0) / span)), " %), ",
+                          steps, " steps, ", seconds, " s"));
+  };
   log::info(log::format("reference: ns_vorticity, pseudo-spectral on ", nx, "x", ny, ", nu ", problem.viscosity,
                         ", t in [", problem.t_start, ", ", problem.t_end, "], ", problem.output_times.size(),
                         " snapshots, initial ", deck.initial.empty() ? "random field sample" : "problem.initial"));

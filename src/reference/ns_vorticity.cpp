@@ -402,6 +402,11 @@ NsVorticitySolution solve_ns_vorticity(const NsVorticityProblem& problem) {
     double e = 0, z = 0, p = 0;
     op.integrals(result.w.data() + (result.times.size() - 1) * op.n_real(), &e, &z, &p);
     result.energy.push_back(e), result.enstrophy.push_back(z), result.palinstrophy.push_back(p);
+    if (problem.progress) {
+      PetscLogDouble now = 0;
+      NPDE_PETSC_CALL(PetscTime(&now));
+      problem.progress(t_out, s.steps, static_cast<double>(now - start));
+    }
   }
   NPDE_PETSC_CALL(PetscTime(&stop));
   NPDE_PETSC_CALL(describe_ts(obj.ts, &result.ts_type));

@@ -30,6 +30,8 @@ struct NsVorticityProblem {
   /// TS options for this solve (default: -ts_type rk -ts_rk_type 4 -ts_adapt_type none); they override
   /// npde's defaults and are themselves overridden by options given to initialize().
   std::string petsc_options;
+  /// Called after each output time with (t, accepted steps so far, wall seconds so far); empty: none.
+  std::function<void(double t, int steps, double seconds)> progress;
 };
 
 /// Result of solve_ns_vorticity.
