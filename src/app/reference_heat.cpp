@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/reference_expr.hpp"
 #include "npde/app/reference_problems.hpp"
 #include "npde/core/error.hpp"
 #include "npde/core/expression.hpp"
@@ -17,49 +18,6 @@
 namespace npde::app {
 namespace {
 
-// Dirichlet data u = value(x, t) on a set of faces (from one problem.boundary entry).
-struct FaceCondition {
-  std::vector<int> faces;
-  Expression value;
-};
-
-pde::Box deck_box(const io::Deck& deck) {
-  pde::Box box;
-  box.dim = deck.dim;
-  for (int a = 0; a < deck.dim; ++a) box.lower[a] = deck.lower[a], box.upper[a] = deck.upper[a];
-  return box;
-}
-
-// Every face must carry exactly one Dirichlet condition; periodic faces are not supported here.
-std::vector<FaceCondition> dirichlet_conditions(const io::Deck& deck, const pde::Box& box,
-                                                const std::vector<std::string>& vars) {
-  std::vector<FaceCondition> conditions;
-  std::vector<int> count(pde::n_faces(box), 0);
-  for (std::size_t i = 0; i < deck.boundary.size(); ++i) {
-    const auto& b = deck.boundary[i];
-    const std::string key = "problem.boundary[" + std::to_string(i) + "]";
-    if (b.type != "dirichlet")
-      NPDE_INPUT_ERROR(key << ".type: the heat reference solver supports dirichlet only, got '" << b.type << "'");
-    FaceCondition c;
-    for (const auto& f : b.faces) {
-      if (f == "all") {
-        for (int k = 0; k < pde::n_faces(box); ++k) c.faces.push_back(k);
-      } else {
-        c.faces.push_back(pde::face_from_name(f, deck.dim, key + ".faces"));
-      }
-    }
-    for (int f : c.faces) ++count[f];
-    c.value = Expression(b.value, vars, key + ".value");
-    conditions.push_back(std::move(c));
-  }
-  for (int f = 0; f < pde::n_faces(box); ++f) {
-    if (count[f] == 0) NPDE_INPUT_ERROR("problem.boundary: face '" << pde::face_name(f) << "' has no condition");
-    if (count[f] > 1)
-      NPDE_INPUT_ERROR("problem.boundary: face '" << pde::face_name(f) << "' has " << count[f] << " conditions");
-  }
-  return conditions;
-}
-
 // Expression variables (x[, y[, z]], t) for the point x at time t.
 struct Point {
   double v[4] = {0, 0, 0, 0};
@@ -68,17 +26,6 @@ struct Point {
     v[dim] = t;
   }
 };
-
-// The first condition whose faces hold x (edges and corners belong to several faces).
-double boundary_value(const std::vector<FaceCondition>& conditions, const pde::Box& box, const double* x, double t) {
-  const Point p(box.dim, x, t);
-  for (const auto& c : conditions)
-    for (int f : c.faces) {
-      const int a = pde::face_axis(f);
-      if (std::fabs(x[a] - pde::face_coordinate(box, f)) <= 1e-12 * box.extent(a)) return c.value.eval(p.v);
-    }
-  NPDE_REQUIRE(false, "point is on no face of the box");
-}
 
 void check_deck(const io::Deck& deck) {
   if (deck.dim < 1 || deck.dim > 3) NPDE_INPUT_ERROR("problem.domain: heat needs 1 to 3 dimensions");
@@ -100,13 +47,13 @@ void check_deck(const io::Deck& deck) {
 reference::GridSolution reference_heat(const decomp::Communicator& comm, const io::Deck& deck) {
   // 1. The problem from the deck (every rank builds the same, so input errors agree).
   check_deck(deck);
-  const pde::Box box = deck_box(deck);
+  const pde::Box box = detail::deck_box(deck);
   std::vector<std::string> space = {"x", "y", "z"};
   space.resize(static_cast<std::size_t>(deck.dim));
   std::vector<std::string> space_time = space;
   space_time.push_back("t");
   const Expression source(deck.source, space_time, "problem.source");
-  const std::vector<FaceCondition> conditions = dirichlet_conditions(deck, box, space_time);
+  const std::vector<detail::FaceCondition> conditions = detail::dirichlet_conditions(deck, box, space_time, "heat");
   std::optional<Expression> exact;
   if (deck.exact) exact = Expression(*deck.exact, space_time, "problem.exact");
   // Without problem.initial the exact solution at t_start is the initial state.
@@ -133,7 +80,9 @@ reference::GridSolution reference_heat(const decomp::Communicator& comm, const i
   const double t_start = deck.t_start;
   // The solver calls these from one thread per rank, as Expression requires.
   problem.source = [&source, dim](const double* x, double t) { return source.eval(Point(dim, x, t).v); };
-  problem.boundary = [&](const double* x, double t) { return boundary_value(conditions, box, x, t); };
+  problem.boundary = [&](const double* x, double t) {
+    return detail::boundary_value(conditions, box, x, Point(box.dim, x, t).v);
+  };
   if (initial.defined())
     problem.initial = [&initial](const double* x) { return initial.eval(x); };
   else
@@ -160,16 +109,9 @@ reference::GridSolution reference_heat(const decomp::Communicator& comm, const i
     const std::size_t n_points = solution.n_points();
     std::vector<double> values;
     values.reserve(n_points * solution.series.size());
-    const std::size_t nx = solution.axes[0].size(), ny = dim > 1 ? solution.axes[1].size() : 1,
-                      nz = dim > 2 ? solution.axes[2].size() : 1;
     for (double t : solution.series)
-      for (std::size_t k = 0; k < nz; ++k)
-        for (std::size_t j = 0; j < ny; ++j)
-          for (std::size_t i = 0; i < nx; ++i) {
-            const double x[3] = {solution.axes[0][i], dim > 1 ? solution.axes[1][j] : 0.0,
-                                 dim > 2 ? solution.axes[2][k] : 0.0};
-            values.push_back(exact->eval(Point(dim, x, t).v));
-          }
+      detail::for_each_grid_point(solution, dim,
+                                  [&](const double* x) { values.push_back(exact->eval(Point(dim, x, t).v)); });
     const auto& u = solution.fields.at(0).second;
     const auto final_begin = static_cast<std::ptrdiff_t>(values.size() - n_points);
     const std::vector<double> u_final(u.begin() + final_begin, u.end());

@@ -4,39 +4,32 @@
 
 #include <petscdmda.h>
 #include <petscts.h>
-#include <petsctime.h>
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <sstream>
 #include <string>
 
 #include "npde/core/error.hpp"
 #include "npde/decomp/mpi_native.hpp"
+#include "reference/dmda_util.hpp"
 #include "reference/petsc_impl.hpp"
 
 namespace npde::reference {
 namespace {
 
 // Grid geometry, the owned box and the ghosted box of this rank; axes past dim have one point.
-struct Layout {
-  int dim = 1;
-  PetscInt n[3] = {1, 1, 1};
-  double lower[3] = {0, 0, 0}, upper[3] = {0, 0, 0}, h[3] = {1, 1, 1};
-  PetscInt start[3] = {0, 0, 0}, count[3] = {1, 1, 1};     // owned
-  PetscInt gstart[3] = {0, 0, 0}, gcount[3] = {1, 1, 1};   // owned + ghosts
+struct Layout : detail::BoxGrid {
+  detail::GridBox owned, ghosted;  // owned; owned + ghosts
 
-  double coord(int d, PetscInt i) const { return i == n[d] - 1 ? upper[d] : lower[d] + static_cast<double>(i) * h[d]; }
-  bool on_boundary(const PetscInt idx[3]) const {
-    for (int d = 0; d < dim; ++d)
-      if (idx[d] == 0 || idx[d] == n[d] - 1) return true;
-    return false;
-  }
   PetscInt ghost_index(const PetscInt idx[3]) const {
+    const PetscInt* gstart = ghosted.start;
+    const PetscInt* gcount = ghosted.count;
     return (idx[0] - gstart[0]) + gcount[0] * ((idx[1] - gstart[1]) + gcount[1] * (idx[2] - gstart[2]));
   }
-  PetscInt ghost_stride(int d) const { return d == 0 ? 1 : d == 1 ? gcount[0] : gcount[0] * gcount[1]; }
+  PetscInt ghost_stride(int d) const {
+    return d == 0 ? 1 : d == 1 ? ghosted.count[0] : ghosted.count[0] * ghosted.count[1];
+  }
 };
 
 // Visits the owned points in DMDA global order (x fastest): f(l, idx, x) with l the owned index.
@@ -44,9 +37,10 @@ template <class F>
 void for_owned(const Layout& g, F&& f) {
   PetscInt idx[3], l = 0;
   double x[3] = {0, 0, 0};
-  for (idx[2] = g.start[2]; idx[2] < g.start[2] + g.count[2]; ++idx[2])
-    for (idx[1] = g.start[1]; idx[1] < g.start[1] + g.count[1]; ++idx[1])
-      for (idx[0] = g.start[0]; idx[0] < g.start[0] + g.count[0]; ++idx[0], ++l) {
+  const detail::GridBox& box = g.owned;
+  for (idx[2] = box.start[2]; idx[2] < box.start[2] + box.count[2]; ++idx[2])
+    for (idx[1] = box.start[1]; idx[1] < box.start[1] + box.count[1]; ++idx[1])
+      for (idx[0] = box.start[0]; idx[0] < box.start[0] + box.count[0]; ++idx[0], ++l) {
         for (int d = 0; d < g.dim; ++d) x[d] = g.coord(d, idx[d]);
         f(l, idx, x);
       }
@@ -63,8 +57,7 @@ struct Context {
   int per = 1, n_snapshots = 0, n_steps = 0;
   std::vector<double> snapshots;
   std::vector<char> taken;
-  Vec natural = nullptr, all = nullptr;
-  VecScatter to_all = nullptr;
+  detail::NaturalGather to_all;
 };
 
 // PETSc objects of one solve, released even when a step throws.
@@ -77,9 +70,7 @@ struct System {
     (void)TSDestroy(&ts);
     (void)MatDestroy(&J);
     (void)VecDestroy(&u);
-    (void)VecScatterDestroy(&ctx.to_all);
-    (void)VecDestroy(&ctx.all);
-    (void)VecDestroy(&ctx.natural);
+    ctx.to_all.destroy();
     (void)DMDestroy(&ctx.da);
   }
 };
@@ -100,29 +91,6 @@ void validate(const HeatTsProblem& p) {
                "source, boundary and initial functions must all be set");
 }
 
-// Runs `body` (user callbacks inside) on every rank; all ranks fail together if any rank threw, so
-// none is left waiting in the next collective.
-template <class F>
-PetscErrorCode collectively(MPI_Comm comm, const char* what, F&& body) {
-  int failed_here = 0, failed_anywhere = 0;
-  std::string message;
-
-  PetscFunctionBeginUser;
-  try {
-    body();
-  } catch (const std::exception& e) {
-    failed_here = 1;
-    message = e.what();
-  } catch (...) {
-    failed_here = 1;
-    message = "unknown exception";
-  }
-  PetscCall(MPIU_Allreduce(&failed_here, &failed_anywhere, 1, MPI_INT, MPI_MAX, comm));
-  PetscCheck(!failed_anywhere, comm, PETSC_ERR_USER, "%s callback threw: %s", what,
-             failed_here ? message.c_str() : "(on another rank)");
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 // F = u_t - D Lap u + r u - f on interior rows, F = u - g on boundary rows.
 PetscErrorCode form_ifunction(TS, PetscReal t, Vec U, Vec Udot, Vec F, void* ptr) {
   Context* ctx = static_cast<Context*>(ptr);
@@ -139,7 +107,7 @@ PetscErrorCode form_ifunction(TS, PetscReal t, Vec U, Vec Udot, Vec F, void* ptr
   PetscCall(VecGetArrayRead(local, &u));
   PetscCall(VecGetArrayRead(Udot, &udot));
   PetscCall(VecGetArray(F, &f));
-  const PetscErrorCode code = collectively(ctx->comm, "source or boundary", [&] {
+  const PetscErrorCode code = detail::collectively(ctx->comm, "source or boundary", [&] {
     for_owned(g, [&](PetscInt l, const PetscInt idx[3], const double* x) {
       const PetscInt c = g.ghost_index(idx);
       if (g.on_boundary(idx)) {
@@ -209,20 +177,13 @@ PetscErrorCode form_ijacobian(TS, PetscReal, Vec, Vec, PetscReal shift, Mat A, M
 // Stores u every `per` steps (step 0 included) and reports progress.
 PetscErrorCode monitor(TS, PetscInt step, PetscReal t, Vec U, void* ptr) {
   Context* ctx = static_cast<Context*>(ptr);
-  const PetscScalar* values = NULL;
-  PetscInt n = 0;
 
   PetscFunctionBeginUser;
   const PetscInt s = step / ctx->per;
   if (step % ctx->per == 0 && s < ctx->n_snapshots) {
-    PetscCall(DMDAGlobalToNaturalBegin(ctx->da, U, INSERT_VALUES, ctx->natural));
-    PetscCall(DMDAGlobalToNaturalEnd(ctx->da, U, INSERT_VALUES, ctx->natural));
-    PetscCall(VecScatterBegin(ctx->to_all, ctx->natural, ctx->all, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecScatterEnd(ctx->to_all, ctx->natural, ctx->all, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecGetLocalSize(ctx->all, &n));
-    PetscCall(VecGetArrayRead(ctx->all, &values));
-    std::copy(values, values + n, ctx->snapshots.begin() + static_cast<std::ptrdiff_t>(s) * n);
-    PetscCall(VecRestoreArrayRead(ctx->all, &values));
+    PetscCall(ctx->to_all.gather(ctx->da, U, [ctx, s](const PetscScalar* values, PetscInt n) {
+      std::copy(values, values + n, ctx->snapshots.begin() + static_cast<std::ptrdiff_t>(s) * n);
+    }));
     ctx->taken[s] = 1;
   }
   if (ctx->problem->progress && step > 0)
@@ -232,27 +193,10 @@ PetscErrorCode monitor(TS, PetscInt step, PetscReal t, Vec U, void* ptr) {
 
 PetscErrorCode create_grid(MPI_Comm comm, const HeatTsProblem& p, Layout* g, DM* da) {
   PetscFunctionBeginUser;
-  g->dim = p.dim;
-  for (int d = 0; d < p.dim; ++d) {
-    g->n[d] = p.grid[d];
-    g->lower[d] = p.lower[d];
-    g->upper[d] = p.upper[d];
-    g->h[d] = (p.upper[d] - p.lower[d]) / static_cast<double>(p.grid[d] - 1);
-  }
-  if (p.dim == 1) {
-    PetscCall(DMDACreate1d(comm, DM_BOUNDARY_NONE, g->n[0], 1, 1, NULL, da));
-  } else if (p.dim == 2) {
-    PetscCall(DMDACreate2d(comm, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, g->n[0], g->n[1], PETSC_DECIDE,
-                           PETSC_DECIDE, 1, 1, NULL, NULL, da));
-  } else {
-    PetscCall(DMDACreate3d(comm, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, g->n[0],
-                           g->n[1], g->n[2], PETSC_DECIDE, PETSC_DECIDE, PETSC_DECIDE, 1, 1, NULL, NULL, NULL, da));
-  }
-  // No DMSetFromOptions: -da_refine must not change the grid the caller asked for.
-  PetscCall(DMSetUp(*da));
-  PetscCall(DMDAGetCorners(*da, &g->start[0], &g->start[1], &g->start[2], &g->count[0], &g->count[1], &g->count[2]));
-  PetscCall(DMDAGetGhostCorners(*da, &g->gstart[0], &g->gstart[1], &g->gstart[2], &g->gcount[0], &g->gcount[1],
-                                &g->gcount[2]));
+  static_cast<detail::BoxGrid&>(*g) = detail::make_box_grid(p.dim, p.grid, p.lower, p.upper);
+  PetscCall(detail::create_dmda(comm, p.dim, g->n, 1, DMDA_STENCIL_STAR, DM_BOUNDARY_NONE, da));
+  PetscCall(detail::get_owned_box(*da, &g->owned));
+  PetscCall(detail::get_ghosted_box(*da, &g->ghosted));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -263,7 +207,7 @@ PetscErrorCode set_initial(Context* ctx, Vec u) {
 
   PetscFunctionBeginUser;
   PetscCall(VecGetArray(u, &values));
-  const PetscErrorCode code = collectively(ctx->comm, "initial or boundary", [&] {
+  const PetscErrorCode code = detail::collectively(ctx->comm, "initial or boundary", [&] {
     for_owned(ctx->g, [&](PetscInt l, const PetscInt idx[3], const double* x) {
       values[l] = ctx->g.on_boundary(idx) ? p.boundary(x, p.t_start) : p.initial(x);
     });
@@ -284,8 +228,7 @@ PetscErrorCode setup_ts(System* sys, double dt) {
   PetscFunctionBeginUser;
   PetscCall(DMCreateGlobalVector(ctx.da, &sys->u));
   PetscCall(DMCreateMatrix(ctx.da, &sys->J));
-  PetscCall(DMDACreateNaturalVector(ctx.da, &ctx.natural));
-  PetscCall(VecScatterCreateToAll(ctx.natural, &ctx.to_all, &ctx.all));
+  PetscCall(ctx.to_all.setup(ctx.da));
 
   PetscCall(TSCreate(ctx.comm, &sys->ts));
   PetscCall(TSSetDM(sys->ts, ctx.da));
@@ -329,14 +272,11 @@ PetscErrorCode describe(TS ts, std::string* ts_name, std::string* ksp_name, std:
   KSPType ksp_type = NULL;
   PCType pc_type = NULL;
   KSP ksp = NULL;
-  PC pc = NULL;
 
   PetscFunctionBeginUser;
   PetscCall(TSGetType(ts, &ts_type));
   PetscCall(TSGetKSP(ts, &ksp));
-  PetscCall(KSPGetType(ksp, &ksp_type));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCGetType(pc, &pc_type));
+  PetscCall(detail::ksp_pc_types(ksp, &ksp_type, &pc_type));
   PetscCall(TSGetStepNumber(ts, steps));
   PetscCall(TSGetKSPIterations(ts, linear_its));
   *ts_name = ts_type ? ts_type : "";
@@ -394,13 +334,13 @@ GridSolution solve_heat_ts(const decomp::Communicator& comm, const HeatTsProblem
   ctx.snapshots.assign(result.n_points() * static_cast<std::size_t>(problem.snapshots), 0.0);
   ctx.taken.assign(static_cast<std::size_t>(problem.snapshots), 0);
 
-  PetscLogDouble start = 0, stop = 0;
-  NPDE_PETSC_CALL(PetscTime(&start));
+  detail::SolveClock clock;
+  clock.start();
   NPDE_PETSC_CALL(create_grid(ctx.comm, problem, &ctx.g, &ctx.da));
   NPDE_PETSC_CALL(setup_ts(&sys, dt));
   NPDE_PETSC_CALL(set_initial(&ctx, sys.u));
   NPDE_PETSC_CALL(run(sys.ts, sys.u, ctx.comm));
-  NPDE_PETSC_CALL(PetscTime(&stop));
+  clock.stop();
 
   std::string ts_type, ksp_type, pc_type;
   PetscInt steps = 0, linear_its = 0;
@@ -416,7 +356,7 @@ GridSolution solve_heat_ts(const decomp::Communicator& comm, const HeatTsProblem
   solver << "FD heat, TS " << ts_type << " dt=" << dt << " x " << steps << " + KSP " << ksp_type << "/" << pc_type
          << " on ";
   for (int d = 0; d < problem.dim; ++d) solver << (d ? "x" : "") << problem.grid[d];
-  result.summary = {{"seconds", comm.max(static_cast<double>(stop - start))},
+  result.summary = {{"seconds", clock.max_seconds(comm)},
                     {"time_steps", static_cast<double>(steps)},
                     {"dt", dt},
                     {"linear_iterations", static_cast<double>(linear_its)}};

@@ -4,7 +4,6 @@
 
 #include <petscdmda.h>
 #include <petscts.h>
-#include <petsctime.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +15,7 @@
 
 #include "npde/core/error.hpp"
 #include "npde/decomp/mpi_native.hpp"
+#include "reference/dmda_util.hpp"
 #include "reference/petsc_impl.hpp"
 
 namespace npde::reference {
@@ -48,16 +48,14 @@ struct Context {
 
 struct TsSystem {
   DM da = nullptr;
-  Vec U = nullptr, natural = nullptr, all = nullptr;
-  VecScatter to_all = nullptr;
+  Vec U = nullptr;
+  detail::NaturalGather to_all;
   Mat J = nullptr;
   TS ts = nullptr;
   ~TsSystem() {
     (void)TSDestroy(&ts);
     (void)MatDestroy(&J);
-    (void)VecScatterDestroy(&to_all);
-    (void)VecDestroy(&all);
-    (void)VecDestroy(&natural);
+    to_all.destroy();
     (void)VecDestroy(&U);
     (void)DMDestroy(&da);
   }
@@ -187,13 +185,12 @@ PetscErrorCode create_system(MPI_Comm comm, Context* ctx, double dt, TsSystem* s
   KSP ksp = NULL;
 
   PetscFunctionBeginUser;
-  PetscCall(DMDACreate1d(comm, DM_BOUNDARY_GHOSTED, ctx->n_interior, 2, 1, NULL, &sys->da));
-  PetscCall(DMSetUp(sys->da));
+  const PetscInt n[3] = {ctx->n_interior, 1, 1};
+  PetscCall(detail::create_dmda(comm, 1, n, 2, DMDA_STENCIL_STAR, DM_BOUNDARY_GHOSTED, &sys->da));
   ctx->da = sys->da;
   PetscCall(DMCreateGlobalVector(sys->da, &sys->U));
   PetscCall(DMCreateMatrix(sys->da, &sys->J));
-  PetscCall(DMDACreateNaturalVector(sys->da, &sys->natural));
-  PetscCall(VecScatterCreateToAll(sys->natural, &sys->to_all, &sys->all));
+  PetscCall(sys->to_all.setup(sys->da));
 
   PetscCall(TSCreate(comm, &sys->ts));
   PetscCall(TSSetDM(sys->ts, sys->da));
@@ -221,18 +218,12 @@ PetscErrorCode create_system(MPI_Comm comm, Context* ctx, double dt, TsSystem* s
 
 // u at every grid point appended to `out`, the ends given (the Dirichlet data at this time).
 PetscErrorCode gather_u(TsSystem* sys, const Context& ctx, double u_lower, double u_upper, std::vector<double>* out) {
-  const PetscScalar* values = NULL;
-
   PetscFunctionBeginUser;
-  PetscCall(DMDAGlobalToNaturalBegin(sys->da, sys->U, INSERT_VALUES, sys->natural));
-  PetscCall(DMDAGlobalToNaturalEnd(sys->da, sys->U, INSERT_VALUES, sys->natural));
-  PetscCall(VecScatterBegin(sys->to_all, sys->natural, sys->all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(sys->to_all, sys->natural, sys->all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetArrayRead(sys->all, &values));
-  out->push_back(u_lower);
-  for (PetscInt i = 0; i < ctx.n_interior; ++i) out->push_back(values[2 * i]);
-  out->push_back(u_upper);
-  PetscCall(VecRestoreArrayRead(sys->all, &values));
+  PetscCall(sys->to_all.gather(sys->da, sys->U, [&](const PetscScalar* values, PetscInt) {
+    out->push_back(u_lower);
+    for (PetscInt i = 0; i < ctx.n_interior; ++i) out->push_back(values[2 * i]);
+    out->push_back(u_upper);
+  }));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -284,8 +275,8 @@ GridSolution solve_klein_gordon_ts(const decomp::Communicator& comm, const Klein
   // Declared before the PETSc objects, so they are destroyed while this solve's options are current.
   detail::ScopedOptions options(problem.petsc_options);
   TsSystem sys;
-  PetscLogDouble start = 0, stop = 0;
-  NPDE_PETSC_CALL(PetscTime(&start));
+  detail::SolveClock clock;
+  clock.start();
   NPDE_PETSC_CALL(create_system(mpi_comm, &ctx, dt, &sys));
   NPDE_PETSC_CALL(set_initial(&ctx, sys.U));
   check_callbacks(comm, ctx);
@@ -311,10 +302,10 @@ GridSolution solve_klein_gordon_ts(const decomp::Communicator& comm, const Klein
     NPDE_PETSC_CALL(gather_u(&sys, ctx, problem.boundary_lower(result.series[k]),
                              problem.boundary_upper(result.series[k]), &u));
   }
-  NPDE_PETSC_CALL(PetscTime(&stop));
+  clock.stop();
 
   result.fields.emplace_back("u", std::move(u));
-  result.summary.emplace_back("seconds", comm.max(static_cast<double>(stop - start)));
+  result.summary.emplace_back("seconds", clock.max_seconds(comm));
   result.summary.emplace_back("time_step", dt);
   result.summary.emplace_back("time_steps", static_cast<double>(ctx.steps));
   result.summary.emplace_back("rhs_evaluations", static_cast<double>(ctx.rhs_evaluations));

@@ -4,7 +4,6 @@
 
 #include <petscdmda.h>
 #include <petscsnes.h>
-#include <petsctime.h>
 
 #include <cmath>
 #include <string>
@@ -12,6 +11,7 @@
 #include "npde/core/error.hpp"
 #include "npde/core/log.hpp"
 #include "npde/decomp/mpi_native.hpp"
+#include "reference/dmda_util.hpp"
 #include "reference/petsc_impl.hpp"
 
 namespace npde::reference {
@@ -185,9 +185,8 @@ PetscErrorCode create_system(MPI_Comm comm, Context* ctx, NsSystem* sys) {
   PC pc = NULL;
   PetscFunctionBeginUser;
   // Box stencil: the cross terms u*v reach the diagonal neighbours (i-1, j+1) and (i+1, j-1).
-  PetscCall(DMDACreate2d(comm, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_BOX, ctx->nx, ctx->ny, PETSC_DECIDE,
-                         PETSC_DECIDE, 3, 1, NULL, NULL, &sys->da));
-  PetscCall(DMSetUp(sys->da));  // no DMSetFromOptions: the deck's grid is the grid
+  const PetscInt n[3] = {ctx->nx, ctx->ny, 1};
+  PetscCall(detail::create_dmda(comm, 2, n, 3, DMDA_STENCIL_BOX, DM_BOUNDARY_NONE, &sys->da));
   PetscCall(DMDASetFieldName(sys->da, 0, "u"));
   PetscCall(DMDASetFieldName(sys->da, 1, "v"));
   PetscCall(DMDASetFieldName(sys->da, 2, "p"));
@@ -244,36 +243,12 @@ PetscErrorCode describe(SNES snes, std::string* text) {
   PetscFunctionBeginUser;
   PetscCall(SNESGetType(snes, &snes_type));
   PetscCall(SNESGetKSP(snes, &ksp));
-  PetscCall(KSPGetType(ksp, &ksp_type));
+  PetscCall(detail::ksp_pc_types(ksp, &ksp_type, &pc_type));
   PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCGetType(pc, &pc_type));
   PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &is_factor, PCLU, PCILU, PCCHOLESKY, ""));
   if (is_factor) PetscCall(PCFactorGetMatSolverType(pc, &factor));
   *text = std::string("SNES ") + (snes_type ? snes_type : "?") + " + KSP " + (ksp_type ? ksp_type : "?") + "/" +
           (pc_type ? pc_type : "?") + (factor ? std::string(" (") + factor + ")" : std::string());
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-// All dof in natural order, interlaced (u, v, p per node), on every rank.
-PetscErrorCode gather_natural(DM da, Vec x, std::vector<double>* all_values) {
-  Vec natural = NULL, all = NULL;
-  VecScatter to_all = NULL;
-  const PetscScalar* values = NULL;
-  PetscInt n = 0;
-  PetscFunctionBeginUser;
-  PetscCall(DMDACreateNaturalVector(da, &natural));
-  PetscCall(DMDAGlobalToNaturalBegin(da, x, INSERT_VALUES, natural));
-  PetscCall(DMDAGlobalToNaturalEnd(da, x, INSERT_VALUES, natural));
-  PetscCall(VecScatterCreateToAll(natural, &to_all, &all));
-  PetscCall(VecScatterBegin(to_all, natural, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(to_all, natural, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetLocalSize(all, &n));
-  PetscCall(VecGetArrayRead(all, &values));
-  all_values->assign(values, values + n);
-  PetscCall(VecRestoreArrayRead(all, &values));
-  PetscCall(VecScatterDestroy(&to_all));
-  PetscCall(VecDestroy(&all));
-  PetscCall(VecDestroy(&natural));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -338,8 +313,8 @@ NavierStokesFdSolution solve_navier_stokes_fd(const decomp::Communicator& comm, 
   NavierStokesFdSolution result;
   result.grid = problem.grid;
 
-  PetscLogDouble start = 0, stop = 0;
-  NPDE_PETSC_CALL(PetscTime(&start));
+  detail::SolveClock clock;
+  clock.start();
   NPDE_PETSC_CALL(create_system(mpi_comm, &ctx, &sys));
   for (double re : stage_list(problem)) {
     ctx.nu = 1.0 / re;
@@ -357,14 +332,15 @@ NavierStokesFdSolution solve_navier_stokes_fd(const decomp::Communicator& comm, 
     result.ksp_iterations += static_cast<int>(r.ksp_its);
     result.residual_norm = static_cast<double>(r.norm);
   }
-  NPDE_PETSC_CALL(PetscTime(&stop));
+  clock.stop();
   std::string text;
   NPDE_PETSC_CALL(describe(sys.snes, &text));
   result.solver = "MAC " + std::to_string(ctx.nx) + "x" + std::to_string(ctx.ny) + ", " + text;
+  // All dof in natural order, interlaced (u, v, p per node), on every rank.
   std::vector<double> mac;
-  NPDE_PETSC_CALL(gather_natural(sys.da, sys.x, &mac));
+  NPDE_PETSC_CALL(detail::gather_natural(sys.da, sys.x, &mac));
   to_nodes(ctx, mac, &result);
-  result.seconds = comm.max(static_cast<double>(stop - start));
+  result.seconds = clock.max_seconds(comm);
   return result;
 }
 

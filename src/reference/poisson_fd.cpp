@@ -4,57 +4,15 @@
 
 #include <petscdmda.h>
 #include <petscksp.h>
-#include <petsctime.h>
 
-#include <exception>
-#include <string>
+#include <vector>
 
 #include "npde/core/error.hpp"
-#include "npde/decomp/mpi_native.hpp"
+#include "reference/dmda_util.hpp"
 #include "reference/petsc_impl.hpp"
 
 namespace npde::reference {
 namespace {
-
-// Geometry shared by the right-hand side and the matrix; axes past dim have a single point.
-struct Grid {
-  int dim = 1;
-  PetscInt n[3] = {1, 1, 1};
-  double lower[3] = {0, 0, 0}, upper[3] = {0, 0, 0}, h[3] = {1, 1, 1};
-  // Interior diagonal sum_d 2/h_d^2. Boundary rows use it too, so their eigenvalue lies inside the
-  // interior spectrum and does not worsen the condition number.
-  double diag = 0;
-
-  double coord(int d, PetscInt i) const { return i == n[d] - 1 ? upper[d] : lower[d] + static_cast<double>(i) * h[d]; }
-  bool on_boundary(const PetscInt idx[3]) const {
-    for (int d = 0; d < dim; ++d)
-      if (idx[d] == 0 || idx[d] == n[d] - 1) return true;
-    return false;
-  }
-  void point(const PetscInt idx[3], double x[3]) const {
-    for (int d = 0; d < 3; ++d) x[d] = d < dim ? coord(d, idx[d]) : 0.0;
-  }
-};
-
-// The grid points this rank owns, [start, start + count) per axis.
-struct Box {
-  PetscInt start[3] = {0, 0, 0}, count[3] = {1, 1, 1};
-};
-
-// Everything PETSc owns for one solve, released even when a step throws.
-struct FdSystem {
-  DM da = nullptr;
-  Mat A = nullptr;
-  Vec b = nullptr, x = nullptr;
-  KSP ksp = nullptr;
-  ~FdSystem() {
-    (void)KSPDestroy(&ksp);
-    (void)VecDestroy(&x);
-    (void)VecDestroy(&b);
-    (void)MatDestroy(&A);
-    (void)DMDestroy(&da);
-  }
-};
 
 void validate(const PoissonFdProblem& p) {
   NPDE_REQUIRE(p.dim >= 1 && p.dim <= 3, "dim = " << p.dim << ", expected 1, 2 or 3");
@@ -68,233 +26,20 @@ void validate(const PoissonFdProblem& p) {
   NPDE_REQUIRE(static_cast<bool>(p.boundary), "boundary function is empty");
 }
 
-Grid make_grid(const PoissonFdProblem& p) {
-  Grid g;
-  g.dim = p.dim;
-  for (int d = 0; d < p.dim; ++d) {
-    g.n[d] = p.grid[d];
-    g.lower[d] = p.lower[d];
-    g.upper[d] = p.upper[d];
-    g.h[d] = (p.upper[d] - p.lower[d]) / static_cast<double>(p.grid[d] - 1);
-    g.diag += 2.0 / (g.h[d] * g.h[d]);
-  }
-  return g;
-}
-
-// Right-hand side at the owned points, in the owned-box order of a DMDA global vector (x fastest).
-// Interior rows get f plus the Dirichlet couplings moved over from the matrix; boundary rows diag*g.
-std::vector<PetscScalar> evaluate_rhs(const Grid& g, const Box& box, const PoissonFdProblem& p) {
-  std::vector<PetscScalar> rhs;
-  rhs.reserve(static_cast<std::size_t>(box.count[0] * box.count[1] * box.count[2]));
-  PetscInt idx[3];
-  double x[3];
-  for (idx[2] = box.start[2]; idx[2] < box.start[2] + box.count[2]; ++idx[2])
-    for (idx[1] = box.start[1]; idx[1] < box.start[1] + box.count[1]; ++idx[1])
-      for (idx[0] = box.start[0]; idx[0] < box.start[0] + box.count[0]; ++idx[0]) {
-        g.point(idx, x);
-        if (g.on_boundary(idx)) {
-          rhs.push_back(g.diag * p.boundary(x));
-          continue;
-        }
-        double value = p.source(x);
-        for (int d = 0; d < g.dim; ++d)
-          for (int side = -1; side <= 1; side += 2) {
-            PetscInt nb[3] = {idx[0], idx[1], idx[2]};
-            nb[d] += side;
-            if (!g.on_boundary(nb)) continue;
-            double xb[3];
-            g.point(nb, xb);
-            value += p.boundary(xb) / (g.h[d] * g.h[d]);
-          }
-        rhs.push_back(value);
-      }
-  return rhs;
-}
-
-PetscErrorCode create_grid(MPI_Comm comm, const Grid& g, DM* da) {
-  PetscFunctionBeginUser;
-  if (g.dim == 1) {
-    PetscCall(DMDACreate1d(comm, DM_BOUNDARY_NONE, g.n[0], 1, 1, NULL, da));
-  } else if (g.dim == 2) {
-    PetscCall(DMDACreate2d(comm, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, g.n[0], g.n[1], PETSC_DECIDE,
-                           PETSC_DECIDE, 1, 1, NULL, NULL, da));
-  } else {
-    PetscCall(DMDACreate3d(comm, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, g.n[0],
-                           g.n[1], g.n[2], PETSC_DECIDE, PETSC_DECIDE, PETSC_DECIDE, 1, 1, NULL, NULL, NULL, da));
-  }
-  // No DMSetFromOptions: -da_grid_x or -da_refine must not change the grid the caller asked for.
-  // Not DMSetMatrixPreallocateOnly: in PETSc 3.18 a 1D sequential DMDA matrix then expects complete
-  // rows in sorted order and MatSetValues crashed on ours. The stencil's explicit zeros are harmless.
-  PetscCall(DMSetUp(*da));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode get_owned_box(DM da, Box* box) {
-  PetscFunctionBeginUser;
-  PetscCall(DMDAGetCorners(da, &box->start[0], &box->start[1], &box->start[2], &box->count[0], &box->count[1],
-                           &box->count[2]));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode evaluate_rhs_collectively(MPI_Comm comm, const Grid& g, const Box& box, const PoissonFdProblem& p,
-                                         std::vector<PetscScalar>* rhs) {
-  int failed_here = 0, failed_anywhere = 0;
-  std::string what;
-
-  PetscFunctionBeginUser;
-  // The callbacks are user C++ and may throw on some ranks only. PetscCallCXX would fail just those
-  // ranks and leave the others waiting in the next collective, so all ranks agree on the outcome first.
-  try {
-    *rhs = evaluate_rhs(g, box, p);
-  } catch (const std::exception& e) {
-    failed_here = 1;
-    what = e.what();
-  } catch (...) {
-    failed_here = 1;
-    what = "unknown exception";
-  }
-  PetscCall(MPIU_Allreduce(&failed_here, &failed_anywhere, 1, MPI_INT, MPI_MAX, comm));
-  PetscCheck(!failed_anywhere, comm, PETSC_ERR_USER, "source or boundary callback threw: %s",
-             failed_here ? what.c_str() : "(on another rank)");
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode assemble(DM da, const Grid& g, const Box& box, const std::vector<PetscScalar>& rhs, Mat* A, Vec* b) {
-  PetscScalar* b_owned = NULL;
-  PetscInt idx[3];
-
-  PetscFunctionBeginUser;
-  PetscCall(DMCreateGlobalVector(da, b));
-  PetscCall(VecGetArray(*b, &b_owned));
-  for (std::size_t l = 0; l < rhs.size(); ++l) b_owned[l] = rhs[l];
-  PetscCall(VecRestoreArray(*b, &b_owned));
-
-  PetscCall(DMCreateMatrix(da, A));
-  for (idx[2] = box.start[2]; idx[2] < box.start[2] + box.count[2]; ++idx[2])
-    for (idx[1] = box.start[1]; idx[1] < box.start[1] + box.count[1]; ++idx[1])
-      for (idx[0] = box.start[0]; idx[0] < box.start[0] + box.count[0]; ++idx[0]) {
-        MatStencil row, cols[7];
-        PetscScalar vals[7];
-        PetscInt n_cols = 1;
-        row.i = idx[0], row.j = idx[1], row.k = idx[2], row.c = 0;
-        cols[0] = row;
-        vals[0] = g.diag;
-        // Couplings to boundary unknowns live in the right-hand side, which keeps the matrix symmetric.
-        for (int d = 0; d < g.dim && !g.on_boundary(idx); ++d)
-          for (int side = -1; side <= 1; side += 2) {
-            PetscInt nb[3] = {idx[0], idx[1], idx[2]};
-            nb[d] += side;
-            if (g.on_boundary(nb)) continue;
-            cols[n_cols].i = nb[0], cols[n_cols].j = nb[1], cols[n_cols].k = nb[2], cols[n_cols].c = 0;
-            vals[n_cols++] = -1.0 / (g.h[d] * g.h[d]);
-          }
-        PetscCall(MatSetValuesStencil(*A, 1, &row, n_cols, cols, vals, INSERT_VALUES));
-      }
-  PetscCall(MatAssemblyBegin(*A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(*A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode solve(MPI_Comm comm, Mat A, Vec b, KSP* ksp, Vec* x) {
-  PC pc = NULL;
-  KSPConvergedReason reason;
-  PetscInt its = 0;
-
-  PetscFunctionBeginUser;
-  PetscCall(KSPCreate(comm, ksp));
-  PetscCall(KSPSetOperators(*ksp, A, A));
-  // Defaults only: KSPSetFromOptions below lets the per-solve and command-line options replace them.
-  // rtol 1e-12 keeps the algebraic error far below the discretisation error on any grid we run.
-  PetscCall(KSPSetType(*ksp, KSPCG));
-  PetscCall(KSPGetPC(*ksp, &pc));
-  PetscCall(PCSetType(pc, PCGAMG));
-  PetscCall(KSPSetTolerances(*ksp, 1e-12, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
-  PetscCall(KSPSetFromOptions(*ksp));
-  PetscCall(VecDuplicate(b, x));
-  PetscCall(KSPSolve(*ksp, b, *x));
-  PetscCall(KSPGetConvergedReason(*ksp, &reason));
-  PetscCall(KSPGetIterationNumber(*ksp, &its));
-  PetscCheck(reason > 0, comm, PETSC_ERR_NOT_CONVERGED, "KSP did not converge: %s after %" PetscInt_FMT " iterations",
-             KSPConvergedReasons[reason], its);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode describe_solve(KSP ksp, Mat A, Vec b, Vec x, FdSolution* result) {
-  KSPType ksp_type = NULL;
-  PCType pc_type = NULL;
-  PC pc = NULL;
-  PetscInt its = 0;
-  PetscReal norm = 0;
-  Vec r = NULL;
-
-  PetscFunctionBeginUser;
-  PetscCall(KSPGetIterationNumber(ksp, &its));
-  PetscCall(KSPGetType(ksp, &ksp_type));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCGetType(pc, &pc_type));
-  // The norm KSP monitors depends on the method (CG: preconditioned); report the true residual.
-  PetscCall(VecDuplicate(b, &r));
-  PetscCall(MatMult(A, x, r));
-  PetscCall(VecAYPX(r, -1.0, b));
-  PetscCall(VecNorm(r, NORM_2, &norm));
-  PetscCall(VecDestroy(&r));
-  result->iterations = static_cast<int>(its);
-  result->residual_norm = static_cast<double>(norm);
-  result->ksp_type = ksp_type ? ksp_type : "";
-  result->pc_type = pc_type ? pc_type : "";
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode gather_natural(DM da, Vec x, std::vector<double>* u) {
-  Vec natural = NULL, all = NULL;
-  VecScatter to_all = NULL;
-  const PetscScalar* values = NULL;
-  PetscInt n = 0;
-
-  PetscFunctionBeginUser;
-  PetscCall(DMDACreateNaturalVector(da, &natural));
-  PetscCall(DMDAGlobalToNaturalBegin(da, x, INSERT_VALUES, natural));
-  PetscCall(DMDAGlobalToNaturalEnd(da, x, INSERT_VALUES, natural));
-  PetscCall(VecScatterCreateToAll(natural, &to_all, &all));
-  PetscCall(VecScatterBegin(to_all, natural, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(to_all, natural, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetLocalSize(all, &n));
-  PetscCall(VecGetArrayRead(all, &values));
-  u->assign(values, values + n);
-  PetscCall(VecRestoreArrayRead(all, &values));
-  PetscCall(VecScatterDestroy(&to_all));
-  PetscCall(VecDestroy(&all));
-  PetscCall(VecDestroy(&natural));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 }  // namespace
 
 FdSolution solve_poisson_fd(const decomp::Communicator& comm, const PoissonFdProblem& problem) {
   validate(problem);
-  const Grid grid = make_grid(problem);
-  const MPI_Comm mpi_comm = decomp::native(comm);
-  // Declared before the PETSc objects, so they are destroyed while this solve's options are current.
-  detail::ScopedOptions options(problem.petsc_options);
-  FdSystem sys;
-  Box box;
-  std::vector<PetscScalar> rhs;
-  FdSolution result;
-  result.grid = problem.grid;
-
-  PetscLogDouble start = 0, stop = 0;
-  NPDE_PETSC_CALL(PetscTime(&start));
-  NPDE_PETSC_CALL(create_grid(mpi_comm, grid, &sys.da));
-  NPDE_PETSC_CALL(get_owned_box(sys.da, &box));
-  NPDE_PETSC_CALL(evaluate_rhs_collectively(mpi_comm, grid, box, problem, &rhs));
-  NPDE_PETSC_CALL(assemble(sys.da, grid, box, rhs, &sys.A, &sys.b));
-  NPDE_PETSC_CALL(solve(mpi_comm, sys.A, sys.b, &sys.ksp, &sys.x));
-  NPDE_PETSC_CALL(PetscTime(&stop));
-  NPDE_PETSC_CALL(describe_solve(sys.ksp, sys.A, sys.b, sys.x, &result));
-  NPDE_PETSC_CALL(gather_natural(sys.da, sys.x, &result.u));
-  result.seconds = comm.max(static_cast<double>(stop - start));
-  return result;
+  const detail::BoxGrid grid = detail::make_box_grid(problem.dim, problem.grid, problem.lower, problem.upper);
+  // Interior diagonal sum_d 2/h_d^2. Boundary rows use it too, so their eigenvalue lies inside the
+  // interior spectrum and does not worsen the condition number.
+  const double diag = detail::laplacian_diagonal(grid);
+  const auto setup = [&](MPI_Comm mpi_comm, detail::LinearSystem* sys) {
+    PetscCall(detail::setup_dirichlet_system(mpi_comm, grid, diag, diag, problem.source, problem.boundary, sys));
+    PetscCall(MatSetOption(sys->A, MAT_SPD, PETSC_TRUE));
+    return PetscErrorCode(PETSC_SUCCESS);
+  };
+  return detail::solve_spd_fd(comm, problem.petsc_options, problem.grid, setup);
 }
 
 }  // namespace npde::reference

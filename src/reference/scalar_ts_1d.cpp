@@ -4,7 +4,6 @@
 
 #include <petscdmda.h>
 #include <petscts.h>
-#include <petsctime.h>
 
 #include <cmath>
 #include <exception>
@@ -15,6 +14,7 @@
 
 #include "npde/core/error.hpp"
 #include "npde/decomp/mpi_native.hpp"
+#include "reference/dmda_util.hpp"
 #include "reference/petsc_impl.hpp"
 
 namespace npde::reference {
@@ -39,14 +39,12 @@ struct Context {
 struct TsSystem {
   DM da = nullptr;
   Mat J = nullptr;
-  Vec u = nullptr, natural = nullptr, all = nullptr;
-  VecScatter to_all = nullptr;
+  Vec u = nullptr;
+  detail::NaturalGather to_all;
   TS ts = nullptr;
   ~TsSystem() {
     (void)TSDestroy(&ts);
-    (void)VecScatterDestroy(&to_all);
-    (void)VecDestroy(&all);
-    (void)VecDestroy(&natural);
+    to_all.destroy();
     (void)VecDestroy(&u);
     (void)MatDestroy(&J);
     (void)DMDestroy(&da);
@@ -211,14 +209,12 @@ PetscErrorCode create_system(MPI_Comm comm, Context* c, TsSystem* s) {
   const ScalarTs1dProblem& p = *c->problem;
 
   PetscFunctionBeginUser;
-  PetscCall(DMDACreate1d(comm, p.periodic ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_GHOSTED, c->n_unknowns, 1, 1, NULL,
-                         &s->da));
-  // No DMSetFromOptions: -da_grid_x must not change the grid the caller asked for.
-  PetscCall(DMSetUp(s->da));
+  const PetscInt n[3] = {c->n_unknowns, 1, 1};
+  PetscCall(detail::create_dmda(comm, 1, n, 1, DMDA_STENCIL_STAR, p.periodic ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_GHOSTED,
+                                &s->da));
   PetscCall(DMCreateGlobalVector(s->da, &s->u));
   PetscCall(DMCreateMatrix(s->da, &s->J));
-  PetscCall(DMDACreateNaturalVector(s->da, &s->natural));
-  PetscCall(VecScatterCreateToAll(s->natural, &s->to_all, &s->all));
+  PetscCall(s->to_all.setup(s->da));
 
   PetscCall(TSCreate(comm, &s->ts));
   PetscCall(TSSetDM(s->ts, s->da));
@@ -275,18 +271,10 @@ PetscErrorCode set_initial(DM da, const std::vector<double>& u0, Vec u) {
 
 // Unknowns in natural order onto every rank, appended to `out`.
 PetscErrorCode gather(const TsSystem& s, std::vector<double>* out) {
-  const PetscScalar* values = NULL;
-  PetscInt n = 0;
-
   PetscFunctionBeginUser;
-  PetscCall(DMDAGlobalToNaturalBegin(s.da, s.u, INSERT_VALUES, s.natural));
-  PetscCall(DMDAGlobalToNaturalEnd(s.da, s.u, INSERT_VALUES, s.natural));
-  PetscCall(VecScatterBegin(s.to_all, s.natural, s.all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(s.to_all, s.natural, s.all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetLocalSize(s.all, &n));
-  PetscCall(VecGetArrayRead(s.all, &values));
-  out->insert(out->end(), values, values + n);
-  PetscCall(VecRestoreArrayRead(s.all, &values));
+  PetscCall(s.to_all.gather(s.da, s.u, [out](const PetscScalar* values, PetscInt n) {
+    out->insert(out->end(), values, values + n);
+  }));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -294,7 +282,6 @@ PetscErrorCode describe(TS ts, std::string* text) {
   TSType ts_type = NULL;
   SNES snes = NULL;
   KSP ksp = NULL;
-  PC pc = NULL;
   SNESType snes_type = NULL;
   KSPType ksp_type = NULL;
   PCType pc_type = NULL;
@@ -306,9 +293,7 @@ PetscErrorCode describe(TS ts, std::string* text) {
   PetscCall(TSGetSNES(ts, &snes));
   PetscCall(SNESGetType(snes, &snes_type));
   PetscCall(SNESGetKSP(snes, &ksp));
-  PetscCall(KSPGetType(ksp, &ksp_type));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCGetType(pc, &pc_type));
+  PetscCall(detail::ksp_pc_types(ksp, &ksp_type, &pc_type));
   PetscCall(TSGetAdapt(ts, &adapt));
   PetscCall(TSAdaptGetType(adapt, &adapt_type));
   std::ostringstream os;
@@ -374,8 +359,8 @@ GridSolution solve_scalar_ts_1d(const decomp::Communicator& comm, const ScalarTs
   std::vector<double> field;
   field.reserve(static_cast<std::size_t>(n_snap) * result.axes[0].size());
 
-  PetscLogDouble start = 0, stop = 0;
-  NPDE_PETSC_CALL(PetscTime(&start));
+  detail::SolveClock clock;
+  clock.start();
   NPDE_PETSC_CALL(create_system(mpi_comm, &ctx, &sys));
   NPDE_PETSC_CALL(set_initial(sys.da, evaluate_initial(comm, sys.da, &ctx), sys.u));
   append_snapshot(sys, &ctx, problem.t_start, &field);
@@ -394,7 +379,7 @@ GridSolution solve_scalar_ts_1d(const decomp::Communicator& comm, const ScalarTs
     append_snapshot(sys, &ctx, result.series[k], &field);
   }
   check_callbacks(comm, ctx, problem.t_end);
-  NPDE_PETSC_CALL(PetscTime(&stop));
+  clock.stop();
 
   PetscInt steps = 0, rejected = 0, snes_its = 0, ksp_its = 0;
   NPDE_PETSC_CALL(TSGetStepNumber(sys.ts, &steps));
@@ -406,7 +391,7 @@ GridSolution solve_scalar_ts_1d(const decomp::Communicator& comm, const ScalarTs
   solver += " on " + std::to_string(problem.points) + (problem.periodic ? " periodic points" : " points");
 
   result.fields.emplace_back("u", std::move(field));
-  result.summary = {{"seconds", comm.max(static_cast<double>(stop - start))},
+  result.summary = {{"seconds", clock.max_seconds(comm)},
                     {"time_steps", static_cast<double>(steps)},
                     {"rejected_steps", static_cast<double>(rejected)},
                     {"snes_iterations", static_cast<double>(snes_its)},

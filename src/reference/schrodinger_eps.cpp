@@ -3,7 +3,6 @@
 #include "npde/reference/schrodinger_eps.hpp"
 
 #include <petscdmda.h>
-#include <petsctime.h>
 #include <slepceps.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 
 #include "npde/core/error.hpp"
 #include "npde/decomp/mpi_native.hpp"
+#include "reference/dmda_util.hpp"
 #include "reference/petsc_impl.hpp"
 
 namespace npde::reference {
@@ -23,14 +23,12 @@ namespace {
 struct EpsSystem {
   DM da = nullptr;
   Mat H = nullptr;
-  Vec x = nullptr, natural = nullptr, all = nullptr;
-  VecScatter to_all = nullptr;
+  Vec x = nullptr;
+  detail::NaturalGather to_all;
   EPS eps = nullptr;
   ~EpsSystem() {
     (void)EPSDestroy(&eps);
-    (void)VecScatterDestroy(&to_all);
-    (void)VecDestroy(&all);
-    (void)VecDestroy(&natural);
+    to_all.destroy();
     (void)VecDestroy(&x);
     (void)MatDestroy(&H);
     (void)DMDestroy(&da);
@@ -134,19 +132,11 @@ PetscErrorCode setup_eps(MPI_Comm comm, PetscInt nev, double sigma, EpsSystem* s
 
 // Eigenvector `index` at every interior point, in grid order.
 PetscErrorCode gather_mode(EpsSystem* sys, PetscInt index, std::vector<double>* out) {
-  const PetscScalar* values = NULL;
-  PetscInt n = 0;
-
   PetscFunctionBeginUser;
   PetscCall(EPSGetEigenvector(sys->eps, index, sys->x, NULL));
-  PetscCall(DMDAGlobalToNaturalBegin(sys->da, sys->x, INSERT_VALUES, sys->natural));
-  PetscCall(DMDAGlobalToNaturalEnd(sys->da, sys->x, INSERT_VALUES, sys->natural));
-  PetscCall(VecScatterBegin(sys->to_all, sys->natural, sys->all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(sys->to_all, sys->natural, sys->all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecGetLocalSize(sys->all, &n));
-  PetscCall(VecGetArrayRead(sys->all, &values));
-  out->assign(values, values + n);
-  PetscCall(VecRestoreArrayRead(sys->all, &values));
+  PetscCall(sys->to_all.gather(sys->da, sys->x, [out](const PetscScalar* values, PetscInt n) {
+    out->assign(values, values + n);
+  }));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -224,10 +214,10 @@ GridSolution solve_schrodinger_eps(const decomp::Communicator& comm, const Schro
   // Declared before the PETSc objects, so they are destroyed while this solve's options are current.
   detail::ScopedOptions options(problem.petsc_options);
   EpsSystem sys;
-  PetscLogDouble start = 0, stop = 0;
-  NPDE_PETSC_CALL(PetscTime(&start));
-  NPDE_PETSC_CALL(DMDACreate1d(mpi_comm, DM_BOUNDARY_NONE, n, 1, 1, NULL, &sys.da));
-  NPDE_PETSC_CALL(DMSetUp(sys.da));
+  detail::SolveClock clock;
+  clock.start();
+  const PetscInt points[3] = {n, 1, 1};
+  NPDE_PETSC_CALL(detail::create_dmda(mpi_comm, 1, points, 1, DMDA_STENCIL_STAR, DM_BOUNDARY_NONE, &sys.da));
   PetscInt xs = 0, xm = 0;
   NPDE_PETSC_CALL(DMDAGetCorners(sys.da, &xs, NULL, NULL, &xm, NULL, NULL));
 
@@ -247,11 +237,10 @@ GridSolution solve_schrodinger_eps(const decomp::Communicator& comm, const Schro
 
   NPDE_PETSC_CALL(assemble(n, h, v, &sys));
   NPDE_PETSC_CALL(MatCreateVecs(sys.H, &sys.x, NULL));
-  NPDE_PETSC_CALL(DMDACreateNaturalVector(sys.da, &sys.natural));
-  NPDE_PETSC_CALL(VecScatterCreateToAll(sys.natural, &sys.to_all, &sys.all));
+  NPDE_PETSC_CALL(sys.to_all.setup(sys.da));
   NPDE_PETSC_CALL(setup_eps(mpi_comm, problem.eigenpairs, v_min, &sys));
   NPDE_PETSC_CALL(EPSSolve(sys.eps));
-  NPDE_PETSC_CALL(PetscTime(&stop));
+  clock.stop();
 
   PetscInt converged = 0, iterations = 0;
   NPDE_PETSC_CALL(EPSGetConverged(sys.eps, &converged));
@@ -286,7 +275,7 @@ GridSolution solve_schrodinger_eps(const decomp::Communicator& comm, const Schro
     result.series.push_back(value);
   }
   result.fields.emplace_back("psi", std::move(psi));
-  result.summary.emplace_back("seconds", comm.max(static_cast<double>(stop - start)));
+  result.summary.emplace_back("seconds", clock.max_seconds(comm));
   // The eigenvalues themselves are the series (/eigenvalues, and the summary table prints them).
   result.summary.emplace_back("eps_iterations", static_cast<double>(iterations));
   result.summary.emplace_back("max_relative_residual", max_residual);
