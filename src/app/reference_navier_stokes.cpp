@@ -64,7 +64,7 @@ reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm
     NPDE_INPUT_ERROR("problem.case: navier_stokes needs 'cavity' or 'kovasznay', got '" << deck.flow_case << "'");
   }
   problem.petsc_options = deck.reference_petsc;
-  log::info(log::format("npde reference ", deck.path, ": steady Navier-Stokes, ", deck.flow_case, ", Re = ", re,
+  log::info(log::format("reference: steady Navier-Stokes, ", deck.flow_case, ", Re = ", re,
                         ", grid ", grid[0], "x", grid[1]));
   const reference::NavierStokesFdSolution s = reference::solve_navier_stokes_fd(comm, problem);
 

@@ -6,6 +6,7 @@
 #include <petscsnes.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "npde/core/error.hpp"
@@ -324,9 +325,15 @@ NavierStokesFdSolution solve_navier_stokes_fd(const decomp::Communicator& comm, 
     npde::log::info(npde::log::format("navier_stokes: Re = ", re, " on ", ctx.nx, "x", ctx.ny, ": ", r.snes_its,
                                       " Newton / ", r.ksp_its, " linear iterations, |F| = ", r.norm, " (",
                                       SNESConvergedReasons[r.reason], ")"));
-    NPDE_REQUIRE(r.reason > 0, "Navier-Stokes Newton iteration failed at Re = "
-                                   << re << ": " << SNESConvergedReasons[r.reason] << " after " << r.snes_its
-                                   << " iterations, |F| = " << r.norm);
+    if (r.reason <= 0) {
+      // A solver failure, not a bug: say what failed and what to change (usually the options).
+      std::ostringstream os;
+      os << "Navier-Stokes Newton iteration failed at Re = " << re << ": " << SNESConvergedReasons[r.reason]
+         << " after " << r.snes_its << " iterations, |F| = " << r.norm
+         << " (the saddle-point system needs a direct or block preconditioner: the default is GMRES + LU"
+            " (MUMPS); for high Re refine the grid or let the Re continuation run)";
+      throw Error(os.str());
+    }
     result.stages.push_back(re);
     result.snes_iterations += static_cast<int>(r.snes_its);
     result.ksp_iterations += static_cast<int>(r.ksp_its);

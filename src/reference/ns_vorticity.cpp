@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <sstream>
 #include <memory>
 
 #include "npde/core/error.hpp"
@@ -392,7 +393,12 @@ NsVorticitySolution solve_ns_vorticity(const NsVorticityProblem& problem) {
       NPDE_PETSC_CALL(TSSolve(obj.ts, obj.w));
       TSConvergedReason reason;
       NPDE_PETSC_CALL(TSGetConvergedReason(obj.ts, &reason));
-      NPDE_REQUIRE(reason > 0, "TS stopped at t = " << t << " before " << t_out << ": " << TSConvergedReasons[reason]);
+      if (reason <= 0) {
+        std::ostringstream os;
+        os << "vorticity time stepping stopped at t = " << t << " before the output time " << t_out << ": "
+           << TSConvergedReasons[reason] << " (reduce reference.time_step or the CFL step)";
+        throw Error(os.str());
+      }
       // Land exactly on the output time (MATCHSTEP leaves at most round-off).
       NPDE_PETSC_CALL(TSSetTime(obj.ts, t_out));
       t = t_out;

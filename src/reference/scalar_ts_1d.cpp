@@ -374,8 +374,13 @@ GridSolution solve_scalar_ts_1d(const decomp::Communicator& comm, const ScalarTs
     NPDE_PETSC_CALL(TSGetConvergedReason(sys.ts, &reason));
     NPDE_PETSC_CALL(TSGetTime(sys.ts, &t));
     check_callbacks(comm, ctx, t);
-    NPDE_REQUIRE(reason > 0, "TS failed at t = " << t << " (output time " << result.series[k]
-                                                  << "): " << TSConvergedReasons[reason]);
+    if (reason <= 0) {
+      std::ostringstream os;
+      os << "time stepping failed at t = " << t << " (before output time " << result.series[k]
+         << "): " << TSConvergedReasons[reason] << " (try a finer grid, a smaller reference.time_step, or"
+            " -ts_adapt_type basic)";
+      throw Error(os.str());
+    }
     append_snapshot(sys, &ctx, result.series[k], &field);
   }
   check_callbacks(comm, ctx, problem.t_end);
