@@ -370,7 +370,8 @@ std::string version_text() {
   os << "npde " << version() << " (git " << git_hash() << ")\n"
      << "Kokkos " << KOKKOS_VERSION / 10000 << "." << (KOKKOS_VERSION / 100) % 100 << "." << KOKKOS_VERSION % 100
      << ", execution space " << ExecSpace::name() << "\n"
-     << "PETSc " << reference::petsc_version() << "\n"
+     << "PETSc " << reference::petsc_version() << ", SLEPc " << reference::slepc_version() << ", FFTW "
+     << reference::fftw_version() << "\n"
      << "HDF5 " << io::hdf5_version() << " (parallel)\n"
      << "MPI " << io::mpi_library_version() << "\n"
      << "BLAS OpenBLAS core " << nn::blas_core_name() << "\n"

@@ -2,7 +2,9 @@
 // PETSc start/stop, the error handler that feeds npde::Error, and per-solve option databases.
 #include "npde/reference/petsc_env.hpp"
 
+#include <fftw3.h>
 #include <slepcsys.h>
+#include <slepcversion.h>
 
 #include <sstream>
 
@@ -77,6 +79,19 @@ std::string petsc_version() {
   std::ostringstream os;
   os << major << "." << minor << "." << subminor;
   return os.str();
+}
+
+std::string slepc_version() {
+  // SLEPc's version macros describe the headers, which pkg-config pairs with the library linked in.
+  std::ostringstream os;
+  os << SLEPC_VERSION_MAJOR << "." << SLEPC_VERSION_MINOR << "." << SLEPC_VERSION_SUBMINOR;
+  return os.str();
+}
+
+std::string fftw_version() {
+  std::string v = ::fftw_version;  // "fftw-3.3.10-sse2-avx", from the library itself
+  const auto dash = v.find('-', 5);
+  return v.compare(0, 5, "fftw-") == 0 ? v.substr(5, dash == std::string::npos ? std::string::npos : dash - 5) : v;
 }
 
 namespace detail {

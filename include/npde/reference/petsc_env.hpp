@@ -25,4 +25,10 @@ bool is_initialized();
 /// works before initialize().
 std::string petsc_version();
 
+/// Version of SLEPc, "major.minor.subminor". Not collective.
+std::string slepc_version();
+
+/// Version of the FFTW library linked in, e.g. "3.3.10". Not collective.
+std::string fftw_version();
+
 }  // namespace npde::reference
