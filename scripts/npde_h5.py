@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Shared reading helpers for the post-processing scripts: open an npde output file and fetch its parts.
-"""Readers for npde's HDF5 output (layout in README.md, "Output").
+"""Readers for npde's HDF5 output (layout in docs/output-layout.md).
 
 Every user-facing problem (missing file, not an npde file, missing dataset) ends the script through
 `fail`: one line on stderr, exit code 2, no traceback. Imported by plot_history.py, plot_fields.py
@@ -114,7 +114,7 @@ def attributes(f, group="/"):
 
 def summary(f):
     """The /summary attributes merged over the root ones that describe the run (ranks, precision)."""
-    out = {k: v for k, v in attributes(f).items() if k in ("ranks", "precision", "npde_version")}
+    out = {k: v for k, v in attributes(f).items() if k in ("ranks", "precision", "npde_version", "pde")}
     out.update(attributes(f, "/summary"))
     return out
 
@@ -140,24 +140,76 @@ def grid(f, path):
             break
         axes.append(f[key][...])
     if not axes:
+        if "grid/x" in f and "inputs" in f:
+            raise UserError("%s is an `npde dataset` file (/inputs, /outputs); this script reads the files of "
+                            "`npde train` and `npde reference`" % path)
         raise UserError("%s has no /fields/grid/x (not an npde output file?)" % path)
     return axes
 
 
-def fields(f, path, axes):
-    """The fields present among pinn/reference/exact/error, each shaped (nz, ny, nx)[-dim:]."""
+# Fields in this order first (Navier-Stokes u, v, p; vorticity w; wave function psi), then the others
+# alphabetically; h5py lists a group's members alphabetically, which would put p before u.
+PREFERRED_FIELDS = ("u", "v", "w", "p", "psi")
+SERIES_DATASETS = {"time": "time", "eigenvalue": "eigenvalues"}
+
+
+class FieldSet:
+    """The fields of a file. data[name][kind] is an array shaped ([n_series,] [nz,] [ny,] nx), kind one of
+    pinn/reference/exact/error; series_kind is "" (steady), "time" or "eigenvalue", and series holds the
+    snapshot times or eigenvalues (None when steady)."""
+
+    def __init__(self, series_kind, series, data):
+        self.series_kind = series_kind
+        self.series = series
+        self.data = data
+        self.names = sorted(data, key=lambda n: (PREFERRED_FIELDS.index(n) if n in PREFERRED_FIELDS
+                                                 else len(PREFERRED_FIELDS), n))
+
+    def snapshot(self, i):
+        """A steady FieldSet: series entry i of every field."""
+        return FieldSet("", None, {n: {k: u[i] for k, u in d.items()} for n, d in self.data.items()})
+
+    def select(self, names):
+        return FieldSet(self.series_kind, self.series, {n: self.data[n] for n in names})
+
+
+def is_catalogue(f):
+    """True for an `npde reference` file of the equation catalogue (named fields, maybe a series)."""
+    return as_text(f.attrs.get("generator", "")) == "npde reference"
+
+
+def load_fields(f, path, axes):
+    """All fields under /fields/{pinn,reference,exact,error}/<name> as a FieldSet, shapes checked against
+    the grid (and against /time or /eigenvalues for a series)."""
     shape = tuple(len(a) for a in reversed(axes))
-    out = {}
-    for name in FIELD_NAMES:
-        key = "fields/%s/u" % name
-        if key in f:
-            u = f[key][...]
+    kind = as_text(f["fields"].attrs.get("series_kind", "")) if "fields" in f else ""
+    kind = kind if isinstance(kind, str) else ""
+    series = None
+    if kind in SERIES_DATASETS:
+        key = SERIES_DATASETS[kind]
+        if key not in f or len(f[key].shape) != 1:
+            raise UserError("%s: /fields:series_kind is '%s' but there is no 1D /%s dataset" % (path, kind, key))
+        series = f[key][...]
+        shape = (len(series),) + shape
+    elif kind:
+        raise UserError("%s: unknown /fields:series_kind '%s' (expected '', 'time' or 'eigenvalue')" % (path, kind))
+    data = {}
+    for group in FIELD_NAMES:
+        g = f.get("fields/" + group)
+        if g is None or not hasattr(g, "keys"):
+            continue
+        for name in g:
+            if not hasattr(g[name], "shape"):
+                continue
+            u = g[name][...]
             if u.shape != shape:
-                raise UserError("%s: /%s has shape %s but the grid is %s" % (path, key, u.shape, shape))
-            out[name] = u
-    if not out:
-        raise UserError("%s has no /fields/<name>/u datasets" % path)
-    return out
+                what = "the grid is %s" % (shape,) if series is None else \
+                    "the grid and /%s give %s" % (SERIES_DATASETS[kind], shape)
+                raise UserError("%s: /fields/%s/%s has shape %s but %s" % (path, group, name, u.shape, what))
+            data.setdefault(name, {})[group] = u
+    if not data:
+        raise UserError("%s has no /fields/<kind>/<name> datasets" % path)
+    return FieldSet(kind, series, data)
 
 
 def number(d, key):

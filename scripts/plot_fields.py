@@ -7,12 +7,20 @@
 2D: colour maps PINN | reference | error (the solution panels share one colour scale), and below them
     line cuts through the middle of the domain (or at --cut) with the error along each cut.
 3D: the same for one plane of the grid, z = middle by default (or --slice).
-Files from `npde reference` show reference | exact | error. The title carries the /summary numbers.
+Files from `npde reference` show reference | exact | error, for every field they hold (u, v, p ...:
+one panel row each when there are several; --field picks some). Time series: in 1D an x-t image of
+each field with profiles at a few times (or at each --time); in 2D/3D the snapshot nearest --time
+(default the last). Eigenmodes: in 1D all modes, labelled by eigenvalue (or --mode K alone); in 2D/3D
+mode --mode (default 0). The title carries the /summary numbers.
 
 Examples:
   scripts/plot_fields.py poisson2d.h5 -o poisson2d_fields.png
   scripts/plot_fields.py poisson2d.h5 --cut y=0.25 --cut x=0.5 --error-vs exact
   scripts/plot_fields.py poisson3d.h5 --slice x=0.25
+  scripts/plot_fields.py burgers1d.h5 --time 0.25 --time 0.5 --time 1
+  scripts/plot_fields.py heat2d.h5 --time 0.5
+  scripts/plot_fields.py kovasznay.h5 --field u,p
+  scripts/plot_fields.py schrodinger_infinite_well.h5 --mode 1
 """
 import argparse
 import os
@@ -24,6 +32,7 @@ import npde_h5 as nh
 
 PROG = "plot_fields.py"
 LABELS = {"pinn": "PINN", "reference": "reference (PETSc)", "exact": "exact"}
+CATALOGUE_LABELS = dict(LABELS, reference="reference")  # npde reference: PETSc, SLEPc or FFTW
 STYLE = {"exact": dict(color="0.55", lw=3.2, alpha=0.7), "reference": dict(color="C1", lw=1.4, ls="--"),
          "pinn": dict(color="C0", lw=1.4)}
 
@@ -52,6 +61,13 @@ def parse_args(argv):
     p.add_argument("--error-vs", choices=("exact", "reference"),
                    help="show PINN minus this field as the error instead of the file's error field "
                         "(which is pinn - reference when a reference exists)")
+    p.add_argument("--field", metavar="NAME[,NAME]", action="append",
+                   help="the fields to plot, e.g. u or u,p (repeatable; default: all the file holds)")
+    p.add_argument("--time", metavar="T", type=float, action="append",
+                   help="time series: 2D/3D: the snapshot nearest T (default the last); 1D: a profile at "
+                        "the snapshot nearest T, repeatable (default: a few spread over the run)")
+    p.add_argument("--mode", metavar="K", type=int,
+                   help="eigenmode files: plot mode K only (0 = first eigenvalue; 2D/3D default 0)")
     p.add_argument("--dpi", type=int, default=100, help="image resolution (default 100)")
     p.add_argument("--title", help="figure title (default: file name and summary numbers)")
     return p.parse_args(argv)
@@ -107,26 +123,148 @@ def title_text(path, s, extra):
     return "\n".join(lines)
 
 
+ERROR_KEYS = ("rel_l2", "max_abs_error", "max_rel")  # summary keys (prefixes) worth a place in the title
+
+
+def catalogue_title(path, s, extra):
+    """Title of an `npde reference` file of the catalogue: its solver and error/run numbers."""
+    lines = [", ".join([os.path.basename(path), extra])]
+    solver = s.get("solver")
+    if isinstance(solver, str) and solver:
+        lines.append(solver if len(solver) <= 110 else solver[:107] + "...")
+    nums = []
+    for key in sorted(s):
+        if key.startswith(ERROR_KEYS) and not isinstance(s[key], str) and nh.number(s, key) is not None:
+            nums.append("%s %s" % (key, nh.fmt(nh.number(s, key))))
+    nums = nums[:4]
+    if nh.number(s, "seconds") is not None:
+        nums.append("%.3g s" % nh.number(s, "seconds"))
+    if nh.number(s, "time_steps") is not None:
+        nums.append("%d time steps" % nh.number(s, "time_steps"))
+    if nh.number(s, "ranks") is not None:
+        nums.append("%d rank(s)" % nh.number(s, "ranks"))
+    if nums:
+        lines.append(", ".join(nums))
+    return "\n".join(lines)
+
+
 def error_label(s):
     text = s.get("error_field")
     return "error (%s)" % text if isinstance(text, str) else "error"
 
 
-def plot_1d(plt, x, fields, s):
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 6.2), gridspec_kw={"height_ratios": [3, 2]})
-    for name in ("exact", "reference", "pinn"):
-        if name in fields:
-            top.plot(x, fields[name], label=LABELS[name], **STYLE[name])
-    top.set_ylabel("u")
-    top.legend(fontsize=8)
-    top.grid(True, alpha=0.3)
-    if "error" in fields:
-        bottom.plot(x, fields["error"], color="C3", lw=1.2)
-        bottom.axhline(0, color="0.5", lw=0.8)
-        bottom.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
-    bottom.set_ylabel(error_label(s))
-    bottom.set_xlabel("x")
-    bottom.grid(True, alpha=0.3)
+def base_of(fields):
+    """The computed solution of one field: the PINN's if there is one, else the reference."""
+    return "pinn" if "pinn" in fields else "reference"
+
+
+def plot_1d(plt, x, fs, s, labels):
+    """Curves on top, the error below; one such pair of panels per field."""
+    nf = len(fs.names)
+    fig = plt.figure(figsize=(8, 6.2 if nf == 1 else 4.4 * nf))
+    gs = fig.add_gridspec(2 * nf, 1, height_ratios=[3, 2] * nf)
+    for r, fname in enumerate(fs.names):
+        fields = fs.data[fname]
+        top = fig.add_subplot(gs[2 * r])
+        bottom = fig.add_subplot(gs[2 * r + 1], sharex=top)
+        top.tick_params(labelbottom=False)
+        for name in ("exact", "reference", "pinn"):
+            if name in fields:
+                top.plot(x, fields[name], label=labels[name], **STYLE[name])
+        top.set_ylabel(fname)
+        top.legend(fontsize=8)
+        top.grid(True, alpha=0.3)
+        if "error" in fields:
+            bottom.plot(x, fields["error"], color="C3", lw=1.2)
+            bottom.axhline(0, color="0.5", lw=0.8)
+            bottom.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
+        bottom.set_ylabel(error_label(s) if nf == 1 else "%s %s" % (fname, error_label(s)))
+        bottom.set_xlabel("x")
+        bottom.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_modes_1d(plt, x, fs, s, labels):
+    """Eigenmodes: every mode of a field in one panel (exact ones thick and pale behind), errors below."""
+    nf = len(fs.names)
+    fig = plt.figure(figsize=(8, 6.6 if nf == 1 else 4.6 * nf))
+    gs = fig.add_gridspec(2 * nf, 1, height_ratios=[3, 2] * nf)
+    for r, fname in enumerate(fs.names):
+        fields = fs.data[fname]
+        base = base_of(fields)
+        top = fig.add_subplot(gs[2 * r])
+        bottom = fig.add_subplot(gs[2 * r + 1], sharex=top)
+        top.tick_params(labelbottom=False)
+        for k, ev in enumerate(fs.series):
+            colour = "C%d" % (k % 10)
+            if "exact" in fields:
+                top.plot(x, fields["exact"][k], color=colour, lw=3.2, alpha=0.3)
+            top.plot(x, fields[base][k], color=colour, lw=1.3, label="mode %d: eigenvalue %.6g" % (k, ev))
+            if "error" in fields:
+                bottom.plot(x, fields["error"][k], color=colour, lw=1.1)
+        top.set_ylabel(fname)
+        top.set_title("%s modes of %s%s" % (labels[base], fname, " (pale, thick: exact)" if "exact" in fields else ""),
+                      fontsize=10)
+        top.legend(fontsize=7)
+        top.grid(True, alpha=0.3)
+        if "error" in fields:
+            bottom.axhline(0, color="0.5", lw=0.8)
+            bottom.ticklabel_format(axis="y", style="sci", scilimits=(-2, 3))
+        bottom.set_ylabel(error_label(s))
+        bottom.set_xlabel("x")
+        bottom.grid(True, alpha=0.3)
+    return fig
+
+
+def image(fig, ax, h, v, data, error=False, lo=None, hi=None):
+    """A colour map with its colour bar; errors on a symmetric red-blue scale."""
+    if error:
+        m = float(np.abs(data).max()) or 1.0
+        mesh = ax.pcolormesh(h, v, data, shading="nearest", cmap="RdBu_r", vmin=-m, vmax=m)
+    else:
+        mesh = ax.pcolormesh(h, v, data, shading="nearest", cmap="viridis", vmin=lo, vmax=hi)
+    cb = fig.colorbar(mesh, ax=ax, shrink=0.9)
+    cb.formatter.set_powerlimits((-2, 3))
+    cb.update_ticks()
+    return mesh
+
+
+def plot_series_1d(plt, x, t, fs, s, labels, picks):
+    """Time series in 1D: per field an x-t image, profiles at the picked snapshots, and the error's x-t image."""
+    nf = len(fs.names)
+    ncol = 3 if any("error" in fs.data[n] for n in fs.names) else 2
+    fig = plt.figure(figsize=(4.8 * ncol, 3.9 * nf + 0.9))
+    gs = fig.add_gridspec(nf, ncol)
+    for r, fname in enumerate(fs.names):
+        fields = fs.data[fname]
+        base = base_of(fields)
+        ax = fig.add_subplot(gs[r, 0])
+        if len(t) > 1:
+            image(fig, ax, x, t, fields[base])
+            for i in picks:
+                ax.axhline(t[i], color="white", ls="--", lw=0.8)
+        ax.set_title("%s: %s" % (fname, labels[base]), fontsize=10)
+        ax.set_xlabel("x")
+        ax.set_ylabel("t")
+        ax = fig.add_subplot(gs[r, 1])
+        for c, i in enumerate(picks):
+            colour = "C%d" % (c % 10)
+            if "exact" in fields:
+                ax.plot(x, fields["exact"][i], color=colour, lw=3.2, alpha=0.3)
+            ax.plot(x, fields[base][i], color=colour, lw=1.3, label="t = %.4g" % t[i])
+        ax.set_title("%s at %d time(s)%s" % (fname, len(picks), " (pale, thick: exact)" if "exact" in fields else ""),
+                     fontsize=10)
+        ax.set_xlabel("x")
+        ax.set_ylabel(fname)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+        if "error" in fields:
+            ax = fig.add_subplot(gs[r, 2])
+            if len(t) > 1:
+                image(fig, ax, x, t, fields["error"], error=True)
+            ax.set_title("%s %s" % (fname, error_label(s)), fontsize=10)
+            ax.set_xlabel("x")
+            ax.set_ylabel("t")
     return fig
 
 
@@ -144,48 +282,57 @@ def parse_cuts(specs, names, axes):
     return cuts
 
 
-def plot_2d(plt, names, axes, fields, s, cuts):
+def map_panels(fields):
+    """The colour maps of one field: up to two solutions, then the error; and the solutions' common range."""
     solutions = [n for n in ("pinn", "reference", "exact") if n in fields][:2]
-    maps = solutions + (["error"] if "error" in fields else [])
+    lo = min(float(fields[n].min()) for n in solutions) if solutions else 0.0
+    hi = max(float(fields[n].max()) for n in solutions) if solutions else 1.0
+    return solutions + (["error"] if "error" in fields else []), lo, hi
+
+
+def equal_aspect(axes):
+    span = [float(axes[0][-1] - axes[0][0]), float(axes[1][-1] - axes[1][0])]
+    return span[0] > 0 and span[1] > 0 and 0.25 <= span[0] / span[1] <= 4
+
+
+def draw_map(fig, ax, names, axes, fields, name, lo, hi, title, cuts, equal):
+    h, v = axes
+    image(fig, ax, h, v, fields[name], error=(name == "error"), lo=lo, hi=hi)
+    ax.set_title(title, fontsize=10)
+    for k, i in cuts:  # where the line cuts are taken
+        line = ax.axhline if k == 1 else ax.axvline
+        line(axes[k][i], color="white" if name != "error" else "0.2", ls="--", lw=0.9)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    if equal:
+        ax.set_aspect("equal")
+
+
+def cut_picker(k, i):
+    return (lambda u: u[i, :]) if k == 1 else (lambda u: u[:, i])
+
+
+def plot_2d(plt, names, axes, fields, s, cuts, labels, fname="u"):
+    maps, lo, hi = map_panels(fields)
     ncol = max(len(maps), len(cuts) + ("error" in fields))
     fig = plt.figure(figsize=(4.3 * ncol, 7.6))
     gs = fig.add_gridspec(2, ncol, height_ratios=[1.25, 1])
-    h, v = axes
-    lo = min(float(fields[n].min()) for n in solutions) if solutions else 0.0
-    hi = max(float(fields[n].max()) for n in solutions) if solutions else 1.0
-    span = [float(h[-1] - h[0]), float(v[-1] - v[0])]
-    equal = span[0] > 0 and span[1] > 0 and 0.25 <= span[0] / span[1] <= 4
+    equal = equal_aspect(axes)
     for j, name in enumerate(maps):
-        ax = fig.add_subplot(gs[0, j])
-        if name == "error":
-            m = float(np.abs(fields[name]).max()) or 1.0
-            mesh = ax.pcolormesh(h, v, fields[name], shading="nearest", cmap="RdBu_r", vmin=-m, vmax=m)
-            ax.set_title(error_label(s), fontsize=10)
-        else:
-            mesh = ax.pcolormesh(h, v, fields[name], shading="nearest", cmap="viridis", vmin=lo, vmax=hi)
-            ax.set_title(LABELS[name], fontsize=10)
-        cb = fig.colorbar(mesh, ax=ax, shrink=0.9)
-        cb.formatter.set_powerlimits((-2, 3))
-        cb.update_ticks()
-        for k, i in cuts:  # where the line cuts below are taken
-            line = ax.axhline if k == 1 else ax.axvline
-            line(axes[k][i], color="white" if name != "error" else "0.2", ls="--", lw=0.9)
-        ax.set_xlabel(names[0])
-        ax.set_ylabel(names[1])
-        if equal:
-            ax.set_aspect("equal")
+        title = error_label(s) if name == "error" else labels[name]
+        draw_map(fig, fig.add_subplot(gs[0, j]), names, axes, fields, name, lo, hi, title, cuts, equal)
     err_ax = fig.add_subplot(gs[1, len(cuts)]) if "error" in fields else None
     for c, (k, i) in enumerate(cuts):
         ax = fig.add_subplot(gs[1, c])
         along = 1 - k  # the axis the cut runs along
-        pick = (lambda u: u[i, :]) if k == 1 else (lambda u: u[:, i])
+        pick = cut_picker(k, i)
         where = "%s = %.4g" % (names[k], axes[k][i])
         for name in ("exact", "reference", "pinn"):
             if name in fields:
-                ax.plot(axes[along], pick(fields[name]), label=LABELS[name], **STYLE[name])
+                ax.plot(axes[along], pick(fields[name]), label=labels[name], **STYLE[name])
         ax.set_title("cut at " + where, fontsize=10)
         ax.set_xlabel(names[along])
-        ax.set_ylabel("u")
+        ax.set_ylabel(fname)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
         if err_ax is not None:
@@ -200,43 +347,151 @@ def plot_2d(plt, names, axes, fields, s, cuts):
     return fig
 
 
-def replace_error(fields, s, against, path):
+def plot_2d_rows(plt, names, axes, planes, order, s, cuts, labels):
+    """Several 2D fields: one row each, its colour maps then its line cuts."""
+    panels = {f: map_panels(planes[f]) for f in order}
+    nmap = max(len(p[0]) for p in panels.values())
+    ncol = nmap + len(cuts)
+    fig = plt.figure(figsize=(3.9 * ncol, 3.4 * len(order) + 0.9))
+    gs = fig.add_gridspec(len(order), ncol)
+    equal = equal_aspect(axes)
+    for r, fname in enumerate(order):
+        fields = planes[fname]
+        maps, lo, hi = panels[fname]
+        for j, name in enumerate(maps):
+            title = "%s: %s" % (fname, error_label(s) if name == "error" else labels[name])
+            draw_map(fig, fig.add_subplot(gs[r, j]), names, axes, fields, name, lo, hi, title, cuts, equal)
+        for c, (k, i) in enumerate(cuts):
+            ax = fig.add_subplot(gs[r, nmap + c])
+            along = 1 - k
+            pick = cut_picker(k, i)
+            for name in ("exact", "reference", "pinn"):
+                if name in fields:
+                    ax.plot(axes[along], pick(fields[name]), label=labels[name], **STYLE[name])
+            ax.set_title("%s, cut at %s = %.4g" % (fname, names[k], axes[k][i]), fontsize=10)
+            ax.set_xlabel(names[along])
+            ax.set_ylabel(fname)
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=7)
+    return fig
+
+
+def replace_error(fs, s, against, path):
     """error = pinn (or, in an `npde reference` file, reference) minus `against`, recomputed here."""
-    if against not in fields:
-        raise nh.UserError("--error-vs %s: %s has no /fields/%s/u" % (against, path, against))
-    base = "pinn" if "pinn" in fields else "reference"
+    have = [n for n in fs.names if against in fs.data[n]]
+    if not have:
+        raise nh.UserError("--error-vs %s: %s has no /fields/%s/%s" % (against, path, against, fs.names[0]))
+    base = "pinn" if any("pinn" in d for d in fs.data.values()) else "reference"
     if base == against:
         raise nh.UserError("--error-vs reference: %s has no PINN field (an `npde reference` file?)" % path)
-    fields["error"] = fields[base] - fields[against]
+    for name, fields in fs.data.items():
+        fields.pop("error", None)
+        if name in have and base in fields:
+            fields["error"] = fields[base] - fields[against]
     s["error_field"] = "%s - %s" % (base, against)
+
+
+def select_fields(fs, specs, path):
+    if not specs:
+        return fs
+    names = []
+    for spec in specs:
+        for name in (n.strip() for n in spec.split(",")):
+            if name not in fs.data:
+                raise nh.UserError("--field %s: %s has the field(s) %s" % (name or "''", path, ", ".join(fs.names)))
+            if name not in names:
+                names.append(name)
+    return fs.select(names)
+
+
+def series_index(t, value):
+    """Index of the snapshot nearest time `value`; a time outside the run is a UserError."""
+    lo, hi = float(np.min(t)), float(np.max(t))
+    tol = 1e-9 * max(1.0, abs(hi - lo))
+    if not np.isfinite(value) or value < lo - tol or value > hi + tol:
+        raise nh.UserError("--time %g is outside the snapshot times [%g, %g]" % (value, lo, hi))
+    return int(np.argmin(np.abs(t - value)))
+
+
+def spread(n, k=5):
+    """k snapshot indices spread evenly over 0 .. n-1, first and last included."""
+    return sorted({int(round(i)) for i in np.linspace(0, n - 1, min(k, n))})
+
+
+def choose_view(args, fs, dim):
+    """Applies --time/--mode: returns (view, FieldSet, picks, title words). view is 'steady', 'xt'
+    (1D time series) or 'modes' (1D eigenmodes); other series are cut down to one steady snapshot."""
+    kind = fs.series_kind
+    what = {"": "a steady file", "time": "a time series", "eigenvalue": "an eigenmode file"}[kind]
+    if args.time and kind != "time":
+        raise nh.UserError("--time needs a time series; %s is %s" % (args.file, what))
+    if args.mode is not None and kind != "eigenvalue":
+        raise nh.UserError("--mode needs an eigenmode file; %s is %s" % (args.file, what))
+    n = 0 if fs.series is None else len(fs.series)
+    if kind == "time":
+        t = fs.series
+        picks = [series_index(t, v) for v in args.time or []]
+        if dim == 1:
+            picks = sorted(set(picks)) if picks else spread(n)
+            return "xt", fs, picks, "%d snapshots, t = %.4g .. %.4g" % (n, t[0], t[-1])
+        if len(picks) > 1:
+            raise nh.UserError("--time: a %dD time series shows one snapshot; give --time once" % dim)
+        i = picks[0] if picks else n - 1
+        return "steady", fs.snapshot(i), None, "t = %.4g (snapshot %d of %d)" % (t[i], i + 1, n)
+    if kind == "eigenvalue":
+        if args.mode is not None and not 0 <= args.mode < n:
+            raise nh.UserError("--mode %d: %s has modes 0 to %d" % (args.mode, args.file, n - 1))
+        if dim == 1 and args.mode is None:
+            return "modes", fs, None, "%d eigenmodes" % n
+        k = args.mode or 0
+        return "steady", fs.snapshot(k), None, "mode %d of %d, eigenvalue %.6g" % (k, n, fs.series[k])
+    return "steady", fs, None, ""
 
 
 def main():
     args = parse_args(sys.argv[1:])
     with nh.open_output(args.file) as f:
         axes = nh.grid(f, args.file)
-        fields = nh.fields(f, args.file, axes)
+        fs = nh.load_fields(f, args.file, axes)
         s = nh.summary(f)
+        catalogue = nh.is_catalogue(f)
+    fs = select_fields(fs, args.field, args.file)
+    if catalogue:
+        s.setdefault("error_field", "reference - exact")
     if args.error_vs:
-        replace_error(fields, s, args.error_vs, args.file)
+        replace_error(fs, s, args.error_vs, args.file)
     dim = len(axes)
     if args.slice and dim != 3:
         raise nh.UserError("--slice needs a 3D file; %s is %dD" % (args.file, dim))
     if args.cut and dim == 1:
         raise nh.UserError("--cut needs a 2D or 3D file; %s is 1D" % args.file)
+    view, fs, picks, series_words = choose_view(args, fs, dim)
     extra = "%dD, %s grid" % (dim, "x".join(str(len(a)) for a in axes))
+    if catalogue and isinstance(s.get("pde"), str):
+        extra = s["pde"] + ", " + extra
+    if series_words:
+        extra += ", " + series_words
     if dim > 1:  # options are checked before the slow matplotlib import
-        names, plane_axes, plane, where = list(nh.AXIS_NAMES[:2]), axes, fields, ""
+        names, plane_axes, planes = list(nh.AXIS_NAMES[:2]), axes, dict(fs.data)
         if dim == 3:
-            names, plane_axes, plane, where = take_plane(axes, fields, args.slice)
+            for fname in fs.names:
+                names, plane_axes, planes[fname], where = take_plane(axes, fs.data[fname], args.slice)
             extra += ", plane " + where
         cuts = parse_cuts(args.cut, names, plane_axes)
+    labels = CATALOGUE_LABELS if catalogue else LABELS
     plt = nh.import_pyplot()
-    if dim == 1:
-        fig = plot_1d(plt, axes[0], fields, s)
+    if view == "xt":
+        fig = plot_series_1d(plt, axes[0], fs.series, fs, s, labels, picks)
+    elif view == "modes":
+        fig = plot_modes_1d(plt, axes[0], fs, s, labels)
+    elif dim == 1:
+        fig = plot_1d(plt, axes[0], fs, s, labels)
+    elif len(fs.names) == 1:
+        fig = plot_2d(plt, names, plane_axes, planes[fs.names[0]], s, cuts, labels, fs.names[0])
     else:
-        fig = plot_2d(plt, names, plane_axes, plane, s, cuts)
-    fig.suptitle(args.title or title_text(args.file, s, extra), fontsize=10)
+        fig = plot_2d_rows(plt, names, plane_axes, planes, fs.names, s, cuts, labels)
+    title = catalogue_title if catalogue else title_text
+    fig.suptitle(args.title or title(args.file, s, extra), fontsize=10)
     fig.tight_layout()
     out = args.output or os.path.splitext(args.file)[0] + "_fields.png"
     nh.save_figure(fig, out, args.dpi)

@@ -3,13 +3,17 @@
 # Tabulates the /summary of many npde output files: one row per file, aligned text or CSV.
 """One table of the /summary attributes of several npde output files.
 
-Columns: file, ranks, precision, iterations, train_seconds, final_loss, rel_l2_exact,
-rel_l2_reference, reference_rel_l2_exact. A value the file does not hold (no exact solution, an
-`npde reference` file without training) shows as '-' in the text table and as an empty CSV field.
+Columns, by default: for `npde train` files (and the Poisson files of `npde reference`) file, ranks,
+precision, iterations, train_seconds, final_loss, rel_l2_exact, rel_l2_reference,
+reference_rel_l2_exact. When every file comes from `npde reference` for the equation catalogue: file,
+pde, ranks, seconds, then every other numeric summary key of the files (each file's keys in
+alphabetical order, files in the order given). --keys names the columns instead. A value the file does
+not hold shows as '-' in the text table and as an empty CSV field.
 
 Examples:
   scripts/summarize.py runs/*.h5
   scripts/summarize.py --csv runs/*.h5 > runs.csv
+  scripts/summarize.py --keys pde,seconds,rel_l2_exact,time_steps heat1d.h5 burgers1d.h5
 """
 import argparse
 import csv
@@ -22,6 +26,8 @@ PROG = "summarize.py"
 COLUMNS = [("file", None), ("ranks", "d"), ("precision", None), ("iterations", "d"), ("train_seconds", ".3f"),
            ("final_loss", ".3e"), ("rel_l2_exact", ".3e"), ("rel_l2_reference", ".3e"),
            ("reference_rel_l2_exact", ".3e")]
+LEADING = ("pde", "ranks", "seconds")  # first columns of the catalogue table, when the files have them
+NOT_COLUMNS = ("npde_version", "output_file")  # the same or near-useless in every row
 
 
 def parse_args(argv):
@@ -29,22 +35,58 @@ def parse_args(argv):
                                 epilog=__doc__.split("\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE.h5", help="npde output files")
     p.add_argument("--csv", action="store_true", help="comma-separated values instead of an aligned table")
+    p.add_argument("--keys", metavar="KEY[,KEY]",
+                   help="the summary keys to tabulate, in this order (default: see above)")
     return p.parse_args(argv)
 
 
-def row_of(path):
-    """The table row of one file: {column: value or None}."""
+def read(path):
+    """(summary dict, is an `npde reference` catalogue file) of one file."""
     with nh.open_output(path) as f:
         if "summary" not in f:
+            if "inputs" in f and "outputs" in f:
+                raise nh.UserError("%s is an `npde dataset` file; it has no /summary" % path)
             raise nh.UserError("%s has no /summary (not an npde output file?)" % path)
-        s = nh.summary(f)
+        return nh.summary(f), nh.is_catalogue(f)
+
+
+def is_number(value):
+    return not isinstance(value, (str, bytes)) and nh.number({"v": value}, "v") is not None
+
+
+def catalogue_columns(summaries):
+    """The union of the files' numeric keys (plus pde), LEADING first, then in order of appearance."""
+    keys = []
+    for s in summaries:
+        for k in sorted(s):
+            if k not in keys and k not in NOT_COLUMNS and (is_number(s[k]) or k == "pde"):
+                keys.append(k)
+    return [k for k in LEADING if k in keys] + [k for k in keys if k not in LEADING]
+
+
+def typed_columns(keys, summaries):
+    """(key, format) per key: text columns None, integer-valued columns 'd', seconds '.3f', else '.3e'."""
+    out = []
+    for k in keys:
+        values = [s[k] for s in summaries if k in s]
+        if not values or not all(is_number(v) for v in values):
+            out.append((k, None))
+        elif all(float(v).is_integer() and abs(float(v)) < 2**53 for v in values):
+            out.append((k, "d"))
+        else:
+            out.append((k, ".3f" if k.endswith("seconds") else ".3e"))
+    return out
+
+
+def row_of(path, s, columns):
+    """The table row of one file: {column: value or None}."""
     row = {"file": path}
-    for col, spec in COLUMNS[1:]:
+    for col, spec in columns[1:]:
         if spec is None:
             value = s.get(col)
             row[col] = value if isinstance(value, str) else None
         else:
-            value = nh.number(s, col)
+            value = nh.number(s, col) if is_number(s.get(col)) else None
             row[col] = int(round(value)) if spec == "d" and value is not None else value
     return row
 
@@ -55,30 +97,47 @@ def text_cell(value, spec):
     return value if spec is None else format(value, spec)
 
 
-def write_text(rows, out):
-    cells = [[text_cell(r[c], spec) for c, spec in COLUMNS] for r in rows]
-    head = [c for c, _ in COLUMNS]
+def write_text(rows, columns, out):
+    cells = [[text_cell(r[c], spec) for c, spec in columns] for r in rows]
+    head = [c for c, _ in columns]
     widths = [max(len(x) for x in col) for col in zip(head, *cells)]
     # Text columns flush left, numbers flush right so their exponents line up.
     def line(values):
-        parts = [v.ljust(w) if spec is None else v.rjust(w) for v, w, (_, spec) in zip(values, widths, COLUMNS)]
+        parts = [v.ljust(w) if spec is None else v.rjust(w) for v, w, (_, spec) in zip(values, widths, columns)]
         return "  ".join(parts).rstrip()
     out.write(line(head) + "\n")
     for c in cells:
         out.write(line(c) + "\n")
 
 
-def write_csv(rows, out):
+def write_csv(rows, columns, out):
     w = csv.writer(out, lineterminator="\n")
-    w.writerow([c for c, _ in COLUMNS])
+    w.writerow([c for c, _ in columns])
     for r in rows:
-        w.writerow(["" if r[c] is None else (repr(r[c]) if isinstance(r[c], float) else r[c]) for c, _ in COLUMNS])
+        w.writerow(["" if r[c] is None else (repr(r[c]) if isinstance(r[c], float) else r[c]) for c, _ in columns])
 
 
 def main():
     args = parse_args(sys.argv[1:])
-    rows = [row_of(path) for path in args.files]
-    (write_csv if args.csv else write_text)(rows, sys.stdout)
+    keys = None
+    if args.keys is not None:
+        keys = [k.strip() for k in args.keys.split(",") if k.strip()]
+        if not keys:
+            raise nh.UserError("--keys '%s': no key given (e.g. --keys seconds,rel_l2_exact)" % args.keys)
+    files = [read(path) for path in args.files]
+    summaries = [s for s, _ in files]
+    if keys is not None:
+        for k in keys:
+            if k != "file" and not any(k in s for s in summaries):
+                known = sorted({key for s in summaries for key in s})
+                raise nh.UserError("--keys %s: no file has this summary key (they have %s)" % (k, ", ".join(known)))
+        columns = [("file", None)] + typed_columns([k for k in keys if k != "file"], summaries)
+    elif all(catalogue for _, catalogue in files):
+        columns = [("file", None)] + typed_columns(catalogue_columns(summaries), summaries)
+    else:
+        columns = COLUMNS
+    rows = [row_of(path, s, columns) for path, s in zip(args.files, summaries)]
+    (write_csv if args.csv else write_text)(rows, columns, sys.stdout)
     return 0
 
 

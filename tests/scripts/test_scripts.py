@@ -9,6 +9,12 @@ Checks (one ctest test each, see CMakeLists.txt):
   fields      plot_fields.py: 1D, 2D with --error-vs, 3D with --slice and --cut, bad options
   summarize   summarize.py: text table and CSV agree with the files' /summary attributes
   errors      every script on a missing file and on a non-HDF5 file: exit 2, one line, no traceback
+  make_catalogue  small `npde reference` runs of catalogue equations on 2 ranks: burgers1d and heat2d
+              (time series), kovasznay (u, v, p with exact solutions), schrodinger_infinite_well (eigenmodes)
+  series      plot_fields.py on the 1D and 2D time series: x-t image, --time, bad --time/--mode
+  multifield  plot_fields.py on kovasznay: one row per field, --field, --error-vs, unknown field
+  eigen       plot_fields.py on the eigenmodes: all modes, --mode, bad --mode
+  summarize_catalogue  summarize.py on the catalogue files: the union of their numeric keys, --keys
 Run it with a Python that has numpy, h5py and matplotlib (Debian's /usr/bin/python3).
 """
 import argparse
@@ -28,6 +34,11 @@ SCRIPTS = ("plot_history.py", "plot_fields.py", "summarize.py")
 TRAIN2D = "train2d.h5"
 TRAIN1D = "train1d.h5"
 REF3D = "reference3d.h5"
+BURGERS = "burgers1d.h5"  # 1D time series, no exact solution
+HEAT2D = "heat2d.h5"  # 2D time series with exact and error
+KOVASZNAY = "kovasznay.h5"  # steady u, v, p with exact and error
+EIGEN = "schrodinger_infinite_well.h5"  # 4 eigenmodes psi with exact and error
+CATALOGUE = (BURGERS, HEAT2D, KOVASZNAY, EIGEN)
 
 
 class CheckFailed(Exception):
@@ -80,7 +91,7 @@ def expect_user_error(p, what, mention=None):
 
 
 def expect_png(path):
-    """A real picture: big enough, and not one flat colour."""
+    """A real picture: big enough, and not one flat colour. Returns (width, height) in pixels."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.image as mpimg
@@ -94,6 +105,13 @@ def expect_png(path):
     print("  %s: %d bytes, %dx%d pixels, pixel std %.3f, %d colours" % (path, size, rgb.shape[1], rgb.shape[0],
                                                                            std, colours))
     expect(std > MIN_PIXEL_STD and colours > 16, "%s looks blank (std %.4f, %d colours)" % (path, std, colours))
+    return rgb.shape[1], rgb.shape[0]
+
+
+def expect_size(size, path, min_w=500, min_h=400, max_px=4000):
+    w, h = size
+    expect(min_w <= w <= max_px and min_h <= h <= max_px,
+           "%s is %dx%d pixels, expected at least %dx%d and at most %d" % (path, w, h, min_w, min_h, max_px))
 
 
 def fresh(path):
@@ -206,8 +224,128 @@ def check_errors(cfg):
         expect(p.returncode == 0 and "usage:" in p.stdout, name + " --help failed")
 
 
+# ------------------------------------------------------------------- `npde reference` catalogue files
+def check_make_catalogue(cfg):
+    deck = lambda name: os.path.join(cfg.source_dir, "inputs", name + ".yaml")
+    runs = [("burgers1d", BURGERS, ["reference.grid=[129]", "reference.snapshots=6"]),
+            ("heat2d", HEAT2D, ["reference.grid=[17,17]"]),
+            ("kovasznay", KOVASZNAY, ["reference.grid=[17,25]"]),
+            ("schrodinger_infinite_well", EIGEN, ["reference.grid=[129]"])]
+    for name, out, sets in runs:
+        args = ["reference", deck(name), "--set", "output.file=" + fresh(work(cfg, out))]
+        for s in sets:
+            args += ["--set", s]
+        npde(cfg, 2, *args)
+        expect(os.path.isfile(work(cfg, out)), "npde did not write " + out)
+
+
+def fields_png(cfg, name, out, *extra):
+    """plot_fields.py NAME -o OUT EXTRA...: exit 0, prints the path, a real picture; returns its size."""
+    out = fresh(work(cfg, out))
+    p = script(cfg, "plot_fields.py", name, "-o", out, *extra)
+    expect_ok(p, "plot_fields.py %s %s" % (name, " ".join(extra)))
+    expect(p.stdout.strip() == out, "plot_fields.py did not print the image path")
+    size = expect_png(out)
+    expect_size(size, out)
+    return size
+
+
+def bad_fields(cfg, cases):
+    for name, extra, mention in cases:
+        expect_user_error(script(cfg, "plot_fields.py", name, *extra), "plot_fields.py %s %s" % (name, " ".join(extra)),
+                          mention)
+
+
+def check_series(cfg):
+    # 1D: x-t image and profiles; two columns (no exact solution), so wider than tall.
+    w, h = fields_png(cfg, BURGERS, "burgers_default.png")
+    expect(w > h, "the burgers x-t figure is %dx%d, expected two panels side by side" % (w, h))
+    fields_png(cfg, BURGERS, "burgers_times.png", "--time", "0.25", "--time", "1")
+    default = fresh(work(cfg, "heat2d_fields.png"))  # 2D: the last snapshot, default name
+    expect_ok(script(cfg, "plot_fields.py", HEAT2D), "plot_fields.py on a 2D time series")
+    expect_size(expect_png(default), default)
+    fields_png(cfg, HEAT2D, "heat2d_t05.png", "--time", "0.5", "--cut", "y=0.25")
+    bad_fields(cfg, [(BURGERS, ["--time", "7"], "outside the snapshot times"),
+                     (BURGERS, ["--time", "-1"], "--time"),
+                     (HEAT2D, ["--time", "0.2", "--time", "0.5"], "once"),
+                     (BURGERS, ["--mode", "0"], "eigenmode"),
+                     (BURGERS, ["--field", "v"], "--field v"),
+                     (BURGERS, ["--cut", "x=0"], "--cut")])
+
+
+def check_multifield(cfg):
+    w3, h3 = fields_png(cfg, KOVASZNAY, "kovasznay_all.png")  # u, v, p: three rows
+    w1, h1 = fields_png(cfg, KOVASZNAY, "kovasznay_u.png", "--field", "u")  # one field: maps over cuts
+    expect(h3 > h1, "three fields (%dx%d) are not taller than one (%dx%d)" % (w3, h3, w1, h1))
+    fields_png(cfg, KOVASZNAY, "kovasznay_up.png", "--field", "u,p", "--error-vs", "exact", "--cut", "x=0.5")
+    bad_fields(cfg, [(KOVASZNAY, ["--field", "q"], "u, v, p"),
+                     (KOVASZNAY, ["--time", "1"], "--time"),
+                     (KOVASZNAY, ["--error-vs", "reference"], "PINN"),
+                     (KOVASZNAY, ["--cut", "y=9"], "outside")])
+
+
+def check_eigen(cfg):
+    fields_png(cfg, EIGEN, "eigen_all.png")
+    fields_png(cfg, EIGEN, "eigen_mode1.png", "--mode", "1")
+    bad_fields(cfg, [(EIGEN, ["--mode", "4"], "modes 0 to 3"), (EIGEN, ["--mode", "-1"], "--mode"),
+                     (EIGEN, ["--time", "0"], "--time"), (EIGEN, ["--field", "u"], "psi")])
+
+
+def is_number(value):
+    return not isinstance(value, (str, bytes)) and math.isfinite(float(value))
+
+
+def check_summarize_catalogue(cfg):
+    import h5py
+    attrs = {}
+    for name in CATALOGUE:
+        with h5py.File(work(cfg, name), "r") as f:
+            attrs[name] = dict(f["summary"].attrs)
+    # Default: file, pde, ranks, seconds, then the union of the numeric keys; every row matches its file.
+    p = script(cfg, "summarize.py", "--csv", *CATALOGUE)
+    expect_ok(p, "summarize.py --csv on catalogue files")
+    reader = csv.DictReader(io.StringIO(p.stdout))
+    rows = list(reader)
+    head = reader.fieldnames
+    expect(head[:4] == ["file", "pde", "ranks", "seconds"], "unexpected leading columns: %s" % head[:4])
+    want = {k for a in attrs.values() for k, v in a.items() if is_number(v) and k != "ranks"} - {"seconds"}
+    expect(set(head[4:]) == want, "columns %s, expected the numeric keys %s" % (sorted(head[4:]), sorted(want)))
+    for key in ("time_steps", "rel_l2_u", "max_rel_eigenvalue_error", "rel_l2_exact"):
+        expect(key in head, "no %s column" % key)
+    expect([r["file"] for r in rows] == list(CATALOGUE), "CSV rows are not the files in order")
+    pdes = {BURGERS: "burgers", HEAT2D: "heat", KOVASZNAY: "navier_stokes", EIGEN: "schrodinger"}
+    for r in rows:
+        a = attrs[r["file"]]
+        expect(r["pde"] == pdes[r["file"]], "%s: pde %s" % (r["file"], r["pde"]))
+        for key in head[2:]:
+            if key in a and is_number(a[key]):
+                expect(r[key] != "" and float(r[key]) == float(a[key]),
+                       "%s: CSV %s = '%s', file %r" % (r["file"], key, r[key], a[key]))
+            else:
+                expect(r[key] == "", "%s has no %s but the CSV shows '%s'" % (r["file"], key, r[key]))
+    # The aligned table has the same header and one row per file.
+    p = script(cfg, "summarize.py", *CATALOGUE)
+    expect_ok(p, "summarize.py on catalogue files")
+    lines = p.stdout.splitlines()
+    expect(lines[0].split() == head and len(lines) == 1 + len(CATALOGUE), "text table differs from the CSV:\n" +
+           p.stdout)
+    # --keys: exactly these columns, text keys included; an unknown key is a user error.
+    p = script(cfg, "summarize.py", "--keys", "rel_l2_exact,solver,time_steps", HEAT2D, KOVASZNAY)
+    expect_ok(p, "summarize.py --keys")
+    lines = p.stdout.splitlines()
+    expect(lines[0].split() == ["file", "rel_l2_exact", "solver", "time_steps"], "--keys header: " + lines[0])
+    expect(lines[2].startswith(KOVASZNAY) and lines[2].split()[1] == "-" and lines[2].rstrip().endswith("-"),
+           "kovasznay has neither rel_l2_exact nor time_steps: " + lines[2])
+    got = float(lines[1].split()[1])
+    want = float(attrs[HEAT2D]["rel_l2_exact"])
+    expect(abs(got - want) <= 1e-3 * abs(want), "heat2d rel_l2_exact %s, file %r" % (got, want))
+    expect_user_error(script(cfg, "summarize.py", "--keys", "no_such_key", HEAT2D), "summarize.py --keys no_such_key",
+                      "no_such_key")
+
+
 CHECKS = {"make": check_make, "history": check_history, "fields": check_fields, "summarize": check_summarize,
-          "errors": check_errors}
+          "errors": check_errors, "make_catalogue": check_make_catalogue, "series": check_series,
+          "multifield": check_multifield, "eigen": check_eigen, "summarize_catalogue": check_summarize_catalogue}
 
 
 def main():
