@@ -124,7 +124,8 @@ signals: SIGUSR1, SIGTERM, SIGINT make every rank stop at the next iteration, wr
 
 exit codes: 0 success, 1 runtime failure, 2 bad command line, input deck or checkpoint,
             3 stopped cleanly on a signal or the wall-time limit (checkpoint written: requeue
-            and run again with --restart), 4 training diverged (non-finite loss after roll-backs)
+            and run again with --restart), 4 training diverged (non-finite loss after roll-backs),
+            5 a reference solver did not converge (change its options or grid)
 documentation: docs/input-reference.md (every deck key), docs/solvers/ (reference solvers),
                docs/output-layout.md (HDF5 files), docs/numerics.md, README.md
 )";

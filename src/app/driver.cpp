@@ -417,6 +417,9 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   } catch (const pinn::TrainingDiverged& e) {
     if (comm.is_root()) log::error(e.what());  // the NaN guard decides alike on every rank
     return ExitDiverged;
+  } catch (const SolverError& e) {
+    if (comm.is_root()) log::error(e.what());  // convergence verdicts are collective
+    return ExitSolverFailed;
   } catch (const std::exception& e) {
     log::error(e.what());
     return ExitFailure;

@@ -297,7 +297,7 @@ GridSolution solve_klein_gordon_ts(const decomp::Communicator& comm, const Klein
     NPDE_PETSC_CALL(TSGetConvergedReason(sys.ts, &reason));
     NPDE_PETSC_CALL(TSGetTime(sys.ts, &t));
     if (reason < 0 || std::abs(t - result.series[k]) > 1e-9 * (1.0 + std::abs(result.series[k])))
-      throw Error("Klein-Gordon: TS stopped at t = " + std::to_string(t) + " before snapshot time " +
+      throw SolverError("Klein-Gordon: TS stopped at t = " + std::to_string(t) + " before snapshot time " +
                   std::to_string(result.series[k]) + " (" + TSConvergedReasons[reason] + ")");
     NPDE_PETSC_CALL(gather_u(&sys, ctx, problem.boundary_lower(result.series[k]),
                              problem.boundary_upper(result.series[k]), &u));

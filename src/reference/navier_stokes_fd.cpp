@@ -332,7 +332,7 @@ NavierStokesFdSolution solve_navier_stokes_fd(const decomp::Communicator& comm, 
          << " after " << r.snes_its << " iterations, |F| = " << r.norm
          << " (the saddle-point system needs a direct or block preconditioner: the default is GMRES + LU"
             " (MUMPS); for high Re refine the grid or let the Re continuation run)";
-      throw Error(os.str());
+      throw SolverError(os.str());
     }
     result.stages.push_back(re);
     result.snes_iterations += static_cast<int>(r.snes_its);

@@ -397,7 +397,7 @@ NsVorticitySolution solve_ns_vorticity(const NsVorticityProblem& problem) {
         std::ostringstream os;
         os << "vorticity time stepping stopped at t = " << t << " before the output time " << t_out << ": "
            << TSConvergedReasons[reason] << " (reduce reference.time_step or the CFL step)";
-        throw Error(os.str());
+        throw SolverError(os.str());
       }
       // Land exactly on the output time (MATCHSTEP leaves at most round-off).
       NPDE_PETSC_CALL(TSSetTime(obj.ts, t_out));

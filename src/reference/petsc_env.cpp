@@ -103,7 +103,15 @@ void throw_petsc_error(PetscErrorCode code, const char* expr, const char* file, 
   os << "PETSc error " << static_cast<int>(code) << " (" << generic << ")";
   if (!g_last_error.empty()) os << ": " << g_last_error;
   os << " [in " << expr << " at " << file << ":" << line << "]";
+  // PETSc raises "not converged" from collective convergence tests (KSP, SNES, TS): same on every
+  // rank. The user needs PETSc's reason and where to change the solver, not the error number.
+  if (code == PETSC_ERR_NOT_CONVERGED && !g_last_error.empty()) {
+    std::string reason = g_last_error;
+    g_last_error.clear();
+    throw SolverError(reason + "; the solver options are reference.petsc and PETSc options on the command line");
+  }
   g_last_error.clear();
+  if (code == PETSC_ERR_NOT_CONVERGED) throw SolverError(os.str());
   throw Error(os.str());
 }
 

@@ -379,7 +379,7 @@ GridSolution solve_scalar_ts_1d(const decomp::Communicator& comm, const ScalarTs
       os << "time stepping failed at t = " << t << " (before output time " << result.series[k]
          << "): " << TSConvergedReasons[reason] << " (try a finer grid, a smaller reference.time_step, or"
             " -ts_adapt_type basic)";
-      throw Error(os.str());
+      throw SolverError(os.str());
     }
     append_snapshot(sys, &ctx, result.series[k], &field);
   }

@@ -246,7 +246,7 @@ GridSolution solve_schrodinger_eps(const decomp::Communicator& comm, const Schro
   NPDE_PETSC_CALL(EPSGetConverged(sys.eps, &converged));
   NPDE_PETSC_CALL(EPSGetIterationNumber(sys.eps, &iterations));
   if (converged < problem.eigenpairs)
-    throw Error("Schroedinger: SLEPc converged " + std::to_string(converged) + " of " +
+    throw SolverError("Schroedinger: SLEPc converged " + std::to_string(converged) + " of " +
                 std::to_string(problem.eigenpairs) + " eigenpairs in " + std::to_string(iterations) + " iterations");
 
   // Nearest to a target below the spectrum means ascending, but sort anyway: a user -eps_which or

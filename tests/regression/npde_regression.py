@@ -11,6 +11,7 @@ Checks (one ctest test each, see CMakeLists.txt):
                                      then SCRIPT OUT.h5 ARG... must exit 0
   dataset DECK [--set k=v ...]       `npde dataset` on 1 and on 2 ranks: bit-identical datasets
   petsc-options                      reference.petsc reaches a catalogue solver, the command line overrides it
+  solver-failure                     a solver that does not converge: exit 5, one line, no file
   bad-input CASE                     a broken deck or command line: exit 2, one error line, no files
   headers                            every inputs/*.yaml names its documented command and `npde info` works
   cli                                --help and --version
@@ -416,6 +417,25 @@ def check_bad_input(cfg, case):
     expect(not left, "files left behind: %s" % sorted(left))
 
 
+def check_solver_failure(cfg):
+    """A reference solver that does not converge (here: at most 2 Krylov iterations, or a Jacobi-
+    preconditioned saddle point): exit 5, one line from rank 0 naming the reason, no output file."""
+    scratch = os.path.join(cfg.work_dir, "solver_failure")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    for deck, options, word in (("darcy", ["-ksp_max_it", "2"], "DIVERGED_ITS"),
+                                ("kovasznay", ["-pc_type", "jacobi", "-ksp_max_it", "20"], "Newton iteration failed")):
+        out = os.path.join(scratch, deck + ".h5")
+        rc, _, stderr = run(cfg, 2, ["reference", deck_path(cfg, deck), "--quiet", "--set", "output.file=" + out]
+                            + options)
+        expect(rc == 5, "%s %s: exit code %d, expected 5 (solver did not converge)" % (deck, options, rc))
+        errors = own_lines(stderr)
+        expect(len(errors) == 1 and errors[0].startswith("npde error") and "rank 1" not in errors[0]
+               and word in errors[0],
+               "%s: expected one error line from rank 0 naming '%s', got %s" % (deck, word, errors))
+        expect(not os.listdir(scratch), "files left behind: %s" % sorted(os.listdir(scratch)))
+
+
 # ---------------------------------------------------------------------------------------------- decks, CLI
 def expected_parameters(dim, layers):
     widths = [dim] + list(layers) + [1]
@@ -477,8 +497,8 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
-    ap.add_argument("check", choices=("train", "reference", "catalogue", "dataset", "petsc-options", "bad-input",
-                                      "headers", "cli"))
+    ap.add_argument("check", choices=("train", "reference", "catalogue", "dataset", "petsc-options",
+                                      "solver-failure", "bad-input", "headers", "cli"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
     cfg.mpiexec = [cfg.mpiexec]
@@ -498,6 +518,8 @@ def main():
             check_dataset(cfg, a[0], set_arguments(a[1:]))
         elif cfg.check == "petsc-options":
             check_petsc_options(cfg)
+        elif cfg.check == "solver-failure":
+            check_solver_failure(cfg)
         elif cfg.check == "bad-input":
             check_bad_input(cfg, a[0])
         elif cfg.check == "headers":

@@ -21,6 +21,14 @@ class InputError : public Error {
   using Error::Error;
 };
 
+/// A numerical solver did not converge (Newton, time stepping, Krylov, eigensolver). Raised alike on
+/// every rank of the solve, because the verdict comes from a collective solver, so the program can
+/// report it once and stop without aborting the job.
+class SolverError : public Error {
+ public:
+  using Error::Error;
+};
+
 namespace detail {
 [[noreturn]] inline void throw_error(const char* file, int line, const char* func, const std::string& msg) {
   std::ostringstream os;
