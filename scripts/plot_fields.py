@@ -223,6 +223,14 @@ def image(fig, ax, h, v, data, error=False, lo=None, hi=None):
         mesh = ax.pcolormesh(h, v, data, shading="nearest", cmap="RdBu_r", vmin=-m, vmax=m)
     else:
         mesh = ax.pcolormesh(h, v, data, shading="nearest", cmap="viridis", vmin=lo, vmax=hi)
+        # Values outside a clipped range (see robust_range) show as the colour bar's end arrows.
+        below = lo is not None and float(np.min(data)) < lo
+        above = hi is not None and float(np.max(data)) > hi
+        extend = "both" if below and above else "min" if below else "max" if above else "neither"
+        cb = fig.colorbar(mesh, ax=ax, shrink=0.9, extend=extend)
+        cb.formatter.set_powerlimits((-2, 3))
+        cb.update_ticks()
+        return mesh
     cb = fig.colorbar(mesh, ax=ax, shrink=0.9)
     cb.formatter.set_powerlimits((-2, 3))
     cb.update_ticks()
@@ -282,11 +290,23 @@ def parse_cuts(specs, names, axes):
     return cuts
 
 
+def robust_range(arrays):
+    """Common colour range of `arrays`: their min and max, unless a few extreme values (the pressure
+    singularities at the corners of a driven lid) lie far outside the 0.5-99.5 % range, which would
+    flatten the picture; then that range."""
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    lo, hi = float(values.min()), float(values.max())
+    p_lo, p_hi = (float(q) for q in np.percentile(values, [0.5, 99.5]))
+    span = max(p_hi - p_lo, 1e-300)
+    if hi - p_hi > 2 * span or p_lo - lo > 2 * span:
+        return p_lo, p_hi
+    return lo, hi
+
+
 def map_panels(fields):
     """The colour maps of one field: up to two solutions, then the error; and the solutions' common range."""
     solutions = [n for n in ("pinn", "reference", "exact") if n in fields][:2]
-    lo = min(float(fields[n].min()) for n in solutions) if solutions else 0.0
-    hi = max(float(fields[n].max()) for n in solutions) if solutions else 1.0
+    lo, hi = robust_range([fields[n] for n in solutions]) if solutions else (0.0, 1.0)
     return solutions + (["error"] if "error" in fields else []), lo, hi
 
 
