@@ -13,6 +13,7 @@
 #include "npde/app/dataset.hpp"
 #include "npde/core/error.hpp"
 #include "npde/decomp/communicator.hpp"
+#include "support/shared_scratch.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/io/output_file.hpp"
 
@@ -25,27 +26,7 @@ using Dims = std::vector<unsigned long long>;
 
 namespace {
 
-class DatasetScratch {
- public:
-  DatasetScratch(const Communicator& comm, const std::string& tag) : m_comm(comm) {
-    const std::string name = comm.broadcast(tag + "_" + std::to_string(::getpid()));
-    m_dir = fs::path(NPDE_BINARY_DIR) / "test_scratch" / name;
-    if (comm.is_root()) {
-      fs::remove_all(m_dir);
-      fs::create_directories(m_dir);
-    }
-    comm.barrier();
-  }
-  ~DatasetScratch() {
-    m_comm.barrier();
-    if (m_comm.is_root()) fs::remove_all(m_dir);
-  }
-  std::string file(const std::string& name) const { return (m_dir / name).string(); }
-
- private:
-  Communicator m_comm;
-  fs::path m_dir;
-};
+using npde::test::SharedScratch;
 
 npde::io::Deck make_deck(const std::string& file, int samples, int batch) {
   npde::io::Deck deck;
@@ -125,7 +106,7 @@ void expect_identical(const std::string& a, const std::string& b, const std::vec
 
 TEST(Dataset, WorldAndSingleRankGiveIdenticalFiles) {
   const Communicator world = Communicator::world();
-  DatasetScratch scratch(world, "dataset_2d");
+  SharedScratch scratch(world, "dataset_2d");
   const int n = 7;  // 4 + 3 samples at 2 ranks: batches of 2 make the last round uneven
   const DatasetProblem problem = synthetic_2d();
   const std::string parallel = scratch.file("parallel.h5"), serial = scratch.file("serial.h5");
@@ -169,7 +150,7 @@ TEST(Dataset, WorldAndSingleRankGiveIdenticalFiles) {
 
 TEST(Dataset, FewerSamplesThanRanksAndSteadyOutput) {
   const Communicator world = Communicator::world();
-  DatasetScratch scratch(world, "dataset_1d");
+  SharedScratch scratch(world, "dataset_1d");
   const DatasetProblem problem = synthetic_1d();
   const std::string parallel = scratch.file("parallel.h5"), serial = scratch.file("serial.h5");
   // One sample: at 2 ranks, rank 1 takes part in every write with nothing to write.
@@ -186,7 +167,7 @@ TEST(Dataset, FewerSamplesThanRanksAndSteadyOutput) {
 
 TEST(Dataset, FailedSolveStopsEveryRankAndLeavesNoFile) {
   const Communicator world = Communicator::world();
-  DatasetScratch scratch(world, "dataset_fail");
+  SharedScratch scratch(world, "dataset_fail");
   const std::string file = scratch.file("failed.h5");
   // The last sample belongs to the last rank; the others must not wait for it forever.
   EXPECT_ANY_THROW(npde::app::generate_dataset(world, make_deck(file, 5, 1), synthetic_2d(4)));
@@ -197,7 +178,7 @@ TEST(Dataset, FailedSolveStopsEveryRankAndLeavesNoFile) {
 
 TEST(Dataset, BadSampleShapeAndBadDeckThrow) {
   const Communicator world = Communicator::world();
-  DatasetScratch scratch(world, "dataset_bad");
+  SharedScratch scratch(world, "dataset_bad");
   DatasetProblem problem = synthetic_1d();
   EXPECT_THROW(npde::app::generate_dataset(world, make_deck(scratch.file("a.h5"), 0, 0), problem), npde::InputError);
   EXPECT_THROW(npde::app::generate_dataset(world, make_deck(scratch.file("a.h5"), 3, -1), problem), npde::InputError);

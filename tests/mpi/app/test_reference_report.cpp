@@ -16,6 +16,7 @@
 #include "npde/app/reference_report.hpp"
 #include "npde/core/error.hpp"
 #include "npde/decomp/communicator.hpp"
+#include "support/shared_scratch.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/io/output_file.hpp"
 #include "npde/reference/grid_solution.hpp"
@@ -28,27 +29,7 @@ using Dims = std::vector<unsigned long long>;
 
 namespace {
 
-class ReportScratch {
- public:
-  ReportScratch(const Communicator& comm, const std::string& tag) : m_comm(comm) {
-    const std::string name = comm.broadcast(tag + "_" + std::to_string(::getpid()));
-    m_dir = fs::path(NPDE_BINARY_DIR) / "test_scratch" / name;
-    if (comm.is_root()) {
-      fs::remove_all(m_dir);
-      fs::create_directories(m_dir);
-    }
-    comm.barrier();
-  }
-  ~ReportScratch() {
-    m_comm.barrier();
-    if (m_comm.is_root()) fs::remove_all(m_dir);
-  }
-  std::string file(const std::string& name) const { return (m_dir / name).string(); }
-
- private:
-  Communicator m_comm;
-  fs::path m_dir;
-};
+using npde::test::SharedScratch;
 
 npde::io::Deck make_deck(const std::string& file, const std::string& pde) {
   npde::io::Deck deck;
@@ -108,7 +89,7 @@ H5Reader write_and_open(const Communicator& comm, const std::string& file, const
 
 TEST(ReferenceReport, SteadyFieldsExactAndError) {
   const Communicator comm = Communicator::world();
-  ReportScratch scratch(comm, "ref_steady");
+  SharedScratch scratch(comm, "ref_steady");
   GridSolution sol;
   sol.axes = {npde::reference::closed_axis(0, 1, 6), npde::reference::periodic_axis(0, 2, 3)};  // nx = 6, ny = 3
   sol.fields = {{"u", pattern(18, 1.0)}, {"v", pattern(18, -2.0)}};
@@ -144,7 +125,7 @@ TEST(ReferenceReport, SteadyFieldsExactAndError) {
 
 TEST(ReferenceReport, TimeSeriesIsExtendibleWithTemporalSidecar) {
   const Communicator comm = Communicator::world();
-  ReportScratch scratch(comm, "ref_time");
+  SharedScratch scratch(comm, "ref_time");
   GridSolution sol;
   sol.axes = {npde::reference::closed_axis(-1, 1, 9)};
   sol.series_kind = "time";
@@ -172,7 +153,7 @@ TEST(ReferenceReport, TimeSeriesIsExtendibleWithTemporalSidecar) {
 
 TEST(ReferenceReport, EigenmodesFewerThanRanks) {
   const Communicator comm = Communicator::world();
-  ReportScratch scratch(comm, "ref_eigen");
+  SharedScratch scratch(comm, "ref_eigen");
   GridSolution sol;
   sol.axes = {npde::reference::closed_axis(0, 1, 4), npde::reference::closed_axis(0, 1, 5)};
   sol.series_kind = "eigenvalue";
@@ -195,7 +176,7 @@ TEST(ReferenceReport, EigenmodesFewerThanRanks) {
 
 TEST(ReferenceReport, MismatchedShapesThrowBeforeWriting) {
   const Communicator comm = Communicator::world();
-  ReportScratch scratch(comm, "ref_bad");
+  SharedScratch scratch(comm, "ref_bad");
   GridSolution sol;
   sol.axes = {npde::reference::closed_axis(0, 1, 4)};
   sol.series_kind = "time";

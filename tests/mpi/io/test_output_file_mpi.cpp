@@ -12,6 +12,7 @@
 
 #include "npde/core/error.hpp"
 #include "npde/decomp/communicator.hpp"
+#include "support/shared_scratch.hpp"
 #include "npde/io/output_file.hpp"
 
 namespace fs = std::filesystem;
@@ -21,28 +22,7 @@ using npde::io::OutputFile;
 
 namespace {
 
-// A folder shared by all ranks (named after rank 0's pid), removed at the end.
-class SharedScratch {
- public:
-  SharedScratch(const Communicator& comm, const std::string& tag) : m_comm(comm) {
-    const std::string name = comm.broadcast(tag + "_" + std::to_string(::getpid()));
-    m_dir = fs::path(NPDE_BINARY_DIR) / "test_scratch" / name;
-    if (comm.is_root()) {
-      fs::remove_all(m_dir);
-      fs::create_directories(m_dir);
-    }
-    comm.barrier();
-  }
-  ~SharedScratch() {
-    m_comm.barrier();
-    if (m_comm.is_root()) fs::remove_all(m_dir);
-  }
-  std::string file(const std::string& name) const { return (m_dir / name).string(); }
-
- private:
-  Communicator m_comm;
-  fs::path m_dir;
-};
+using npde::test::SharedScratch;
 
 // The global value at (row, col): a function of the position only, so every rank knows it.
 double global_value(std::size_t row, std::size_t col, std::size_t nx) {

@@ -13,6 +13,7 @@
 
 #include "npde/core/error.hpp"
 #include "npde/decomp/communicator.hpp"
+#include "support/shared_scratch.hpp"
 #include "npde/io/output_file.hpp"
 
 namespace fs = std::filesystem;
@@ -23,28 +24,7 @@ using Dims = std::vector<unsigned long long>;
 
 namespace {
 
-// A folder shared by all ranks (named after rank 0's pid), removed at the end.
-class SeriesScratch {
- public:
-  SeriesScratch(const Communicator& comm, const std::string& tag) : m_comm(comm) {
-    const std::string name = comm.broadcast(tag + "_" + std::to_string(::getpid()));
-    m_dir = fs::path(NPDE_BINARY_DIR) / "test_scratch" / name;
-    if (comm.is_root()) {
-      fs::remove_all(m_dir);
-      fs::create_directories(m_dir);
-    }
-    comm.barrier();
-  }
-  ~SeriesScratch() {
-    m_comm.barrier();
-    if (m_comm.is_root()) fs::remove_all(m_dir);
-  }
-  std::string file(const std::string& name) const { return (m_dir / name).string(); }
-
- private:
-  Communicator m_comm;
-  fs::path m_dir;
-};
+using npde::test::SharedScratch;
 
 // Value of element i of row r: distinct everywhere, known to every rank.
 double cell(std::size_t row, std::size_t i) { return 1000.0 * static_cast<double>(row) + 0.25 * static_cast<double>(i); }
@@ -82,7 +62,7 @@ Dims max_dims_of(const std::string& file, const std::string& dataset) {
 // a contiguous block: every rank makes the same number of calls, those out of rows pass none.
 void batched_round_trip(std::size_t n_rows, std::size_t batch, bool extendible) {
   const Communicator comm = Communicator::world();
-  SeriesScratch scratch(comm, "rows_" + std::to_string(n_rows) + "_" + std::to_string(batch));
+  SharedScratch scratch(comm, "rows_" + std::to_string(n_rows) + "_" + std::to_string(batch));
   const std::string path = scratch.file("rows.h5");
   const std::size_t row_size = 12;
   const auto mine = npde::decomp::block_range(n_rows, comm.rank(), comm.size());
@@ -119,7 +99,7 @@ TEST(OutputSeries, RowBlocksInSeveralCalls) {
 
 TEST(OutputSeries, AppendRowsStreamsInRankOrder) {
   const Communicator comm = Communicator::world();
-  SeriesScratch scratch(comm, "append");
+  SharedScratch scratch(comm, "append");
   const std::string path = scratch.file("append.h5");
   const std::size_t row_size = 6;  // rows of shape (2, 3)
   std::size_t expected_rows = 0;
@@ -156,7 +136,7 @@ TEST(OutputSeries, AppendRowsStreamsInRankOrder) {
 
 TEST(OutputSeries, BadRowsThrowOnEveryRank) {
   const Communicator comm = Communicator::world();
-  SeriesScratch scratch(comm, "bad_rows");
+  SharedScratch scratch(comm, "bad_rows");
   OutputFile out(comm, scratch.file("bad.h5"));
   out.create_dataset("/a", {4, 2});
   out.create_dataset("/fixed", {2, 2});
