@@ -2,7 +2,6 @@
 // generate_dataset: a synthetic sample family written by every rank count (world, or one rank
 // alone) gives bit-identical datasets with the documented layout; failures stop every rank.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>

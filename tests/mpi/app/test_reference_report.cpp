@@ -3,7 +3,6 @@
 // and read back bit for bit, with the error field, series axis, summary and XDMF sidecar.
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>

@@ -2,7 +2,6 @@
 // Collective OutputFile writes at several rank counts: block-row fields (including empty ranks),
 // root-only history and attributes, read back serially on every rank.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>

@@ -3,7 +3,6 @@
 // extendible time-series datasets (unlimited first dimension, append_rows), read back serially.
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
