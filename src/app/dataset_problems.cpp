@@ -33,9 +33,7 @@ DatasetProblem dataset_problem_darcy(const io::Deck& deck) {
     const reference::DarcyProblem p = detail::darcy_problem(*shared_deck, index);
     const reference::FdSolution s = reference::solve_darcy_fd(decomp::Communicator::self(), p);
     DatasetSample sample;
-    std::size_t above = 0;
-    for (double a : p.coefficient) above += a == shared_deck->random_field.above;
-    sample.parameters = {double(above) / double(p.coefficient.size()), double(s.iterations), s.residual_norm};
+    sample.parameters = {detail::fraction_above(*shared_deck, p.coefficient), double(s.iterations), s.residual_norm};
     sample.input = p.coefficient;
     sample.output = s.u;
     return sample;

@@ -19,6 +19,8 @@ reference::RandomFieldParams random_field_params(const io::Deck& deck);
 /// Darcy: reference.grid checked; the problem of random sample `sample` (coefficient drawn).
 std::vector<int> darcy_grid(const io::Deck& deck);
 reference::DarcyProblem darcy_problem(const io::Deck& deck, std::uint64_t sample);
+/// Share of the grid points where a thresholded coefficient takes the value `above`.
+double fraction_above(const io::Deck& deck, const std::vector<double>& coefficient);
 
 /// Vorticity: reference.grid checked (points per period); random initial vorticity of `sample`;
 /// the problem from the deck with the given initial field.

@@ -76,6 +76,12 @@ struct DarcyBoundary {
 
 }  // namespace
 
+double fraction_above(const io::Deck& deck, const std::vector<double>& coefficient) {
+  std::size_t above = 0;
+  for (double a : coefficient) above += a == deck.random_field.above;
+  return coefficient.empty() ? 0.0 : static_cast<double>(above) / static_cast<double>(coefficient.size());
+}
+
 reference::DarcyProblem darcy_problem(const io::Deck& deck, std::uint64_t sample) {
   const std::vector<int> grid = darcy_grid(deck);
   const reference::RandomFieldParams rf = random_field_params(deck);
@@ -132,13 +138,11 @@ reference::GridSolution reference_darcy(const decomp::Communicator& comm, const 
     out.summary.push_back({"rel_l2_exact", reference::relative_l2(s.u, values)});
     out.exact = {{"u", std::move(values)}};
   }
-  double above = 0;
-  for (double a : problem.coefficient) above += a == deck.random_field.above;
   out.summary.push_back({"seconds", s.seconds});
   out.summary.push_back({"ksp_iterations", static_cast<double>(s.iterations)});
   out.summary.push_back({"residual_norm", s.residual_norm});
   if (deck.random_field.thresholded)
-    out.summary.push_back({"fraction_above", above / static_cast<double>(problem.coefficient.size())});
+    out.summary.push_back({"fraction_above", detail::fraction_above(deck, problem.coefficient)});
   out.summary_text.push_back({"solver", "KSP " + s.ksp_type + " + PC " + s.pc_type + " on " + std::to_string(nx) + "x" +
                                             std::to_string(ny) + " (" + std::to_string(comm.size()) + " ranks)"});
   out.summary_text.push_back(

@@ -2,11 +2,9 @@
 // Restart from a checkpoint file continues training bit for bit, at any iteration and across stage
 // boundaries and resampling; states that do not fit the deck are refused with one line naming the file.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,12 +12,12 @@
 #include "npde/app/checkpointing.hpp"
 #include "npde/app/setup.hpp"
 #include "npde/decomp/communicator.hpp"
+#include "support/shared_scratch.hpp"
 #include "npde/io/checkpoint.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/pinn/poisson_pinn.hpp"
 #include "npde/pinn/trainer.hpp"
 
-namespace fs = std::filesystem;
 using npde::decomp::Communicator;
 using npde::pinn::HistoryRow;
 using npde::pinn::TrainState;
@@ -99,32 +97,6 @@ void expect_bit_identical(const RunResult& got, const RunResult& want) {
       << "final parameters differ";
 }
 
-// A folder shared by all ranks (named by rank 0), removed afterwards.
-class SharedScratch {
- public:
-  SharedScratch(const Communicator& comm, const std::string& tag) : m_comm(comm) {
-    std::string dir;
-    if (comm.is_root()) {
-      dir = (fs::path(NPDE_BINARY_DIR) / "test_scratch" /
-             ("restart_" + tag + "_np" + std::to_string(comm.size()) + "_" + std::to_string(::getpid())))
-                .string();
-      fs::remove_all(dir);
-      fs::create_directories(dir);
-    }
-    m_dir = comm.broadcast(dir);
-  }
-  ~SharedScratch() {
-    m_comm.barrier();
-    std::error_code ec;
-    if (m_comm.is_root()) fs::remove_all(m_dir, ec);
-  }
-  const std::string& dir() const { return m_dir; }
-
- private:
-  Communicator m_comm;
-  std::string m_dir;
-};
-
 // Collective. Writes `state` as a checkpoint file (rank 0), reads it back the way `npde train
 // --restart` does, and trains a fresh network from it.
 RunResult restart_through_file(const Communicator& comm, const npde::io::Deck& deck, const TrainState& state,
@@ -149,14 +121,14 @@ void check_restarts(const npde::io::Deck& deck, const std::vector<long>& at, con
   const RunResult reference = train_run(comm, deck, at, nullptr);
   ASSERT_EQ(reference.history.size(), std::size_t(k_total_iterations));
   ASSERT_EQ(reference.states.size(), at.size());
-  SharedScratch scratch(comm, tag);
+  npde::test::SharedScratch scratch(comm, "restart_" + tag + "_np" + std::to_string(comm.size()));
   for (long k : at) {
     SCOPED_TRACE("restart at iteration " + std::to_string(k));
     const TrainState& s = reference.states.at(k);
     EXPECT_EQ(s.stage, k <= k_adam_iterations ? 0 : 1);
     EXPECT_EQ(s.has_adam, k <= k_adam_iterations);
     EXPECT_EQ(s.has_lbfgs, k > k_adam_iterations);
-    expect_bit_identical(restart_through_file(comm, deck, s, scratch.dir()), reference);
+    expect_bit_identical(restart_through_file(comm, deck, s, scratch.dir().string()), reference);
   }
 }
 
