@@ -2,19 +2,25 @@
 // Benchmark of the raw jet kernels (JetMlp forward + backward) against their GEMMs alone.
 //
 //   bench_jet_kernels [--arch 2-64x4-1] [--n 1000 10000 100000] [--dtype float64 float32]
-//                     [--chunk 2048 ...] [--reps 5] [--min-time 0.5] [--peak 2048] [--shapes]
+//                     [--chunk 2048 ...] [--jet laplacian diagonal burgers heat] [--reps 5]
+//                     [--min-time 0.5] [--peak 2048] [--shapes]
 //
 // Single process, no MPI, so it also builds with NPDE_KERNELS_ONLY (e.g. for a GPU check).
-// For N points in chunks it times, with forward-Laplacian jets (d+2 channels):
+// --jet picks the channels (default laplacian, the forward-Laplacian jet of d+2 channels):
+//   laplacian  u, grad u, Laplacian over all inputs      diagonal  u, grad u, every d2u/dx_k^2
+//   burgers    u, grad u, d2u/dx_k^2 for all but the last input (the last one is time: no u_tt)
+//   heat       u, grad u, Laplacian over all but the last input
+// For N points in chunks it times:
 //   fwd   JetMlp::forward over all chunks;
 //   jet   JetMlp::forward + JetMlp::backward (the network part of a training step);
 //   gemm  the same layer GEMMs alone (bench::GemmReplay);
 // interleaved repetition by repetition, so jet - gemm is the time spent outside GEMMs (first layer,
 // bias, activation jets, small GEMVs).
 // Output, one line per configuration:
-//   npde-kernels arch=... dtype=... N=... chunk=... fwd_ms=... jet_ms=... gemm_ms=... gemm_share=...
-//                jet_gflops=... gemm_gflops=...
-// (times are minima over repetitions; gflops use the useful count 3*(d+2)*2*N*sum w_i w_{i+1}).
+//   npde-kernels arch=... dtype=... jet=... channels=... N=... chunk=... fwd_ms=... jet_ms=... gemm_ms=...
+//                gemm_share=... jet_gflops=... gemm_gflops=...
+// (times are minima over repetitions; gflops use the useful count 3*C*2*N*sum w_i w_{i+1} for C
+// channels, which is 3*(d+2)*2*N*sum w_i w_{i+1} for the Laplacian jet).
 // --shapes adds, per chunk size, the time and rate of each of the three GEMMs of the first, a
 // hidden and the last layer alone:
 //   npde-gemm-shapes dtype=... layer=INxOUT columns=... fwd_us=... wgrad_us=... adj_us=... fwd_gflops=... ...
@@ -31,11 +37,24 @@ namespace {
 
 using namespace npde;
 
+/// The channels of `--jet name` for d inputs; in the space-time shapes the last input is time.
+nn::JetSpec jet_spec_named(const std::string& name, int d) {
+  if (name == "laplacian") return nn::JetSpec::laplacian(d);
+  if (name == "diagonal") return nn::JetSpec::diagonal(d);
+  NPDE_REQUIRE(name == "burgers" || name == "heat",
+               "bench_jet_kernels: --jet '" << name << "' is not laplacian, diagonal, burgers or heat");
+  NPDE_REQUIRE(d >= 2, "bench_jet_kernels: --jet " << name << " needs at least one space and one time input");
+  nn::JetSpec spec = nn::JetSpec::first_order(d);
+  for (int k = 0; k + 1 < d; ++k) (name == "burgers" ? spec.diagonal_terms : spec.laplacian_terms).push_back(k);
+  return spec;
+}
+
 template <class T>
-void bench_kernels(const bench::Arch& arch, long n, int chunk, int reps, double min_time) {
+void bench_kernels(const bench::Arch& arch, const std::string& jet_name, long n, int chunk, int reps,
+                   double min_time) {
   nn::Mlp<T> net(arch.n_in, arch.hidden, arch.n_out, nn::Activation::Tanh);
   net.init_glorot(0);
-  const auto spec = nn::JetSpec::laplacian(arch.n_in);
+  const auto spec = jet_spec_named(jet_name, arch.n_in);
   nn::JetMlp<T> jet(net, spec, chunk);
   const int channels = spec.n_channels();
   const auto x = bench::random_view<T>(std::size_t(arch.n_in) * n, 1, 0, 1, "npde::bench::x");
@@ -60,12 +79,14 @@ void bench_kernels(const bench::Arch& arch, long n, int chunk, int reps, double 
   const auto t =
       bench::time_interleaved({forward, forward_backward, gemms}, reps, min_time, [](double v) { return v; });
   const auto &fwd = t[0], &full = t[1], &gemm = t[2];
-  const double flops = bench::useful_flops(arch, double(n));
+  // useful_flops counts the d+2 channels of the Laplacian jet; rescale to this jet's channels
+  const double flops = bench::useful_flops(arch, double(n)) * channels / (arch.n_in + 2);
   std::printf(
-      "npde-kernels arch=%s dtype=%s N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f gemm_share=%.3f "
-      "jet_gflops=%.2f gemm_gflops=%.2f\n",
-      arch.text.c_str(), std::is_same_v<T, double> ? "float64" : "float32", n, chunk, fwd.min_s * 1e3, full.min_s * 1e3,
-      gemm.min_s * 1e3, gemm.min_s / full.min_s, flops / full.min_s / 1e9, flops / gemm.min_s / 1e9);
+      "npde-kernels arch=%s dtype=%s jet=%s channels=%d N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f "
+      "gemm_share=%.3f jet_gflops=%.2f gemm_gflops=%.2f\n",
+      arch.text.c_str(), std::is_same_v<T, double> ? "float64" : "float32", jet_name.c_str(), channels, n, chunk,
+      fwd.min_s * 1e3, full.min_s * 1e3, gemm.min_s * 1e3, gemm.min_s / full.min_s, flops / full.min_s / 1e9,
+      flops / gemm.min_s / 1e9);
   std::fflush(stdout);
 }
 
@@ -101,11 +122,13 @@ void bench_gemm_shapes(int wi, int wo, int channels, int chunk, int reps, double
 }
 
 int run(const bench::Args& args) {
-  args.require_known({"arch", "n", "dtype", "chunk", "reps", "min-time", "peak", "shapes"});
+  args.require_known({"arch", "n", "dtype", "chunk", "jet", "reps", "min-time", "peak", "shapes"});
   const auto arch = bench::parse_arch(args.list("arch", {"2-64x4-1"}).front());
   const auto ns = args.ints("n", {1000, 10000, 100000});
   const auto dtypes = args.list("dtype", {"float64", "float32"});
   const auto chunks = args.ints("chunk", {2048});
+  const auto jets = args.list("jet", {"laplacian"});
+  for (const auto& j : jets) jet_spec_named(j, arch.n_in);  // reject a bad name before any timing
   const int reps = int(args.real("reps", 5));
   const double min_time = args.real("min-time", 0.5);
   const std::string core = nn::blas_core_name();
@@ -133,14 +156,15 @@ int run(const bench::Args& args) {
             bench_gemm_shapes<float>(wi, wo, c, int(chunk), reps, min_time);
         }
       }
-  for (const auto& dt : dtypes)
-    for (const long n : ns)
-      for (const long chunk : chunks) {
-        if (bench::is_double(dt))
-          bench_kernels<double>(arch, n, int(chunk), reps, min_time);
-        else
-          bench_kernels<float>(arch, n, int(chunk), reps, min_time);
-      }
+  for (const auto& jet : jets)
+    for (const auto& dt : dtypes)
+      for (const long n : ns)
+        for (const long chunk : chunks) {
+          if (bench::is_double(dt))
+            bench_kernels<double>(arch, jet, n, int(chunk), reps, min_time);
+          else
+            bench_kernels<float>(arch, jet, n, int(chunk), reps, min_time);
+        }
   return 0;
 }
 

@@ -16,42 +16,96 @@ JetSpec JetSpec::value_only(int n_inputs) {
   return s;
 }
 
-JetSpec JetSpec::laplacian(int n_inputs) {
-  JetSpec s;
-  s.n_inputs = n_inputs;
+JetSpec JetSpec::first_order(int n_inputs) {
+  JetSpec s = value_only(n_inputs);
   for (int k = 0; k < n_inputs; ++k) s.tangents.push_back(k);
-  s.second = SecondOrder::Laplacian;
+  return s;
+}
+
+JetSpec JetSpec::laplacian(int n_inputs) {
+  JetSpec s = first_order(n_inputs);
+  s.laplacian_terms = s.tangents;  // positions 0..n-1 (tangent k is input k)
   return s;
 }
 
 JetSpec JetSpec::diagonal(int n_inputs) {
-  JetSpec s = laplacian(n_inputs);
-  s.second = SecondOrder::Diagonal;
+  JetSpec s = first_order(n_inputs);
+  s.diagonal_terms = s.tangents;
   return s;
 }
+
+int JetSpec::find_tangent(int input_dim) const {
+  for (int k = 0; k < n_tangents(); ++k)
+    if (tangents[k] == input_dim) return k;
+  return -1;
+}
+
+int JetSpec::find_diagonal(int tangent_pos) const {
+  for (int i = 0; i < n_diagonal(); ++i)
+    if (diagonal_terms[i] == tangent_pos) return i;
+  return -1;
+}
+
+namespace {
+
+/// Second-order terms must name distinct tangent positions: a repeated one would be counted twice.
+void require_positions(const std::vector<int>& pos, int n_tangents, const char* what) {
+  std::set<int> seen;
+  for (int k : pos) {
+    NPDE_REQUIRE(k >= 0 && k < n_tangents, what << " term " << k << " is not a tangent position in [0, "
+                                                << n_tangents << ")");
+    NPDE_REQUIRE(seen.insert(k).second, what << " term " << k << " listed twice");
+  }
+}
+
+/// " (x0 x2)": the input dimensions behind tangent positions, for describe() (which must not fail on
+/// a spec that validate() would reject, so positions out of range print as "?").
+std::string dims_of(const JetSpec& s, const std::vector<int>& pos) {
+  std::ostringstream os;
+  os << " (";
+  for (std::size_t i = 0; i < pos.size(); ++i) {
+    os << (i ? " " : "");
+    if (pos[i] >= 0 && pos[i] < s.n_tangents())
+      os << "x" << s.tangents[pos[i]];
+    else
+      os << "?";
+  }
+  os << ")";
+  return os.str();
+}
+
+}  // namespace
 
 void JetSpec::validate() const {
   NPDE_REQUIRE(n_inputs >= 1, "n_inputs = " << n_inputs);
   NPDE_REQUIRE(n_tangents() <= kMaxTangents, n_tangents() << " tangents > kMaxTangents = " << kMaxTangents);
-  NPDE_REQUIRE(static_cast<int>(mixed.size()) <= kMaxMixed, mixed.size() << " mixed pairs > " << kMaxMixed);
+  NPDE_REQUIRE(n_mixed() <= kMaxMixed, n_mixed() << " mixed pairs > kMaxMixed = " << kMaxMixed);
   std::set<int> seen;
   for (int t : tangents) {
     NPDE_REQUIRE(t >= 0 && t < n_inputs, "tangent dimension " << t << " outside [0, " << n_inputs << ")");
     NPDE_REQUIRE(seen.insert(t).second, "tangent dimension " << t << " listed twice");
   }
-  NPDE_REQUIRE(second == SecondOrder::None || n_tangents() > 0, "second-order channels need tangents");
-  for (const auto& [a, b] : mixed)
+  require_positions(laplacian_terms, n_tangents(), "Laplacian");
+  require_positions(diagonal_terms, n_tangents(), "diagonal");
+  std::set<std::pair<int, int>> pairs;
+  for (const auto& [a, b] : mixed) {
     NPDE_REQUIRE(a >= 0 && a < b && b < n_tangents(), "mixed pair (" << a << ", " << b << ") invalid for "
                                                                      << n_tangents() << " tangents");
+    NPDE_REQUIRE(pairs.insert({a, b}).second, "mixed pair (" << a << ", " << b << ") listed twice");
+  }
 }
 
 std::string JetSpec::describe() const {
   std::ostringstream os;
   os << "value";
-  if (n_tangents() > 0) os << " + " << n_tangents() << " tangents";
-  if (second == SecondOrder::Laplacian) os << " + Laplacian";
-  if (second == SecondOrder::Diagonal) os << " + " << n_tangents() << " diagonal";
-  if (!mixed.empty()) os << " + " << mixed.size() << " mixed";
+  if (n_tangents() > 0) {
+    std::vector<int> all(n_tangents());
+    for (int k = 0; k < n_tangents(); ++k) all[k] = k;
+    os << " + " << n_tangents() << " tangents" << dims_of(*this, all);
+  }
+  if (has_laplacian()) os << " + Laplacian" << dims_of(*this, laplacian_terms);
+  if (n_diagonal() > 0) os << " + " << n_diagonal() << " diagonal" << dims_of(*this, diagonal_terms);
+  if (n_mixed() > 0) os << " + " << n_mixed() << " mixed";
   os << " (" << n_channels() << " channels)";
   return os.str();
 }
@@ -60,10 +114,13 @@ JetLayout make_layout(const JetSpec& spec) {
   spec.validate();
   JetLayout l;
   l.n_tan = spec.n_tangents();
-  l.second = spec.second == SecondOrder::None ? 0 : (spec.second == SecondOrder::Laplacian ? 1 : 2);
-  l.n_mixed = static_cast<int>(spec.mixed.size());
+  l.n_lap = static_cast<int>(spec.laplacian_terms.size());
+  l.n_diag = spec.n_diagonal();
+  l.n_mixed = spec.n_mixed();
   l.n_channels = spec.n_channels();
   for (int k = 0; k < l.n_tan; ++k) l.tan_dim[k] = spec.tangents[k];
+  for (int k = 0; k < l.n_lap; ++k) l.lap_pos[k] = spec.laplacian_terms[k];
+  for (int i = 0; i < l.n_diag; ++i) l.diag_pos[i] = spec.diagonal_terms[i];
   for (int m = 0; m < l.n_mixed; ++m) {
     l.mixed_a[m] = spec.mixed[m].first;
     l.mixed_b[m] = spec.mixed[m].second;

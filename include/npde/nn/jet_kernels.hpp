@@ -20,7 +20,8 @@ KOKKOS_INLINE_FUNCTION void jet_activation_forward(const JetLayout& L, int w, lo
     z[i] = z0;
     a[i] = Fn::value(z0);
   }
-  const int nt = L.n_tan, c2 = 1 + nt;
+  const int nt = L.n_tan;
+  const int cl = 1 + nt, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;  // Laplacian, diagonal, mixed
   // y_t = s1 z_t
   for (int t = 0; t < nt; ++t) {
     const T* zt = z + (1 + t) * cs;
@@ -31,29 +32,33 @@ KOKKOS_INLINE_FUNCTION void jet_activation_forward(const JetLayout& L, int w, lo
       yt[i] = s1 * zt[i];
     }
   }
-  if (L.second == 1) {  // y_L = s1 z_L + s2 sum_t z_t^2
-    const T* zl = z + c2 * cs;
-    T* yl = a + c2 * cs;
+  if (L.n_lap > 0) {  // y_L = s1 z_L + s2 sum_{t in lap} z_t^2
+    // The sum of squares is accumulated in yl one tangent at a time, so every loop runs over the
+    // neurons: a loop over the tangents inside the loop over neurons does not vectorise (GCC 12).
+    const T* zl = z + cl * cs;
+    T* yl = a + cl * cs;
+    const T* z0 = z + (1 + L.lap_pos[0]) * cs;
+    for (int i = 0; i < w; ++i) yl[i] = z0[i] * z0[i];
+    for (int k = 1; k < L.n_lap; ++k) {
+      const T* zt = z + (1 + L.lap_pos[k]) * cs;
+      for (int i = 0; i < w; ++i) yl[i] += zt[i] * zt[i];
+    }
     for (int i = 0; i < w; ++i) {
-      T sumsq = T(0);
-      for (int t = 0; t < nt; ++t) sumsq += z[i + (1 + t) * cs] * z[i + (1 + t) * cs];
       T s1, s2, s3;
       Fn::derivs(z[i], a[i], s1, s2, s3);
-      yl[i] = s1 * zl[i] + s2 * sumsq;
-    }
-  } else if (L.second == 2) {  // y_tt = s1 z_tt + s2 z_t^2
-    for (int t = 0; t < nt; ++t) {
-      const T* zt = z + (1 + t) * cs;
-      const T* ztt = z + (c2 + t) * cs;
-      T* ytt = a + (c2 + t) * cs;
-      for (int i = 0; i < w; ++i) {
-        T s1, s2, s3;
-        Fn::derivs(z[i], a[i], s1, s2, s3);
-        ytt[i] = s1 * ztt[i] + s2 * zt[i] * zt[i];
-      }
+      yl[i] = s1 * zl[i] + s2 * yl[i];
     }
   }
-  const int cm = c2 + (L.second == 0 ? 0 : (L.second == 1 ? 1 : nt));
+  for (int j = 0; j < L.n_diag; ++j) {  // y_tt = s1 z_tt + s2 z_t^2, t = diag_pos[j]
+    const T* zt = z + (1 + L.diag_pos[j]) * cs;
+    const T* ztt = z + (cd + j) * cs;
+    T* ytt = a + (cd + j) * cs;
+    for (int i = 0; i < w; ++i) {
+      T s1, s2, s3;
+      Fn::derivs(z[i], a[i], s1, s2, s3);
+      ytt[i] = s1 * ztt[i] + s2 * zt[i] * zt[i];
+    }
+  }
   for (int m = 0; m < L.n_mixed; ++m) {  // y_ab = s1 z_ab + s2 z_a z_b
     const T* za = z + (1 + L.mixed_a[m]) * cs;
     const T* zb = z + (1 + L.mixed_b[m]) * cs;
@@ -67,12 +72,49 @@ KOKKOS_INLINE_FUNCTION void jet_activation_forward(const JetLayout& L, int w, lo
   }
 }
 
+/// Reverse of one diagonal channel y_tt = s1 z_tt + s2 z_t^2 over the w neurons of a point: adds to
+/// the adjoints zb (value) and zbt (tangent t), writes zbtt. The pointers are distinct channels of one
+/// point (the channel stride is at least w), so they never overlap; saying so (restrict) lets the
+/// compiler vectorise a loop with three stores, which it otherwise gives up on for the aliasing checks.
+template <class Fn, class T>
+KOKKOS_INLINE_FUNCTION void diagonal_backward(int w, const T* KOKKOS_RESTRICT z, const T* KOKKOS_RESTRICT a,
+                                              const T* KOKKOS_RESTRICT zt, const T* KOKKOS_RESTRICT ztt,
+                                              const T* KOKKOS_RESTRICT abtt, T* KOKKOS_RESTRICT zb,
+                                              T* KOKKOS_RESTRICT zbt, T* KOKKOS_RESTRICT zbtt) {
+  for (int i = 0; i < w; ++i) {
+    T s1, s2, s3;
+    Fn::derivs(z[i], a[i], s1, s2, s3);
+    zb[i] += abtt[i] * (s2 * ztt[i] + s3 * zt[i] * zt[i]);
+    zbt[i] += T(2) * abtt[i] * s2 * zt[i];
+    zbtt[i] = abtt[i] * s1;
+  }
+}
+
+/// Reverse of one mixed channel y_ab = s1 z_ab + s2 z_a z_b, as diagonal_backward (a < b, so the
+/// tangent adjoints zba and zbb are distinct channels too).
+template <class Fn, class T>
+KOKKOS_INLINE_FUNCTION void mixed_backward(int w, const T* KOKKOS_RESTRICT z, const T* KOKKOS_RESTRICT a,
+                                           const T* KOKKOS_RESTRICT za, const T* KOKKOS_RESTRICT zbv,
+                                           const T* KOKKOS_RESTRICT zm, const T* KOKKOS_RESTRICT abm,
+                                           T* KOKKOS_RESTRICT zb, T* KOKKOS_RESTRICT zba, T* KOKKOS_RESTRICT zbb,
+                                           T* KOKKOS_RESTRICT zbm) {
+  for (int i = 0; i < w; ++i) {
+    T s1, s2, s3;
+    Fn::derivs(z[i], a[i], s1, s2, s3);
+    zb[i] += abm[i] * (s2 * zm[i] + s3 * za[i] * zbv[i]);
+    zba[i] += abm[i] * s2 * zbv[i];
+    zbb[i] += abm[i] * s2 * za[i];
+    zbm[i] = abm[i] * s1;
+  }
+}
+
 /// Reverse of jet_activation_forward at one point: from the adjoints ab of the outputs, writes the
 /// adjoints zb of the pre-activation channels (same layout; zb must not alias ab or z).
 template <class Fn, class T>
 KOKKOS_INLINE_FUNCTION void jet_activation_backward(const JetLayout& L, int w, long cs, const T* z, const T* a,
                                                     const T* ab, T* zb) {
-  const int nt = L.n_tan, c2 = 1 + nt;
+  const int nt = L.n_tan;
+  const int cl = 1 + nt, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;  // Laplacian, diagonal, mixed
   for (int i = 0; i < w; ++i) {
     T s1, s2, s3;
     Fn::derivs(z[i], a[i], s1, s2, s3);
@@ -89,19 +131,19 @@ KOKKOS_INLINE_FUNCTION void jet_activation_backward(const JetLayout& L, int w, l
       zbt[i] = abt[i] * s1;
     }
   }
-  if (L.second == 1) {  // y_L = s1 z_L + s2 sum_t z_t^2
-    const T* zl = z + c2 * cs;
-    const T* abl = ab + c2 * cs;
-    T* zbl = zb + c2 * cs;
+  if (L.n_lap > 0) {  // y_L = s1 z_L + s2 sum_{t in lap} z_t^2
+    const T* zl = z + cl * cs;
+    const T* abl = ab + cl * cs;
+    T* zbl = zb + cl * cs;
     for (int i = 0; i < w; ++i) {
       T s1, s2, s3;
       Fn::derivs(z[i], a[i], s1, s2, s3);
       zbl[i] = abl[i] * s1;
       zb[i] += abl[i] * s2 * zl[i];
     }
-    for (int t = 0; t < nt; ++t) {
-      const T* zt = z + (1 + t) * cs;
-      T* zbt = zb + (1 + t) * cs;
+    for (int k = 0; k < L.n_lap; ++k) {
+      const T* zt = z + (1 + L.lap_pos[k]) * cs;
+      T* zbt = zb + (1 + L.lap_pos[k]) * cs;
       for (int i = 0; i < w; ++i) {
         T s1, s2, s3;
         Fn::derivs(z[i], a[i], s1, s2, s3);
@@ -109,40 +151,14 @@ KOKKOS_INLINE_FUNCTION void jet_activation_backward(const JetLayout& L, int w, l
         zb[i] += abl[i] * s3 * zt[i] * zt[i];
       }
     }
-  } else if (L.second == 2) {  // y_tt = s1 z_tt + s2 z_t^2
-    for (int t = 0; t < nt; ++t) {
-      const T* zt = z + (1 + t) * cs;
-      const T* ztt = z + (c2 + t) * cs;
-      const T* abtt = ab + (c2 + t) * cs;
-      T* zbt = zb + (1 + t) * cs;
-      T* zbtt = zb + (c2 + t) * cs;
-      for (int i = 0; i < w; ++i) {
-        T s1, s2, s3;
-        Fn::derivs(z[i], a[i], s1, s2, s3);
-        zb[i] += abtt[i] * (s2 * ztt[i] + s3 * zt[i] * zt[i]);
-        zbt[i] += T(2) * abtt[i] * s2 * zt[i];
-        zbtt[i] = abtt[i] * s1;
-      }
-    }
   }
-  const int cm = c2 + (L.second == 0 ? 0 : (L.second == 1 ? 1 : nt));
+  for (int j = 0; j < L.n_diag; ++j) {  // y_tt = s1 z_tt + s2 z_t^2, t = diag_pos[j]
+    const long ct = (1 + L.diag_pos[j]) * cs, ctt = (cd + j) * cs;
+    diagonal_backward<Fn>(w, z, a, z + ct, z + ctt, ab + ctt, zb, zb + ct, zb + ctt);
+  }
   for (int m = 0; m < L.n_mixed; ++m) {  // y_ab = s1 z_ab + s2 z_a z_b
-    const int ca = 1 + L.mixed_a[m], cb = 1 + L.mixed_b[m];
-    const T* za = z + ca * cs;
-    const T* zbv = z + cb * cs;
-    const T* zm = z + (cm + m) * cs;
-    const T* abm = ab + (cm + m) * cs;
-    T* zba = zb + ca * cs;
-    T* zbb = zb + cb * cs;
-    T* zbm = zb + (cm + m) * cs;
-    for (int i = 0; i < w; ++i) {
-      T s1, s2, s3;
-      Fn::derivs(z[i], a[i], s1, s2, s3);
-      zb[i] += abm[i] * (s2 * zm[i] + s3 * za[i] * zbv[i]);
-      zba[i] += abm[i] * s2 * zbv[i];
-      zbb[i] += abm[i] * s2 * za[i];
-      zbm[i] = abm[i] * s1;
-    }
+    const long ca = (1 + L.mixed_a[m]) * cs, cb = (1 + L.mixed_b[m]) * cs, cab = (cm + m) * cs;
+    mixed_backward<Fn>(w, z, a, z + ca, z + cb, z + cab, ab + cab, zb, zb + ca, zb + cb, zb + cab);
   }
 }
 

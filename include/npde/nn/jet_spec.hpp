@@ -11,57 +11,68 @@ namespace npde::nn {
 /// Maximum number of tangent (first-derivative) channels and mixed second-order channels.
 inline constexpr int kMaxTangents = 16;
 inline constexpr int kMaxMixed = 16;
-/// Upper bound of channels: value + tangents + per-tangent second derivatives + mixed.
-inline constexpr int kMaxChannels = 1 + 2 * kMaxTangents + kMaxMixed;
+/// Upper bound of channels: value + tangents + one Laplacian + per-tangent second derivatives + mixed.
+inline constexpr int kMaxChannels = 2 + 2 * kMaxTangents + kMaxMixed;
 
-/// Second-order content of a jet.
-enum class SecondOrder {
-  None,       ///< value and first derivatives only
-  Laplacian,  ///< one channel: the sum of the second derivatives over the tangent dimensions
-  Diagonal    ///< one channel per tangent dimension: d2u/dx_k2
-};
-
-/// Channel layout of a jet. Channel 0 is the value; channels 1..n_tangents hold du/dx_{tangent[k]};
-/// then the second-order channels (one Laplacian channel, or n_tangents diagonal channels); then one
-/// channel per mixed pair (d2u/dx_a dx_b, a and b being positions in `tangents`).
+/// Channel layout of a jet. Second-order content is chosen per tangent, so a space-time PDE pays only
+/// for the derivatives it uses (Burgers: u_xx but no u_tt; heat: u_xx + u_yy but no u_tt).
+/// Channel order: 0 the value; 1..n_tangents du/dx_{tangents[k]}; then the Laplacian channel (sum of
+/// d2u/dx_{tangents[k]}^2 over k in `laplacian_terms`) if that list is not empty; then one channel
+/// d2u/dx_{tangents[k]}^2 per entry k of `diagonal_terms`, in that order; then one channel
+/// d2u/dx_a dx_b per mixed pair. Every second-order entry names POSITIONS in `tangents`, not input
+/// dimensions (find_tangent() converts).
 struct JetSpec {
   int n_inputs = 1;                        ///< input dimension of the network
   std::vector<int> tangents;               ///< input dimensions that get a tangent channel
-  SecondOrder second = SecondOrder::None;
+  std::vector<int> laplacian_terms;        ///< positions in `tangents` summed into ONE Laplacian channel
+  std::vector<int> diagonal_terms;         ///< positions in `tangents` that get their own d2/dx^2 channel
   std::vector<std::pair<int, int>> mixed;  ///< pairs of positions in `tangents` (a < b)
 
   /// Value only.
   static JetSpec value_only(int n_inputs);
-  /// Value, all first derivatives and the Laplacian (the forward-Laplacian jet).
+  /// Value and all first derivatives; add second-order terms to the lists as the PDE needs them.
+  static JetSpec first_order(int n_inputs);
+  /// Value, all first derivatives and the Laplacian over all of them (the forward-Laplacian jet).
   static JetSpec laplacian(int n_inputs);
   /// Value, all first derivatives and all diagonal second derivatives.
   static JetSpec diagonal(int n_inputs);
 
   int n_tangents() const { return static_cast<int>(tangents.size()); }
-  int n_second() const {
-    return second == SecondOrder::None ? 0 : (second == SecondOrder::Laplacian ? 1 : n_tangents());
-  }
-  int n_channels() const { return 1 + n_tangents() + n_second() + static_cast<int>(mixed.size()); }
+  bool has_laplacian() const { return !laplacian_terms.empty(); }
+  int n_diagonal() const { return static_cast<int>(diagonal_terms.size()); }
+  int n_mixed() const { return static_cast<int>(mixed.size()); }
+  /// Number of Laplacian and diagonal channels (the mixed ones come after them).
+  int n_second() const { return (has_laplacian() ? 1 : 0) + n_diagonal(); }
+  int n_channels() const { return 1 + n_tangents() + n_second() + n_mixed(); }
   /// Channel of d/dx_{tangents[k]}.
   int tangent_channel(int k) const { return 1 + k; }
-  /// Channel of the Laplacian (SecondOrder::Laplacian).
-  int laplacian_channel() const { return 1 + n_tangents(); }
-  /// Channel of d2/dx_{tangents[k]}^2 (SecondOrder::Diagonal).
-  int diagonal_channel(int k) const { return 1 + n_tangents() + k; }
+  /// Channel of the Laplacian, or -1 without one.
+  int laplacian_channel() const { return has_laplacian() ? 1 + n_tangents() : -1; }
+  /// Channel of d2/dx_{tangents[diagonal_terms[i]]}^2: i indexes `diagonal_terms` (find_diagonal()).
+  int diagonal_channel(int i) const { return 1 + n_tangents() + (has_laplacian() ? 1 : 0) + i; }
   /// Channel of mixed pair m.
   int mixed_channel(int m) const { return 1 + n_tangents() + n_second() + m; }
-  /// Throws npde::Error if the spec is inconsistent (bounds, duplicates, pair order).
+  /// Position of input dimension `input_dim` in `tangents`, or -1.
+  int find_tangent(int input_dim) const;
+  /// Index i into `diagonal_terms` of tangent position `tangent_pos`, or -1.
+  int find_diagonal(int tangent_pos) const;
+  /// Throws npde::Error if the spec is inconsistent: bounds, duplicates (tangents, Laplacian and
+  /// diagonal terms, mixed pairs), pair order.
   void validate() const;
+  /// One line for logs, e.g. "value + 2 tangents (x0 x1) + 1 diagonal (x0) (4 channels)".
   std::string describe() const;
 };
 
-/// Plain-old-data copy of a JetSpec for kernels.
+/// Plain-old-data copy of a JetSpec for kernels (positions as in JetSpec).
 struct JetLayout {
   int n_tan = 0;
-  int second = 0;  ///< 0 none, 1 Laplacian, 2 diagonal
+  int n_lap = 0;   ///< tangents summed into the Laplacian channel (0: no Laplacian channel)
+  int n_diag = 0;  ///< diagonal second-derivative channels
   int n_mixed = 0;
   int n_channels = 1;
-  int tan_dim[kMaxTangents] = {};
+  int tan_dim[kMaxTangents] = {};   ///< input dimension of each tangent
+  int lap_pos[kMaxTangents] = {};   ///< tangent positions in the Laplacian
+  int diag_pos[kMaxTangents] = {};  ///< tangent position of each diagonal channel
   int mixed_a[kMaxMixed] = {};
   int mixed_b[kMaxMixed] = {};
 };

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Forward jets against finite differences of the network value, and the reverse pass against
-// finite differences of a loss, for every activation, 1D-3D, Laplacian/diagonal/mixed channels.
+// finite differences of a loss, for every activation, 1D-3D, Laplacian/diagonal/mixed channels on all
+// or on some tangents (space-time shapes), and the channel layout and validation of JetSpec.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 #include <vector>
 
+#include "npde/core/error.hpp"
 #include "npde/core/rng.hpp"
 #include "npde/nn/jet_mlp.hpp"
 
@@ -15,7 +18,6 @@ using npde::nn::Activation;
 using npde::nn::JetMlp;
 using npde::nn::JetSpec;
 using npde::nn::Mlp;
-using npde::nn::SecondOrder;
 
 // Finite-difference steps chosen for double: O(h^2) truncation vs O(eps/h^k) rounding.
 constexpr double kStep1 = 1e-5;   // first derivatives: error ~ 1e-10
@@ -66,14 +68,26 @@ double shifted(const Mlp<double>& net, const std::vector<double>& x, int p, int 
   return eval_values(net, xp, 1)[o];
 }
 
-void check_jets(int d, Activation act, SecondOrder second, bool with_mixed, int n_out) {
+// Adds every mixed pair of tangent positions to `spec`.
+JetSpec with_all_mixed(JetSpec spec) {
+  for (int a = 0; a < spec.n_tangents(); ++a)
+    for (int b = a + 1; b < spec.n_tangents(); ++b) spec.mixed.push_back({a, b});
+  return spec;
+}
+
+// Value, tangents on all inputs, the given Laplacian and diagonal terms (tangent positions).
+JetSpec space_time(int n_inputs, std::vector<int> laplacian_terms, std::vector<int> diagonal_terms) {
+  JetSpec s = JetSpec::first_order(n_inputs);
+  s.laplacian_terms = std::move(laplacian_terms);
+  s.diagonal_terms = std::move(diagonal_terms);
+  return s;
+}
+
+// Every channel of `spec` against central differences of the network value.
+void check_jets(const JetSpec& spec, Activation act, int n_out) {
+  const int d = spec.n_inputs;
   Mlp<double> net(d, {12, 10}, n_out, act);
   net.init_glorot(42 + d);
-  JetSpec spec = JetSpec::laplacian(d);
-  spec.second = second;
-  if (with_mixed)
-    for (int a = 0; a < d; ++a)
-      for (int b = a + 1; b < d; ++b) spec.mixed.push_back({a, b});
   const int n = 5;
   JetMlp<double> jm(net, spec, n);
   const auto x = random_points(d, n, 3);
@@ -86,38 +100,39 @@ void check_jets(int d, Activation act, SecondOrder second, bool with_mixed, int 
       const double f0 = vals[o + std::size_t(n_out) * p];
       const double scale = std::max(1.0, std::fabs(f0));
       EXPECT_NEAR(at(o, 0, p), f0, 1e-13 * scale);
-      double lap = 0;
-      for (int k = 0; k < d; ++k) {
-        const double fp = shifted(net, x, p, o, {k}, {h1}), fm = shifted(net, x, p, o, {k}, {-h1});
-        EXPECT_NEAR(at(o, spec.tangent_channel(k), p), (fp - fm) / (2 * h1), kTolJet * scale) << "d/dx" << k;
-        const double gp = shifted(net, x, p, o, {k}, {h2}), gm = shifted(net, x, p, o, {k}, {-h2});
-        const double second_k = (gp - 2 * f0 + gm) / (h2 * h2);
-        lap += second_k;
-        if (second == SecondOrder::Diagonal) {
-          EXPECT_NEAR(at(o, spec.diagonal_channel(k), p), second_k, 1e2 * kTolJet * scale) << "d2/dx" << k;
-        }
+      std::vector<double> second(spec.n_tangents());  // d2/dx^2 per tangent position
+      for (int k = 0; k < spec.n_tangents(); ++k) {
+        const int dim = spec.tangents[k];
+        const double fp = shifted(net, x, p, o, {dim}, {h1}), fm = shifted(net, x, p, o, {dim}, {-h1});
+        EXPECT_NEAR(at(o, spec.tangent_channel(k), p), (fp - fm) / (2 * h1), kTolJet * scale) << "d/dx" << dim;
+        const double gp = shifted(net, x, p, o, {dim}, {h2}), gm = shifted(net, x, p, o, {dim}, {-h2});
+        second[k] = (gp - 2 * f0 + gm) / (h2 * h2);
       }
-      if (second == SecondOrder::Laplacian) {
+      if (spec.has_laplacian()) {
+        double lap = 0;
+        for (int k : spec.laplacian_terms) lap += second[k];
         EXPECT_NEAR(at(o, spec.laplacian_channel(), p), lap, 1e2 * kTolJet * scale) << "Laplacian";
       }
-      for (std::size_t m = 0; m < spec.mixed.size(); ++m) {
-        const int a = spec.mixed[m].first, b = spec.mixed[m].second;
+      for (int i = 0; i < spec.n_diagonal(); ++i) {
+        const int k = spec.diagonal_terms[i];
+        EXPECT_NEAR(at(o, spec.diagonal_channel(i), p), second[k], 1e2 * kTolJet * scale)
+            << "d2/dx" << spec.tangents[k];
+      }
+      for (int m = 0; m < spec.n_mixed(); ++m) {
+        const int a = spec.tangents[spec.mixed[m].first], b = spec.tangents[spec.mixed[m].second];
         const double fpp = shifted(net, x, p, o, {a, b}, {h2, h2}), fpm = shifted(net, x, p, o, {a, b}, {h2, -h2});
         const double fmp = shifted(net, x, p, o, {a, b}, {-h2, h2}), fmm = shifted(net, x, p, o, {a, b}, {-h2, -h2});
-        EXPECT_NEAR(at(o, spec.mixed_channel(int(m)), p), (fpp - fpm - fmp + fmm) / (4 * h2 * h2),
-                    1e2 * kTolJet * scale)
+        EXPECT_NEAR(at(o, spec.mixed_channel(m), p), (fpp - fpm - fmp + fmm) / (4 * h2 * h2), 1e2 * kTolJet * scale)
             << "mixed " << a << "," << b;
       }
     }
 }
 
 // Loss = 1/2 sum over outputs, channels, points of wt_c * jet^2; checks dLoss/dparams by central differences.
-void check_param_gradient(int d, Activation act, SecondOrder second) {
+void check_param_gradient(const JetSpec& spec, Activation act) {
+  const int d = spec.n_inputs;
   Mlp<double> net(d, {9, 7}, 2, act);
   net.init_glorot(7);
-  JetSpec spec = JetSpec::laplacian(d);
-  spec.second = second;
-  if (d >= 2) spec.mixed.push_back({0, 1});
   const int n = 6, C = spec.n_channels(), no = net.n_outputs();
   JetMlp<double> jm(net, spec, n);
   const auto x = random_points(d, n, 11);
@@ -172,18 +187,151 @@ void check_param_gradient(int d, Activation act, SecondOrder second) {
   EXPECT_LT(max_rel, 1e-6);
 }
 
+// Tangents on some inputs, in another order than the inputs: positions, dimensions and list indices
+// all differ, so a kernel that confuses them fails.
+JetSpec subset_reordered() {
+  JetSpec s = JetSpec::value_only(3);
+  s.tangents = {2, 0};      // d/dx2, d/dx0
+  s.laplacian_terms = {1};  // d2/dx0^2 alone
+  s.diagonal_terms = {0};   // d2/dx2^2
+  s.mixed = {{0, 1}};       // d2/dx0 dx2
+  return s;
+}
+
 }  // namespace
 
-TEST(JetMlp, TanhLaplacian1D) { check_jets(1, Activation::Tanh, SecondOrder::Laplacian, false, 1); }
-TEST(JetMlp, TanhLaplacian2D) { check_jets(2, Activation::Tanh, SecondOrder::Laplacian, false, 1); }
-TEST(JetMlp, TanhDiagonalMixed3D) { check_jets(3, Activation::Tanh, SecondOrder::Diagonal, true, 2); }
-TEST(JetMlp, SinLaplacian3D) { check_jets(3, Activation::Sin, SecondOrder::Laplacian, true, 1); }
-TEST(JetMlp, SinDiagonal2D) { check_jets(2, Activation::Sin, SecondOrder::Diagonal, true, 1); }
-TEST(JetMlp, SoftplusLaplacian2D) { check_jets(2, Activation::Softplus, SecondOrder::Laplacian, true, 1); }
-TEST(JetMlp, SoftplusDiagonal1D) { check_jets(1, Activation::Softplus, SecondOrder::Diagonal, false, 3); }
+// Old SecondOrder::Laplacian / Diagonal shapes (all tangents), optionally with all mixed pairs.
+TEST(JetMlp, TanhLaplacian1D) { check_jets(JetSpec::laplacian(1), Activation::Tanh, 1); }
+TEST(JetMlp, TanhLaplacian2D) { check_jets(JetSpec::laplacian(2), Activation::Tanh, 1); }
+TEST(JetMlp, TanhDiagonalMixed3D) { check_jets(with_all_mixed(JetSpec::diagonal(3)), Activation::Tanh, 2); }
+TEST(JetMlp, SinLaplacian3D) { check_jets(with_all_mixed(JetSpec::laplacian(3)), Activation::Sin, 1); }
+TEST(JetMlp, SinDiagonal2D) { check_jets(with_all_mixed(JetSpec::diagonal(2)), Activation::Sin, 1); }
+TEST(JetMlp, SoftplusLaplacian2D) { check_jets(with_all_mixed(JetSpec::laplacian(2)), Activation::Softplus, 1); }
+TEST(JetMlp, SoftplusDiagonal1D) { check_jets(JetSpec::diagonal(1), Activation::Softplus, 3); }
 
-TEST(JetMlpGradient, TanhLaplacian2D) { check_param_gradient(2, Activation::Tanh, SecondOrder::Laplacian); }
-TEST(JetMlpGradient, TanhDiagonal3D) { check_param_gradient(3, Activation::Tanh, SecondOrder::Diagonal); }
-TEST(JetMlpGradient, SinLaplacian1D) { check_param_gradient(1, Activation::Sin, SecondOrder::Laplacian); }
-TEST(JetMlpGradient, SoftplusDiagonal2D) { check_param_gradient(2, Activation::Softplus, SecondOrder::Diagonal); }
-TEST(JetMlpGradient, TanhValueOnly2D) { check_param_gradient(2, Activation::Tanh, SecondOrder::None); }
+// Per-tangent second-order channels: Burgers (x, t) needs u_xx but not u_tt.
+TEST(JetMlp, TanhBurgersDiagonalXOnly) { check_jets(space_time(2, {}, {0}), Activation::Tanh, 1); }
+TEST(JetMlp, SinBurgersDiagonalXOnly) { check_jets(space_time(2, {}, {0}), Activation::Sin, 2); }
+// Heat 2D (x, y, t): the spatial Laplacian u_xx + u_yy and u_t, no u_tt.
+TEST(JetMlp, TanhHeat2DSpatialLaplacian) { check_jets(space_time(3, {0, 1}, {}), Activation::Tanh, 1); }
+TEST(JetMlp, SoftplusHeat2DSpatialLaplacian) { check_jets(space_time(3, {0, 1}, {}), Activation::Softplus, 1); }
+// A Laplacian over some tangents and diagonal channels on others at once, with and without mixed.
+TEST(JetMlp, TanhLaplacianAndDiagonal2D) { check_jets(space_time(2, {0}, {0, 1}), Activation::Tanh, 1); }
+TEST(JetMlp, SinLaplacianAndDiagonalMixed3D) {
+  check_jets(with_all_mixed(space_time(3, {1, 2}, {2, 0})), Activation::Sin, 2);
+}
+// Three outputs (a system) with a partial Laplacian.
+TEST(JetMlp, TanhThreeOutputsLaplacian) { check_jets(space_time(3, {0, 1}, {}), Activation::Tanh, 3); }
+TEST(JetMlp, SinThreeOutputsFullLaplacian) { check_jets(JetSpec::laplacian(2), Activation::Sin, 3); }
+TEST(JetMlp, TanhTangentSubsetReordered) { check_jets(subset_reordered(), Activation::Tanh, 2); }
+
+TEST(JetMlpGradient, TanhLaplacian2D) { check_param_gradient(with_all_mixed(JetSpec::laplacian(2)), Activation::Tanh); }
+TEST(JetMlpGradient, TanhDiagonal3D) {
+  JetSpec s = JetSpec::diagonal(3);
+  s.mixed = {{0, 1}};
+  check_param_gradient(s, Activation::Tanh);
+}
+TEST(JetMlpGradient, SinLaplacian1D) { check_param_gradient(JetSpec::laplacian(1), Activation::Sin); }
+TEST(JetMlpGradient, SoftplusDiagonal2D) {
+  check_param_gradient(with_all_mixed(JetSpec::diagonal(2)), Activation::Softplus);
+}
+TEST(JetMlpGradient, TanhValueOnly2D) { check_param_gradient(JetSpec::value_only(2), Activation::Tanh); }
+TEST(JetMlpGradient, TanhFirstOrder2D) { check_param_gradient(JetSpec::first_order(2), Activation::Tanh); }
+TEST(JetMlpGradient, TanhBurgersDiagonalXOnly) { check_param_gradient(space_time(2, {}, {0}), Activation::Tanh); }
+TEST(JetMlpGradient, SoftplusBurgersDiagonalXOnly) {
+  check_param_gradient(space_time(2, {}, {0}), Activation::Softplus);
+}
+TEST(JetMlpGradient, TanhHeat2DSpatialLaplacian) {
+  check_param_gradient(space_time(3, {0, 1}, {}), Activation::Tanh);
+}
+TEST(JetMlpGradient, SinHeat2DSpatialLaplacian) { check_param_gradient(space_time(3, {0, 1}, {}), Activation::Sin); }
+TEST(JetMlpGradient, TanhLaplacianAndDiagonalMixed2D) {
+  check_param_gradient(with_all_mixed(space_time(2, {0}, {0, 1})), Activation::Tanh);
+}
+TEST(JetMlpGradient, SoftplusLaplacianAndDiagonalMixed3D) {
+  check_param_gradient(with_all_mixed(space_time(3, {1, 2}, {2, 0})), Activation::Softplus);
+}
+TEST(JetMlpGradient, TanhTangentSubsetReordered) { check_param_gradient(subset_reordered(), Activation::Tanh); }
+
+// The factories reproduce the layouts of the former SecondOrder::Laplacian / Diagonal specs.
+TEST(JetSpec, FactoryLayoutsUnchanged) {
+  const JetSpec v = JetSpec::value_only(3);
+  EXPECT_EQ(v.n_channels(), 1);
+  EXPECT_EQ(v.n_second(), 0);
+  EXPECT_FALSE(v.has_laplacian());
+  EXPECT_EQ(v.laplacian_channel(), -1);
+
+  JetSpec lap = JetSpec::laplacian(3);
+  lap.mixed = {{0, 2}};
+  EXPECT_EQ(lap.tangents, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(lap.n_second(), 1);
+  EXPECT_EQ(lap.n_channels(), 6);
+  EXPECT_EQ(lap.laplacian_channel(), 4);
+  EXPECT_EQ(lap.mixed_channel(0), 5);
+
+  JetSpec diag = JetSpec::diagonal(3);
+  diag.mixed = {{0, 1}};
+  EXPECT_EQ(diag.n_second(), 3);
+  EXPECT_EQ(diag.n_channels(), 8);
+  EXPECT_FALSE(diag.has_laplacian());
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(diag.diagonal_channel(k), 4 + k);
+  EXPECT_EQ(diag.mixed_channel(0), 7);
+}
+
+// Channel order: value, tangents, Laplacian, diagonal (in list order), mixed.
+TEST(JetSpec, PerTangentChannels) {
+  const JetSpec burgers = space_time(2, {}, {0});
+  EXPECT_EQ(burgers.n_channels(), 4);  // u, u_x, u_t, u_xx
+  EXPECT_EQ(burgers.diagonal_channel(burgers.find_diagonal(burgers.find_tangent(0))), 3);
+  EXPECT_EQ(burgers.find_diagonal(burgers.find_tangent(1)), -1);  // no u_tt
+
+  const JetSpec heat = space_time(3, {0, 1}, {});
+  EXPECT_EQ(heat.n_channels(), 5);  // u, u_x, u_y, u_t, u_xx + u_yy
+  EXPECT_EQ(heat.laplacian_channel(), 4);
+  EXPECT_EQ(heat.n_diagonal(), 0);
+
+  JetSpec both = space_time(3, {2}, {2, 0});
+  both.mixed = {{0, 1}};
+  EXPECT_EQ(both.laplacian_channel(), 4);
+  EXPECT_EQ(both.diagonal_channel(0), 5);  // d2/dx2^2
+  EXPECT_EQ(both.diagonal_channel(1), 6);  // d2/dx0^2
+  EXPECT_EQ(both.find_diagonal(0), 1);
+  EXPECT_EQ(both.find_diagonal(1), -1);
+  EXPECT_EQ(both.mixed_channel(0), 7);
+  EXPECT_EQ(both.n_channels(), 8);
+
+  JetSpec sub = JetSpec::value_only(3);
+  sub.tangents = {2, 0};
+  EXPECT_EQ(sub.find_tangent(2), 0);
+  EXPECT_EQ(sub.find_tangent(0), 1);
+  EXPECT_EQ(sub.find_tangent(1), -1);
+}
+
+TEST(JetSpec, DescribeNamesTheInputs) {
+  EXPECT_EQ(space_time(2, {}, {0}).describe(), "value + 2 tangents (x0 x1) + 1 diagonal (x0) (4 channels)");
+  EXPECT_EQ(JetSpec::laplacian(2).describe(), "value + 2 tangents (x0 x1) + Laplacian (x0 x1) (4 channels)");
+}
+
+TEST(JetSpec, ValidateRejectsBadSecondOrderTerms) {
+  EXPECT_NO_THROW(space_time(2, {0, 1}, {1, 0}).validate());
+  EXPECT_THROW(space_time(2, {2}, {}).validate(), npde::Error);      // Laplacian position out of range
+  EXPECT_THROW(space_time(2, {-1}, {}).validate(), npde::Error);
+  EXPECT_THROW(space_time(2, {0, 0}, {}).validate(), npde::Error);   // Laplacian position twice
+  EXPECT_THROW(space_time(2, {}, {2}).validate(), npde::Error);      // diagonal position out of range
+  EXPECT_THROW(space_time(2, {}, {-1}).validate(), npde::Error);
+  EXPECT_THROW(space_time(2, {}, {1, 1}).validate(), npde::Error);   // diagonal position twice
+  JetSpec none = JetSpec::value_only(2);
+  none.diagonal_terms = {0};  // second order without tangents
+  EXPECT_THROW(none.validate(), npde::Error);
+  none.diagonal_terms.clear();
+  none.laplacian_terms = {0};
+  EXPECT_THROW(none.validate(), npde::Error);
+  JetSpec pairs = JetSpec::first_order(3);
+  pairs.mixed = {{0, 1}, {0, 1}};
+  EXPECT_THROW(pairs.validate(), npde::Error);  // mixed pair twice
+  pairs.mixed = {{1, 0}};
+  EXPECT_THROW(pairs.validate(), npde::Error);  // pair order
+  // JetMlp validates at construction
+  Mlp<double> net(2, {4}, 1, Activation::Tanh);
+  EXPECT_THROW(JetMlp<double>(net, space_time(2, {}, {3}), 4), npde::Error);
+}
