@@ -11,7 +11,21 @@
 namespace npde::app {
 
 namespace {
-const char* k_history_columns[] = {"iteration", "stage", "loss", "loss_pde", "loss_bc", "lr", "wall", "rel_l2"};
+// Fixed history columns; the loss terms follow as history/loss_<name>, named by the text "history_terms".
+const char* k_history_columns[] = {"iteration", "stage", "loss", "lr", "wall", "rel_l2"};
+constexpr int k_n_history_columns = 6;
+
+std::vector<std::string> split_names(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t b = 0;
+  while (b <= s.size() && !s.empty()) {
+    const std::size_t e = s.find(',', b);
+    out.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  return out;
+}
 
 long as_count(const io::Checkpoint& cp, const std::string& key, const std::string& path) {
   const double v = cp.scalar(key);
@@ -62,17 +76,26 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
     cp.scalars["lbfgs/gamma"] = s.lbfgs.gamma;
     cp.scalars["lbfgs/iteration"] = double(s.lbfgs.iteration);
   }
-  std::vector<std::vector<double>> cols(8);
+  std::vector<std::vector<double>> cols(k_n_history_columns);
+  std::vector<std::vector<double>> terms(s.term_names.size());
   for (const auto& r : s.history) {
-    const double v[8] = {double(r.iteration), double(r.stage), r.loss, r.loss_pde, r.loss_bc, r.lr, r.wall, r.rel_l2};
-    for (int c = 0; c < 8; ++c) cols[c].push_back(v[c]);
+    const double v[k_n_history_columns] = {double(r.iteration), double(r.stage), r.loss, r.lr, r.wall, r.rel_l2};
+    for (int c = 0; c < k_n_history_columns; ++c) cols[c].push_back(v[c]);
+    for (std::size_t k = 0; k < terms.size(); ++k) terms[k].push_back(k < r.terms.size() ? r.terms[k] : 0.0);
   }
-  for (int c = 0; c < 8; ++c) cp.arrays[std::string("history/") + k_history_columns[c]] = std::move(cols[c]);
+  for (int c = 0; c < k_n_history_columns; ++c) cp.arrays[std::string("history/") + k_history_columns[c]] = std::move(cols[c]);
+  std::string names;
+  for (std::size_t k = 0; k < terms.size(); ++k) {
+    names += (k ? "," : "") + s.term_names[k];
+    cp.arrays["history/loss_" + s.term_names[k]] = std::move(terms[k]);
+  }
+  cp.text["history_terms"] = names;
   return cp;
 }
 
 pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
-                                 bool allow_deck_change, const std::string& path) {
+                                 bool allow_deck_change, const std::string& path,
+                                 const std::vector<std::string>& term_names) {
   auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
   if (cp.string("deck_sha256") != sha256_hex(deck.text)) {
     if (!allow_deck_change)
@@ -136,16 +159,23 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
     if (cols.back()->size() != rows) fail("history columns have different lengths");
   }
   if (rows != std::size_t(s.global_iteration)) fail("history length does not match the iteration count");
+  s.term_names = split_names(cp.string("history_terms"));
+  if (!term_names.empty() && s.term_names != term_names)
+    fail("its loss terms (" + cp.string("history_terms") + ") are not the deck's; restarting would not continue the same run");
+  std::vector<const std::vector<double>*> term_cols;
+  for (const auto& name : s.term_names) {
+    term_cols.push_back(&cp.array("history/loss_" + name));
+    if (term_cols.back()->size() != rows) fail("history columns have different lengths");
+  }
   for (std::size_t i = 0; i < rows; ++i) {
     pinn::HistoryRow r;
     r.iteration = long((*cols[0])[i]);
     r.stage = int((*cols[1])[i]);
     r.loss = (*cols[2])[i];
-    r.loss_pde = (*cols[3])[i];
-    r.loss_bc = (*cols[4])[i];
-    r.lr = (*cols[5])[i];
-    r.wall = (*cols[6])[i];
-    r.rel_l2 = (*cols[7])[i];
+    r.lr = (*cols[3])[i];
+    r.wall = (*cols[4])[i];
+    r.rel_l2 = (*cols[5])[i];
+    for (const auto* c : term_cols) r.terms.push_back((*c)[i]);
     s.history.push_back(r);
   }
   return s;

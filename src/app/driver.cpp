@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -27,6 +28,9 @@
 #include "npde/io/version.hpp"
 #include "npde/pde/grid.hpp"
 #include "npde/nn/gemm.hpp"
+#include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/pinn.hpp"
+#include "npde/pinn/poisson_pinn.hpp"
 #include "npde/reference/petsc_env.hpp"
 
 namespace npde::app {
@@ -111,10 +115,10 @@ std::string grid_string(const std::vector<int>& g) {
   return s;
 }
 
-std::string network_string(int d, const std::vector<int>& hidden) {
-  std::string s = std::to_string(d);
+std::string network_string(int n_in, const std::vector<int>& hidden, int n_out) {
+  std::string s = std::to_string(n_in);
   for (int w : hidden) s += "-" + std::to_string(w);
-  return s + "-1";
+  return s + "-" + std::to_string(n_out);
 }
 
 /// Reference solve and its comparison on the output slab; fills report entries.
@@ -147,7 +151,8 @@ void add_exact(const pde::PoissonProblem& problem, const GridSlab& slab, Report&
 }
 
 /// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
-pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out) {
+pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
+                            const std::vector<std::string>& term_names) {
   pinn::TrainHooks hooks;
   const double walltime = deck.walltime;
   hooks.stop_requested = [walltime](double elapsed, double per_iteration) {
@@ -171,7 +176,9 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
     if (!err.empty()) throw Error("cannot write checkpoint: " + err);
     log::info("checkpoint " + path + " (iteration " + std::to_string(state.global_iteration) + ")");
   };
-  hooks.history_block = [&comm, &out](const std::vector<pinn::HistoryRow>& h) { write_history(comm, h, out); };
+  hooks.history_block = [&comm, &out, term_names](const std::vector<pinn::HistoryRow>& h) {
+    write_history(comm, term_names, h, out);
+  };
   if (const char* inject = std::getenv("NPDE_TEST_INJECT_NAN_AT")) hooks.inject_nan_at = std::atol(inject);
   return hooks;
 }
@@ -187,11 +194,11 @@ int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde
   if (cl.restart) {
     std::string used;
     const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
-    resume = from_checkpoint(cp, deck, pinn.n_params(), cl.allow_deck_change, used);
+    resume = from_checkpoint(cp, deck, pinn.n_params(), cl.allow_deck_change, used, pinn.term_names());
     log::info("restarting from " + used);
   }
   log::info(log::format("npde train ", deck.path, ": ", deck.dim, "D Poisson, ", deck.bc_enforcement,
-                        " BC, network ", network_string(deck.dim, opts.hidden), " ", deck.activation, " (",
+                        " BC, network ", network_string(deck.dim, opts.hidden, 1), " ", deck.activation, " (",
                         pinn.n_params(), " parameters), ", deck.precision, ", ", comm.size(), " rank(s), ",
                         opts.n_interior, " interior points", opts.hard_bc ? "" : " + " + std::to_string(opts.n_boundary) + " boundary points",
                         ", BLAS core ", nn::blas_core_name()));
@@ -201,7 +208,8 @@ int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde
   write_provenance(comm, deck, out);
   try {
     // 3. training
-    const auto result = pinn::train(pinn, cfg, make_hooks(comm, deck, out), cl.restart ? &resume : nullptr);
+    const auto result =
+        pinn::train(pinn, cfg, make_hooks(comm, deck, out, pinn.term_names()), cl.restart ? &resume : nullptr);
     if (result.stopped) {
       log::info(log::format("stopped cleanly at iteration ", result.iterations,
                             stop_signal() ? std::string(" on ") + signal_name(stop_signal()) : std::string(" (wall time)"),
@@ -212,6 +220,7 @@ int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde
     const GridSlab slab = make_slab(comm, problem.box, output_grid(deck));
     Report report;
     report.history = result.history;
+    report.term_names = pinn.term_names();
     report.fields["pinn"] = pinn.predict(slab.points);
     add_exact(problem, slab, report);
     if (report.fields.count("exact"))
@@ -245,6 +254,127 @@ int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde
     throw;
   } catch (const std::exception& e) {
     // Possibly one rank only: abort here, before the output file's collective close could hang.
+    log::error(e.what());
+    comm.abort(ExitFailure);
+  }
+}
+
+/// Collective. The classical solver of a catalogue equation (every problem.pde except poisson).
+reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck);
+std::string problem_string(const io::Deck& deck);
+
+/// Collective. The network's outputs at every point of the reference solution's grid and series
+/// (time snapshots: the grid at each time), one field per output in the reference's layout. Each rank
+/// evaluates a block of the points; one sum assembles them on every rank.
+template <class T>
+std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& comm, pinn::Pinn<T>& net,
+                                                  const reference::GridSolution& sol) {
+  const int dim = sol.dim(), n_in = net.problem().n_inputs(), n_out = net.problem().n_outputs();
+  const bool timed = net.problem().time_dependent;
+  const std::size_t n_grid = sol.n_points(), n_series = timed ? sol.series.size() : 1, n = n_grid * n_series;
+  const auto mine = decomp::block_range(n, comm.rank(), comm.size());
+  std::vector<double> pts;
+  pts.reserve(mine.size() * n_in);
+  for (std::size_t i = mine.begin; i < mine.end; ++i) {
+    std::size_t g = i % n_grid;
+    for (int a = 0; a < dim; ++a) {
+      pts.push_back(sol.axes[a][g % sol.axes[a].size()]);
+      g /= sol.axes[a].size();
+    }
+    if (timed) pts.push_back(sol.series[i / n_grid]);
+  }
+  const auto u = net.predict(pts);
+  std::vector<std::vector<double>> fields(n_out, std::vector<double>(n, 0.0));
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    for (int o = 0; o < n_out; ++o) fields[o][mine.begin + i] = u[i * n_out + o];
+  for (auto& f : fields) comm.allreduce_sum(f.data(), f.size());
+  return fields;
+}
+
+double relative_l2_of(const std::vector<double>& a, const std::vector<double>& b) {
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    num += (a[i] - b[i]) * (a[i] - b[i]);
+    den += b[i] * b[i];
+  }
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+
+/// `npde train` of a catalogue equation: the general PINN, then the classical reference, compared on
+/// the reference's grid at every snapshot.
+template <class T>
+int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
+  // 1. the equation's kernel, the problem, the network and its points; the restart state
+  auto kernel = pinn::make_catalogue_kernel<T>(deck.pde, deck.dim);
+  const pde::Problem problem = make_pinn_problem(deck, kernel->coefficient_names());
+  const auto opts = make_pinn_options(deck);
+  const auto cfg = make_train_config(deck, cl.quiet);
+  pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
+  pinn::TrainState resume;
+  if (cl.restart) {
+    std::string used;
+    const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
+    resume = from_checkpoint(cp, deck, net.n_params(), cl.allow_deck_change, used, net.term_names());
+    log::info("restarting from " + used);
+  }
+  std::string terms;
+  for (std::size_t k = 0; k < net.term_names().size(); ++k)
+    terms += (k ? ", " : "") + net.term_names()[k] + " (" + std::to_string(net.term_points()[k]) + ")";
+  log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", ", deck.bc_enforcement,
+                        " conditions, network ", network_string(problem.n_inputs(), opts.hidden, problem.n_outputs()),
+                        " ", deck.activation, " (", net.n_params(), " parameters), ", deck.precision, ", ",
+                        comm.size(), " rank(s), loss terms (points): ", terms, ", BLAS core ", nn::blas_core_name()));
+  // 2. the output file exists (under its temporary name) from the start, as for Poisson
+  io::OutputFile out(comm, deck.output_file);
+  write_provenance(comm, deck, out);
+  try {
+    // 3. training
+    const auto result =
+        pinn::train(net, cfg, make_hooks(comm, deck, out, net.term_names()), cl.restart ? &resume : nullptr);
+    if (result.stopped) {
+      log::info(log::format("stopped cleanly at iteration ", result.iterations,
+                            stop_signal() ? std::string(" on ") + signal_name(stop_signal()) : std::string(" (wall time)"),
+                            "; run again with --restart to continue (exit code 3)"));
+      return ExitStopped;
+    }
+    // 4. the classical reference, and the network on its grid
+    log::info("reference: " + problem_string(deck));
+    reference::GridSolution sol = solve_catalogue(comm, deck);
+    const auto fields = evaluate_on_grid(comm, net, sol);
+    app::PinnGridFields pf;
+    pf.history = result.history;
+    pf.term_names = net.term_names();
+    std::vector<std::pair<std::string, double>> summary;
+    for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f) {
+      const std::string& name = sol.fields[f].first;
+      const std::string suffix = sol.fields.size() > 1 ? "_" + name : "";
+      summary.emplace_back("rel_l2_reference" + suffix, relative_l2_of(fields[f], sol.fields[f].second));
+      for (const auto& [ename, evalues] : sol.exact)
+        if (ename == name) summary.emplace_back("rel_l2_exact" + suffix, relative_l2_of(fields[f], evalues));
+      pf.fields.emplace_back(name, fields[f]);
+    }
+    for (const auto& [k, v] : sol.summary) summary.emplace_back("reference_" + k, v);
+    summary.emplace_back("train_seconds", result.seconds);
+    summary.emplace_back("iterations", double(result.iterations));
+    summary.emplace_back("final_loss", result.final_loss);
+    summary.emplace_back("ranks", comm.size());
+    summary.emplace_back("nan_recoveries", result.nan_recoveries);
+    sol.summary = summary;
+    for (auto& [k, v] : sol.summary_text) k = "reference_" + k;
+    sol.summary_text.emplace_back("error_field", "pinn - reference");
+    sol.summary_text.emplace_back("output_file", deck.output_file);
+    // 5. output
+    write_pinn_grid_solution(comm, deck, sol, pf, out);
+    log::info(grid_solution_summary(sol));
+    return ExitSuccess;
+  } catch (const pinn::TrainingDiverged& e) {
+    throw;
+  } catch (const InputError& e) {
+    throw;
+  } catch (const SolverError& e) {
+    throw;  // collective verdicts of the reference solve
+  } catch (const std::exception& e) {
     log::error(e.what());
     comm.abort(ExitFailure);
   }
@@ -328,10 +458,10 @@ int dataset_verb(const decomp::Communicator& comm, const io::Deck& deck) {
 }
 
 int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
-  if (deck.pde != "poisson" || !deck.has_training) {
-    std::ostringstream os;
-    os << "deck            " << deck.path << "\n"
-       << "problem         " << problem_string(deck) << "\n";
+  std::ostringstream os;
+  os << "deck            " << deck.path << "\n";
+  if (!deck.has_training) {
+    os << "problem         " << problem_string(deck) << "\n";
     for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
     os << "reference       " << grid_string(reference_grid(deck)) << " " << deck.reference_petsc << "\n";
     if (deck.has_dataset) os << "dataset         " << deck.dataset_samples << " samples\n";
@@ -341,23 +471,29 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
     return ExitSuccess;
   }
   const auto opts = make_pinn_options(deck);
-  const nn::Mlp<double> net(deck.dim, opts.hidden, 1, opts.activation);
-  std::ostringstream os;
-  os << "deck            " << deck.path << "\n"
-     << "problem         " << deck.dim << "D " << deck.pde << ", source " << deck.source
-     << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n"
-     << "boundary        " << deck.boundary.size() << " condition(s), enforcement " << deck.bc_enforcement << "\n"
-     << "network         " << network_string(deck.dim, opts.hidden) << " " << deck.activation << ", "
+  const bool timed = io::is_time_dependent(deck.pde);
+  const int n_in = deck.dim + (timed ? 1 : 0), n_out = 1;
+  const nn::Mlp<double> net(n_in, opts.hidden, n_out, opts.activation);
+  os << "problem         " << problem_string(deck) << ", source " << deck.source
+     << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n";
+  for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
+  os << "boundary        " << deck.boundary.size() << " condition(s), enforcement " << deck.bc_enforcement << "\n"
+     << "network         " << network_string(n_in, opts.hidden, n_out) << " " << deck.activation << ", "
      << net.n_params() << " parameters, " << deck.precision << "\n"
      << "points          " << deck.n_interior << " interior (" << (deck.n_interior + comm.size() - 1) / comm.size()
-     << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary, sampler " << deck.sampler
-     << ", resample every " << deck.resample_every << "\n";
+     << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary"
+     << (timed && !opts.hard_bc ? ", " + std::to_string(deck.n_initial) + " initial" : std::string())
+     << ", sampler " << deck.sampler << ", resample every " << deck.resample_every << "\n";
   for (std::size_t s = 0; s < deck.stages.size(); ++s)
     os << "stage " << s + 1 << "         " << deck.stages[s].optimizer << " x " << deck.stages[s].iterations
        << ", lr " << deck.stages[s].lr << "\n";
-  os << "reference       " << (deck.has_reference ? grid_string(reference_grid(deck)) + " " + deck.reference_petsc : "none")
+  // catalogue equations always compare with their classical solver
+  const bool reference = deck.has_reference || deck.pde != "poisson";
+  os << "reference       " << (reference ? grid_string(reference_grid(deck)) + " " + deck.reference_petsc : "none")
      << "\n"
-     << "output          " << deck.output_file << " on " << grid_string(output_grid(deck)) << "\n"
+     << "output          " << deck.output_file;
+  if (deck.pde == "poisson") os << " on " << grid_string(output_grid(deck));
+  os << "\n"
      << "ranks           " << comm.size();
   log::info(os.str());
   return ExitSuccess;
@@ -386,15 +522,24 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   const bool ok = agree(comm, [&] {
     const std::string text = read_deck_text(comm, cl.deck);
     deck = io::parse_deck(text, cl.deck, cl.sets);
-    if (cl.verb == "train" && deck.pde != "poisson")
-      NPDE_INPUT_ERROR(cl.deck << ": problem.pde: " << deck.pde
-                               << " has no neural solver yet; `npde reference` runs its classical solver");
+    if (cl.verb == "train") {
+      const auto known = pinn::catalogue_equations();
+      if (std::find(known.begin(), known.end(), deck.pde) == known.end())
+        NPDE_INPUT_ERROR(cl.deck << ": problem.pde: " << deck.pde
+                                 << " has no neural solver yet; `npde reference` runs its classical solver");
+    }
     if (cl.verb == "train" && !deck.has_training)
       NPDE_INPUT_ERROR(cl.deck << ": npde train needs a 'training' section (at least training.stages)");
     if (cl.verb == "dataset" && !deck.has_dataset)
       NPDE_INPUT_ERROR(cl.deck << ": npde dataset needs a 'dataset' section (dataset.samples), for problem.pde "
                                   "darcy or ns_vorticity");
     if (deck.pde == "poisson") problem = make_problem(deck);
+    if (deck.pde != "poisson" && deck.has_training) {
+      // the conditions the trial functions cannot build are input errors: found before any work
+      const auto kernel = pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
+      const pde::Problem p = make_pinn_problem(deck, kernel->coefficient_names());
+      for (int o = 0; o < p.n_outputs(); ++o) (void)pinn::TrialFunction(p, o);
+    }
     if (deck.has_training) (void)make_pinn_options(deck);
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
@@ -405,6 +550,9 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (cl.verb == "dataset") return dataset_verb(comm, deck);
     if (cl.verb == "reference")
       return deck.pde == "poisson" ? reference_verb(comm, deck, problem) : catalogue_reference_verb(comm, deck);
+    if (deck.pde != "poisson")
+      return deck.precision == "float" ? catalogue_train_verb<float>(comm, deck, cl)
+                                       : catalogue_train_verb<double>(comm, deck, cl);
     if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl);
     return train_verb<double>(comm, deck, problem, cl);
   } catch (const io::CheckpointError& e) {

@@ -70,14 +70,37 @@ const std::vector<double>* find_exact(const reference::GridSolution& sol, const 
   return nullptr;
 }
 
+void write_grid_solution_impl(const decomp::Communicator& comm, const io::Deck& deck,
+                              const reference::GridSolution& sol, const PinnGridFields* pinn, io::OutputFile& out);
+
 }  // namespace
 
 void write_grid_solution(const decomp::Communicator& comm, const io::Deck& deck, const reference::GridSolution& sol,
                          io::OutputFile& out) {
+  write_grid_solution_impl(comm, deck, sol, nullptr, out);
+}
+
+void write_pinn_grid_solution(const decomp::Communicator& comm, const io::Deck& deck,
+                              const reference::GridSolution& sol, const PinnGridFields& pinn, io::OutputFile& out) {
+  NPDE_REQUIRE(pinn.fields.size() == sol.fields.size(), "network has " << pinn.fields.size() << " fields, reference "
+                                                                       << sol.fields.size());
+  for (std::size_t i = 0; i < pinn.fields.size(); ++i)
+    NPDE_REQUIRE(pinn.fields[i].first == sol.fields[i].first &&
+                     pinn.fields[i].second.size() == sol.fields[i].second.size(),
+                 "network field '" << pinn.fields[i].first << "' does not match reference field '"
+                                   << sol.fields[i].first << "'");
+  write_grid_solution_impl(comm, deck, sol, &pinn, out);
+}
+
+namespace {
+
+void write_grid_solution_impl(const decomp::Communicator& comm, const io::Deck& deck,
+                              const reference::GridSolution& sol, const PinnGridFields* pinn, io::OutputFile& out) {
   check_solution(sol);
   // 1. provenance
   write_provenance(comm, deck, out);
-  out.set_attribute("/", "generator", std::string("npde reference"));
+  out.set_attribute("/", "generator", std::string(pinn ? "npde train" : "npde reference"));
+  if (pinn) write_history(comm, pinn->term_names, pinn->history, out);
   out.set_attribute("/", "pde", deck.pde);
   // 2. grid and series axis
   static const char* axis_names[3] = {"x", "y", "z"};
@@ -90,10 +113,27 @@ void write_grid_solution(const decomp::Communicator& comm, const io::Deck& deck,
   const Dims dims = field_dims(sol);
   std::vector<std::pair<std::string, std::string>> xmf_attrs;
   std::vector<double> error;
-  for (const auto& [name, values] : sol.fields) {
+  for (std::size_t f = 0; f < sol.fields.size(); ++f) {
+    const auto& [name, values] = sol.fields[f];
     write_replicated(comm, out, "/fields/reference/" + name, dims, series, values);
-    xmf_attrs.emplace_back(name, "/fields/reference/" + name);
     const std::vector<double>* exact = find_exact(sol, name);
+    if (pinn) {
+      // a network run: the network's field and its difference from the reference
+      const auto& net = pinn->fields[f].second;
+      write_replicated(comm, out, "/fields/pinn/" + name, dims, series, net);
+      xmf_attrs.emplace_back(name + "_pinn", "/fields/pinn/" + name);
+      xmf_attrs.emplace_back(name + "_reference", "/fields/reference/" + name);
+      error.resize(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) error[i] = net[i] - values[i];
+      write_replicated(comm, out, "/fields/error/" + name, dims, series, error);
+      xmf_attrs.emplace_back(name + "_error", "/fields/error/" + name);
+      if (exact) {
+        write_replicated(comm, out, "/fields/exact/" + name, dims, series, *exact);
+        xmf_attrs.emplace_back(name + "_exact", "/fields/exact/" + name);
+      }
+      continue;
+    }
+    xmf_attrs.emplace_back(name, "/fields/reference/" + name);
     if (!exact) continue;
     write_replicated(comm, out, "/fields/exact/" + name, dims, series, *exact);
     error.resize(values.size());
@@ -123,6 +163,8 @@ void write_grid_solution(const decomp::Communicator& comm, const io::Deck& deck,
   }
   comm.barrier();
 }
+
+}  // namespace
 
 std::string grid_solution_summary(const reference::GridSolution& sol) {
   std::string s = "summary\n";

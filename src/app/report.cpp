@@ -48,15 +48,20 @@ void write_provenance(const decomp::Communicator& comm, const io::Deck& deck, io
   out.set_attribute("/", "precision", deck.precision);
 }
 
-void write_history(const decomp::Communicator& comm, const std::vector<pinn::HistoryRow>& history,
-                   io::OutputFile& out) {
-  const std::vector<std::string> cols{"iteration", "stage",   "loss",      "loss_pde",
-                                      "loss_bc",   "lr",      "wall_time", "rel_l2_exact"};
+void write_history(const decomp::Communicator& comm, const std::vector<std::string>& term_names,
+                   const std::vector<pinn::HistoryRow>& history, io::OutputFile& out) {
+  std::vector<std::string> cols{"iteration", "stage", "loss"};
+  for (const auto& name : term_names) cols.push_back("loss_" + name);
+  for (const char* c : {"lr", "wall_time", "rel_l2_exact"}) cols.emplace_back(c);
   std::vector<std::vector<double>> rows;
   if (comm.is_root()) {
     rows.reserve(history.size());
-    for (const auto& r : history)
-      rows.push_back({double(r.iteration), double(r.stage), r.loss, r.loss_pde, r.loss_bc, r.lr, r.wall, r.rel_l2});
+    for (const auto& r : history) {
+      std::vector<double> row{double(r.iteration), double(r.stage), r.loss};
+      for (std::size_t k = 0; k < term_names.size(); ++k) row.push_back(k < r.terms.size() ? r.terms[k] : 0.0);
+      row.insert(row.end(), {r.lr, r.wall, r.rel_l2});
+      rows.push_back(std::move(row));
+    }
   }
   out.write_history(cols, rows);
   out.flush();
@@ -66,7 +71,7 @@ void write_report(const decomp::Communicator& comm, const io::Deck& deck, const 
                   const GridSlab& slab, const Report& report, io::OutputFile& out) {
   // 1. provenance and history
   write_provenance(comm, deck, out);
-  if (!report.history.empty()) write_history(comm, report.history, out);
+  if (!report.history.empty()) write_history(comm, report.term_names, report.history, out);
   // 2. grid and fields
   static const char* axis_names[3] = {"x", "y", "z"};
   const int d = int(slab.n.size());

@@ -54,6 +54,82 @@ pde::PoissonProblem make_problem(const io::Deck& deck) {
   return p;
 }
 
+pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::string>& coefficient_names) {
+  pde::Problem p;
+  p.equation = deck.pde;
+  p.n_space = deck.dim;
+  p.time_dependent = io::is_time_dependent(deck.pde);
+  if (p.n_inputs() > 3)
+    NPDE_INPUT_ERROR("problem.domain: the " << deck.pde << " PINN supports at most 3 inputs (space and time), got "
+                                            << deck.dim << " space dimensions" << (p.time_dependent ? " + time" : ""));
+  p.box.dim = p.n_inputs();
+  for (int a = 0; a < deck.dim; ++a) {
+    p.box.lower[a] = deck.lower[a];
+    p.box.upper[a] = deck.upper[a];
+  }
+  if (p.time_dependent) {
+    p.box.lower[deck.dim] = deck.t_start;
+    p.box.upper[deck.dim] = deck.t_end;
+  }
+  const auto vars = p.input_names();
+  // 1. coefficients (the deck has filled in the equation's defaults) and per-point data
+  for (const auto& name : coefficient_names) {
+    const auto it = deck.coefficients.find(name);
+    if (it == deck.coefficients.end())
+      NPDE_INPUT_ERROR("problem.coefficients." << name << ": required by the " << deck.pde << " PINN");
+    p.coefficients.push_back(it->second);
+  }
+  p.data.emplace_back(deck.source, vars, "problem.source");
+  if (deck.exact) p.exact.emplace_back(Expression(*deck.exact, vars, "problem.exact"));
+  else p.exact.emplace_back(std::nullopt);
+  // 2. boundary conditions; a face given twice or not at all was refused by the deck's validation
+  for (std::size_t i = 0; i < deck.boundary.size(); ++i) {
+    const auto& b = deck.boundary[i];
+    const std::string key = "problem.boundary[" + std::to_string(i) + "]";
+    std::vector<int> faces;
+    for (const auto& f : b.faces) {
+      if (f == "all") {
+        for (int k = 0; k < 2 * deck.dim; ++k) faces.push_back(k);
+      } else {
+        faces.push_back(pde::face_from_name(f, deck.dim, key + ".faces"));
+      }
+    }
+    if (b.type == "periodic") {
+      // one condition per axis, named by its lower face
+      for (int f : faces)
+        if (pde::face_side(f) == 0) {
+          pde::Condition c;
+          c.kind = pde::ConditionKind::Periodic;
+          c.faces = {f};
+          p.conditions.push_back(std::move(c));
+        }
+      continue;
+    }
+    pde::Condition c;
+    c.kind = pde::ConditionKind::Dirichlet;
+    c.faces = faces;
+    c.value = Expression(b.value, vars, key + ".value");
+    p.conditions.push_back(std::move(c));
+  }
+  // 3. initial value (heat: the exact solution at the start when no initial is given) and rate
+  if (p.time_dependent) {
+    pde::Condition c;
+    c.kind = pde::ConditionKind::Initial;
+    if (!deck.initial.empty()) c.value = Expression(deck.initial, vars, "problem.initial");
+    else if (deck.exact) c.value = Expression(*deck.exact, vars, "problem.exact");
+    else NPDE_INPUT_ERROR("problem.initial: required for " << deck.pde);
+    p.conditions.push_back(std::move(c));
+    if (!deck.initial_rate.empty()) {
+      pde::Condition r;
+      r.kind = pde::ConditionKind::InitialRate;
+      r.value = Expression(deck.initial_rate, vars, "problem.initial_rate");
+      p.conditions.push_back(std::move(r));
+    }
+  }
+  p.hard = deck.bc_enforcement == "hard";
+  return p;
+}
+
 pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   pinn::PinnOptions o;
   o.hidden = deck.layers;
@@ -61,6 +137,8 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.hard_bc = deck.bc_enforcement == "hard";
   o.weight_pde = deck.weight_pde;
   o.weight_bc = deck.weight_bc;
+  o.weight_initial = deck.weight_initial;
+  o.n_initial = std::size_t(deck.n_initial);
   o.n_interior = std::size_t(deck.n_interior);
   o.n_boundary = std::size_t(deck.n_boundary);
   o.sampler = pde::sampler_from_name(deck.sampler, "training.points.sampler");

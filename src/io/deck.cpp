@@ -284,10 +284,12 @@ void read_training(const DeckReader& r, Deck& d) {
   d.seed = r.get_seed("training.seed");
   d.n_interior = r.get_int("training.points.interior");
   d.n_boundary = r.get_int("training.points.boundary");
+  if (is_time_dependent(d.pde)) d.n_initial = r.get_int("training.points.initial");
   d.sampler = r.get_enum("training.points.sampler");
   d.resample_every = r.get_int("training.points.resample_every");
   d.weight_pde = r.get_real("training.weights.pde");
   d.weight_bc = r.get_real("training.weights.bc");
+  if (is_time_dependent(d.pde)) d.weight_initial = r.get_real("training.weights.initial");
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
   d.checkpoint_every = r.get_int("training.checkpoint.every");

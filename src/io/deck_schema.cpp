@@ -28,6 +28,8 @@ constexpr const char* kPdes =
 constexpr const char* kTimePdes = "heat|burgers|allen_cahn|klein_gordon|ns_vorticity";
 constexpr const char* kSourcePdes = "poisson|helmholtz|heat|klein_gordon|darcy|ns_vorticity";
 constexpr const char* kExactPdes = "poisson|helmholtz|heat|klein_gordon|ns_vorticity";
+// Equations with a neural solver (`npde train`).
+constexpr const char* kPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon";
 constexpr const char* kBoundaryPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|darcy";
 constexpr bool kReq = true, kOpt = false;
 constexpr const char* kNone = nullptr;
@@ -73,21 +75,23 @@ const std::vector<KeySpec> kSchema = {
   {"problem.boundary[].faces",             K::Faces,      kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "\"all\" or faces among x-, x+, y-, y+, z-, z+"},
   {"problem.boundary[].type",              K::Enum,       kOpt, "dirichlet",    "dirichlet|periodic",        any(),             0, 0,         kNone,    "condition type (periodic: allen_cahn, faces in pairs)"},
   {"problem.boundary[].value",             K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "boundary value g(x[,y[,z]][,t]) (dirichlet)"},
-  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         "poisson", "hard: built into the network output; soft: penalty term"},
-  {"network",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson", "the multilayer perceptron"},
+  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         kPinnPdes, "hard: built into the network output; soft: penalty term"},
+  {"network",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kPinnPdes, "the multilayer perceptron"},
   {"network.layers",                       K::IntList,    kOpt, "[64, 64, 64]", kNone,                       closed(1, 4096),   1, 64,        kNone,    "hidden layer widths"},
   {"network.activation",                   K::Enum,       kOpt, "tanh",         "tanh|sin|softplus",         any(),             0, 0,         kNone,    "hidden activation"},
-  {"training",                             K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson", "points, loss weights and optimiser stages (required by npde train)"},
+  {"training",                             K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kPinnPdes, "points, loss weights and optimiser stages (required by npde train)"},
   {"training.precision",                   K::Enum,       kOpt, "double",       "double|float",              any(),             0, 0,         kNone,    "floating-point type of network and training"},
   {"training.seed",                        K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed of initial weights and sampling"},
   {"training.points",                      K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "collocation points"},
   {"training.points.interior",             K::Int,        kOpt, "2000",         kNone,                       above(0),          0, 0,         kNone,    "interior points, global over all ranks"},
   {"training.points.boundary",             K::Int,        kOpt, "400",          kNone,                       at_least(0),       0, 0,         kNone,    "boundary points, global over all ranks"},
+  {"training.points.initial",              K::Int,        kOpt, "400",          kNone,                       above(0),          0, 0,         kTimePdes, "initial-slice points, global over all ranks (soft initial conditions)"},
   {"training.points.sampler",              K::Enum,       kOpt, "sobol",        "uniform|lhs|sobol",         any(),             0, 0,         kNone,    "point sampler"},
   {"training.points.resample_every",       K::Int,        kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "redraw the points every n iterations (0 = never)"},
   {"training.weights",                     K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "loss term weights"},
   {"training.weights.pde",                 K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared PDE residual"},
   {"training.weights.bc",                  K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared boundary misfit (soft only)"},
+  {"training.weights.initial",             K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kTimePdes, "weight of the mean squared initial misfit (soft only)"},
   {"training.stages",                      K::MapList,    kReq, kNone,          kNone,                       any(),             1, 64,        kNone,    "optimiser stages, run in order"},
   {"training.stages[].optimizer",          K::Enum,       kReq, kNone,          "adam|lbfgs",                any(),             0, 0,         kNone,    "optimiser of this stage"},
   {"training.stages[].iterations",         K::Int,        kReq, kNone,          kNone,                       above(0),          0, 0,         kNone,    "iterations of this stage"},

@@ -98,6 +98,8 @@ PoissonPinn<T>::PoissonPinn(const decomp::Communicator& comm, const pde::Poisson
                    "hard boundary conditions need one value expression on all faces; got '"
                        << problem.dirichlet.front().value.text() << "' and '" << c.value.text() << "'");
   }
+  m_term_names = opts.hard_bc ? std::vector<std::string>{"pde"} : std::vector<std::string>{"pde", "bc"};
+  m_term_values.assign(m_term_names.size(), 0.0);
   m_net.init_glorot(opts.seed);
   m_jet_interior = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::laplacian(m_dim), opts.chunk);
   m_jet_value = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::value_only(m_dim), opts.chunk);
@@ -206,6 +208,8 @@ T PoissonPinn<T>::loss_and_gradient(const View1<T>& grad) {
   m_terms.pde = double(m_reduce_host(np));
   m_terms.bc = double(m_reduce_host(np + 1));
   m_terms.total = m_terms.pde + m_terms.bc;
+  m_term_values = {m_terms.pde};
+  if (!m_opts.hard_bc) m_term_values.push_back(m_terms.bc);
   Kokkos::Profiling::popRegion();
   return T(m_terms.total);
 }

@@ -36,13 +36,16 @@ struct Progress {
   std::string name;
   long first_it;  ///< stage iteration at which this process started the stage
   Clock::time_point start = Clock::now();
-  void line(const HistoryRow& r, long it_in_stage, bool has_bc) const {
+  const std::vector<std::string>* names;
+  void line(const HistoryRow& r, long it_in_stage) const {
     const double el = seconds_since(start);
     const double rate = double(it_in_stage - first_it) / std::max(el, 1e-9);
-    char buf[256];
-    int n = std::snprintf(buf, sizeof buf, "[%d/%d %-5s] it %6ld/%-6d loss %.3e  pde %.3e", stage + 1, n_stages,
-                          name.c_str(), it_in_stage, iterations, r.loss, r.loss_pde);
-    if (has_bc) n += std::snprintf(buf + n, sizeof buf - n, "  bc %.3e", r.loss_bc);
+    char buf[1024];
+    int n = std::snprintf(buf, sizeof buf, "[%d/%d %-5s] it %6ld/%-6d loss %.3e", stage + 1, n_stages, name.c_str(),
+                          it_in_stage, iterations, r.loss);
+    // every named term while the line stays readable; the history has them all
+    for (std::size_t k = 0; k < r.terms.size() && k < names->size() && n < 700; ++k)
+      n += std::snprintf(buf + n, sizeof buf - n, "  %s %.3e", (*names)[k].c_str(), r.terms[k]);
     if (!std::isnan(r.rel_l2)) n += std::snprintf(buf + n, sizeof buf - n, "  relL2 %.3e", r.rel_l2);
     std::snprintf(buf + n, sizeof buf - n, "  lr %.2e  %7.1f it/s  ETA %s", r.lr, rate,
                   format_eta((iterations - it_in_stage) / std::max(rate, 1e-9)).c_str());
@@ -78,14 +81,13 @@ bool all_finite(const View1<T>& v) {
 }  // namespace
 
 template <class T>
-TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHooks& hooks, const TrainState* resume) {
+TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& hooks, const TrainState* resume) {
   NPDE_REQUIRE(!config.stages.empty(), "no training stages");
   NPDE_REQUIRE(config.log_every > 0, "log_every = " << config.log_every);
   TrainResult result;
   const std::size_t np = pinn.n_params();
-  const View1<T> params = pinn.network().params();
+  const View1<T> params = pinn.params();
   View1<T> grad("npde::pinn::train::grad", np);
-  const bool has_bc = !pinn.options().hard_bc;
   const int n_stages = int(config.stages.size());
   const auto t0 = Clock::now();
 
@@ -129,15 +131,16 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
     if (adam) c.adam = adam->state();
     if (lbfgs) c.lbfgs = lbfgs->state();
     c.history = result.history;
+    c.term_names = pinn.term_names();
     return c;
   };
   auto record = [&](double lr, bool logged) {
     HistoryRow r;
     r.iteration = st.global_iteration;
     r.stage = st.stage;
-    r.loss = pinn.last_terms().total;
-    r.loss_pde = pinn.last_terms().pde;
-    r.loss_bc = pinn.last_terms().bc;
+    r.terms = pinn.last_terms();
+    r.loss = 0;
+    for (double v : r.terms) r.loss += v;
     r.lr = lr;
     r.wall = elapsed();
     r.rel_l2 = logged ? pinn.validation_error() : std::numeric_limits<double>::quiet_NaN();
@@ -181,7 +184,7 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
     } else {
       NPDE_REQUIRE(false, "unknown optimizer '" << sc.optimizer << "'");
     }
-    Progress prog{s, n_stages, sc.iterations, sc.optimizer, st.stage_iteration};
+    Progress prog{s, n_stages, sc.iterations, sc.optimizer, st.stage_iteration, Clock::now(), &pinn.term_names()};
     if (!config.quiet)
       log::info(log::format("stage ", s + 1, "/", n_stages, ": ", sc.optimizer, ", ", sc.iterations, " iterations, ",
                             np, " parameters"));
@@ -208,7 +211,9 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
       } else {
         const optim::LbfgsStep step = lbfgs->step(params, loss, grad, objective);
         // the line search's last evaluation may have been a rejected trial: refresh the terms
-        if (T(pinn.last_terms().total) != loss) loss = objective(params, grad);
+        double last = 0;
+        for (double v : pinn.last_terms()) last += v;
+        if (T(last) != loss) loss = objective(params, grad);
         lr = step.step_length;
         converged = step.converged;
         reason = step.reason;
@@ -253,7 +258,7 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
       const bool log_now = st.stage_iteration % config.log_every == 0 || st.stage_iteration == sc.iterations || converged;
       const HistoryRow r = record(lr, log_now);
       if (log_now) {
-        if (!config.quiet) prog.line(r, st.stage_iteration, has_bc);
+        if (!config.quiet) prog.line(r, st.stage_iteration);
         if (hooks.history_block) hooks.history_block(result.history);
       }
       if (converged) {
@@ -274,7 +279,7 @@ TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHo
   return result;
 }
 
-template TrainResult train<double>(PoissonPinn<double>&, const TrainConfig&, const TrainHooks&, const TrainState*);
-template TrainResult train<float>(PoissonPinn<float>&, const TrainConfig&, const TrainHooks&, const TrainState*);
+template TrainResult train<double>(Model<double>&, const TrainConfig&, const TrainHooks&, const TrainState*);
+template TrainResult train<float>(Model<float>&, const TrainConfig&, const TrainHooks&, const TrainState*);
 
 }  // namespace npde::pinn

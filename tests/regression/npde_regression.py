@@ -9,6 +9,11 @@ Checks (one ctest test each, see CMakeLists.txt):
                                      `npde reference` of a catalogue equation on NP ranks: layout of the
                                      file (grid, fields, /time or /eigenvalues, .xmf) and summary KEY <= BOUND;
                                      then SCRIPT OUT.h5 ARG... must exit 0
+  catalogue-train DECK KEY BOUND [--set k=v ...]
+                                     `npde train` of a catalogue equation on 2 ranks: /fields/{pinn,reference,
+                                     error} on the reference's grid and series, error = pinn - reference, the
+                                     summary's rel_l2_* are the norms of the stored fields, one history column
+                                     per named loss term; summary KEY <= BOUND
   dataset DECK [--set k=v ...]       `npde dataset` on 1 and on 2 ranks: bit-identical datasets
   petsc-options                      reference.petsc reaches a catalogue solver, the command line overrides it
   solver-failure                     a solver that does not converge: exit 5, one line, no file
@@ -315,6 +320,52 @@ def check_catalogue(cfg, name, np_, key, bound, extra_sets, then=None):
         expect(p.returncode == 0, "%s exited with %d" % (os.path.basename(then[0]), p.returncode))
 
 
+def check_catalogue_train(cfg, name, key, bound, extra_sets):
+    import h5py
+    import numpy as np
+    out = output_file(cfg, "catalogue_train_" + name)
+    sets = ["output.file=" + out] + extra_sets
+    args = ["train", deck_path(cfg, name)]
+    for s_ in sets:
+        args += ["--set", s_]
+    rc, stdout, _ = run(cfg, 2, args)
+    expect(rc == 0, "npde train exited with %d" % rc)
+    expect(os.path.isfile(out) and not os.path.exists(out + ".tmp"), "output file missing or .tmp left behind")
+    text = open(deck_path(cfg, name)).read()
+    deck = effective_deck(text, sets)
+    max_iter = sum(st["iterations"] for st in deck["training"]["stages"])
+    terms = re.search(r"loss terms \(points\): (.*), BLAS", stdout)
+    expect(terms, "the header line does not list the loss terms")
+    names = [t.split(" (")[0] for t in terms.group(1).split(", ")]
+    with h5py.File(out, "r") as f:
+        check_common_attributes(f, text, sets, 2)
+        expect(f.attrs["generator"] == "npde train", "generator attribute is not 'npde train'")
+        s = f["summary"].attrs
+        expect(key in s, "summary lacks %s (has %s)" % (key, sorted(s.keys())))
+        value = float(s[key])
+        print("%s %s = %.4e (bound %.1e), train_seconds %.2f" % (name, key, value, bound, s["train_seconds"]))
+        expect(math.isfinite(value) and value <= bound, "%s = %.4e > %.1e" % (key, value, bound))
+        for n in f["fields/reference"]:
+            ref, net, err = (f["fields/%s/%s" % (g, n)][()] for g in ("reference", "pinn", "error"))
+            expect(net.shape == ref.shape and err.shape == ref.shape, "pinn/error shapes differ from the reference's")
+            expect(np.all(np.isfinite(net)), "fields/pinn/%s is not finite" % n)
+            expect(np.allclose(err, net - ref, rtol=0, atol=1e-13 * max(1.0, float(np.abs(ref).max()))),
+                   "fields/error/%s != pinn - reference" % n)
+            expect(math.isclose(rel_l2(net, ref), s["rel_l2_reference"], rel_tol=1e-8),
+                   "rel_l2_reference is not the norm of the stored fields")
+            if "exact" in f["fields"]:
+                expect(math.isclose(rel_l2(net, f["fields/exact/" + n][()]), s["rel_l2_exact"], rel_tol=1e-8),
+                       "rel_l2_exact is not the norm of the stored fields")
+        h = {k: f["history/" + k][()] for k in f["history"]}
+        n = len(h["iteration"])
+        expect(0 < n <= max_iter and n == int(s["iterations"]), "history has %d rows, iterations %d" % (n, s["iterations"]))
+        for t in names:
+            expect("loss_" + t in h, "history lacks loss_%s" % t)
+        total = sum(h["loss_" + t] for t in names)
+        expect(np.allclose(total, h["loss"], rtol=1e-12, atol=0), "the loss terms do not sum to the loss")
+    check_xmf(out, ())
+
+
 def check_dataset(cfg, name, extra_sets):
     import h5py
     import numpy as np
@@ -437,8 +488,8 @@ def check_solver_failure(cfg):
 
 
 # ---------------------------------------------------------------------------------------------- decks, CLI
-def expected_parameters(dim, layers):
-    widths = [dim] + list(layers) + [1]
+def expected_parameters(n_inputs, layers):
+    widths = [n_inputs] + list(layers) + [1]
     return sum(widths[i] * widths[i + 1] + widths[i + 1] for i in range(len(widths) - 1))
 
 
@@ -466,10 +517,13 @@ def check_headers(cfg):
             expect(re.search(r"^problem ", stdout, re.M), "%s: npde info prints no problem line" % name)
             continue
         # The parameter count printed is the one of the deck's network (no PyYAML needed here).
-        layers = re.search(r"^\s*layers:\s*\[([0-9,\s]+)\]", text, re.M)
+        layers = re.search(r"\blayers:\s*\[([0-9,\s]+)\]", text)
         lower = re.search(r"lower:\s*\[([^\]]*)\]", text)
         expect(layers and lower, "%s: cannot find network.layers or problem.domain.lower" % name)
-        n = expected_parameters(len(lower.group(1).split(",")), [int(w) for w in layers.group(1).split(",")])
+        # inputs: the space dimensions, plus t for a deck with a time interval
+        timed = re.search(r"^\s*time:", text, re.M) is not None
+        n_in = len(lower.group(1).split(",")) + (1 if timed else 0)
+        n = expected_parameters(n_in, [int(w) for w in layers.group(1).split(",")])
         expect(re.search(r"^network .* %d parameters" % n, stdout, re.M),
                "%s: npde info does not print '%d parameters'" % (name, n))
 
@@ -497,7 +551,7 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
-    ap.add_argument("check", choices=("train", "reference", "catalogue", "dataset", "petsc-options",
+    ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "dataset", "petsc-options",
                                       "solver-failure", "bad-input", "headers", "cli"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
@@ -514,6 +568,8 @@ def main():
         elif cfg.check == "catalogue":
             rest, then = (a[4:a.index("--then")], a[a.index("--then") + 1:]) if "--then" in a else (a[4:], None)
             check_catalogue(cfg, a[0], int(a[1]), a[2], float(a[3]), set_arguments(rest), then)
+        elif cfg.check == "catalogue-train":
+            check_catalogue_train(cfg, a[0], a[1], float(a[2]), set_arguments(a[3:]))
         elif cfg.check == "dataset":
             check_dataset(cfg, a[0], set_arguments(a[1:]))
         elif cfg.check == "petsc-options":

@@ -18,8 +18,10 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& state, const io::Deck& deck
 
 /// The training state of a checkpoint, validated against the run about to resume: deck fingerprint
 /// (unless allow_deck_change), precision, parameter count, stage count, optimiser state shapes and
-/// history columns. Throws io::CheckpointError (a one-line InputError) naming the problem.
+/// history columns, and the loss terms' names when `term_names` is not empty. Throws
+/// io::CheckpointError (a one-line InputError) naming the problem.
 pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
-                                 bool allow_deck_change, const std::string& path);
+                                 bool allow_deck_change, const std::string& path,
+                                 const std::vector<std::string>& term_names = {});
 
 }  // namespace npde::app

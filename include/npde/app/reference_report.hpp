@@ -8,6 +8,7 @@
 #include "npde/decomp/communicator.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/io/output_file.hpp"
+#include "npde/pinn/trainer.hpp"
 #include "npde/reference/grid_solution.hpp"
 
 namespace npde::app {
@@ -26,6 +27,21 @@ namespace npde::app {
 /// fields' sizes do not match the grid and series. Collective.
 void write_grid_solution(const decomp::Communicator& comm, const io::Deck& deck, const reference::GridSolution& sol,
                          io::OutputFile& out);
+
+/// A trained network's fields on a reference solution's grid and series, with its loss history.
+struct PinnGridFields {
+  /// Same names, order and sizes as the reference's fields.
+  std::vector<std::pair<std::string, std::vector<double>>> fields;
+  std::vector<pinn::HistoryRow> history;
+  std::vector<std::string> term_names;
+};
+
+/// As write_grid_solution for `npde train` of a catalogue equation: `generator` is "npde train",
+/// the network's fields go to /fields/pinn/<name>, /fields/error/<name> is pinn - reference (the
+/// exact solution, where known, is still written under /fields/exact), and /history holds the loss
+/// history. Collective.
+void write_pinn_grid_solution(const decomp::Communicator& comm, const io::Deck& deck,
+                              const reference::GridSolution& sol, const PinnGridFields& pinn, io::OutputFile& out);
 
 /// The end-of-run summary table of a reference solve (grid, series, summary_text, summary),
 /// in the format of app::summary_table. Not collective.

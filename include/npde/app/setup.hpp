@@ -4,6 +4,8 @@
 
 #include "npde/io/deck.hpp"
 #include "npde/pde/poisson.hpp"
+#include "npde/pde/problem.hpp"
+#include "npde/pinn/options.hpp"
 #include "npde/pinn/trainer.hpp"
 #include "npde/reference/poisson_fd.hpp"
 
@@ -11,6 +13,9 @@ namespace npde::app {
 
 /// The Poisson problem of the deck (expressions parsed; throws InputError naming the key).
 pde::PoissonProblem make_problem(const io::Deck& deck);
+/// The PINN problem of a catalogue deck (space(-time) box, conditions, data, coefficients in the
+/// order of `coefficient_names`, exact solution). Throws InputError naming the key.
+pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::string>& coefficient_names);
 /// Network, points and loss options.
 pinn::PinnOptions make_pinn_options(const io::Deck& deck);
 /// Stages and logging.

@@ -83,9 +83,11 @@ struct Deck {
   std::uint64_t seed = 0;
   int n_interior = 2000;                    ///< training.points.interior (global, over all ranks)
   int n_boundary = 400;                     ///< training.points.boundary (global)
+  int n_initial = 400;                      ///< training.points.initial (global; time-dependent equations)
   std::string sampler = "sobol";            ///< uniform, lhs, sobol
   int resample_every = 0;                   ///< 0 = never
   double weight_pde = 1.0, weight_bc = 1.0; ///< training.weights.pde / .bc
+  double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one
   int log_every = 100;
   int checkpoint_every = 0;                 ///< training.checkpoint.every (0: only on stop requests)

@@ -11,23 +11,11 @@
 #include "npde/nn/jet_mlp.hpp"
 #include "npde/pde/poisson.hpp"
 #include "npde/pde/sampler.hpp"
+#include "npde/pinn/model.hpp"
+#include "npde/pinn/options.hpp"
 #include "npde/pinn/trial_function.hpp"
 
 namespace npde::pinn {
-
-/// How a PoissonPinn is built (from the deck's network and training sections).
-struct PinnOptions {
-  std::vector<int> hidden{64, 64, 64};
-  nn::Activation activation = nn::Activation::Tanh;
-  bool hard_bc = true;                 ///< trial function u = g + D N instead of a boundary loss
-  double weight_pde = 1.0, weight_bc = 1.0;
-  std::size_t n_interior = 2000;       ///< global number of interior points (all ranks)
-  std::size_t n_boundary = 400;        ///< global number of boundary points (soft BC only)
-  pde::SamplerKind sampler = pde::SamplerKind::Sobol;
-  std::uint64_t seed = 0;
-  int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
-  std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
-};
 
 /// Loss terms of the last evaluation (already summed over ranks).
 struct LossTerms {
@@ -37,7 +25,7 @@ struct LossTerms {
 /// PINN for a PoissonProblem; every rank holds identical parameters and a block of the points.
 /// Loss = w_pde/N_i sum_i r_i^2 + w_bc/N_b sum_b (u_b - g_b)^2 (the second term only with soft BCs).
 template <class T>
-class PoissonPinn {
+class PoissonPinn final : public Model<T> {
  public:
   /// Collective on comm. Builds the network (Glorot init from seed) and samples round 0.
   /// `problem` is copied; comm is held (shared handle).
@@ -45,22 +33,26 @@ class PoissonPinn {
 
   nn::Mlp<T>& network() { return m_net; }
   /// The communicator the points are split over (shared handle).
-  const decomp::Communicator& comm() const { return m_comm; }
+  const decomp::Communicator& comm() const override { return m_comm; }
   const nn::Mlp<T>& network() const { return m_net; }
   const PinnOptions& options() const { return m_opts; }
-  std::size_t n_params() const { return m_net.n_params(); }
+  std::size_t n_params() const override { return m_net.n_params(); }
+  View1<T> params() override { return m_net.params(); }
 
   /// Collective. Draws point set `round` (global, deterministic, sliced by rank) and its data.
-  void sample(std::uint64_t round);
+  void sample(std::uint64_t round) override;
   /// Collective. Loss at the network's current parameters; its gradient is written to grad (n_params,
   /// device), summed over ranks with ONE allreduce of [grad, loss terms].
-  T loss_and_gradient(const View1<T>& grad);
-  const LossTerms& last_terms() const { return m_terms; }
+  T loss_and_gradient(const View1<T>& grad) override;
+  const LossTerms& loss_terms() const { return m_terms; }
+  /// Terms "pde", and "bc" with soft BCs.
+  const std::vector<std::string>& term_names() const override { return m_term_names; }
+  const std::vector<double>& last_terms() const override { return m_term_values; }
 
   /// Local (no communication): u at n points (row-major (n, dim), host) -> n values.
   std::vector<double> predict(const std::vector<double>& points);
   /// Collective. Relative L2 error against problem.exact on the validation points (NaN if no exact).
-  double validation_error();
+  double validation_error() override;
 
  private:
   void upload_points(const std::vector<double>& pts, bool interior);
@@ -78,6 +70,8 @@ class PoissonPinn {
   View1<T> m_reduce;  ///< [grad (n_params), loss_pde, loss_bc]
   typename View1<T>::HostMirror m_reduce_host;
   LossTerms m_terms;
+  std::vector<std::string> m_term_names;
+  std::vector<double> m_term_values;
   std::vector<double> m_validation_points, m_validation_exact;
 };
 

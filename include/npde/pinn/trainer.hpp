@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Staged training (Adam, then L-BFGS, ...) of a PoissonPinn: progress output, history, resumable
+// Staged training (Adam, then L-BFGS, ...) of a PINN model: progress output, history, resumable
 // state for checkpoints, collective stop requests and a NaN/Inf guard with roll-back.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include "npde/optim/adam.hpp"
 #include "npde/optim/lbfgs.hpp"
-#include "npde/pinn/poisson_pinn.hpp"
+#include "npde/pinn/model.hpp"
 
 namespace npde::pinn {
 
@@ -35,7 +35,8 @@ struct TrainConfig {
 struct HistoryRow {
   long iteration = 0;   ///< 1-based, counted over all stages
   int stage = 0;
-  double loss = 0, loss_pde = 0, loss_bc = 0;
+  double loss = 0;
+  std::vector<double> terms;  ///< weighted loss terms, in the model's term_names() order
   double lr = 0;
   double wall = 0;      ///< seconds of training since the run started (summed over restarts)
   double rel_l2 = 0;    ///< validation error vs exact at logged iterations, NaN elsewhere
@@ -57,6 +58,7 @@ struct TrainState {
   optim::AdamState adam;
   optim::LbfgsState lbfgs;
   std::vector<HistoryRow> history;
+  std::vector<std::string> term_names;  ///< the model's loss terms (names of HistoryRow::terms)
 };
 
 /// Callbacks into the driver. All are optional; every one is called on every rank at the same point.
@@ -89,11 +91,11 @@ class TrainingDiverged : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Collective. Runs the stages on pinn's network in place, from the beginning or from `resume`.
+/// Collective. Runs the stages on the model's parameters in place, from the beginning or from `resume`.
 /// Every evaluation's loss and gradient are allreduced, so every rank takes identical steps, and a
 /// resumed run reproduces the uninterrupted one bit for bit. Progress lines on rank 0.
 template <class T>
-TrainResult train(PoissonPinn<T>& pinn, const TrainConfig& config, const TrainHooks& hooks = {},
+TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& hooks = {},
                   const TrainState* resume = nullptr);
 
 }  // namespace npde::pinn

@@ -87,8 +87,9 @@ void expect_bit_identical(const RunResult& got, const RunResult& want) {
     EXPECT_EQ(a.iteration, b.iteration);
     EXPECT_EQ(a.stage, b.stage);
     EXPECT_TRUE(same_bits(a.loss, b.loss)) << "loss at iteration " << b.iteration << ": " << a.loss << " vs " << b.loss;
-    EXPECT_TRUE(same_bits(a.loss_pde, b.loss_pde)) << "loss_pde at iteration " << b.iteration;
-    EXPECT_TRUE(same_bits(a.loss_bc, b.loss_bc)) << "loss_bc at iteration " << b.iteration;
+    ASSERT_EQ(a.terms.size(), b.terms.size());
+    for (std::size_t k = 0; k < b.terms.size(); ++k)
+      EXPECT_TRUE(same_bits(a.terms[k], b.terms[k])) << "loss term " << k << " at iteration " << b.iteration;
     EXPECT_TRUE(same_bits(a.lr, b.lr)) << "lr at iteration " << b.iteration;
     EXPECT_TRUE(same_bits(a.rel_l2, b.rel_l2)) << "rel_l2 at iteration " << b.iteration;
   }

@@ -148,8 +148,10 @@ std::vector<BadDeck> bad_decks() {
        replaced(replaced(replaced(burgers, "burgers", "allen_cahn"), "{viscosity: 0.003}", "{diffusivity: 0.001}"),
                 "[{faces: all, value: \"0\"}]", "[{faces: [x-], type: periodic}, {faces: [x+], value: \"-1\"}]"),
        {"problem.boundary: face x- and face x+ must both be periodic or both not"}},
-      {"training_for_catalogue", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n",
-       {"training: not used by problem.pde: burgers (only by poisson)"}},
+      {"training_for_operator_problem",
+       replaced(replaced(burgers, "pde: burgers", "pde: schrodinger"), "coefficients: {viscosity: 0.003}", "potential: \"0\"") +
+           "training: {stages: [{optimizer: adam, iterations: 1}]}\n",
+       {"not used by problem.pde: schrodinger"}},
       {"dataset_for_burgers", burgers + "dataset: {samples: 3}\n", {"dataset: not used by problem.pde: burgers"}},
       {"wrong_dimension", replaced(replaced(burgers, "lower: [-1]", "lower: [-1, 0]"), "upper: [1]", "upper: [1, 1]"),
        {"problem.domain.lower: burgers is solved in 1 dimension(s), got 2"}},

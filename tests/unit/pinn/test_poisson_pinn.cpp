@@ -81,7 +81,7 @@ void check_gradient(int dim, bool hard_bc) {
   const std::size_t np = pinn.n_params();
   View1<double> grad("grad", np), scratch("scratch", np);
   const double loss = pinn.loss_and_gradient(grad);
-  const auto terms = pinn.last_terms();
+  const auto terms = pinn.loss_terms();
   EXPECT_GT(terms.pde, 0.0);
   if (hard_bc)
     EXPECT_EQ(terms.bc, 0.0);

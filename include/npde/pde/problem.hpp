@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The run-time definition of a problem for any equation of pde/: its space(-time) box, outputs,
+// coefficients, per-point data, conditions and exact solutions. Built from a validated deck by one
+// builder per equation (app/problem_builders.cpp); consumed by the PINN trainer (pinn/).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "npde/core/expression.hpp"
+#include "npde/pde/box.hpp"
+
+namespace npde::pde {
+
+/// What a condition prescribes.
+enum class ConditionKind {
+  Dirichlet,    ///< u = g on faces
+  Neumann,      ///< outward normal derivative du/dn = g on faces
+  Periodic,     ///< u and its normal derivative equal on the two faces of an axis
+  Initial,      ///< u(x, t0) = g(x)
+  InitialRate   ///< u_t(x, t0) = g(x) (second order in time)
+};
+
+/// "dirichlet", "neumann", "periodic", "initial", "initial_rate".
+std::string to_string(ConditionKind kind);
+
+/// One condition on one output. Faces are faces of the inputs' box (face = 2 axis + side, time
+/// being the last axis): Dirichlet/Neumann list spatial faces, Periodic the lower face of each
+/// periodic axis, Initial/InitialRate the lower time face.
+struct Condition {
+  ConditionKind kind = ConditionKind::Dirichlet;
+  std::vector<int> faces;
+  int output = 0;
+  Expression value;  ///< of the inputs (x[, y[, z]][, t]); unused for Periodic
+};
+
+/// A problem on an axis-aligned space(-time) box.
+struct Problem {
+  std::string equation;               ///< the equation's name (pde/ equation struct `name`)
+  int n_space = 1;                    ///< spatial dimensions
+  bool time_dependent = false;        ///< time is then the last input
+  Box box;                            ///< the inputs' box (n_inputs() axes, time last)
+  std::vector<std::string> outputs{"u"};
+  std::vector<double> coefficients;   ///< in the equation's coefficient_names order
+  std::vector<Expression> data;       ///< per-point data of the residual (source f, potential V), of the inputs
+  std::vector<Condition> conditions;
+  std::vector<std::optional<Expression>> exact;  ///< per output, of the inputs (empty optional: unknown)
+  bool hard = true;                   ///< enforce Dirichlet and initial conditions by a trial function
+
+  int n_inputs() const { return n_space + (time_dependent ? 1 : 0); }
+  int n_outputs() const { return int(outputs.size()); }
+  /// Input names: x[, y[, z]] then t.
+  std::vector<std::string> input_names() const;
+  /// Box face of the initial slice (t = t0); requires time_dependent.
+  int initial_face() const { return 2 * n_space; }
+  /// True if some output has an exact solution.
+  bool has_exact() const;
+};
+
+}  // namespace npde::pde

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What the trainer needs of a physics-informed model: a flat parameter vector, a collective loss
+// with its gradient, named loss terms, resampling and a validation error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "npde/core/types.hpp"
+#include "npde/decomp/communicator.hpp"
+
+namespace npde::pinn {
+
+/// A model trained by pinn::train. Every rank holds the same parameters; the loss is summed over
+/// the ranks' points inside loss_and_gradient (collective), so all ranks see identical numbers.
+template <class T>
+class Model {
+ public:
+  virtual ~Model() = default;
+  /// The communicator the points are split over.
+  virtual const decomp::Communicator& comm() const = 0;
+  /// The flat parameter vector (device), updated in place by the optimisers.
+  virtual View1<T> params() = 0;
+  virtual std::size_t n_params() const = 0;
+  /// Collective. Draws point set `round` (deterministic in the seed and round, any rank count).
+  virtual void sample(std::uint64_t round) = 0;
+  /// Collective. Loss at the current parameters; the gradient is written to grad (n_params, device).
+  virtual T loss_and_gradient(const View1<T>& grad) = 0;
+  /// Names of the loss terms ("pde", "bc", "initial", ...), fixed for the model's life.
+  virtual const std::vector<std::string>& term_names() const = 0;
+  /// Weighted values of the terms at the last evaluation (summed over ranks), in term_names() order;
+  /// their sum is the loss.
+  virtual const std::vector<double>& last_terms() const = 0;
+  /// Collective. Relative L2 error against the exact solution on fixed validation points (NaN if none).
+  virtual double validation_error() = 0;
+};
+
+}  // namespace npde::pinn

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Options shared by the PINN models: network shape, point counts, weights, sampling.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "npde/nn/activation.hpp"
+#include "npde/pde/sampler.hpp"
+
+namespace npde::pinn {
+
+/// How a PINN is built (from the deck's network and training sections).
+struct PinnOptions {
+  std::vector<int> hidden{64, 64, 64};
+  nn::Activation activation = nn::Activation::Tanh;
+  bool hard_bc = true;                 ///< trial function u = g + D N instead of a boundary loss
+  double weight_pde = 1.0, weight_bc = 1.0;
+  double weight_initial = 1.0;         ///< initial value and rate terms (time-dependent equations)
+  std::size_t n_interior = 2000;       ///< global number of interior points (all ranks)
+  std::size_t n_boundary = 400;        ///< global number of boundary points (soft BC only)
+  std::size_t n_initial = 400;         ///< global number of initial-slice points (soft initial conditions only)
+  pde::SamplerKind sampler = pde::SamplerKind::Sobol;
+  std::uint64_t seed = 0;
+  int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
+  std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
+};
+
+}  // namespace npde::pinn

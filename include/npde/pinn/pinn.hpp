@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The general data-parallel PINN: any pde/ equation (through its ResidualKernel), any number of
+// outputs, on a space(-time) box; the loss is a list of named terms (the equation's residuals, each
+// soft condition), hard conditions by trial functions (docs/numerics.md, "Loss terms").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "npde/decomp/communicator.hpp"
+#include "npde/nn/jet_mlp.hpp"
+#include "npde/pde/problem.hpp"
+#include "npde/pinn/residual_kernel.hpp"
+#include "npde/pinn/model.hpp"
+#include "npde/pinn/options.hpp"
+#include "npde/pinn/trial.hpp"
+
+namespace npde::pinn {
+
+/// The jet an equation's residuals need (tangents, Laplacian and diagonal channels from the Needs).
+nn::JetSpec jet_spec_of(const pde::Needs& needs, int n_inputs);
+
+/// A PINN for `problem` with the residuals of `kernel`; every rank holds identical parameters and a
+/// block of every point set. Loss = sum over terms of weight / N_global * sum_points r^2, where the
+/// terms are: one per residual of the equation (interior points), one per soft condition (its faces,
+/// the initial slice, or pairs of periodic faces).
+template <class T>
+class Pinn final : public Model<T> {
+ public:
+  /// Collective on comm. [in] problem: copied; its equation must be the kernel's. [in] kernel: the
+  /// equation's residuals (owned). Throws npde::InputError for problems it cannot build (a hard
+  /// condition without a lift, a coefficient count that does not match).
+  Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std::unique_ptr<ResidualKernel<T>> kernel,
+       const PinnOptions& opts);
+
+  const decomp::Communicator& comm() const override { return m_comm; }
+  View1<T> params() override { return m_net.params(); }
+  std::size_t n_params() const override { return m_net.n_params(); }
+  void sample(std::uint64_t round) override;
+  T loss_and_gradient(const View1<T>& grad) override;
+  const std::vector<std::string>& term_names() const override { return m_term_names; }
+  const std::vector<double>& last_terms() const override { return m_term_values; }
+  double validation_error() override;
+
+  nn::Mlp<T>& network() { return m_net; }
+  const pde::Problem& problem() const { return m_problem; }
+  const ResidualKernel<T>& kernel() const { return *m_kernel; }
+  const PinnOptions& options() const { return m_opts; }
+  /// Global point count of each term (the N in weight / N).
+  const std::vector<std::size_t>& term_points() const { return m_term_points; }
+
+  /// Local (no communication): the outputs at n points (row-major (n, n_inputs), host) ->
+  /// n * n_outputs values, point-major (output o of point p at p * n_outputs + o).
+  std::vector<double> predict(const std::vector<double>& points);
+  /// Local: the equation's residuals at n points (row-major, host) -> (n_residuals, n), residual-major.
+  std::vector<double> residuals(const std::vector<double>& points);
+
+ private:
+  /// One soft condition's points on this rank.
+  struct ConditionSet {
+    std::size_t condition = 0;   ///< index into problem.conditions
+    int term = 0;                ///< index of its loss term
+    int axis = -1;               ///< input whose derivative the residual reads (-1: value only)
+    bool periodic = false;       ///< points come in (lower, upper) pairs
+    std::size_t n_global = 0;    ///< points (pairs for periodic) over all ranks
+    std::size_t n_local = 0;
+    View1<T> x, aux;             ///< x (n_inputs, n) and aux (kConditionAux, n); periodic: lower then upper halves
+    std::unique_ptr<nn::JetMlp<T>> jet;
+  };
+  void fill_interior(const std::vector<double>& pts);
+  void fill_condition(ConditionSet& set, std::uint64_t round);
+  void condition_loss(ConditionSet& set, T* grad, double& loss);
+
+  decomp::Communicator m_comm;
+  pde::Problem m_problem;
+  std::unique_ptr<ResidualKernel<T>> m_kernel;
+  PinnOptions m_opts;
+  int m_n_in = 1, m_n_out = 1, m_n_res = 1;
+  nn::Mlp<T> m_net;
+  std::vector<TrialFunction> m_trials;
+  unsigned m_hard = 0;  ///< bit o: output o has an active trial function
+  std::unique_ptr<nn::JetMlp<T>> m_jet_interior, m_jet_value;
+  View1<T> m_x_interior, m_aux_interior;
+  std::size_t m_n_interior_local = 0;
+  std::vector<ConditionSet> m_sets;
+  std::vector<std::string> m_term_names;
+  std::vector<double> m_term_weights, m_term_values;
+  std::vector<std::size_t> m_term_points;
+  View1<T> m_adj, m_sq, m_scale, m_pair_x, m_pair_aux;
+  View1<T> m_reduce;  ///< [grad (n_params), term values]
+  typename View1<T>::HostMirror m_reduce_host;
+  std::vector<double> m_validation_points, m_validation_exact;
+  std::vector<int> m_validation_outputs;  ///< outputs with an exact solution
+};
+
+/// Per-point aux of a condition point: target g, sign of the outward normal, then G and D canonical jets
+/// of the condition's output.
+inline constexpr int kConditionAux = 2 + 2 * pde::kCanonical;
+
+}  // namespace npde::pinn

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Problem helpers.
+#include "npde/pde/problem.hpp"
+
+namespace npde::pde {
+
+std::string to_string(ConditionKind kind) {
+  switch (kind) {
+    case ConditionKind::Dirichlet: return "dirichlet";
+    case ConditionKind::Neumann: return "neumann";
+    case ConditionKind::Periodic: return "periodic";
+    case ConditionKind::Initial: return "initial";
+    case ConditionKind::InitialRate: return "initial_rate";
+  }
+  return "?";
+}
+
+std::vector<std::string> Problem::input_names() const {
+  static const char* space[3] = {"x", "y", "z"};
+  std::vector<std::string> names(space, space + n_space);
+  if (time_dependent) names.push_back("t");
+  return names;
+}
+
+bool Problem::has_exact() const {
+  for (const auto& e : exact)
+    if (e) return true;
+  return false;
+}
+
+}  // namespace npde::pde

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Pinn: point sets per loss term, the interior residual through the equation kernel, soft condition
+// terms, one allreduce of [gradient, terms] per evaluation.
+#include "npde/pinn/pinn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "npde/core/error.hpp"
+#include "npde/pde/sampler.hpp"
+
+namespace npde::pinn {
+
+using pde::ConditionKind;
+
+nn::JetSpec jet_spec_of(const pde::Needs& needs, int n_inputs) {
+  nn::JetSpec s;
+  s.n_inputs = n_inputs;
+  for (int k = 0; k < n_inputs; ++k)
+    if ((needs.first >> k) & 1u) {
+      const int pos = s.n_tangents();
+      s.tangents.push_back(k);
+      if ((needs.laplacian >> k) & 1u) s.laplacian_terms.push_back(pos);
+      if ((needs.diagonal >> k) & 1u) s.diagonal_terms.push_back(pos);
+    }
+  NPDE_REQUIRE(((needs.diagonal | needs.laplacian) & ~needs.first) == 0,
+               "second derivatives requested for inputs without first derivatives");
+  s.validate();
+  return s;
+}
+
+namespace {
+
+template <class T>
+View1<T> to_device(const std::vector<double>& v, const char* label) {
+  View1<T> d(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), v.size());
+  auto h = Kokkos::create_mirror_view(d);
+  for (std::size_t i = 0; i < v.size(); ++i) h(i) = T(v[i]);
+  Kokkos::deep_copy(d, h);
+  return d;
+}
+
+std::vector<double> slice_rows(const std::vector<double>& all, int dim, decomp::Range r) {
+  return std::vector<double>(all.begin() + r.begin * dim, all.begin() + r.end * dim);
+}
+
+// Round of the validation set: one training never reaches.
+constexpr std::uint64_t kValidationRound = std::uint64_t(1) << 38;
+
+std::string face_list(const std::vector<int>& faces) {
+  std::string s;
+  for (int f : faces) s += (s.empty() ? "" : "_") + pde::face_name(f);
+  return s;
+}
+
+/// Sum of the n entries of v (a device reduction in double).
+template <class T>
+double device_sum(const T* v, int n) {
+  double s = 0;
+  Kokkos::parallel_reduce(
+      "npde::pinn::Pinn::sum", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(const int p, double& acc) { acc += double(v[p]); }, s);
+  return s;
+}
+
+}  // namespace
+
+template <class T>
+Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std::unique_ptr<ResidualKernel<T>> kernel,
+              const PinnOptions& opts)
+    : m_comm(comm), m_problem(problem), m_kernel(std::move(kernel)), m_opts(opts) {
+  NPDE_REQUIRE(m_kernel, "no residual kernel");
+  NPDE_REQUIRE(m_kernel->n_space() == problem.n_space && m_kernel->time_dependent() == problem.time_dependent,
+               "problem (" << problem.n_space << " space dimensions" << (problem.time_dependent ? " + time" : "")
+                           << ") does not match the equation " << m_kernel->name());
+  NPDE_REQUIRE(m_kernel->n_outputs() == problem.n_outputs(),
+               m_kernel->name() << " has " << m_kernel->n_outputs() << " outputs, the problem " << problem.n_outputs());
+  NPDE_REQUIRE(int(problem.data.size()) == m_kernel->n_data(),
+               m_kernel->name() << " reads " << m_kernel->n_data() << " data fields, the problem gives " << problem.data.size());
+  NPDE_REQUIRE(problem.n_inputs() <= 3, "at most 3 inputs (space and time) are supported, got " << problem.n_inputs());
+  NPDE_REQUIRE(opts.n_interior >= 1, "n_interior = " << opts.n_interior);
+  m_kernel->set_coefficients(problem.coefficients);
+  m_n_in = problem.n_inputs();
+  m_n_out = problem.n_outputs();
+  m_n_res = m_kernel->n_residuals();
+  NPDE_REQUIRE(m_n_res <= kMaxResiduals, "too many residuals");
+  m_net = nn::Mlp<T>(m_n_in, opts.hidden, m_n_out, opts.activation);
+  m_net.init_glorot(opts.seed);
+
+  // 1. trial functions (hard conditions) per output
+  for (int o = 0; o < m_n_out; ++o) {
+    m_trials.emplace_back(problem, o);
+    if (m_trials.back().active()) m_hard |= 1u << o;
+  }
+  // 2. loss terms: the residuals, then one per soft condition
+  for (const auto& name : m_kernel->residual_names()) {
+    m_term_names.push_back(name);
+    m_term_weights.push_back(opts.weight_pde);
+    m_term_points.push_back(opts.n_interior);
+  }
+  std::map<std::string, int> base_count;
+  auto base_name = [&](const pde::Condition& c) {
+    std::string b = c.kind == ConditionKind::Dirichlet ? "bc" : pde::to_string(c.kind);
+    if (m_n_out > 1) b += "_" + problem.outputs.at(c.output);
+    return b;
+  };
+  std::vector<std::size_t> soft;
+  for (std::size_t i = 0; i < problem.conditions.size(); ++i) {
+    const auto& c = problem.conditions[i];
+    NPDE_REQUIRE(c.output >= 0 && c.output < m_n_out, "condition on output " << c.output);
+    if (m_trials[c.output].absorbs(i)) continue;
+    soft.push_back(i);
+    ++base_count[base_name(c)];
+  }
+  const pde::Needs needs = m_kernel->needs();
+  for (std::size_t i : soft) {
+    const auto& c = problem.conditions[i];
+    ConditionSet set;
+    set.condition = i;
+    std::string name = base_name(c);
+    if (base_count[name] > 1) name += "_" + face_list(c.faces);
+    const bool initial = c.kind == ConditionKind::Initial || c.kind == ConditionKind::InitialRate;
+    NPDE_REQUIRE(!initial || problem.time_dependent, "an initial condition needs a time-dependent problem");
+    switch (c.kind) {
+      case ConditionKind::Dirichlet:
+      case ConditionKind::Initial: set.axis = -1; break;
+      case ConditionKind::Neumann: set.axis = pde::face_axis(c.faces.at(0)); break;
+      case ConditionKind::InitialRate: set.axis = problem.n_space; break;
+      case ConditionKind::Periodic: {
+        const int a = pde::face_axis(c.faces.at(0));
+        NPDE_REQUIRE(c.faces.size() == 1, "a periodic condition names the lower face of one axis");
+        // second order in that axis: the derivative must match across the pair as well
+        set.axis = ((needs.diagonal | needs.laplacian) >> a) & 1u ? a : -1;
+        set.periodic = true;
+        break;
+      }
+    }
+    if (c.kind == ConditionKind::Neumann)
+      for (int f : c.faces)
+        NPDE_REQUIRE(pde::face_axis(f) == set.axis, "a Neumann condition lists faces of one axis per entry");
+    set.n_global = initial ? opts.n_initial : (set.periodic ? std::max<std::size_t>(opts.n_boundary / 2, 1) : opts.n_boundary);
+    NPDE_REQUIRE(set.n_global >= 1, "condition '" << name << "' has no points (training.points)");
+    nn::JetSpec spec = nn::JetSpec::value_only(m_n_in);
+    if (set.axis >= 0) spec.tangents.push_back(set.axis);
+    set.jet = std::make_unique<nn::JetMlp<T>>(m_net, spec, opts.chunk);
+    set.term = int(m_term_names.size());
+    m_term_names.push_back(name);
+    m_term_weights.push_back(initial ? opts.weight_initial : opts.weight_bc);
+    m_term_points.push_back(set.n_global);
+    m_sets.push_back(std::move(set));
+  }
+  m_term_values.assign(m_term_names.size(), 0.0);
+
+  // 3. jets and buffers
+  m_jet_interior = std::make_unique<nn::JetMlp<T>>(m_net, jet_spec_of(needs, m_n_in), opts.chunk);
+  m_jet_value = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::value_only(m_n_in), opts.chunk);
+  const int c_max = std::max(m_jet_interior->n_channels(), 2);
+  m_adj = View1<T>("npde::pinn::Pinn::adj", std::size_t(m_n_out) * c_max * opts.chunk);
+  m_sq = View1<T>("npde::pinn::Pinn::sq", std::size_t(m_n_res) * opts.chunk);
+  m_pair_x = View1<T>("npde::pinn::Pinn::pair_x", std::size_t(m_n_in) * opts.chunk);
+  m_pair_aux = View1<T>("npde::pinn::Pinn::pair_aux", std::size_t(kConditionAux) * opts.chunk);
+  m_reduce = View1<T>("npde::pinn::Pinn::reduce", m_net.n_params() + m_term_names.size());
+  m_reduce_host = Kokkos::create_mirror_view(m_reduce);
+
+  // 4. validation set: a fixed Sobol set over the box, for the outputs with an exact solution
+  for (int o = 0; o < m_n_out; ++o)
+    if (o < int(problem.exact.size()) && problem.exact[o]) m_validation_outputs.push_back(o);
+  if (!m_validation_outputs.empty()) {
+    const auto all = pde::sample_interior(problem.box, pde::SamplerKind::Sobol, opts.n_validation, opts.seed,
+                                          kValidationRound);
+    m_validation_points = slice_rows(all, m_n_in, decomp::block_range(opts.n_validation, comm.rank(), comm.size()));
+    const std::size_t nv = m_validation_points.size() / m_n_in;
+    for (int o : m_validation_outputs)
+      for (std::size_t p = 0; p < nv; ++p) m_validation_exact.push_back(problem.exact[o]->eval(&m_validation_points[p * m_n_in]));
+  }
+  sample(0);
+}
+
+template <class T>
+void Pinn<T>::fill_interior(const std::vector<double>& pts) {
+  const int nd = m_kernel->n_data(), W = aux_width(nd, m_n_out);
+  const std::size_t n = pts.size() / m_n_in;
+  const pde::Needs needs = m_kernel->needs();
+  std::vector<double> aux(std::size_t(W) * n, 0.0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const double* x = pts.data() + p * m_n_in;
+    double* a = aux.data() + p * W;
+    for (int j = 0; j < nd; ++j) a[j] = m_problem.data[j].eval(x);
+    for (int o = 0; o < m_n_out; ++o) {
+      if (!((m_hard >> o) & 1u)) continue;
+      CanonicalJet G, D;
+      m_trials[o].eval(x, needs.first, needs.diagonal, needs.laplacian, G, D);
+      std::copy(G.e, G.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o);
+      std::copy(D.e, D.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o + pde::kCanonical);
+    }
+  }
+  m_n_interior_local = n;
+  m_x_interior = to_device<T>(pts, "npde::pinn::Pinn::x_interior");
+  m_aux_interior = to_device<T>(aux, "npde::pinn::Pinn::aux_interior");
+}
+
+template <class T>
+void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
+  const auto& c = m_problem.conditions[set.condition];
+  const auto& box = m_problem.box;
+  const int d = m_n_in;
+  std::vector<int> faces = c.faces;
+  if (c.kind == ConditionKind::Initial || c.kind == ConditionKind::InitialRate) faces = {m_problem.initial_face()};
+  const auto all = pde::sample_boundary(box, faces, m_opts.sampler, set.n_global, m_opts.seed, round);
+  // the face of every global point, from the per-face allocation (points are grouped by face)
+  const auto counts = pde::boundary_allocation(box, faces, set.n_global);
+  std::vector<int> face_of;
+  for (std::size_t f = 0; f < faces.size(); ++f) face_of.insert(face_of.end(), counts[f], faces[f]);
+  const auto r = decomp::block_range(set.n_global, m_comm.rank(), m_comm.size());
+  std::vector<double> mine = slice_rows(all, d, r);
+  std::vector<int> mine_faces(face_of.begin() + r.begin, face_of.begin() + r.end);
+  set.n_local = r.size();
+  if (set.periodic) {  // the partners on the upper face, after the lower points
+    std::vector<double> upper = mine;
+    const int a = pde::face_axis(faces[0]);
+    for (std::size_t p = 0; p < set.n_local; ++p) upper[p * d + a] = box.upper[a];
+    mine.insert(mine.end(), upper.begin(), upper.end());
+    mine_faces.insert(mine_faces.end(), mine_faces.begin(), mine_faces.end());
+  }
+  const std::size_t n = mine.size() / d;
+  const unsigned first = set.axis >= 0 ? (1u << set.axis) : 0u;
+  const bool hard = (m_hard >> c.output) & 1u;
+  std::vector<double> aux(std::size_t(kConditionAux) * n, 0.0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const double* x = mine.data() + p * d;
+    double* a = aux.data() + p * kConditionAux;
+    a[0] = c.kind == ConditionKind::Periodic ? 0.0 : c.value.eval(x);
+    a[1] = c.kind == ConditionKind::Neumann && pde::face_side(mine_faces[p]) == 0 ? -1.0 : 1.0;
+    if (hard) {
+      CanonicalJet G, D;
+      m_trials[c.output].eval(x, first, 0u, 0u, G, D);
+      std::copy(G.e, G.e + pde::kCanonical, a + 2);
+      std::copy(D.e, D.e + pde::kCanonical, a + 2 + pde::kCanonical);
+    }
+  }
+  set.x = to_device<T>(mine, "npde::pinn::Pinn::x_condition");
+  set.aux = to_device<T>(aux, "npde::pinn::Pinn::aux_condition");
+}
+
+template <class T>
+void Pinn<T>::sample(std::uint64_t round) {
+  const auto all = pde::sample_interior(m_problem.box, m_opts.sampler, m_opts.n_interior, m_opts.seed, round);
+  fill_interior(slice_rows(all, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
+  for (auto& set : m_sets) fill_condition(set, round);
+}
+
+namespace {
+
+/// Value (axis < 0) or derivative along `axis` of output o at point q, and its partial derivatives
+/// with respect to the network's value (dn0) and tangent (dn1) channels; with the trial function when hard.
+template <class T>
+KOKKOS_INLINE_FUNCTION T condition_value(const T* out, const T* a, int n, int no, int o, int axis, bool hard, int q,
+                                         T& dn0, T& dn1) {
+  const T n0 = out[o + long(no) * q];
+  const T* G = a + 2;
+  const T* D = a + 2 + pde::kCanonical;
+  if (axis < 0) {
+    dn0 = hard ? D[0] : T(1);
+    dn1 = T(0);
+    return hard ? G[0] + D[0] * n0 : n0;
+  }
+  const T n1 = out[o + long(no) * (long(n) + q)];
+  const int ck = pde::canonical_d(axis);
+  dn0 = hard ? D[ck] : T(0);
+  dn1 = hard ? D[0] : T(1);
+  return hard ? G[ck] + D[ck] * n0 + D[0] * n1 : n1;
+}
+
+}  // namespace
+
+template <class T>
+void Pinn<T>::condition_loss(ConditionSet& set, T* grad, double& loss) {
+  const auto& c = m_problem.conditions[set.condition];
+  const int d = m_n_in, no = m_n_out, o = c.output, axis = set.axis;
+  const bool hard = (m_hard >> o) & 1u;
+  const int C = set.jet->n_channels();
+  const T scale = T(m_term_weights[set.term] / double(set.n_global));
+  T* adj = m_adj.data();
+  if (!set.periodic) {
+    for (std::size_t off = 0; off < set.n_local; off += m_opts.chunk) {
+      const int n = int(std::min<std::size_t>(m_opts.chunk, set.n_local - off));
+      const T* x = set.x.data() + off * d;
+      const T* aux = set.aux.data() + off * kConditionAux;
+      set.jet->forward(x, n);
+      const T* out = set.jet->output();
+      Kokkos::deep_copy(Kokkos::subview(m_adj, std::make_pair(std::size_t(0), std::size_t(no) * C * n)), T(0));
+      double part = 0;
+      Kokkos::parallel_reduce(
+          "npde::pinn::Pinn::condition_loss", Kokkos::RangePolicy<ExecSpace>(0, n),
+          KOKKOS_LAMBDA(const int q, double& acc) {
+            const T* a = aux + long(kConditionAux) * q;
+            T dn0, dn1;
+            const T v = condition_value(out, a, n, no, o, axis, hard, q, dn0, dn1);
+            const T r = a[1] * v - a[0];
+            acc += double(scale * r * r);
+            const T g = T(2) * scale * r * a[1];
+            adj[o + long(no) * q] = g * dn0;
+            if (axis >= 0) adj[o + long(no) * (long(n) + q)] = g * dn1;
+          },
+          part);
+      loss += part;
+      set.jet->backward(x, n, adj, grad);
+    }
+    return;
+  }
+  // periodic: chunks of m pairs laid out [lower m, upper m] in the pair buffers
+  const std::size_t m_max = std::size_t(m_opts.chunk / 2);
+  for (std::size_t off = 0; off < set.n_local; off += m_max) {
+    const int m = int(std::min<std::size_t>(m_max, set.n_local - off));
+    const int n = 2 * m;
+    using std::make_pair;
+    const std::size_t lo = off, up = set.n_local + off;
+    Kokkos::deep_copy(Kokkos::subview(m_pair_x, make_pair(std::size_t(0), std::size_t(d) * m)),
+                      Kokkos::subview(set.x, make_pair(lo * d, (lo + m) * d)));
+    Kokkos::deep_copy(Kokkos::subview(m_pair_x, make_pair(std::size_t(d) * m, std::size_t(d) * n)),
+                      Kokkos::subview(set.x, make_pair(up * d, (up + m) * d)));
+    Kokkos::deep_copy(Kokkos::subview(m_pair_aux, make_pair(std::size_t(0), std::size_t(kConditionAux) * m)),
+                      Kokkos::subview(set.aux, make_pair(lo * kConditionAux, (lo + m) * kConditionAux)));
+    Kokkos::deep_copy(Kokkos::subview(m_pair_aux, make_pair(std::size_t(kConditionAux) * m, std::size_t(kConditionAux) * n)),
+                      Kokkos::subview(set.aux, make_pair(up * kConditionAux, (up + m) * kConditionAux)));
+    const T* x = m_pair_x.data();
+    const T* aux = m_pair_aux.data();
+    set.jet->forward(x, n);
+    const T* out = set.jet->output();
+    Kokkos::deep_copy(Kokkos::subview(m_adj, make_pair(std::size_t(0), std::size_t(no) * C * n)), T(0));
+    double part = 0;
+    Kokkos::parallel_reduce(
+        "npde::pinn::Pinn::periodic_loss", Kokkos::RangePolicy<ExecSpace>(0, m),
+        KOKKOS_LAMBDA(const int p, double& acc) {
+          const int q = p + m;
+          const T* ap = aux + long(kConditionAux) * p;
+          const T* aq = aux + long(kConditionAux) * q;
+          T dp0, dp1, dq0, dq1;
+          // value continuity
+          const T r0 = condition_value(out, ap, n, no, o, -1, hard, p, dp0, dp1) -
+                       condition_value(out, aq, n, no, o, -1, hard, q, dq0, dq1);
+          acc += double(scale * r0 * r0);
+          adj[o + long(no) * p] = T(2) * scale * r0 * dp0;
+          adj[o + long(no) * q] = -T(2) * scale * r0 * dq0;
+          if (axis >= 0) {  // derivative continuity
+            T ep0, ep1, eq0, eq1;
+            const T r1 = condition_value(out, ap, n, no, o, axis, hard, p, ep0, ep1) -
+                         condition_value(out, aq, n, no, o, axis, hard, q, eq0, eq1);
+            acc += double(scale * r1 * r1);
+            adj[o + long(no) * p] += T(2) * scale * r1 * ep0;
+            adj[o + long(no) * q] -= T(2) * scale * r1 * eq0;
+            adj[o + long(no) * (long(n) + p)] = T(2) * scale * r1 * ep1;
+            adj[o + long(no) * (long(n) + q)] = -T(2) * scale * r1 * eq1;
+          }
+        },
+        part);
+    loss += part;
+    set.jet->backward(x, n, adj, grad);
+  }
+}
+
+template <class T>
+T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
+  Kokkos::Profiling::pushRegion("npde::pinn::Pinn::loss_and_gradient");
+  const std::size_t np = m_net.n_params();
+  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
+  Kokkos::deep_copy(m_reduce, T(0));
+  T* g = m_reduce.data();
+  std::vector<double> terms(m_term_names.size(), 0.0);
+  // 1. interior residuals, chunk by chunk: jets, kernel (residuals and adjoint), reverse pass
+  T scale[kMaxResiduals];
+  for (int j = 0; j < m_n_res; ++j) scale[j] = T(m_term_weights[j] / double(m_opts.n_interior));
+  for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
+    const int n = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
+    const T* x = m_x_interior.data() + off * m_n_in;
+    const T* aux = m_aux_interior.data() + off * W;
+    m_jet_interior->forward(x, n);
+    m_kernel->evaluate(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data());
+    for (int j = 0; j < m_n_res; ++j) terms[j] += double(scale[j]) * device_sum(m_sq.data() + long(j) * n, n);
+    m_jet_interior->backward(x, n, m_adj.data(), g);
+  }
+  // 2. soft conditions
+  for (auto& set : m_sets) condition_loss(set, g, terms[set.term]);
+  // 3. one allreduce of [gradient, terms]
+  Kokkos::fence();
+  Kokkos::deep_copy(m_reduce_host, m_reduce);
+  for (std::size_t k = 0; k < terms.size(); ++k) m_reduce_host(np + k) = T(terms[k]);
+  m_comm.allreduce_sum(m_reduce_host.data(), np + terms.size());
+  Kokkos::deep_copy(m_reduce, m_reduce_host);
+  Kokkos::deep_copy(grad, Kokkos::subview(m_reduce, std::make_pair(std::size_t(0), np)));
+  double total = 0;
+  for (std::size_t k = 0; k < terms.size(); ++k) {
+    m_term_values[k] = double(m_reduce_host(np + k));
+    total += m_term_values[k];
+  }
+  Kokkos::Profiling::popRegion();
+  return T(total);
+}
+
+template <class T>
+std::vector<double> Pinn<T>::predict(const std::vector<double>& points) {
+  const int d = m_n_in, no = m_n_out, chunk = m_opts.chunk;
+  const std::size_t n_all = points.size() / d;
+  std::vector<double> u(n_all * no);
+  View1<T> xd(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::pinn::Pinn::predict_x"), std::size_t(d) * chunk);
+  auto xh = Kokkos::create_mirror_view(xd);
+  for (std::size_t off = 0; off < n_all; off += chunk) {
+    const int n = int(std::min<std::size_t>(chunk, n_all - off));
+    for (std::size_t i = 0; i < std::size_t(n) * d; ++i) xh(i) = T(points[off * d + i]);
+    Kokkos::deep_copy(xd, xh);
+    m_jet_value->forward(xd.data(), n);
+    Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> out(m_jet_value->output(),
+                                                                                   std::size_t(no) * n);
+    auto oh = Kokkos::create_mirror_view_and_copy(HostSpace(), out);
+    for (int p = 0; p < n; ++p)
+      for (int o = 0; o < no; ++o)
+        u[(off + p) * no + o] = m_trials[o].value(points.data() + (off + p) * d, double(oh(o + no * p)));
+  }
+  return u;
+}
+
+template <class T>
+std::vector<double> Pinn<T>::residuals(const std::vector<double>& points) {
+  const std::size_t n_all = points.size() / m_n_in;
+  std::vector<double> res(std::size_t(m_n_res) * n_all);
+  // reuse the interior buffers: save and restore this rank's interior set around the evaluation
+  const View1<T> x_saved = m_x_interior, aux_saved = m_aux_interior;
+  const std::size_t n_saved = m_n_interior_local;
+  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
+  View1<T> r("npde::pinn::Pinn::residuals", std::size_t(m_n_res) * chunk);
+  for (std::size_t off = 0; off < n_all; off += chunk) {
+    const int n = int(std::min<std::size_t>(chunk, n_all - off));
+    fill_interior(std::vector<double>(points.begin() + off * m_n_in, points.begin() + (off + n) * m_n_in));
+    m_jet_interior->forward(m_x_interior.data(), n);
+    m_kernel->residuals(n, m_jet_interior->output(), m_aux_interior.data(), m_hard, r.data());
+    auto rh = Kokkos::create_mirror_view_and_copy(HostSpace(), r);
+    for (int j = 0; j < m_n_res; ++j)
+      for (int p = 0; p < n; ++p) res[std::size_t(j) * n_all + off + p] = double(rh(long(j) * n + p));
+  }
+  (void)W;
+  m_x_interior = x_saved, m_aux_interior = aux_saved, m_n_interior_local = n_saved;
+  return res;
+}
+
+template <class T>
+double Pinn<T>::validation_error() {
+  if (m_validation_outputs.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const auto u = predict(m_validation_points);
+  const std::size_t nv = m_validation_points.size() / m_n_in;
+  double num = 0, den = 0;
+  for (std::size_t k = 0; k < m_validation_outputs.size(); ++k)
+    for (std::size_t p = 0; p < nv; ++p) {
+      const double e = m_validation_exact[k * nv + p];
+      const double v = u[p * m_n_out + m_validation_outputs[k]];
+      num += (v - e) * (v - e);
+      den += e * e;
+    }
+  num = m_comm.sum(num);
+  den = m_comm.sum(den);
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+template class Pinn<double>;
+template class Pinn<float>;
+
+}  // namespace npde::pinn
