@@ -5,31 +5,9 @@
 # --- Kokkos (Debian: 3.4 inside Trilinos, Serial; or a user's Kokkos 4 via -DKokkos_ROOT) ---
 find_package(Kokkos REQUIRED)
 set_package_properties(Kokkos PROPERTIES TYPE REQUIRED PURPOSE "kernels on CPU or GPU")
-# Debian's Trilinos export points Kokkos::kokkos at /usr/lib/include, which does not exist;
-# drop non-existent entries and add the directory that really holds Kokkos_Core.hpp.
-if(TARGET Kokkos::kokkos)
-  get_target_property(_npde_kk_inc Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
-  set(_npde_kk_good "")
-  set(_npde_kk_bad FALSE)
-  foreach(_d IN LISTS _npde_kk_inc)
-    if(_d MATCHES "^\\$<" OR EXISTS "${_d}")
-      list(APPEND _npde_kk_good "${_d}")
-    else()
-      set(_npde_kk_bad TRUE)
-    endif()
-  endforeach()
-  if(_npde_kk_bad)
-    find_path(NPDE_KOKKOS_INCLUDE_DIR Kokkos_Core.hpp
-      HINTS ${Kokkos_INCLUDE_DIRS} ${Kokkos_DIR}/../../../../include/trilinos
-      PATHS /usr/include/trilinos NO_DEFAULT_PATH)
-    if(NOT NPDE_KOKKOS_INCLUDE_DIR)
-      message(FATAL_ERROR "Kokkos::kokkos names a missing include directory and Kokkos_Core.hpp was not found; pass -DNPDE_KOKKOS_INCLUDE_DIR=...")
-    endif()
-    list(APPEND _npde_kk_good "${NPDE_KOKKOS_INCLUDE_DIR}")
-    set_target_properties(Kokkos::kokkos PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_npde_kk_good}")
-    message(STATUS "npde: repaired Kokkos::kokkos include directories -> ${_npde_kk_good}")
-  endif()
-endif()
+# Debian's Trilinos export names a missing include directory (see NpdeKokkosRepair.cmake).
+include(NpdeKokkosRepair)
+npde_repair_kokkos_includes()
 message(STATUS "npde: Kokkos ${Kokkos_VERSION}, devices: ${Kokkos_DEVICES}")
 
 # --- Kokkos Kernels (gemm on the device; the host uses CBLAS directly) ---

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Helpers that declare npde's module libraries and tests.
 
-# npde_add_module(NAME <module> SOURCES ... LINK ...): static library npde_<module>, alias npde::<module>.
+# npde_add_module(NAME <module> SOURCES ... LINK ...): static library npde_<module>, alias npde::<module>
+# (the same name as the installed package exports it under).
 function(npde_add_module)
   cmake_parse_arguments(A "" "NAME" "SOURCES;LINK" ${ARGN})
   if(NOT A_SOURCES)
@@ -19,6 +20,9 @@ function(npde_add_module)
   target_compile_features(npde_${A_NAME} PUBLIC cxx_std_17)
   target_link_libraries(npde_${A_NAME} PUBLIC ${A_LINK})
   npde_set_warnings(npde_${A_NAME})
+  # Installed and exported as npde::<module> (cmake/NpdeInstall.cmake installs every registered module).
+  set_target_properties(npde_${A_NAME} PROPERTIES EXPORT_NAME ${A_NAME})
+  set_property(GLOBAL APPEND PROPERTY NPDE_MODULES ${A_NAME})
 endfunction()
 
 function(npde_set_warnings tgt)

@@ -16,6 +16,7 @@
 
 #include "npde/app/checkpointing.hpp"
 #include "npde/app/dataset.hpp"
+#include "npde/app/observations.hpp"
 #include "npde/app/reference_problems.hpp"
 #include "npde/app/reference_report.hpp"
 #include "npde/app/report.hpp"
@@ -307,7 +308,22 @@ template <class T>
 int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
   // 1. the equation's kernel, the problem, the network and its points; the restart state
   auto kernel = pinn::make_catalogue_kernel<T>(deck.pde, deck.dim);
-  const pde::Problem problem = make_pinn_problem(deck, kernel->coefficient_names());
+  pde::Problem problem = make_pinn_problem(deck, kernel->coefficient_names());
+  const auto coefficient_names = kernel->coefficient_names();
+  ObservationData observed;
+  int learnt = -1;  // index of the learnt coefficient (inverse problems)
+  if (deck.has_inverse) {
+    observed = read_observations(comm, deck);
+    problem.observations = {observed.observations};
+    problem.trainable.assign(coefficient_names.size(), false);
+    learnt = int(std::find(coefficient_names.begin(), coefficient_names.end(), deck.inverse_coefficient) -
+                 coefficient_names.begin());
+    NPDE_REQUIRE(learnt < int(coefficient_names.size()), "no coefficient " << deck.inverse_coefficient);
+    problem.trainable[learnt] = true;
+    log::info(log::format("inverse problem: ", deck.inverse_coefficient, " learnt from ",
+                          observed.observations.values.size(), " observations of ", deck.observations_file,
+                          " (noise ", deck.observation_noise, "), initial guess ", problem.coefficients[learnt]));
+  }
   const auto opts = make_pinn_options(deck);
   const auto cfg = make_train_config(deck, cl.quiet);
   pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
@@ -341,7 +357,16 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
     // 4. the classical reference, and the network on its grid
     log::info("reference: " + problem_string(deck));
     reference::GridSolution sol = solve_catalogue(comm, deck);
-    const auto fields = evaluate_on_grid(comm, net, sol);
+    auto fields = evaluate_on_grid(comm, net, sol);
+    for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f)
+      if (sol.fields[f].first == "p") {
+        // the residuals see only grad p: the network's pressure is fixed up to a constant, taken so
+        // that its mean over the grid is the reference's
+        double shift = 0;
+        for (std::size_t i = 0; i < fields[f].size(); ++i) shift += sol.fields[f].second[i] - fields[f][i];
+        shift /= double(std::max<std::size_t>(fields[f].size(), 1));
+        for (double& v : fields[f]) v += shift;
+      }
     app::PinnGridFields pf;
     pf.history = result.history;
     pf.term_names = net.term_names();
@@ -353,6 +378,30 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
       for (const auto& [ename, evalues] : sol.exact)
         if (ename == name) summary.emplace_back("rel_l2_exact" + suffix, relative_l2_of(fields[f], evalues));
       pf.fields.emplace_back(name, fields[f]);
+    }
+    if (sol.fields.size() >= 2 && sol.fields[0].first == "u" && sol.fields[1].first == "v") {
+      // velocity (u, v) as one vector field
+      auto joined = [](const std::vector<double>& a, const std::vector<double>& b) {
+        std::vector<double> j(a);
+        j.insert(j.end(), b.begin(), b.end());
+        return j;
+      };
+      const auto net_uv = joined(fields[0], fields[1]);
+      summary.emplace_back("rel_l2_reference_velocity",
+                           relative_l2_of(net_uv, joined(sol.fields[0].second, sol.fields[1].second)));
+      if (sol.exact.size() >= 2 && sol.exact[0].first == "u" && sol.exact[1].first == "v")
+        summary.emplace_back("rel_l2_exact_velocity",
+                             relative_l2_of(net_uv, joined(sol.exact[0].second, sol.exact[1].second)));
+    }
+    if (learnt >= 0) {
+      const std::string key = "coefficient_" + deck.inverse_coefficient;
+      const double value = net.coefficients()[learnt], truth = observed.true_value;
+      summary.emplace_back(key, value);
+      summary.emplace_back(key + "_initial", deck.coefficients.at(deck.inverse_coefficient));
+      if (std::isfinite(truth)) {
+        summary.emplace_back(key + "_true", truth);
+        summary.emplace_back(key + "_rel_error", std::abs(value - truth) / std::abs(truth));
+      }
     }
     for (const auto& [k, v] : sol.summary) summary.emplace_back("reference_" + k, v);
     summary.emplace_back("train_seconds", result.seconds);
@@ -472,7 +521,7 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   }
   const auto opts = make_pinn_options(deck);
   const bool timed = io::is_time_dependent(deck.pde);
-  const int n_in = deck.dim + (timed ? 1 : 0), n_out = 1;
+  const int n_in = deck.dim + (timed ? 1 : 0), n_out = deck.pde == "navier_stokes" ? 3 : 1;
   const nn::Mlp<double> net(n_in, opts.hidden, n_out, opts.activation);
   os << "problem         " << problem_string(deck) << ", source " << deck.source
      << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n";
@@ -539,6 +588,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
       const auto kernel = pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
       const pde::Problem p = make_pinn_problem(deck, kernel->coefficient_names());
       for (int o = 0; o < p.n_outputs(); ++o) (void)pinn::TrialFunction(p, o);
+      if (deck.has_inverse && cl.verb == "train") (void)read_observations(comm, deck);  // collective
     }
     if (deck.has_training) (void)make_pinn_options(deck);
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);

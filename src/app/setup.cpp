@@ -2,6 +2,9 @@
 // Deck -> problem, PINN options, training stages, reference problem.
 #include "npde/app/setup.hpp"
 
+#include <cmath>
+#include <sstream>
+
 #include "npde/core/error.hpp"
 #include "npde/nn/activation.hpp"
 
@@ -54,6 +57,62 @@ pde::PoissonProblem make_problem(const io::Deck& deck) {
   return p;
 }
 
+namespace {
+
+std::string full_precision(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+/// Steady Navier-Stokes: outputs u, v, p, no forcing; velocity Dirichlet data on every face from the
+/// case (kovasznay: the exact solution on the faces; cavity: the lid, regularised at its corners), no
+/// pressure condition (the residuals see only grad p: p is compared up to a constant).
+void navier_stokes_conditions(const io::Deck& deck, pde::Problem& p) {
+  const auto vars = p.input_names();
+  p.outputs = {"u", "v", "p"};
+  p.up_to_constant = {false, false, true};
+  p.data.clear();
+  p.data.emplace_back("0", vars, "problem.source");
+  p.data.emplace_back("0", vars, "problem.source");
+  std::string u_face[4], v_face[4];
+  p.exact.assign(3, std::nullopt);
+  if (deck.flow_case == "kovasznay") {
+    const double re = deck.coefficients.at("reynolds"), pi = std::acos(-1.0);
+    const double lambda = 0.5 * re - std::sqrt(0.25 * re * re + 4.0 * pi * pi);
+    const std::string l = "(" + full_precision(lambda) + ")";
+    const std::string u = "1 - exp(" + l + "*x)*cos(2*pi*y)";
+    const std::string v = l + "/(2*pi)*exp(" + l + "*x)*sin(2*pi*y)";
+    const std::string pr = "0.5*(1 - exp(2*" + l + "*x))";
+    for (int f = 0; f < 4; ++f) u_face[f] = u, v_face[f] = v;
+    p.exact = {Expression(u, vars, "kovasznay u"), Expression(v, vars, "kovasznay v"),
+               Expression(pr, vars, "kovasznay p")};
+  } else if (deck.flow_case == "cavity") {
+    if (deck.lower != std::vector<double>{0, 0} || deck.upper != std::vector<double>{1, 1})
+      NPDE_INPUT_ERROR("problem.domain: the cavity case is the unit square, lower [0, 0], upper [1, 1]");
+    // The lid u = 1 meets the walls' u = 0 at the top corners: no continuous data, hence no trial
+    // function, exist. The lid falls to 0 within ~2 delta of each corner (delta = 0.01: about one cell of
+    // the 129-point reference); docs/numerics.md, "Hard conditions".
+    for (int f = 0; f < 3; ++f) u_face[f] = "0";
+    u_face[3] = "tanh(x/0.01)*tanh((1 - x)/0.01)";
+    for (int f = 0; f < 4; ++f) v_face[f] = "0";
+  } else {
+    NPDE_INPUT_ERROR("problem.case: navier_stokes needs 'cavity' or 'kovasznay', got '" << deck.flow_case << "'");
+  }
+  for (int o = 0; o < 2; ++o)
+    for (int f = 0; f < 4; ++f) {
+      pde::Condition c;
+      c.kind = pde::ConditionKind::Dirichlet;
+      c.faces = {f};
+      c.output = o;
+      c.value = Expression(o == 0 ? u_face[f] : v_face[f], vars, "problem.case");
+      p.conditions.push_back(std::move(c));
+    }
+}
+
+}  // namespace
+
 pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::string>& coefficient_names) {
   pde::Problem p;
   p.equation = deck.pde;
@@ -78,6 +137,11 @@ pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::stri
     if (it == deck.coefficients.end())
       NPDE_INPUT_ERROR("problem.coefficients." << name << ": required by the " << deck.pde << " PINN");
     p.coefficients.push_back(it->second);
+  }
+  if (deck.pde == "navier_stokes") {
+    navier_stokes_conditions(deck, p);
+    p.hard = deck.bc_enforcement == "hard";
+    return p;
   }
   p.data.emplace_back(deck.source, vars, "problem.source");
   if (deck.exact) p.exact.emplace_back(Expression(*deck.exact, vars, "problem.exact"));
@@ -138,6 +202,7 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.weight_pde = deck.weight_pde;
   o.weight_bc = deck.weight_bc;
   o.weight_initial = deck.weight_initial;
+  o.weight_data = deck.weight_data;
   o.n_initial = std::size_t(deck.n_initial);
   o.n_interior = std::size_t(deck.n_interior);
   o.n_boundary = std::size_t(deck.n_boundary);

@@ -241,7 +241,7 @@ void read_problem(const DeckReader& r, const std::string& deck_path, Deck& d) {
   }
   read_coefficients(r, rule, d);
   read_random_field(r, d);
-  if (d.pde == "poisson") d.bc_enforcement = r.get_enum("problem.bc_enforcement");
+  d.bc_enforcement = r.get_enum("problem.bc_enforcement");
   read_boundary(r, deck_path, rule, d);
 }
 
@@ -290,6 +290,7 @@ void read_training(const DeckReader& r, Deck& d) {
   d.weight_pde = r.get_real("training.weights.pde");
   d.weight_bc = r.get_real("training.weights.bc");
   if (is_time_dependent(d.pde)) d.weight_initial = r.get_real("training.weights.initial");
+  d.weight_data = r.get_real("training.weights.data");
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
   d.checkpoint_every = r.get_int("training.checkpoint.every");
@@ -302,6 +303,22 @@ void read_training(const DeckReader& r, Deck& d) {
     r.fail("training.points.boundary", "must be > 0 with problem.bc_enforcement: soft (the boundary loss needs points)");
   if (d.weight_pde == 0 && (!soft || d.weight_bc == 0))
     r.fail("training.weights", "every active loss term has weight 0, so there is nothing to train");
+}
+
+void read_inverse(const DeckReader& r, Deck& d) {
+  d.has_inverse = r.has("inverse");
+  if (!d.has_inverse) return;
+  d.inverse_coefficient = r.get_string("inverse.coefficient");
+  if (!d.coefficients.count(d.inverse_coefficient)) {
+    std::string valid;
+    for (const auto& [name, value] : d.coefficients) valid += (valid.empty() ? "" : ", ") + name;
+    r.fail("inverse.coefficient", d.pde + " has no coefficient '" + d.inverse_coefficient + "' (valid: " + valid + ")");
+  }
+  d.observations_file = r.get_string("inverse.observations.file");
+  d.observation_points = r.get_int("inverse.observations.points");
+  d.observation_noise = r.get_real("inverse.observations.noise");
+  d.observation_seed = r.get_seed("inverse.observations.seed");
+  if (!d.has_training) r.fail("inverse", "an inverse problem is trained: give a 'training' section");
 }
 
 void read_reference_output(const DeckReader& r, Deck& d) {
@@ -373,6 +390,7 @@ Deck parse_deck(const std::string& text, const std::string& path, const std::vec
   d.text = text_with_overrides(text, overrides);
   read_problem(r, path, d);
   read_training(r, d);
+  read_inverse(r, d);
   read_reference_output(r, d);
   return d;
 }

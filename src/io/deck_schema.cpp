@@ -28,8 +28,10 @@ constexpr const char* kPdes =
 constexpr const char* kTimePdes = "heat|burgers|allen_cahn|klein_gordon|ns_vorticity";
 constexpr const char* kSourcePdes = "poisson|helmholtz|heat|klein_gordon|darcy|ns_vorticity";
 constexpr const char* kExactPdes = "poisson|helmholtz|heat|klein_gordon|ns_vorticity";
+// Equations whose coefficients an inverse problem can learn.
+constexpr const char* kInversePdes = "helmholtz|heat|burgers|allen_cahn|klein_gordon";
 // Equations with a neural solver (`npde train`).
-constexpr const char* kPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon";
+constexpr const char* kPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes";
 constexpr const char* kBoundaryPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|darcy";
 constexpr bool kReq = true, kOpt = false;
 constexpr const char* kNone = nullptr;
@@ -92,6 +94,7 @@ const std::vector<KeySpec> kSchema = {
   {"training.weights.pde",                 K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared PDE residual"},
   {"training.weights.bc",                  K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared boundary misfit (soft only)"},
   {"training.weights.initial",             K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kTimePdes, "weight of the mean squared initial misfit (soft only)"},
+  {"training.weights.data",                K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared misfit to the observations (inverse problems)"},
   {"training.stages",                      K::MapList,    kReq, kNone,          kNone,                       any(),             1, 64,        kNone,    "optimiser stages, run in order"},
   {"training.stages[].optimizer",          K::Enum,       kReq, kNone,          "adam|lbfgs",                any(),             0, 0,         kNone,    "optimiser of this stage"},
   {"training.stages[].iterations",         K::Int,        kReq, kNone,          kNone,                       above(0),          0, 0,         kNone,    "iterations of this stage"},
@@ -112,6 +115,13 @@ const std::vector<KeySpec> kSchema = {
   {"training.checkpoint.keep",             K::Int,        kOpt, "3",            kNone,                       closed(1, 1000),   0, 0,         kNone,    "number of newest checkpoints kept"},
   {"training.checkpoint.dir",              K::String,     kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "checkpoint directory (default: output.file without .h5, plus _checkpoints)"},
   {"training.walltime",                    K::Real,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "stop cleanly (checkpoint, exit code 3) before this many seconds of training (0 = no limit)"},
+  {"inverse",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kInversePdes, "inverse problem: a coefficient learnt from observations"},
+  {"inverse.coefficient",                  K::String,     kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the coefficient to learn; its problem.coefficients value is the initial guess"},
+  {"inverse.observations",                 K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "where the observations come from"},
+  {"inverse.observations.file",            K::String,     kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "an `npde reference` output file of the same equation"},
+  {"inverse.observations.points",          K::Int,        kOpt, "200",          kNone,                       closed(1, 10000000), 0, 0,       kNone,    "observations drawn from the file's grid and snapshots"},
+  {"inverse.observations.noise",           K::Real,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "Gaussian noise: value + noise * std(field) * N(0, 1)"},
+  {"inverse.observations.seed",            K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed of the drawn points and the noise"},
   {"reference",                            K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "classical PETSc reference solve (present = enabled)"},
   {"reference.grid",                       K::IntList,    kOpt, kNone,          kNone,                       at_least(3),       kLenDim, 0,   kNone,    "grid points per dimension incl. boundary (default 65 each)"},
   {"reference.petsc",                      K::String,     kOpt, "\"\"",         kNone,                       any(),             0, 0,         kNone,    "PETSc options, e.g. \"-ksp_type cg -pc_type gamg\""},

@@ -39,6 +39,14 @@ std::size_t Mlp<T>::macs_per_point() const {
 }
 
 template <class T>
+void Mlp<T>::use_storage(const View1<T>& storage) {
+  NPDE_REQUIRE(storage.extent(0) == m_n_params, "storage of " << storage.extent(0) << " for " << m_n_params
+                                                                << " parameters");
+  Kokkos::deep_copy(storage, m_params);
+  m_params = storage;
+}
+
+template <class T>
 void Mlp<T>::init_glorot(std::uint64_t seed) {
   auto host = Kokkos::create_mirror_view(m_params);
   for (int l = 0; l < n_layers(); ++l) {

@@ -22,6 +22,12 @@ std::vector<std::string> Problem::input_names() const {
   return names;
 }
 
+int Problem::n_trainable() const {
+  int n = 0;
+  for (bool t : trainable) n += t ? 1 : 0;
+  return n;
+}
+
 bool Problem::has_exact() const {
   for (const auto& e : exact)
     if (e) return true;

@@ -3,13 +3,14 @@
 #include "npde/pinn/catalogue.hpp"
 
 #include "npde/core/error.hpp"
+#include "npde/pde/navier_stokes.hpp"
 #include "npde/pde/scalar_equations.hpp"
 #include "npde/pinn/equation_kernel.hpp"
 
 namespace npde::pinn {
 
 std::vector<std::string> catalogue_equations() {
-  return {"poisson", "helmholtz", "heat", "burgers", "allen_cahn", "klein_gordon"};
+  return {"poisson", "helmholtz", "heat", "burgers", "allen_cahn", "klein_gordon", "navier_stokes"};
 }
 
 template <class T>
@@ -31,6 +32,8 @@ std::unique_ptr<ResidualKernel<T>> make_catalogue_kernel(const std::string& equa
     if (n_space == 1) return make_equation_kernel<T, pde::AllenCahnEquation>();
   } else if (equation == "klein_gordon") {
     if (n_space == 1) return make_equation_kernel<T, pde::KleinGordonEquation>();
+  } else if (equation == "navier_stokes") {
+    if (n_space == 2) return make_equation_kernel<T, pde::NavierStokesEquation>();
   } else {
     NPDE_INPUT_ERROR("problem.pde: " << equation << " has no neural solver yet; `npde reference` runs its classical solver");
   }

@@ -9,9 +9,13 @@
 #include <map>
 
 #include "npde/core/error.hpp"
+#include "pinn/point_sets.hpp"
 #include "npde/pde/sampler.hpp"
 
 namespace npde::pinn {
+
+using detail::slice_rows;
+using detail::to_device;
 
 using pde::ConditionKind;
 
@@ -33,18 +37,6 @@ nn::JetSpec jet_spec_of(const pde::Needs& needs, int n_inputs) {
 
 namespace {
 
-template <class T>
-View1<T> to_device(const std::vector<double>& v, const char* label) {
-  View1<T> d(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), v.size());
-  auto h = Kokkos::create_mirror_view(d);
-  for (std::size_t i = 0; i < v.size(); ++i) h(i) = T(v[i]);
-  Kokkos::deep_copy(d, h);
-  return d;
-}
-
-std::vector<double> slice_rows(const std::vector<double>& all, int dim, decomp::Range r) {
-  return std::vector<double>(all.begin() + r.begin * dim, all.begin() + r.end * dim);
-}
 
 // Round of the validation set: one training never reaches.
 constexpr std::uint64_t kValidationRound = std::uint64_t(1) << 38;
@@ -88,6 +80,24 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   NPDE_REQUIRE(m_n_res <= kMaxResiduals, "too many residuals");
   m_net = nn::Mlp<T>(m_n_in, opts.hidden, m_n_out, opts.activation);
   m_net.init_glorot(opts.seed);
+  // trained coefficients follow the network's parameters in one flat vector
+  for (std::size_t i = 0; i < problem.trainable.size(); ++i)
+    if (problem.trainable[i]) {
+      NPDE_REQUIRE(i < problem.coefficients.size(), "trainable coefficient " << i << " out of range");
+      m_trained.push_back(int(i));
+      const double c0 = problem.coefficients[i];
+      m_coef_scale.push_back(c0 != 0 ? std::abs(c0) : 1.0);
+    }
+  const std::size_t n_net = m_net.n_params();
+  m_params = View1<T>("npde::pinn::Pinn::params", n_net + m_trained.size());
+  m_net.use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(std::size_t(0), n_net))));
+  {
+    auto extra = Kokkos::create_mirror_view(m_params);
+    Kokkos::deep_copy(extra, m_params);
+    for (std::size_t k = 0; k < m_trained.size(); ++k)
+      extra(n_net + k) = T(problem.coefficients[m_trained[k]] / m_coef_scale[k]);
+    Kokkos::deep_copy(m_params, extra);
+  }
 
   // 1. trial functions (hard conditions) per output
   for (int o = 0; o < m_n_out; ++o) {
@@ -151,6 +161,24 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     m_term_points.push_back(set.n_global);
     m_sets.push_back(std::move(set));
   }
+  for (std::size_t i = 0; i < problem.observations.size(); ++i) {
+    const auto& obs = problem.observations[i];
+    NPDE_REQUIRE(obs.output >= 0 && obs.output < m_n_out, "observations of output " << obs.output);
+    NPDE_REQUIRE(obs.points.size() == obs.values.size() * std::size_t(m_n_in) && !obs.values.empty(),
+                 "observations: " << obs.values.size() << " values for " << obs.points.size() << " coordinates");
+    ConditionSet set;
+    set.observation = int(i);
+    set.n_global = obs.values.size();
+    set.jet = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::value_only(m_n_in), opts.chunk);
+    set.term = int(m_term_names.size());
+    std::string name = "data";
+    if (m_n_out > 1) name += "_" + problem.outputs.at(obs.output);
+    if (problem.observations.size() > 1 && m_n_out == 1) name += "_" + std::to_string(i);
+    m_term_names.push_back(name);
+    m_term_weights.push_back(opts.weight_data);
+    m_term_points.push_back(set.n_global);
+    m_sets.push_back(std::move(set));
+  }
   m_term_values.assign(m_term_names.size(), 0.0);
 
   // 3. jets and buffers
@@ -159,9 +187,11 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   const int c_max = std::max(m_jet_interior->n_channels(), 2);
   m_adj = View1<T>("npde::pinn::Pinn::adj", std::size_t(m_n_out) * c_max * opts.chunk);
   m_sq = View1<T>("npde::pinn::Pinn::sq", std::size_t(m_n_res) * opts.chunk);
+  if (!m_trained.empty())
+    m_coef_adj = View1<T>("npde::pinn::Pinn::coef_adj", std::size_t(kMaxCoefficients) * opts.chunk);
   m_pair_x = View1<T>("npde::pinn::Pinn::pair_x", std::size_t(m_n_in) * opts.chunk);
   m_pair_aux = View1<T>("npde::pinn::Pinn::pair_aux", std::size_t(kConditionAux) * opts.chunk);
-  m_reduce = View1<T>("npde::pinn::Pinn::reduce", m_net.n_params() + m_term_names.size());
+  m_reduce = View1<T>("npde::pinn::Pinn::reduce", n_params() + m_term_names.size());
   m_reduce_host = Kokkos::create_mirror_view(m_reduce);
 
   // 4. validation set: a fixed Sobol set over the box, for the outputs with an exact solution
@@ -203,6 +233,29 @@ void Pinn<T>::fill_interior(const std::vector<double>& pts) {
 
 template <class T>
 void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
+  if (set.observation >= 0) {
+    // fixed points (the same every round), sliced by rank
+    const auto& obs = m_problem.observations[set.observation];
+    const auto r = decomp::block_range(set.n_global, m_comm.rank(), m_comm.size());
+    const std::vector<double> mine = slice_rows(obs.points, m_n_in, r);
+    set.n_local = r.size();
+    const bool hard = (m_hard >> obs.output) & 1u;
+    std::vector<double> aux(std::size_t(kConditionAux) * set.n_local, 0.0);
+    for (std::size_t p = 0; p < set.n_local; ++p) {
+      double* a = aux.data() + p * kConditionAux;
+      a[0] = obs.values[r.begin + p];
+      a[1] = 1.0;
+      if (hard) {
+        CanonicalJet G, D;
+        m_trials[obs.output].eval(mine.data() + p * m_n_in, 0u, 0u, 0u, G, D);
+        std::copy(G.e, G.e + pde::kCanonical, a + 2);
+        std::copy(D.e, D.e + pde::kCanonical, a + 2 + pde::kCanonical);
+      }
+    }
+    set.x = to_device<T>(mine, "npde::pinn::Pinn::x_observation");
+    set.aux = to_device<T>(aux, "npde::pinn::Pinn::aux_observation");
+    return;
+  }
   const auto& c = m_problem.conditions[set.condition];
   const auto& box = m_problem.box;
   const int d = m_n_in;
@@ -277,8 +330,9 @@ KOKKOS_INLINE_FUNCTION T condition_value(const T* out, const T* a, int n, int no
 
 template <class T>
 void Pinn<T>::condition_loss(ConditionSet& set, T* grad, double& loss) {
-  const auto& c = m_problem.conditions[set.condition];
-  const int d = m_n_in, no = m_n_out, o = c.output, axis = set.axis;
+  const int d = m_n_in, no = m_n_out, axis = set.axis;
+  const int o = set.observation >= 0 ? m_problem.observations[set.observation].output
+                                     : m_problem.conditions[set.condition].output;
   const bool hard = (m_hard >> o) & 1u;
   const int C = set.jet->n_channels();
   const T scale = T(m_term_weights[set.term] / double(set.n_global));
@@ -364,7 +418,7 @@ void Pinn<T>::condition_loss(ConditionSet& set, T* grad, double& loss) {
 template <class T>
 T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::Pinn::loss_and_gradient");
-  const std::size_t np = m_net.n_params();
+  const std::size_t np = n_params();
   const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
   Kokkos::deep_copy(m_reduce, T(0));
   T* g = m_reduce.data();
@@ -372,12 +426,23 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   // 1. interior residuals, chunk by chunk: jets, kernel (residuals and adjoint), reverse pass
   T scale[kMaxResiduals];
   for (int j = 0; j < m_n_res; ++j) scale[j] = T(m_term_weights[j] / double(m_opts.n_interior));
+  const bool inverse = !m_trained.empty();
+  std::vector<double> coef_grad(m_trained.size(), 0.0);
+  if (inverse) m_kernel->set_coefficients(coefficients());
   for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
     const int n = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
     const T* x = m_x_interior.data() + off * m_n_in;
     const T* aux = m_aux_interior.data() + off * W;
     m_jet_interior->forward(x, n);
-    m_kernel->evaluate(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data());
+    if (inverse) {
+      m_kernel->evaluate_coefficients(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data(),
+                                      m_coef_adj.data());
+      // d/d theta_k = scale_k d/d coefficient (coefficient = scale_k theta_k)
+      for (std::size_t k = 0; k < m_trained.size(); ++k)
+        coef_grad[k] += m_coef_scale[k] * device_sum(m_coef_adj.data() + long(m_trained[k]) * n, n);
+    } else {
+      m_kernel->evaluate(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data());
+    }
     for (int j = 0; j < m_n_res; ++j) terms[j] += double(scale[j]) * device_sum(m_sq.data() + long(j) * n, n);
     m_jet_interior->backward(x, n, m_adj.data(), g);
   }
@@ -387,6 +452,7 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::fence();
   Kokkos::deep_copy(m_reduce_host, m_reduce);
   for (std::size_t k = 0; k < terms.size(); ++k) m_reduce_host(np + k) = T(terms[k]);
+  for (std::size_t k = 0; k < coef_grad.size(); ++k) m_reduce_host(m_net.n_params() + k) = T(coef_grad[k]);
   m_comm.allreduce_sum(m_reduce_host.data(), np + terms.size());
   Kokkos::deep_copy(m_reduce, m_reduce_host);
   Kokkos::deep_copy(grad, Kokkos::subview(m_reduce, std::make_pair(std::size_t(0), np)));
@@ -397,6 +463,17 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   }
   Kokkos::Profiling::popRegion();
   return T(total);
+}
+
+template <class T>
+std::vector<double> Pinn<T>::coefficients() const {
+  std::vector<double> k = m_problem.coefficients;
+  if (m_trained.empty()) return k;
+  const std::size_t n_net = m_net.n_params();
+  auto tail = Kokkos::create_mirror_view_and_copy(
+      HostSpace(), Kokkos::subview(m_params, std::make_pair(n_net, n_net + m_trained.size())));
+  for (std::size_t i = 0; i < m_trained.size(); ++i) k[m_trained[i]] = m_coef_scale[i] * double(tail(i));
+  return k;
 }
 
 template <class T>
@@ -426,6 +503,7 @@ std::vector<double> Pinn<T>::residuals(const std::vector<double>& points) {
   const std::size_t n_all = points.size() / m_n_in;
   std::vector<double> res(std::size_t(m_n_res) * n_all);
   // reuse the interior buffers: save and restore this rank's interior set around the evaluation
+  if (!m_trained.empty()) m_kernel->set_coefficients(coefficients());
   const View1<T> x_saved = m_x_interior, aux_saved = m_aux_interior;
   const std::size_t n_saved = m_n_interior_local;
   const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
@@ -450,13 +528,20 @@ double Pinn<T>::validation_error() {
   const auto u = predict(m_validation_points);
   const std::size_t nv = m_validation_points.size() / m_n_in;
   double num = 0, den = 0;
-  for (std::size_t k = 0; k < m_validation_outputs.size(); ++k)
+  for (std::size_t k = 0; k < m_validation_outputs.size(); ++k) {
+    const int o = m_validation_outputs[k];
+    double shift = 0;  // an output fixed up to a constant: compared after removing the mean difference
+    if (o < int(m_problem.up_to_constant.size()) && m_problem.up_to_constant[o]) {
+      for (std::size_t p = 0; p < nv; ++p) shift += m_validation_exact[k * nv + p] - u[p * m_n_out + o];
+      shift = m_comm.sum(shift) / double(m_opts.n_validation);
+    }
     for (std::size_t p = 0; p < nv; ++p) {
       const double e = m_validation_exact[k * nv + p];
-      const double v = u[p * m_n_out + m_validation_outputs[k]];
+      const double v = u[p * m_n_out + o] + shift;
       num += (v - e) * (v - e);
       den += e * e;
     }
+  }
   num = m_comm.sum(num);
   den = m_comm.sum(den);
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);

@@ -7,9 +7,13 @@
 
 #include "npde/core/dual.hpp"
 #include "npde/core/error.hpp"
+#include "pinn/point_sets.hpp"
 #include "npde/core/rng.hpp"
 
 namespace npde::pinn {
+
+using detail::slice_rows;
+using detail::to_device;
 
 namespace {
 
@@ -65,18 +69,6 @@ double boundary_chunk(int n, const T* out, const T* g, T scale, T* adj) {
   return loss;
 }
 
-template <class T>
-View1<T> to_device(const std::vector<double>& v, const char* label) {
-  View1<T> d(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), v.size());
-  auto h = Kokkos::create_mirror_view(d);
-  for (std::size_t i = 0; i < v.size(); ++i) h(i) = T(v[i]);
-  Kokkos::deep_copy(d, h);
-  return d;
-}
-
-std::vector<double> slice_rows(const std::vector<double>& all, int dim, decomp::Range r) {
-  return std::vector<double>(all.begin() + r.begin * dim, all.begin() + r.end * dim);
-}
 
 }  // namespace
 

@@ -28,40 +28,20 @@ TrialFunction::TrialFunction(const pde::Problem& problem, int output)
     if (c.kind == ConditionKind::InitialRate) m_u1 = c.value, m_absorbed[i] = true;
   }
   NPDE_REQUIRE(!m_u1 || m_u0, "an initial rate needs an initial value to be built into a trial function");
-  if (!dirichlet.empty()) {
-    const Expression& first = problem.conditions[dirichlet.front()].value;
-    bool same = true;
-    for (std::size_t i : dirichlet) same = same && problem.conditions[i].value.text() == first.text();
-    if (same) {
-      m_b = first;
-    } else {
-      // Different data on different faces: a lift exists by linear blending when those faces are
-      // the two ends of one axis and no other face is constrained.
-      int axis = -1;
-      bool one_axis = true;
-      const pde::Condition* lo = nullptr;
-      const pde::Condition* hi = nullptr;
-      for (std::size_t i : dirichlet)
-        for (int f : problem.conditions[i].faces) {
-          if (axis < 0) axis = pde::face_axis(f);
-          one_axis = one_axis && pde::face_axis(f) == axis;
-          (pde::face_side(f) == 0 ? lo : hi) = &problem.conditions[i];
-        }
-      if (!one_axis || !lo || !hi)
-        NPDE_INPUT_ERROR("problem.boundary: hard conditions need one Dirichlet expression on all faces, or "
-                         "different ones only on the two faces of one axis; got '"
-                         << first.text() << "' and others (set problem.bc_enforcement: soft)");
-      m_b = lo->value;
-      m_b_upper = hi->value;
-      m_blend_axis = axis;
-    }
-    for (std::size_t i : dirichlet) {
-      m_absorbed[i] = true;
-      for (int f : problem.conditions[i].faces) (pde::face_side(f) == 0 ? m_lower : m_upper)[pde::face_axis(f)] = true;
+  m_face_data.assign(2 * m_n_space, Expression());
+  for (std::size_t i : dirichlet) {
+    m_absorbed[i] = true;
+    for (int f : problem.conditions[i].faces) {
+      if (m_face_data[f].defined())
+        NPDE_INPUT_ERROR("problem.boundary: face " << pde::face_name(f) << " has two Dirichlet conditions");
+      m_face_data[f] = problem.conditions[i].value;
+      (pde::face_side(f) == 0 ? m_lower : m_upper)[pde::face_axis(f)] = true;
     }
   }
+  for (int a = 0; a < m_n_space; ++a)
+    if (m_lower[a] || m_upper[a]) m_lift_axes.push_back(a);
   m_time_power = m_u1 ? 2 : (m_u0 ? 1 : 0);
-  m_active = m_b || m_u0;
+  m_active = !m_lift_axes.empty() || m_u0;
 }
 
 namespace {
@@ -74,15 +54,45 @@ double eval_at(const Expression& e, const double* x, int n, int time_axis, doubl
 }
 }  // namespace
 
+double TrialFunction::boundary(const double* x, double t) const {
+  // Boolean sum of the per-axis projections P_a g = w_lo(x_a) g|lower + w_hi(x_a) g|upper over the
+  // axes with Dirichlet faces: B = sum over non-empty subsets S of (-1)^(|S|+1) prod_{a in S} P_a g.
+  // On a Dirichlet face of axis a, P_a reproduces g, hence so does B (for data that agree on edges).
+  const int na = int(m_lift_axes.size());
+  if (na == 0) return 0.0;
+  const int ta = m_time ? m_n_space : -1;
+  double sum = 0;
+  double y[4];
+  for (unsigned subset = 1; subset < (1u << na); ++subset) {
+    const int size = pde::count_bits(subset);
+    const double sign = size % 2 == 1 ? 1.0 : -1.0;
+    // every choice of side for the axes in the subset
+    for (unsigned sides = 0; sides < (1u << na); ++sides) {
+      if (sides & ~subset) continue;
+      double weight = 1.0;
+      int face = -1;
+      for (int k = 0; k < m_n_inputs; ++k) y[k] = x[k];
+      for (int j = 0; j < na && weight != 0.0; ++j) {
+        if (!((subset >> j) & 1u)) continue;
+        const int a = m_lift_axes[j], side = int((sides >> j) & 1u);
+        const double s = (x[a] - m_box.lower[a]) / m_box.extent(a);
+        const bool both = m_lower[a] && m_upper[a];
+        if (side == 0) weight *= m_lower[a] ? (both ? 1.0 - s : 1.0) : 0.0;
+        else weight *= m_upper[a] ? (both ? s : 1.0) : 0.0;
+        y[a] = side == 0 ? m_box.lower[a] : m_box.upper[a];
+        if (face < 0) face = 2 * a + side;  // edges and corners take the lowest axis's face data
+      }
+      if (weight == 0.0) continue;
+      if (ta >= 0) y[ta] = t;
+      sum += sign * weight * m_face_data[face].eval(y);
+    }
+  }
+  return sum;
+}
+
 double TrialFunction::lift(const double* x) const {
   const int ta = m_time ? m_n_space : -1;
-  auto boundary = [&](double t) {
-    if (!m_b) return 0.0;
-    const double b = eval_at(*m_b, x, m_n_inputs, ta, ta >= 0 ? t : 0.0);
-    if (m_blend_axis < 0) return b;
-    const double w = (x[m_blend_axis] - m_box.lower[m_blend_axis]) / m_box.extent(m_blend_axis);
-    return (1.0 - w) * b + w * eval_at(*m_b_upper, x, m_n_inputs, ta, ta >= 0 ? t : 0.0);
-  };
+  auto boundary = [&](double t) { return this->boundary(x, t); };
   if (!m_u0) return boundary(m_time ? x[ta] : 0.0);
   const double t = x[ta], tau = t - m_t0;
   double g = eval_at(*m_u0, x, m_n_inputs, ta, m_t0) + boundary(t) - boundary(m_t0);

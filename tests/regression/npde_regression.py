@@ -345,17 +345,19 @@ def check_catalogue_train(cfg, name, key, bound, extra_sets):
         value = float(s[key])
         print("%s %s = %.4e (bound %.1e), train_seconds %.2f" % (name, key, value, bound, s["train_seconds"]))
         expect(math.isfinite(value) and value <= bound, "%s = %.4e > %.1e" % (key, value, bound))
-        for n in f["fields/reference"]:
+        field_names = list(f["fields/reference"])
+        for n in field_names:
+            suffix = "_" + n if len(field_names) > 1 else ""
             ref, net, err = (f["fields/%s/%s" % (g, n)][()] for g in ("reference", "pinn", "error"))
             expect(net.shape == ref.shape and err.shape == ref.shape, "pinn/error shapes differ from the reference's")
             expect(np.all(np.isfinite(net)), "fields/pinn/%s is not finite" % n)
             expect(np.allclose(err, net - ref, rtol=0, atol=1e-13 * max(1.0, float(np.abs(ref).max()))),
                    "fields/error/%s != pinn - reference" % n)
-            expect(math.isclose(rel_l2(net, ref), s["rel_l2_reference"], rel_tol=1e-8),
-                   "rel_l2_reference is not the norm of the stored fields")
+            expect(math.isclose(rel_l2(net, ref), s["rel_l2_reference" + suffix], rel_tol=1e-8),
+                   "rel_l2_reference%s is not the norm of the stored fields" % suffix)
             if "exact" in f["fields"]:
-                expect(math.isclose(rel_l2(net, f["fields/exact/" + n][()]), s["rel_l2_exact"], rel_tol=1e-8),
-                       "rel_l2_exact is not the norm of the stored fields")
+                expect(math.isclose(rel_l2(net, f["fields/exact/" + n][()]), s["rel_l2_exact" + suffix], rel_tol=1e-8),
+                       "rel_l2_exact%s is not the norm of the stored fields" % suffix)
         h = {k: f["history/" + k][()] for k in f["history"]}
         n = len(h["iteration"])
         expect(0 < n <= max_iter and n == int(s["iterations"]), "history has %d rows, iterations %d" % (n, s["iterations"]))
@@ -488,8 +490,8 @@ def check_solver_failure(cfg):
 
 
 # ---------------------------------------------------------------------------------------------- decks, CLI
-def expected_parameters(n_inputs, layers):
-    widths = [n_inputs] + list(layers) + [1]
+def expected_parameters(n_inputs, layers, n_outputs=1):
+    widths = [n_inputs] + list(layers) + [n_outputs]
     return sum(widths[i] * widths[i + 1] + widths[i + 1] for i in range(len(widths) - 1))
 
 
@@ -523,7 +525,8 @@ def check_headers(cfg):
         # inputs: the space dimensions, plus t for a deck with a time interval
         timed = re.search(r"^\s*time:", text, re.M) is not None
         n_in = len(lower.group(1).split(",")) + (1 if timed else 0)
-        n = expected_parameters(n_in, [int(w) for w in layers.group(1).split(",")])
+        n_out = 3 if re.search(r"pde:\s*navier_stokes", text) else 1  # u, v, p
+        n = expected_parameters(n_in, [int(w) for w in layers.group(1).split(",")], n_out)
         expect(re.search(r"^network .* %d parameters" % n, stdout, re.M),
                "%s: npde info does not print '%d parameters'" % (name, n))
 

@@ -8,9 +8,14 @@
 
 namespace npde {
 
+// The dual type and its functions live in npde::ad, so that the overloads found by argument-dependent
+// lookup (sin, exp, log, ...) never collide with npde's own names (the npde::log namespace).
+namespace ad {
+
 /// v + sum_k d[k] eps_k with eps_i eps_j = 0.
 template <class T, int N>
 struct Dual {
+  static constexpr int size = N;  ///< number of tangent directions
   T v{};
   T d[N]{};
 
@@ -147,5 +152,13 @@ KOKKOS_INLINE_FUNCTION T ipow(const T& a, int p) {
   for (int i = 0; i < p; ++i) r *= a;
   return r;
 }
+
+}  // namespace ad
+
+using ad::chain;
+using ad::Dual;
+using ad::ipow;
+using ad::is_dual;
+using ad::value_of;
 
 }  // namespace npde

@@ -41,6 +41,7 @@ enum Stream : std::uint64_t {
   StreamInterior = 2,   ///< interior collocation points
   StreamBoundary = 3,   ///< boundary points
   StreamShuffle = 4,    ///< sampler permutations / scrambles
+  StreamObservations = 5,  ///< observation points and noise of inverse problems
 };
 
 }  // namespace npde::rng

@@ -96,6 +96,15 @@ struct Deck {
   double walltime = 0;                      ///< training.walltime in seconds (0: none)
 
   bool has_training = false;                ///< training section present (required by `npde train`)
+  double weight_data = 1.0;                 ///< training.weights.data (inverse problems)
+
+  // inverse (optional section): one coefficient learnt from observations of a reference file
+  bool has_inverse = false;
+  std::string inverse_coefficient;          ///< inverse.coefficient (a key of `coefficients`)
+  std::string observations_file;            ///< inverse.observations.file
+  int observation_points = 200;             ///< inverse.observations.points
+  double observation_noise = 0;             ///< inverse.observations.noise (relative to the field's std)
+  std::uint64_t observation_seed = 0;       ///< inverse.observations.seed
 
   // reference (optional section)
   bool has_reference = false;

@@ -36,6 +36,11 @@ class Mlp {
   /// Flat parameter View (n_params), device memory.
   const View1<T>& params() const { return m_params; }
 
+  /// Moves the parameters into `storage` (n_params entries of device memory, e.g. the front of a
+  /// larger flat vector that also holds other trainable scalars); the current values are copied and
+  /// params() views `storage` from now on (the caller keeps it alive).
+  void use_storage(const View1<T>& storage);
+
   /// Glorot-uniform weights U(-a, a), a = sqrt(6/(fan_in+fan_out)), zero biases; entry i uses the
   /// counter-based generator at (seed, StreamInit, i), so the result is independent of rank count.
   void init_glorot(std::uint64_t seed);

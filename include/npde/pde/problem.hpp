@@ -35,6 +35,13 @@ struct Condition {
   Expression value;  ///< of the inputs (x[, y[, z]][, t]); unused for Periodic
 };
 
+/// Measured values of one output at given points (inverse problems): the data term.
+struct Observations {
+  int output = 0;
+  std::vector<double> points;  ///< row-major (n, n_inputs)
+  std::vector<double> values;  ///< n values
+};
+
 /// A problem on an axis-aligned space(-time) box.
 struct Problem {
   std::string equation;               ///< the equation's name (pde/ equation struct `name`)
@@ -47,6 +54,13 @@ struct Problem {
   std::vector<Condition> conditions;
   std::vector<std::optional<Expression>> exact;  ///< per output, of the inputs (empty optional: unknown)
   bool hard = true;                   ///< enforce Dirichlet and initial conditions by a trial function
+  /// Per output: true if the equations fix it only up to an additive constant (pressure); errors
+  /// are then measured after removing the mean difference. Empty: none.
+  std::vector<bool> up_to_constant;
+  /// Per coefficient: learnt from the observations (inverse problem) instead of fixed; its value in
+  /// `coefficients` is then the initial guess. Empty: none.
+  std::vector<bool> trainable;
+  std::vector<Observations> observations;
 
   int n_inputs() const { return n_space + (time_dependent ? 1 : 0); }
   int n_outputs() const { return int(outputs.size()); }
@@ -54,6 +68,8 @@ struct Problem {
   std::vector<std::string> input_names() const;
   /// Box face of the initial slice (t = t0); requires time_dependent.
   int initial_face() const { return 2 * n_space; }
+  /// Number of trainable coefficients.
+  int n_trainable() const;
   /// True if some output has an exact solution.
   bool has_exact() const;
 };

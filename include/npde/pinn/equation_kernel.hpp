@@ -71,7 +71,7 @@ template <class T, class Eq>
 class EquationKernel final : public ResidualKernel<T> {
   static constexpr pde::Needs kNeeds = Eq::needs;
   static constexpr int NO = Eq::n_outputs, NR = Eq::n_residuals, ND = Eq::n_data;
-  static constexpr int NC = pde::channels_of(kNeeds), NV = NO * NC;
+  static constexpr int NC = pde::channels_of(kNeeds), NV = NO * NC, NK = Eq::n_coefficients;
   static_assert((kNeeds.diagonal & ~kNeeds.first) == 0 && (kNeeds.laplacian & ~kNeeds.first) == 0,
                 "an equation's diagonal and Laplacian inputs must also have first derivatives");
   static_assert(Eq::n_inputs <= pde::kMaxInputs && Eq::n_coefficients <= kMaxCoefficients && NR <= kMaxResiduals,
@@ -109,7 +109,7 @@ class EquationKernel final : public ResidualKernel<T> {
         KOKKOS_LAMBDA(const int p) {
           using D = Dual<T, NV>;
           D r[NR];
-          point_residuals<D>(p, n, out, aux, hard, kp, r);
+          point_residuals<D, T>(p, n, out, aux, hard, kp, r);
           for (int j = 0; j < NR; ++j) sq[long(j) * n + p] = r[j].v * r[j].v;
           for (int o = 0; o < NO; ++o)
             for (int c = 0; c < NC; ++c) {
@@ -120,20 +120,47 @@ class EquationKernel final : public ResidualKernel<T> {
         });
   }
 
+  void evaluate_coefficients(int n, const T* out, const T* aux, unsigned hard, const T* scale, T* sq, T* adj,
+                             T* coef_adj) const override {
+    const detail::CoefficientPack kp = m_k;
+    struct Scales {
+      T s[NR];
+    } scales;
+    for (int j = 0; j < NR; ++j) scales.s[j] = scale[j];
+    Kokkos::parallel_for(
+        std::string("npde::pinn::EquationKernel::evaluate_coefficients::") + Eq::name,
+        Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+          // tangents: the network channels, then the coefficients
+          using D = Dual<T, NV + NK>;
+          D r[NR];
+          point_residuals<D, D>(p, n, out, aux, hard, kp, r);
+          for (int j = 0; j < NR; ++j) sq[long(j) * n + p] = r[j].v * r[j].v;
+          for (int e = 0; e < NV + NK; ++e) {
+            T a = T(0);
+            for (int j = 0; j < NR; ++j) a += T(2) * scales.s[j] * r[j].v * r[j].d[e];
+            if (e < NV)
+              adj[e / NC + NO * (long(e % NC) * n + p)] = a;  // output e / NC, channel e % NC
+            else
+              coef_adj[long(e - NV) * n + p] = a;
+          }
+        });
+  }
+
   void residuals(int n, const T* out, const T* aux, unsigned hard, T* res) const override {
     const detail::CoefficientPack kp = m_k;
     Kokkos::parallel_for(
         std::string("npde::pinn::EquationKernel::residuals::") + Eq::name, Kokkos::RangePolicy<ExecSpace>(0, n),
         KOKKOS_LAMBDA(const int p) {
           T r[NR];
-          point_residuals<T>(p, n, out, aux, hard, kp, r);
+          point_residuals<T, T>(p, n, out, aux, hard, kp, r);
           for (int j = 0; j < NR; ++j) res[long(j) * n + p] = r[j];
         });
   }
 
  private:
-  /// Residuals of point p with the network jets as V (dual variables when V is a Dual).
-  template <class V>
+  /// Residuals of point p with the network jets as V (dual variables when V is a Dual) and the
+  /// coefficients as KV (dual variables NV.. when KV is a Dual: inverse problems).
+  template <class V, class KV>
   KOKKOS_INLINE_FUNCTION static void point_residuals(int p, int n, const T* out, const T* aux, unsigned hard,
                                                      const detail::CoefficientPack& kp, V* r) {
     constexpr Map map{};
@@ -153,14 +180,14 @@ class EquationKernel final : public ResidualKernel<T> {
         for (int e = 0; e < pde::kCanonical; ++e) uo[e] = N[e];
       }
     }
-    T k[kMaxCoefficients];
-    for (int i = 0; i < kMaxCoefficients; ++i) k[i] = T(kp.k[i]);
-    Eq::template residual<V, T, T>(pde::Fields<V>{u}, a, k, r);
+    KV k[kMaxCoefficients];
+    for (int i = 0; i < kMaxCoefficients; ++i) k[i] = make<KV>(T(kp.k[i]), NV + i);
+    Eq::template residual<V, T, KV>(pde::Fields<V>{u}, a, k, r);
   }
   template <class V>
   KOKKOS_INLINE_FUNCTION static V make(T value, int index) {
     if constexpr (is_dual<V>::value)
-      return V::variable(value, index);
+      return index < V::size ? V::variable(value, index) : V(value);
     else
       return V(value);
   }

@@ -17,6 +17,7 @@ struct PinnOptions {
   bool hard_bc = true;                 ///< trial function u = g + D N instead of a boundary loss
   double weight_pde = 1.0, weight_bc = 1.0;
   double weight_initial = 1.0;         ///< initial value and rate terms (time-dependent equations)
+  double weight_data = 1.0;            ///< observation (data) terms of inverse problems
   std::size_t n_interior = 2000;       ///< global number of interior points (all ranks)
   std::size_t n_boundary = 400;        ///< global number of boundary points (soft BC only)
   std::size_t n_initial = 400;         ///< global number of initial-slice points (soft initial conditions only)

@@ -36,8 +36,10 @@ class Pinn final : public Model<T> {
        const PinnOptions& opts);
 
   const decomp::Communicator& comm() const override { return m_comm; }
-  View1<T> params() override { return m_net.params(); }
-  std::size_t n_params() const override { return m_net.n_params(); }
+  /// [network parameters, trained coefficients θ_i] with coefficient_i = scale_i θ_i, scale_i = |initial
+  /// guess| (1 if 0), so the trained numbers start at ±1 whatever the coefficient's magnitude.
+  View1<T> params() override { return m_params; }
+  std::size_t n_params() const override { return m_params.extent(0); }
   void sample(std::uint64_t round) override;
   T loss_and_gradient(const View1<T>& grad) override;
   const std::vector<std::string>& term_names() const override { return m_term_names; }
@@ -48,6 +50,10 @@ class Pinn final : public Model<T> {
   const pde::Problem& problem() const { return m_problem; }
   const ResidualKernel<T>& kernel() const { return *m_kernel; }
   const PinnOptions& options() const { return m_opts; }
+  /// The equation's coefficients at the current parameters (trained ones from the parameter vector).
+  std::vector<double> coefficients() const;
+  /// Indices (in the equation's coefficient order) of the trained coefficients.
+  const std::vector<int>& trained_coefficients() const { return m_trained; }
   /// Global point count of each term (the N in weight / N).
   const std::vector<std::size_t>& term_points() const { return m_term_points; }
 
@@ -60,7 +66,8 @@ class Pinn final : public Model<T> {
  private:
   /// One soft condition's points on this rank.
   struct ConditionSet {
-    std::size_t condition = 0;   ///< index into problem.conditions
+    std::size_t condition = 0;   ///< index into problem.conditions (observation < 0)
+    int observation = -1;        ///< index into problem.observations: a data term
     int term = 0;                ///< index of its loss term
     int axis = -1;               ///< input whose derivative the residual reads (-1: value only)
     bool periodic = false;       ///< points come in (lower, upper) pairs
@@ -79,6 +86,10 @@ class Pinn final : public Model<T> {
   PinnOptions m_opts;
   int m_n_in = 1, m_n_out = 1, m_n_res = 1;
   nn::Mlp<T> m_net;
+  View1<T> m_params;               ///< [network, trained coefficients]
+  std::vector<int> m_trained;      ///< trained coefficient indices
+  std::vector<double> m_coef_scale;
+  View1<T> m_coef_adj;             ///< (n_coefficients, chunk) per-point coefficient derivatives
   std::vector<TrialFunction> m_trials;
   unsigned m_hard = 0;  ///< bit o: output o has an active trial function
   std::unique_ptr<nn::JetMlp<T>> m_jet_interior, m_jet_value;

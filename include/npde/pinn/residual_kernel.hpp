@@ -43,6 +43,10 @@ class ResidualKernel {
   /// function; scale[j]: weight of residual j's squared sum. Writes sq (n_residuals, n): the squared
   /// residuals, and adj (out's layout): d(sum_j scale_j sum_p r_jp^2)/d(out). Device pointers.
   virtual void evaluate(int n, const T* out, const T* aux, unsigned hard, const T* scale, T* sq, T* adj) const = 0;
+  /// As evaluate, and also coef_adj (n_coefficients, n): the derivative of point p's weighted squared
+  /// residuals with respect to each coefficient (for trained coefficients: inverse problems).
+  virtual void evaluate_coefficients(int n, const T* out, const T* aux, unsigned hard, const T* scale, T* sq, T* adj,
+                                     T* coef_adj) const = 0;
   /// The residuals (n_residuals, n) at plain-number jets, for tests and reports.
   virtual void residuals(int n, const T* out, const T* aux, unsigned hard, T* r) const = 0;
 };

@@ -23,7 +23,8 @@ struct CanonicalJet {
 /// Trial function of one output:
 ///   G(x, t) = u0(x) + tau u1(x) + B(x, t) - B(x, t0) - tau B_t(x, t0),   tau = t - t0,
 ///   D(x, t) = prod_a phi_a(x_a) * (tau / T)^m,
-/// with B the Dirichlet lift (one expression, or the linear blend of the two faces of one axis), u0/u1
+/// with B the Dirichlet lift: the transfinite (Boolean-sum, Coons) interpolation of the data on the
+/// Dirichlet faces, so that it uses boundary data only and meets it on every face; u0/u1
 /// the initial value/rate (m = 1 with a value, 2 with a rate as well; the rate terms only then) and phi_a
 /// the box distance factors of the Dirichlet faces. For compatible data (B(., t0) = u0 and
 /// B_t(., t0) = u1 on the Dirichlet faces) u meets every absorbed condition exactly.
@@ -31,8 +32,8 @@ class TrialFunction {
  public:
   TrialFunction() = default;
   /// [in] problem, output. Absorbs the output's Dirichlet, Initial and InitialRate conditions (if
-  /// problem.hard). Throws npde::InputError (naming problem.boundary) when no single lift exists: two
-  /// different Dirichlet expressions on faces of more than one axis.
+  /// problem.hard). Throws npde::InputError (naming problem.boundary) for a face given two Dirichlet
+  /// conditions.
   TrialFunction(const pde::Problem& problem, int output);
 
   /// True if some condition was absorbed (otherwise u = N).
@@ -55,9 +56,10 @@ class TrialFunction {
   pde::Box m_box;
   std::vector<bool> m_absorbed;
   double m_t0 = 0, m_span = 1;
-  // Dirichlet lift B: one expression, or a blend of the two faces of axis m_blend_axis
-  std::optional<Expression> m_b, m_b_upper;
-  int m_blend_axis = -1;
+  double boundary(const double* x, double t) const;
+  // Dirichlet lift B: the transfinite interpolation of the face data (the expression of each face)
+  std::vector<Expression> m_face_data;  ///< per constrained face, by face number (undefined: free)
+  std::vector<int> m_lift_axes;         ///< spatial axes with at least one Dirichlet face
   std::optional<Expression> m_u0, m_u1;
   bool m_lower[3] = {false, false, false}, m_upper[3] = {false, false, false};
   int m_time_power = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@
 #include "support/shared_scratch.hpp"
 #include "npde/io/checkpoint.hpp"
 #include "npde/io/deck.hpp"
+#include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/pinn.hpp"
 #include "npde/pinn/poisson_pinn.hpp"
 #include "npde/pinn/trainer.hpp"
 
@@ -47,11 +50,66 @@ training:
 output:
   file: restart_test.h5
 )yaml";
+// The general PINN on a time-dependent deck with soft conditions (named terms bc_x-, bc_x+, initial),
+// the same stage layout; and on a periodic deck (a periodic pair term beside the hard initial value).
+const char* const k_burgers_deck = R"yaml(problem:
+  pde: burgers
+  domain: {lower: [-1], upper: [1]}
+  time: {start: 0, end: 0.5}
+  initial: "-sin(pi*x)"
+  boundary:
+    - {faces: [x-], type: dirichlet, value: "0.1*t"}
+    - {faces: [x+], type: dirichlet, value: "0"}
+  bc_enforcement: soft
+  coefficients: {viscosity: 0.05}
+network:
+  layers: [12, 12]
+training:
+  seed: 3
+  points: {interior: 201, boundary: 51, initial: 37}
+  stages:
+    - {optimizer: adam, iterations: 30, lr: 5e-3, decay: exponential, decay_rate: 0.5, decay_steps: 10}
+    - {optimizer: lbfgs, iterations: 20, history: 8}
+  log_every: 10
+output:
+  file: restart_burgers_test.h5
+)yaml";
+const char* const k_allen_cahn_deck = R"yaml(problem:
+  pde: allen_cahn
+  domain: {lower: [-1], upper: [1]}
+  time: {start: 0, end: 0.5}
+  initial: "x^2*cos(pi*x)"
+  boundary:
+    - {faces: [x-, x+], type: periodic}
+  coefficients: {diffusivity: 0.01}
+network:
+  layers: [12, 12]
+training:
+  seed: 4
+  points: {interior: 201, boundary: 61}
+  stages:
+    - {optimizer: adam, iterations: 30, lr: 5e-3}
+    - {optimizer: lbfgs, iterations: 20, history: 8}
+  log_every: 10
+output:
+  file: restart_allen_cahn_test.h5
+)yaml";
 constexpr long k_adam_iterations = 30;
 constexpr long k_total_iterations = 50;
 
-npde::io::Deck make_deck(const std::vector<std::string>& sets = {}) {
-  return npde::io::parse_deck(k_deck, "restart_test.yaml", sets);
+npde::io::Deck make_deck(const std::vector<std::string>& sets = {}, const char* text = k_deck) {
+  return npde::io::parse_deck(text, "restart_test.yaml", sets);
+}
+
+// The deck's model: the Poisson trainer's, or the general PINN of a catalogue equation.
+std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, const npde::io::Deck& deck) {
+  if (deck.pde == "poisson")
+    return std::make_unique<npde::pinn::PoissonPinn<double>>(comm, npde::app::make_problem(deck),
+                                                             npde::app::make_pinn_options(deck));
+  auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
+  const auto problem = npde::app::make_pinn_problem(deck, kernel->coefficient_names());
+  return std::make_unique<npde::pinn::Pinn<double>>(comm, problem, std::move(kernel),
+                                                    npde::app::make_pinn_options(deck));
 }
 
 struct RunResult {
@@ -64,7 +122,8 @@ struct RunResult {
 // listed global iterations.
 RunResult train_run(const Communicator& comm, const npde::io::Deck& deck, const std::vector<long>& capture_at,
                     const TrainState* resume) {
-  npde::pinn::PoissonPinn<double> pinn(comm, npde::app::make_problem(deck), npde::app::make_pinn_options(deck));
+  const auto model = make_model(comm, deck);
+  auto& pinn = *model;
   RunResult r;
   npde::pinn::TrainHooks hooks;
   hooks.checkpoint_every = 1;
@@ -73,7 +132,7 @@ RunResult train_run(const Communicator& comm, const npde::io::Deck& deck, const 
       r.states[s.global_iteration] = s;
   };
   r.history = npde::pinn::train(pinn, npde::app::make_train_config(deck, true), hooks, resume).history;
-  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pinn.network().params());
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pinn.params());
   r.params.assign(host.data(), host.data() + host.extent(0));
   return r;
 }
@@ -110,9 +169,9 @@ RunResult restart_through_file(const Communicator& comm, const npde::io::Deck& d
   std::string used;
   const npde::io::Checkpoint cp = npde::io::load_restart(comm, dir, "", &used);
   EXPECT_EQ(used, written);
-  const npde::pinn::PoissonPinn<double> sizer(comm, npde::app::make_problem(deck), npde::app::make_pinn_options(deck));
-  const std::size_t n_params = sizer.n_params();
-  const TrainState resume = npde::app::from_checkpoint(cp, deck, n_params, false, used);
+  const auto sizer = make_model(comm, deck);
+  const TrainState resume =
+      npde::app::from_checkpoint(cp, deck, sizer->n_params(), false, used, sizer->term_names());
   EXPECT_EQ(resume.global_iteration, state.global_iteration);
   return train_run(comm, deck, {}, &resume);
 }
@@ -147,6 +206,15 @@ void expect_refused(const npde::io::Checkpoint& cp, const npde::io::Deck& deck, 
   }
 }
 
+void expect_refused_terms(const npde::io::Checkpoint& cp, const npde::io::Deck& deck, std::size_t n) {
+  try {
+    npde::app::from_checkpoint(cp, deck, n, false, "/run/ckpt.h5", {"pde", "initial"});
+    ADD_FAILURE() << "accepted a checkpoint with other loss terms";
+  } catch (const npde::io::CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("loss terms"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 
 // (a) inside Adam, (c) exactly at the Adam -> L-BFGS boundary, (b) inside L-BFGS, and at the end.
@@ -159,6 +227,26 @@ TEST(Restart, BitIdenticalAcrossStages) {
 TEST(Restart, BitIdenticalWithResampling) {
   const auto deck = make_deck({"training.points.resample_every=7"});
   check_restarts(deck, {14, 17, 35}, "resample");
+}
+
+// The general PINN: named soft terms of a time-dependent deck, and a periodic pair term with resampling.
+TEST(Restart, BitIdenticalTimeDependentSoftTerms) {
+  check_restarts(make_deck({}, k_burgers_deck), {13, k_adam_iterations, 41}, "burgers");
+}
+
+TEST(Restart, BitIdenticalPeriodicWithResampling) {
+  check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");
+}
+
+// A checkpoint whose loss terms are not the model's is refused (a deck change that alters the terms).
+TEST(Restart, RefusesOtherLossTerms) {
+  const Communicator comm = Communicator::world();
+  const auto deck = make_deck({}, k_burgers_deck);
+  const RunResult run = train_run(comm, deck, {13}, nullptr);
+  const auto cp = npde::app::to_checkpoint(run.states.at(13), deck, comm.size());
+  const std::size_t n = run.states.at(13).params.size();
+  EXPECT_NO_THROW(npde::app::from_checkpoint(cp, deck, n, false, "ok.h5", {"pde", "bc_x-", "bc_x+", "initial"}));
+  expect_refused_terms(cp, deck, n);
 }
 
 TEST(Restart, RefusesStatesThatDoNotFitTheDeck) {
