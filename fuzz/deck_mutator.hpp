@@ -100,6 +100,11 @@ inline const std::vector<std::string>& override_keys() {
       "training.stages.1.history", "training.stages[2].optimizer", "training.stages[5].lr",
       "training.stages[0].beta1", "training.stages[0][1]", "training.stages[999999].lr", "training.stages[9999999].lr",
       "training.log_every", "reference", "reference.grid", "reference.petsc", "output.file", "output.grid",
+      // catalogue equations and inverse problems (on a Poisson base deck most are refused by name)
+      "training.points.initial", "training.weights.initial", "training.weights.data", "problem.time.end",
+      "problem.initial", "problem.coefficients.diffusivity", "problem.coefficients", "inverse", "inverse.coefficient",
+      "inverse.observations", "inverse.observations.file", "inverse.observations.points",
+      "inverse.observations.noise", "inverse.observations.seed", "inverse.observations.file.x", "inverse[0]",
       // malformed or unknown
       "", " ", "training..seed", "training.seed.", ".training.seed", "training.seed[", "training.seed]",
       "training.seed[0]", "trainig.seed", "training.sede", "a.b.c", "[0]", "0.seed", "network.layers[0]",

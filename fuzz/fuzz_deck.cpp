@@ -46,7 +46,7 @@ void split_input(const std::string& input, std::string& deck, std::vector<std::s
 
 /// The set-up names the key first: "problem.boundary[1].value: ...".
 bool names_a_key(const std::string& msg) {
-  for (const std::string s : {"problem", "network", "training", "reference", "output"})
+  for (const std::string s : {"problem", "network", "training", "inverse", "reference", "dataset", "output"})
     if (msg.compare(0, s.size(), s) == 0 && msg.size() > s.size() && std::string(".:[").find(msg[s.size()]) != std::string::npos)
       return true;
   return false;

@@ -173,9 +173,23 @@ class FieldSet:
         return FieldSet(self.series_kind, self.series, {n: self.data[n] for n in names})
 
 
+def generator(f):
+    """The root attribute `generator` ("npde reference", "npde train", "npde dataset"), "" when absent
+    (the Poisson files of `npde train` and `npde reference` carry none)."""
+    value = as_text(f.attrs.get("generator", ""))
+    return value if isinstance(value, str) else ""
+
+
 def is_catalogue(f):
     """True for an `npde reference` file of the equation catalogue (named fields, maybe a series)."""
-    return as_text(f.attrs.get("generator", "")) == "npde reference"
+    return generator(f) == "npde reference"
+
+
+def loss_terms(hist):
+    """The named loss-term columns of a history (`loss_pde`, `loss_bc`, `loss_initial`, `loss_momentum_x` ...):
+    loss_pde first, then the others alphabetically."""
+    terms = [k for k in hist if k.startswith("loss_")]
+    return sorted(terms, key=lambda k: (k != "loss_pde", k))
 
 
 def load_fields(f, path, axes):

@@ -7,23 +7,28 @@
 2D: colour maps PINN | reference | error (the solution panels share one colour scale), and below them
     line cuts through the middle of the domain (or at --cut) with the error along each cut.
 3D: the same for one plane of the grid, z = middle by default (or --slice).
-Files from `npde reference` show reference | exact | error, for every field they hold (u, v, p ...:
-one panel row each when there are several; --field picks some). Time series: in 1D an x-t image of
-each field with profiles at a few times (or at each --time); in 2D/3D the snapshot nearest --time
-(default the last). Eigenmodes: in 1D all modes, labelled by eigenvalue (or --mode K alone); in 2D/3D
-mode --mode (default 0). The title carries the /summary numbers.
+Files from `npde reference` show reference | exact | error, and files from `npde train` of the other
+catalogue equations (heat, burgers, allen_cahn, klein_gordon, helmholtz, navier_stokes) PINN |
+reference | error (error = pinn - reference), for every field they hold (u, v, p ...: one panel row
+each when there are several; --field picks some). Time series: in 1D x-t images (PINN, reference,
+error) of each field with profiles at a few times (or at each --time); in 2D/3D the snapshot nearest
+--time (default the last). Eigenmodes: in 1D all modes, labelled by eigenvalue (or --mode K alone); in
+2D/3D mode --mode (default 0). The title carries the /summary numbers: the errors (per field for
+systems, e.g. rel_l2_reference_u, rel_l2_exact_velocity) and, for inverse runs, the learnt coefficient.
 
 Examples:
   scripts/plot_fields.py poisson2d.h5 -o poisson2d_fields.png
   scripts/plot_fields.py poisson2d.h5 --cut y=0.25 --cut x=0.5 --error-vs exact
   scripts/plot_fields.py poisson3d.h5 --slice x=0.25
   scripts/plot_fields.py burgers1d.h5 --time 0.25 --time 0.5 --time 1
+  scripts/plot_fields.py kovasznay_train.h5 --field u,v --error-vs exact
   scripts/plot_fields.py heat2d.h5 --time 0.5
   scripts/plot_fields.py kovasznay.h5 --field u,p
   scripts/plot_fields.py schrodinger_infinite_well.h5 --mode 1
 """
 import argparse
 import os
+import re
 import sys
 
 import numpy as np
@@ -94,19 +99,62 @@ def take_plane(axes, fields, spec):
     return rest, [axes[nh.AXIS_NAMES.index(n)] for n in rest], plane, "%s = %.4g" % (name, axes[a][idx])
 
 
-def title_text(path, s, extra):
+COEFFICIENT_SUFFIXES = ("_initial", "_true", "_rel_error")
+# Per-field error keys of systems are <prefix>_<field>; "velocity" is the (u, v) pair of Navier-Stokes.
+ERROR_SUFFIXES = nh.PREFERRED_FIELDS + ("velocity",)
+
+
+def error_words(s, prefix, fields):
+    """'4.4e-01' for summary key `prefix`, else the per-field keys `prefix`_<field> as 'u 1.0e-01, v ...';
+    None when the file has neither."""
+    if nh.number(s, prefix) is not None:
+        return nh.fmt(nh.number(s, prefix))
+    names = list(nh.PREFERRED_FIELDS) + sorted(n for n in fields if n not in ERROR_SUFFIXES) + ["velocity"]
+    words = ["%s %s" % (n, nh.fmt(nh.number(s, prefix + "_" + n))) for n in names
+             if nh.number(s, prefix + "_" + n) is not None]
+    return ", ".join(words) or None
+
+
+def coefficient_lines(s):
+    """Inverse runs: 'diffusivity learnt 0.601 (initial guess 0.5, true 1, relative error 4.0e-01)' per
+    trained coefficient (summary keys coefficient_<name>[_initial|_true|_rel_error])."""
+    names = sorted(k[len("coefficient_"):] for k in s if k.startswith("coefficient_")
+                   and not k.endswith(COEFFICIENT_SUFFIXES) and nh.number(s, k) is not None)
+    lines = []
+    for name in names:
+        key = "coefficient_" + name
+        more = [("initial guess", key + "_initial", ".4g"), ("true", key + "_true", ".4g"),
+                ("relative error", key + "_rel_error", ".2e")]
+        words = ["%s %s" % (w, nh.fmt(nh.number(s, k), spec)) for w, k, spec in more if nh.number(s, k) is not None]
+        lines.append("%s learnt %.4g%s" % (name, nh.number(s, key), " (%s)" % ", ".join(words) if words else ""))
+    return lines
+
+
+def title_text(path, s, extra, fields=("u",)):
     num = lambda k: nh.number(s, k)
     head = [os.path.basename(path)] + ([extra] if extra else [])
     errs = []
-    if num("rel_l2_exact") is not None:
-        errs.append("PINN vs exact %s" % nh.fmt(num("rel_l2_exact")))
-    if num("rel_l2_reference") is not None:
-        errs.append("PINN vs reference %s" % nh.fmt(num("rel_l2_reference")))
-    if num("reference_rel_l2_exact") is not None:
-        errs.append("reference vs exact %s" % nh.fmt(num("reference_rel_l2_exact")))
+    for what, prefix in (("PINN vs exact", "rel_l2_exact"), ("PINN vs reference", "rel_l2_reference")):
+        words = error_words(s, prefix, fields)
+        if words is not None:
+            errs.append("%s %s" % (what, words))
+    for what, kind in (("PINN vs exact", "exact"), ("PINN vs reference", "reference")):
+        # eigenmode runs: one error per mode, <field>_<n>_rel_l2_<kind> (psi_0_rel_l2_reference ...)
+        modes = sorted((int(m.group(2)), m.group(1), k) for k in s
+                       for m in [re.match(r"^([a-z]\w*?)_(\d+)_rel_l2_%s$" % kind, k)] if m and num(k) is not None)
+        if modes:
+            errs.append("%s %s" % (what, ", ".join("%s_%d %s" % (f, n, nh.fmt(num(k))) for n, f, k in modes[:6])))
+    words = error_words(s, "reference_rel_l2_exact", fields)
+    if words is None and num("rel_l2_exact") is None:  # systems: the reference solver's own per-field keys
+        words = error_words(s, "reference_rel_l2", fields)
+    if words is not None:
+        errs.append("reference vs exact %s" % words)
     lines = [", ".join(head)]
     if errs:
-        lines.append("relative L2 error: " + ", ".join(errs))
+        # one line when short, else one line per comparison
+        lines += ["relative L2 error: " + ", ".join(errs)] if sum(len(e) for e in errs) < 100 else \
+            ["relative L2 error, " + e for e in errs]
+    lines += coefficient_lines(s)
     run = []
     if num("iterations") is not None:
         run.append("%d iterations" % num("iterations"))
@@ -116,10 +164,11 @@ def title_text(path, s, extra):
         run.append("%d rank(s)" % num("ranks"))
     if isinstance(s.get("precision"), str):
         run.append(s["precision"])
-    if isinstance(s.get("reference_solver"), str):
-        run.append("reference " + s["reference_solver"])
     if run:
         lines.append(", ".join(run))
+    if isinstance(s.get("reference_solver"), str):
+        solver = "reference: " + s["reference_solver"]
+        lines.append(solver if len(solver) <= 100 else solver[:97] + "...")
     return "\n".join(lines)
 
 
@@ -149,8 +198,12 @@ def catalogue_title(path, s, extra):
 
 
 def error_label(s):
+    """'error (pinn - reference)' from /summary:error_field, without its explanation in parentheses
+    (e.g. '(modes normalised as the reference's, signs aligned)'), which would not fit an axis label."""
     text = s.get("error_field")
-    return "error (%s)" % text if isinstance(text, str) else "error"
+    if not isinstance(text, str) or not text.strip():
+        return "error"
+    return "error (%s)" % text.split(" (")[0].strip()
 
 
 def base_of(fields):
@@ -195,15 +248,24 @@ def plot_modes_1d(plt, x, fs, s, labels):
         top = fig.add_subplot(gs[2 * r])
         bottom = fig.add_subplot(gs[2 * r + 1], sharex=top)
         top.tick_params(labelbottom=False)
+        compare = base == "pinn" and "reference" in fields  # an `npde train` file: the reference dashed
         for k, ev in enumerate(fs.series):
             colour = "C%d" % (k % 10)
             if "exact" in fields:
                 top.plot(x, fields["exact"][k], color=colour, lw=3.2, alpha=0.3)
-            top.plot(x, fields[base][k], color=colour, lw=1.3, label="mode %d: eigenvalue %.6g" % (k, ev))
+            if compare:
+                top.plot(x, fields["reference"][k], color=colour, lw=1.1, ls="--")
+            label = "mode %d: eigenvalue %.6g" % (k, ev)
+            learnt = nh.number(s, "eigenvalue_%d" % k)  # a trained eigenvalue, where the summary has one
+            if compare and learnt is not None and learnt != ev:
+                label = "mode %d: eigenvalue %.6g (reference %.6g)" % (k, learnt, ev)
+            top.plot(x, fields[base][k], color=colour, lw=1.3, label=label)
             if "error" in fields:
                 bottom.plot(x, fields["error"][k], color=colour, lw=1.1)
         top.set_ylabel(fname)
-        top.set_title("%s modes of %s%s" % (labels[base], fname, " (pale, thick: exact)" if "exact" in fields else ""),
+        key = (["dashed: " + labels["reference"]] if compare else []) + \
+            (["pale, thick: exact"] if "exact" in fields else [])
+        top.set_title("%s modes of %s%s" % (labels[base], fname, " (%s)" % "; ".join(key) if key else ""),
                       fontsize=10)
         top.legend(fontsize=7)
         top.grid(True, alpha=0.3)
@@ -238,41 +300,55 @@ def image(fig, ax, h, v, data, error=False, lo=None, hi=None):
 
 
 def plot_series_1d(plt, x, t, fs, s, labels, picks):
-    """Time series in 1D: per field an x-t image, profiles at the picked snapshots, and the error's x-t image."""
+    """Time series in 1D, one row per field: x-t images of the computed solutions (PINN | reference in an
+    `npde train` file, the reference alone in an `npde reference` file; one colour scale), the error's
+    x-t image, and profiles at the picked snapshots (PINN solid, reference dashed, exact pale and thick)."""
     nf = len(fs.names)
-    ncol = 3 if any("error" in fs.data[n] for n in fs.names) else 2
-    fig = plt.figure(figsize=(4.8 * ncol, 3.9 * nf + 0.9))
+    rows = []
+    for fname in fs.names:
+        fields = fs.data[fname]
+        images = [n for n in ("pinn", "reference") if n in fields] or [base_of(fields)]
+        rows.append(images + (["error"] if "error" in fields else []))
+    ncol = max(len(r) for r in rows) + 1
+    fig = plt.figure(figsize=(4.6 * ncol, 3.9 * nf + 0.9))
     gs = fig.add_gridspec(nf, ncol)
     for r, fname in enumerate(fs.names):
         fields = fs.data[fname]
-        base = base_of(fields)
-        ax = fig.add_subplot(gs[r, 0])
-        if len(t) > 1:
-            image(fig, ax, x, t, fields[base])
-            for i in picks:
-                ax.axhline(t[i], color="white", ls="--", lw=0.8)
-        ax.set_title("%s: %s" % (fname, labels[base]), fontsize=10)
-        ax.set_xlabel("x")
-        ax.set_ylabel("t")
-        ax = fig.add_subplot(gs[r, 1])
+        solutions = [n for n in rows[r] if n != "error"]
+        lo, hi = robust_range([fields[n] for n in solutions])
+        for j, name in enumerate(rows[r]):
+            ax = fig.add_subplot(gs[r, j])
+            if len(t) > 1:
+                if name == "error":
+                    image(fig, ax, x, t, fields["error"], error=True)
+                else:
+                    image(fig, ax, x, t, fields[name], lo=lo, hi=hi)
+                    for i in picks:
+                        ax.axhline(t[i], color="white", ls="--", lw=0.8)
+            title = error_label(s) if name == "error" else labels[name]
+            ax.set_title("%s: %s" % (fname, title), fontsize=10)
+            ax.set_xlabel("x")
+            ax.set_ylabel("t")
+        ax = fig.add_subplot(gs[r, ncol - 1])
+        drawn = [n for n in ("pinn", "reference") if n in fields]
         for c, i in enumerate(picks):
             colour = "C%d" % (c % 10)
             if "exact" in fields:
                 ax.plot(x, fields["exact"][i], color=colour, lw=3.2, alpha=0.3)
-            ax.plot(x, fields[base][i], color=colour, lw=1.3, label="t = %.4g" % t[i])
-        ax.set_title("%s at %d time(s)%s" % (fname, len(picks), " (pale, thick: exact)" if "exact" in fields else ""),
-                     fontsize=10)
+            for k, name in enumerate(drawn):
+                ax.plot(x, fields[name][i], color=colour, lw=1.3, ls="-" if k == 0 else "--",
+                        label="t = %.4g" % t[i] if k == 0 else None)
+        key = []
+        if len(drawn) > 1:
+            key.append("solid: %s, dashed: %s" % (labels[drawn[0]], labels[drawn[1]]))
+        if "exact" in fields:
+            key.append("pale, thick: exact")
+        ax.set_title("%s at %d time(s)%s" % (fname, len(picks), "\n(%s)" % "; ".join(key) if key else ""),
+                     fontsize=10 if not key else 9)
         ax.set_xlabel("x")
         ax.set_ylabel(fname)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
-        if "error" in fields:
-            ax = fig.add_subplot(gs[r, 2])
-            if len(t) > 1:
-                image(fig, ax, x, t, fields["error"], error=True)
-            ax.set_title("%s %s" % (fname, error_label(s)), fontsize=10)
-            ax.set_xlabel("x")
-            ax.set_ylabel("t")
     return fig
 
 
@@ -468,8 +544,10 @@ def choose_view(args, fs, dim):
     return "steady", fs, None, ""
 
 
-def main():
-    args = parse_args(sys.argv[1:])
+def build(argv):
+    """Parses the options and draws the figure: returns (figure, image path, dpi). main() saves it; the
+    tests call this to inspect the panels."""
+    args = parse_args(argv)
     with nh.open_output(args.file) as f:
         axes = nh.grid(f, args.file)
         fs = nh.load_fields(f, args.file, axes)
@@ -487,7 +565,7 @@ def main():
         raise nh.UserError("--cut needs a 2D or 3D file; %s is 1D" % args.file)
     view, fs, picks, series_words = choose_view(args, fs, dim)
     extra = "%dD, %s grid" % (dim, "x".join(str(len(a)) for a in axes))
-    if catalogue and isinstance(s.get("pde"), str):
+    if isinstance(s.get("pde"), str) and s["pde"]:  # catalogue files (`npde reference`, `npde train`)
         extra = s["pde"] + ", " + extra
     if series_words:
         extra += ", " + series_words
@@ -510,11 +588,15 @@ def main():
         fig = plot_2d(plt, names, plane_axes, planes[fs.names[0]], s, cuts, labels, fs.names[0])
     else:
         fig = plot_2d_rows(plt, names, plane_axes, planes, fs.names, s, cuts, labels)
-    title = catalogue_title if catalogue else title_text
-    fig.suptitle(args.title or title(args.file, s, extra), fontsize=10)
+    title = catalogue_title(args.file, s, extra) if catalogue else title_text(args.file, s, extra, fs.names)
+    fig.suptitle(args.title or title, fontsize=10)
     fig.tight_layout()
-    out = args.output or os.path.splitext(args.file)[0] + "_fields.png"
-    nh.save_figure(fig, out, args.dpi)
+    return fig, args.output or os.path.splitext(args.file)[0] + "_fields.png", args.dpi
+
+
+def main():
+    fig, out, dpi = build(sys.argv[1:])
+    nh.save_figure(fig, out, dpi)
     return 0
 
 

@@ -3,10 +3,12 @@
 # Plots the training history of one or more npde output files: loss terms and validation error per iteration.
 """Training history of npde runs as a PNG.
 
-Top panel: the loss and, where the boundary term is nonzero (soft boundary conditions), its PDE and
-boundary parts, on a log scale; dotted lines mark where a training stage (optimizer) ends.
+Top panel: the loss and each of its named terms, one /history/loss_<term> column each (loss_pde,
+loss_bc, loss_initial, loss_periodic, loss_data, loss_momentum_x, ...), on a log scale with a legend;
+when the PDE residual is the only term (hard conditions) the loss alone is drawn. A term that is zero
+throughout is listed in the legend as such. Dotted lines mark where a training stage (optimizer) ends.
 Bottom panel: the validation error rel_l2_exact at the logged iterations (absent without `exact`).
-Several files are drawn on the same axes, one colour per file.
+Several files are drawn on the same axes, one colour per file and one line style per term.
 
 Example:
   scripts/plot_history.py poisson2d.h5 -o poisson2d_history.png
@@ -20,7 +22,9 @@ import numpy as np
 import npde_h5 as nh
 
 PROG = "plot_history.py"
-TERM_STYLE = {"loss": "-", "loss_pde": "--", "loss_bc": ":"}
+# Line styles of the loss terms when several files share the axes (colour = file); the total is solid.
+TERM_STYLES = ["--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)), (0, (3, 1, 1, 1)),
+               (0, (5, 3, 1, 3, 1, 3)), (0, (2, 1))]
 
 
 def parse_args(argv):
@@ -73,7 +77,25 @@ def title_line(path, s):
         parts.append("final loss " + nh.fmt(nh.number(s, "final_loss")))
     if nh.number(s, "rel_l2_exact") is not None:
         parts.append("rel. L2 error " + nh.fmt(nh.number(s, "rel_l2_exact")))
+    elif nh.number(s, "rel_l2_exact_velocity") is not None:
+        parts.append("velocity rel. L2 error " + nh.fmt(nh.number(s, "rel_l2_exact_velocity")))
+    elif nh.number(s, "rel_l2_reference") is not None:
+        parts.append("rel. L2 vs reference " + nh.fmt(nh.number(s, "rel_l2_reference")))
     return ", ".join(parts)
+
+
+def loss_curves(h):
+    """The curves of one run's loss panel: [(column, label)]. The loss, then every loss_<term> column;
+    just the loss when loss_pde is the only term (it then equals the loss)."""
+    terms = nh.loss_terms(h)
+    if not terms:
+        return [("loss", "loss")]
+    if terms == ["loss_pde"]:
+        return [("loss", "loss (= loss_pde: conditions built in)")]
+    out = [("loss", "loss (total)")]
+    for t in terms:
+        out.append((t, t if bool((h[t] != 0).any()) else "%s (0 throughout)" % t))
+    return out
 
 
 def draw(runs, args, plt):
@@ -85,18 +107,21 @@ def draw(runs, args, plt):
     ax_val = axes[1][0] if has_val else None
     single = len(runs) == 1
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    styles = {}  # term -> line style, the same in every file
     for k, (path, h, s, optimizers) in enumerate(runs):
         x = h[args.xaxis]
         name = os.path.basename(path)
-        bc = h.get("loss_bc")
-        soft = bc is not None and bool((bc != 0).any())
-        terms = ["loss", "loss_pde", "loss_bc"] if soft else ["loss"]
-        for j, term in enumerate(t for t in terms if t in h):
-            color = colors[j % len(colors)] if single else colors[k % len(colors)]
-            label = term if soft or not single else "loss (= loss_pde: boundary built in)"
-            if not single:
-                label = "%s %s" % (name, term)
-            ax_loss.plot(*positive(x, h[term]), TERM_STYLE[term], color=color, lw=1.3, label=label)
+        for j, (term, label) in enumerate(loss_curves(h)):
+            if single:
+                # one colour per term; the total solid and a little heavier
+                color, style = colors[j % len(colors)], "-" if term == "loss" else "--"
+            else:
+                if term != "loss" and term not in styles:
+                    styles[term] = TERM_STYLES[len(styles) % len(TERM_STYLES)]
+                color, style = colors[k % len(colors)], "-" if term == "loss" else styles[term]
+                label = "%s %s" % (name, label)
+            ax_loss.plot(*positive(x, h[term]), linestyle=style, color=color, lw=1.6 if term == "loss" else 1.2,
+                         label=label)
         if ax_val is not None:
             xv, yv = positive(x, h["rel_l2_exact"])
             if len(xv):
@@ -113,7 +138,11 @@ def draw(runs, args, plt):
     ax_loss.set_yscale("log")
     ax_loss.set_ylabel("loss")
     ax_loss.grid(True, which="major", alpha=0.3)
-    ax_loss.legend(loc="lower left", fontsize=8)  # the stage labels sit at the top
+    if len(ax_loss.get_legend_handles_labels()[1]) <= 6:
+        ax_loss.legend(loc="lower left", fontsize=8)  # the stage labels sit at the top
+    else:  # many terms (several files): beside the panel, where it hides no curve
+        fig.set_figwidth(fig.get_figwidth() + 3.2)
+        ax_loss.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, borderaxespad=0)
     if ax_val is not None:
         ax_val.set_yscale("log")
         ax_val.set_ylabel("rel. L2 error vs exact")
@@ -138,8 +167,10 @@ def label_stages(ax, h, x, optimizers):
                     textcoords="offset points", fontsize=8, color="0.3")
 
 
-def main():
-    args = parse_args(sys.argv[1:])
+def build(argv):
+    """Parses the options, reads the files and draws the figure: returns (figure, image path, dpi). main()
+    saves it; the tests call this to inspect the curves."""
+    args = parse_args(argv)
     runs, skipped = [], []
     for path in args.files:
         hist, s, optimizers = load(path, args.xaxis)
@@ -153,8 +184,12 @@ def main():
         sys.stderr.write("%s: warning: %s; skipped\n" % (PROG, msg))
     out = args.output or os.path.splitext(args.files[0])[0] + "_history.png"
     plt = nh.import_pyplot()
-    fig = draw(runs, args, plt)
-    nh.save_figure(fig, out, args.dpi)
+    return draw(runs, args, plt), out, args.dpi
+
+
+def main():
+    fig, out, dpi = build(sys.argv[1:])
+    nh.save_figure(fig, out, dpi)
     return 0
 
 

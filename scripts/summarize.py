@@ -5,18 +5,24 @@
 
 Columns, by default: for `npde train` files (and the Poisson files of `npde reference`) file, ranks,
 precision, iterations, train_seconds, final_loss, rel_l2_exact, rel_l2_reference,
-reference_rel_l2_exact. When every file comes from `npde reference` for the equation catalogue: file,
-pde, ranks, seconds, then every other numeric summary key of the files (each file's keys in
-alphabetical order, files in the order given). --keys names the columns instead. A value the file does
-not hold shows as '-' in the text table and as an empty CSV field.
+reference_rel_l2_exact; then, where a file has them (`npde train` of the other catalogue equations):
+pde (after file), the per-field errors of systems rel_l2_exact_<field> and rel_l2_reference_<field>
+(u, v, p ..., and velocity for Navier-Stokes), the coefficients of inverse runs, coefficient_<name>
+with _initial, _true and _rel_error, and the per-mode numbers of eigenproblem runs (eigenvalue_<n>...,
+psi_<n>_rel_l2_...). When every file comes from `npde reference`
+for the equation catalogue: file, pde, ranks, seconds, then every other numeric summary key of the
+files (each file's keys in alphabetical order, files in the order given). --keys names the columns
+instead. A value the file does not hold shows as '-' in the text table and as an empty CSV field.
 
 Examples:
   scripts/summarize.py runs/*.h5
   scripts/summarize.py --csv runs/*.h5 > runs.csv
   scripts/summarize.py --keys pde,seconds,rel_l2_exact,time_steps heat1d.h5 burgers1d.h5
+  scripts/summarize.py --csv kovasznay_train.h5 heat1d_inverse.h5   # adds rel_l2_*_u ..., coefficient_*
 """
 import argparse
 import csv
+import re
 import sys
 
 import npde_h5 as nh
@@ -27,6 +33,13 @@ COLUMNS = [("file", None), ("ranks", "d"), ("precision", None), ("iterations", "
            ("final_loss", ".3e"), ("rel_l2_exact", ".3e"), ("rel_l2_reference", ".3e"),
            ("reference_rel_l2_exact", ".3e")]
 LEADING = ("pde", "ranks", "seconds")  # first columns of the catalogue table, when the files have them
+# Summary keys of `npde train` of the catalogue equations added to the training table where files have them:
+# per-field errors of systems (rel_l2_exact_u, rel_l2_reference_velocity ...), inverse coefficients, and
+# the per-mode numbers of eigenproblem runs (eigenvalue_0, eigenvalue_0_reference, psi_0_rel_l2_exact ...).
+EXTRA_PREFIXES = ("rel_l2_exact_", "rel_l2_reference_", "coefficient_", "eigenvalue_")
+MODE_KEY = re.compile(r"^([a-z]\w*?)_(\d+)_rel_l2_\w+$")  # psi_0_rel_l2_reference
+COEFFICIENT_SUFFIXES = ("", "_initial", "_true", "_rel_error")
+FIELD_ORDER = nh.PREFERRED_FIELDS + ("velocity",)
 NOT_COLUMNS = ("npde_version", "output_file")  # the same or near-useless in every row
 
 
@@ -62,6 +75,40 @@ def catalogue_columns(summaries):
             if k not in keys and k not in NOT_COLUMNS and (is_number(s[k]) or k == "pde"):
                 keys.append(k)
     return [k for k in LEADING if k in keys] + [k for k in keys if k not in LEADING]
+
+
+def is_extra(key):
+    return key.startswith(EXTRA_PREFIXES) or MODE_KEY.match(key) is not None
+
+
+def extra_order(key):
+    """Sort key of an extra column: by prefix; fields in the order u, v, w, p, psi, velocity, then the
+    others; each coefficient's value, initial guess, true value and relative error together; modes by number."""
+    mode = MODE_KEY.match(key)
+    if mode:
+        return (len(EXTRA_PREFIXES), int(mode.group(2)), key)
+    group = next(i for i, p in enumerate(EXTRA_PREFIXES) if key.startswith(p))
+    rest = key[len(EXTRA_PREFIXES[group]):]
+    if EXTRA_PREFIXES[group] == "coefficient_":
+        for i, suffix in reversed(list(enumerate(COEFFICIENT_SUFFIXES))):
+            if suffix and rest.endswith(suffix):
+                return (group, rest[:-len(suffix)], i)
+        return (group, rest, 0)
+    if EXTRA_PREFIXES[group] == "eigenvalue_":  # eigenvalue_<n>[_reference|_rel_error_...]: by mode, then key
+        number = rest.split("_")[0]
+        return (group, int(number) if number.isdigit() else 1 << 30, len(key), key)
+    return (group, FIELD_ORDER.index(rest) if rest in FIELD_ORDER else len(FIELD_ORDER), rest)
+
+
+def train_columns(summaries):
+    """The training table: COLUMNS, plus pde after the file and the EXTRA_PREFIXES keys where any file has them."""
+    columns = list(COLUMNS)
+    if any(isinstance(s.get("pde"), str) for s in summaries):
+        columns.insert(1, ("pde", None))
+    known = {c for c, _ in columns}
+    extra = sorted({k for s in summaries for k in s
+                    if is_extra(k) and k not in known and is_number(s[k])}, key=extra_order)
+    return columns + typed_columns(extra, summaries)
 
 
 def typed_columns(keys, summaries):
@@ -135,7 +182,7 @@ def main():
     elif all(catalogue for _, catalogue in files):
         columns = [("file", None)] + typed_columns(catalogue_columns(summaries), summaries)
     else:
-        columns = COLUMNS
+        columns = train_columns(summaries)
     rows = [row_of(path, s, columns) for path, s in zip(args.files, summaries)]
     (write_csv if args.csv else write_text)(rows, columns, sys.stdout)
     return 0

@@ -429,6 +429,165 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   }
 }
 
+/// L2 norm with trapezoid weights on a closed uniform axis (the Schroedinger reference grid).
+double trapezoid_norm(const std::vector<double>& f, double h) {
+  double s = 0;
+  for (std::size_t i = 0; i < f.size(); ++i) s += (i == 0 || i + 1 == f.size() ? 0.5 : 1.0) * h * f[i] * f[i];
+  return std::sqrt(s);
+}
+
+/// `npde train` of an eigenproblem (schrodinger): the lowest training.states states one after another,
+/// each with its own network and trained energy (guess: the Rayleigh quotient of its initial network),
+/// normalisation and orthogonality terms; then SLEPc's modes, compared up to sign and normalisation.
+template <class T>
+int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
+  if (cl.restart)
+    NPDE_INPUT_ERROR("--restart: eigenproblem runs (problem.pde: schrodinger) cannot be restarted yet; run the deck "
+                     "again from the start");
+  if (deck.eigenpairs < deck.states)
+    NPDE_INPUT_ERROR("reference.eigenpairs: " << deck.eigenpairs << " reference modes for training.states = "
+                                              << deck.states << "; give at least as many");
+  const auto opts = make_pinn_options(deck);
+  const auto cfg = make_train_config(deck, cl.quiet);
+  pde::Problem problem = make_pinn_problem(deck, {"energy"});
+  io::OutputFile out(comm, deck.output_file);
+  write_provenance(comm, deck, out);
+  try {
+    std::vector<std::unique_ptr<pinn::Pinn<T>>> nets;
+    std::vector<pinn::HistoryRow> history;
+    std::vector<std::string> names;
+    std::vector<double> energies;
+    double seconds = 0;
+    long iterations = 0;
+    int nan_recoveries = 0;
+    const int n_stages = int(deck.stages.size());
+    for (int n = 0; n < deck.states; ++n) {
+      // 1. state n: a network with the earlier states as orthogonality constraints
+      auto net = std::make_unique<pinn::Pinn<T>>(comm, problem, pinn::make_catalogue_kernel<T>("schrodinger", 1), opts);
+      {
+        // start at int psi^2 = 1: a network whose output is near 0 would sit at the normalisation
+        // term's stationary point psi = 0
+        const auto psi = net->quadrature_values(false);
+        double q = 0;
+        for (std::size_t i = 0; i < psi.size(); ++i) q += net->quadrature_weights()[i] * psi[i] * psi[i];
+        if (q > 0) net->scale_output(1 / std::sqrt(q));
+      }
+      const double guess = net->rayleigh_quotient();
+      net->set_coefficient(0, guess);
+      if (n == 0) names = net->term_names();
+      log::info(log::format("state ", n, ": energy guess ", guess, " (Rayleigh quotient of the initial network",
+                            n > 0 ? ", earlier states projected out)" : ")", ", loss terms ",
+                            net->term_names().size()));
+      pinn::TrainHooks hooks = make_hooks(comm, deck, out, net->term_names());
+      hooks.checkpoint = nullptr;  // a multi-state run is not resumable yet: no checkpoints to mislead
+      hooks.checkpoint_every = 0;
+      const auto earlier = history;
+      const auto term_names = net->term_names();
+      hooks.history_block = [&comm, &out, earlier, term_names, n, n_stages](const std::vector<pinn::HistoryRow>& h) {
+        auto all = earlier;
+        const long offset = all.empty() ? 0 : all.back().iteration;
+        for (auto r : h) {
+          r.stage += n * n_stages;
+          r.iteration += offset;
+          all.push_back(r);
+        }
+        for (auto& r : all) r.terms.resize(term_names.size(), 0.0);
+        write_history(comm, term_names, all, out);
+      };
+      const auto result = pinn::train(*net, cfg, hooks);
+      if (result.stopped) {
+        log::info(log::format("stopped at state ", n, ", iteration ", result.iterations,
+                              "; eigenproblem runs cannot be resumed yet (exit code 3)"));
+        return ExitStopped;
+      }
+      // 2. keep the state: energy, normalised values and derivatives on the quadrature grid
+      const double energy = net->coefficients()[0];
+      energies.push_back(energy);
+      std::vector<double> psi = net->quadrature_values(false), dpsi = net->quadrature_values(true);
+      double q = 0;
+      for (std::size_t i = 0; i < psi.size(); ++i) q += net->quadrature_weights()[i] * psi[i] * psi[i];
+      for (auto& v : psi) v /= std::sqrt(q);
+      for (auto& v : dpsi) v /= std::sqrt(q);
+      problem.eigen.previous.push_back(psi);
+      problem.eigen.previous_derivative.push_back(dpsi);
+      log::info(log::format("state ", n, ": E = ", energy, " after ", result.iterations, " iterations, ",
+                            result.seconds, " s"));
+      for (auto r : result.history) {
+        r.stage += n * n_stages;
+        r.iteration += iterations;
+        history.push_back(r);
+      }
+      if (net->term_names().size() > names.size()) names = net->term_names();
+      seconds += result.seconds;
+      iterations += result.iterations;
+      nan_recoveries += result.nan_recoveries;
+      nets.push_back(std::move(net));
+    }
+    // 3. the reference modes, and the states on their grid (normalised, signs aligned)
+    log::info("reference: " + problem_string(deck));
+    reference::GridSolution sol = solve_catalogue(comm, deck);
+    const std::size_t n_grid = sol.n_points(), k = std::size_t(deck.states);
+    sol.series.resize(k);
+    for (auto& [name, values] : sol.fields) values.resize(k * n_grid);
+    for (auto& [name, values] : sol.exact) values.resize(k * n_grid);
+    const double h = sol.axes[0].size() > 1 ? sol.axes[0][1] - sol.axes[0][0] : 1.0;
+    std::vector<double> net_psi(k * n_grid);
+    std::vector<std::pair<std::string, double>> summary;
+    for (std::size_t n = 0; n < k; ++n) {
+      std::vector<double> u = nets[n]->predict(sol.axes[0]);
+      std::vector<double> ref(sol.fields[0].second.begin() + n * n_grid, sol.fields[0].second.begin() + (n + 1) * n_grid);
+      const double nu = trapezoid_norm(u, h), nr = trapezoid_norm(ref, h);
+      double dot = 0;
+      for (std::size_t i = 0; i < n_grid; ++i) dot += u[i] * ref[i];
+      const double scale = (dot < 0 ? -1.0 : 1.0) * nr / nu;  // the reference's sign and norm
+      for (std::size_t i = 0; i < n_grid; ++i) net_psi[n * n_grid + i] = scale * u[i];
+      const std::string tag = std::to_string(n);
+      const std::vector<double> mine(net_psi.begin() + n * n_grid, net_psi.begin() + (n + 1) * n_grid);
+      summary.emplace_back("eigenvalue_" + tag, energies[n]);
+      summary.emplace_back("eigenvalue_" + tag + "_reference", sol.series[n]);
+      summary.emplace_back("eigenvalue_" + tag + "_rel_error_reference",
+                           std::abs(energies[n] - sol.series[n]) / std::abs(sol.series[n]));
+      summary.emplace_back("psi_" + tag + "_rel_l2_reference", relative_l2_of(mine, ref));
+      for (const auto& [key, value] : sol.summary)
+        if (key == "eigenvalue_error_" + tag) {  // the box spectrum: E_exact = E_ref - error
+          const double exact = sol.series[n] - value;
+          summary.emplace_back("eigenvalue_" + tag + "_rel_error_exact", std::abs(energies[n] - exact) / std::abs(exact));
+        }
+      if (!sol.exact.empty()) {
+        const std::vector<double> ex(sol.exact[0].second.begin() + n * n_grid,
+                                     sol.exact[0].second.begin() + (n + 1) * n_grid);
+        summary.emplace_back("psi_" + tag + "_rel_l2_exact", relative_l2_of(mine, ex));
+      }
+    }
+    app::PinnGridFields pf;
+    pf.history = history;
+    for (auto& r : pf.history) r.terms.resize(names.size(), 0.0);  // state 0 has no orthogonality term
+    pf.term_names = names;
+    pf.fields.emplace_back(sol.fields[0].first, net_psi);
+    for (const auto& [key, value] : sol.summary) summary.emplace_back("reference_" + key, value);
+    summary.emplace_back("train_seconds", seconds);
+    summary.emplace_back("iterations", double(iterations));
+    summary.emplace_back("ranks", comm.size());
+    summary.emplace_back("nan_recoveries", nan_recoveries);
+    sol.summary = summary;
+    for (auto& [key, value] : sol.summary_text) key = "reference_" + key;
+    sol.summary_text.emplace_back("error_field", "pinn - reference (modes normalised as the reference's, signs aligned)");
+    sol.summary_text.emplace_back("output_file", deck.output_file);
+    write_pinn_grid_solution(comm, deck, sol, pf, out);
+    log::info(grid_solution_summary(sol));
+    return ExitSuccess;
+  } catch (const pinn::TrainingDiverged& e) {
+    throw;
+  } catch (const InputError& e) {
+    throw;
+  } catch (const SolverError& e) {
+    throw;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    comm.abort(ExitFailure);
+  }
+}
+
 int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem) {
   const auto grid = reference_grid(deck);
   const GridSlab slab = make_slab(comm, problem.box, grid);
@@ -600,6 +759,8 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (cl.verb == "dataset") return dataset_verb(comm, deck);
     if (cl.verb == "reference")
       return deck.pde == "poisson" ? reference_verb(comm, deck, problem) : catalogue_reference_verb(comm, deck);
+    if (deck.pde == "schrodinger")
+      return deck.precision == "float" ? eigen_train_verb<float>(comm, deck, cl) : eigen_train_verb<double>(comm, deck, cl);
     if (deck.pde != "poisson")
       return deck.precision == "float" ? catalogue_train_verb<float>(comm, deck, cl)
                                        : catalogue_train_verb<double>(comm, deck, cl);

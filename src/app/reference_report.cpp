@@ -3,6 +3,7 @@
 #include "npde/app/reference_report.hpp"
 
 #include <cstdio>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -180,15 +181,23 @@ std::string grid_solution_summary(const reference::GridSolution& sol) {
     std::snprintf(buf, sizeof buf, "%zu snapshots, t in [%.6g, %.6g]", sol.series.size(), sol.series.front(),
                   sol.series.back());
     line("time", buf);
-  } else if (sol.series_kind == "eigenvalue") {
-    // Every eigenvalue is a result in its own right (the spectrum is what is compared).
+  }
+  // Every eigenvalue is a result in its own right (the spectrum is what is compared), printed from the
+  // series with all its digits. A solver that also lists them in its summary as eigenvalue_<m> (so that
+  // the file's /summary holds them) gets them printed once: a summary number equal to the line already
+  // printed under its key is skipped (a different number under that key is still shown).
+  std::map<std::string, double> printed;
+  if (sol.series_kind == "eigenvalue") {
     for (std::size_t m = 0; m < sol.series.size(); ++m) {
       std::snprintf(buf, sizeof buf, "%.10g", sol.series[m]);
       line("eigenvalue_" + std::to_string(m), buf);
+      printed.emplace("eigenvalue_" + std::to_string(m), sol.series[m]);
     }
   }
   for (const auto& [k, v] : sol.summary_text) line(k, v);
   for (const auto& [k, v] : sol.summary) {
+    const auto same = printed.find(k);
+    if (same != printed.end() && same->second == v) continue;
     std::snprintf(buf, sizeof buf, "%.6g", v);
     line(k, buf);
   }

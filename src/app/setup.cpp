@@ -133,10 +133,28 @@ pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::stri
   const auto vars = p.input_names();
   // 1. coefficients (the deck has filled in the equation's defaults) and per-point data
   for (const auto& name : coefficient_names) {
+    if (deck.pde == "schrodinger") break;  // the energy is the unknown
     const auto it = deck.coefficients.find(name);
     if (it == deck.coefficients.end())
       NPDE_INPUT_ERROR("problem.coefficients." << name << ": required by the " << deck.pde << " PINN");
     p.coefficients.push_back(it->second);
+  }
+  if (deck.pde == "schrodinger") {
+    // psi = 0 at the box ends; the energy is trained (its guess is set from a Rayleigh quotient)
+    p.data.emplace_back(deck.potential.empty() ? "0" : deck.potential, vars, "problem.potential");
+    p.exact.emplace_back(std::nullopt);
+    p.coefficients = {1.0};
+    p.trainable = {true};
+    pde::Condition c;
+    c.kind = pde::ConditionKind::Dirichlet;
+    c.faces = {0, 1};
+    c.value = Expression("0", vars, "problem.boundary");
+    p.conditions.push_back(std::move(c));
+    p.eigen.quadrature = deck.quadrature;
+    p.eigen.weight_normalisation = deck.weight_normalisation;
+    p.eigen.weight_orthogonality = deck.weight_orthogonality;
+    p.hard = deck.bc_enforcement == "hard";
+    return p;
   }
   if (deck.pde == "navier_stokes") {
     navier_stokes_conditions(deck, p);

@@ -291,6 +291,14 @@ void read_training(const DeckReader& r, Deck& d) {
   d.weight_bc = r.get_real("training.weights.bc");
   if (is_time_dependent(d.pde)) d.weight_initial = r.get_real("training.weights.initial");
   d.weight_data = r.get_real("training.weights.data");
+  if (d.pde == "schrodinger") {
+    d.weight_normalisation = r.get_real("training.weights.normalisation");
+    d.weight_orthogonality = r.get_real("training.weights.orthogonality");
+    d.states = r.get_int("training.states");
+    d.quadrature = r.get_int("training.quadrature");
+    if (d.quadrature % 2 == 0) r.fail("training.quadrature", "Simpson's rule needs an odd number of points, got " +
+                                                                 std::to_string(d.quadrature));
+  }
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
   d.checkpoint_every = r.get_int("training.checkpoint.every");

@@ -31,7 +31,7 @@ constexpr const char* kExactPdes = "poisson|helmholtz|heat|klein_gordon|ns_vorti
 // Equations whose coefficients an inverse problem can learn.
 constexpr const char* kInversePdes = "helmholtz|heat|burgers|allen_cahn|klein_gordon";
 // Equations with a neural solver (`npde train`).
-constexpr const char* kPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes";
+constexpr const char* kPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes|schrodinger";
 constexpr const char* kBoundaryPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|darcy";
 constexpr bool kReq = true, kOpt = false;
 constexpr const char* kNone = nullptr;
@@ -95,6 +95,10 @@ const std::vector<KeySpec> kSchema = {
   {"training.weights.bc",                  K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared boundary misfit (soft only)"},
   {"training.weights.initial",             K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kTimePdes, "weight of the mean squared initial misfit (soft only)"},
   {"training.weights.data",                K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared misfit to the observations (inverse problems)"},
+  {"training.weights.normalisation",       K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         "schrodinger", "weight of (int psi^2 - 1)^2"},
+  {"training.weights.orthogonality",       K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         "schrodinger", "weight of (int psi psi_k)^2 against the states found before"},
+  {"training.states",                      K::Int,        kOpt, "1",            kNone,                       closed(1, 64),     0, 0,         "schrodinger", "eigenstates to find, lowest first, one after another"},
+  {"training.quadrature",                  K::Int,        kOpt, "1025",         kNone,                       closed(3, 1000001), 0, 0,        "schrodinger", "Simpson points of the normalisation and orthogonality integrals (odd)"},
   {"training.stages",                      K::MapList,    kReq, kNone,          kNone,                       any(),             1, 64,        kNone,    "optimiser stages, run in order"},
   {"training.stages[].optimizer",          K::Enum,       kReq, kNone,          "adam|lbfgs",                any(),             0, 0,         kNone,    "optimiser of this stage"},
   {"training.stages[].iterations",         K::Int,        kReq, kNone,          kNone,                       above(0),          0, 0,         kNone,    "iterations of this stage"},

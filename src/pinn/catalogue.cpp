@@ -10,7 +10,7 @@
 namespace npde::pinn {
 
 std::vector<std::string> catalogue_equations() {
-  return {"poisson", "helmholtz", "heat", "burgers", "allen_cahn", "klein_gordon", "navier_stokes"};
+  return {"poisson", "helmholtz", "heat", "burgers", "allen_cahn", "klein_gordon", "navier_stokes", "schrodinger"};
 }
 
 template <class T>
@@ -32,6 +32,8 @@ std::unique_ptr<ResidualKernel<T>> make_catalogue_kernel(const std::string& equa
     if (n_space == 1) return make_equation_kernel<T, pde::AllenCahnEquation>();
   } else if (equation == "klein_gordon") {
     if (n_space == 1) return make_equation_kernel<T, pde::KleinGordonEquation>();
+  } else if (equation == "schrodinger") {
+    if (n_space == 1) return make_equation_kernel<T, pde::SchrodingerEquation>();
   } else if (equation == "navier_stokes") {
     if (n_space == 2) return make_equation_kernel<T, pde::NavierStokesEquation>();
   } else {

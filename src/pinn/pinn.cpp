@@ -179,6 +179,43 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     m_term_points.push_back(set.n_global);
     m_sets.push_back(std::move(set));
   }
+  if (problem.eigen.quadrature > 0) {
+    const auto& e = problem.eigen;
+    NPDE_REQUIRE(problem.n_inputs() == 1 && m_n_out == 1, "eigen constraints need one input and one output");
+    NPDE_REQUIRE(e.quadrature >= 3 && e.quadrature % 2 == 1, "eigen quadrature of " << e.quadrature
+                                                                << " points: Simpson needs an odd number >= 3");
+    const double lo = problem.box.lower[0], h = problem.box.extent(0) / (e.quadrature - 1);
+    for (int i = 0; i < e.quadrature; ++i) {
+      m_quad_x.push_back(lo + i * h);
+      m_quad_w.push_back(h / 3 * (i == 0 || i == e.quadrature - 1 ? 1 : (i % 2 ? 4 : 2)));
+      m_quad_v.push_back(problem.data.at(0).eval(&m_quad_x.back()));
+    }
+    for (const auto& prev : e.previous)
+      NPDE_REQUIRE(prev.size() == m_quad_x.size(), "an earlier state has " << prev.size() << " quadrature values");
+    std::vector<double> aux(std::size_t(kConditionAux) * m_quad_x.size(), 0.0);
+    for (std::size_t p = 0; p < m_quad_x.size(); ++p)
+      if (m_hard & 1u) {
+        CanonicalJet G, D;
+        m_trials[0].eval(&m_quad_x[p], 1u, 0u, 0u, G, D);
+        std::copy(G.e, G.e + pde::kCanonical, aux.data() + p * kConditionAux + 2);
+        std::copy(D.e, D.e + pde::kCanonical, aux.data() + p * kConditionAux + 2 + pde::kCanonical);
+      }
+    m_x_quad = to_device<T>(m_quad_x, "npde::pinn::Pinn::x_quadrature");
+    m_aux_quad = to_device<T>(aux, "npde::pinn::Pinn::aux_quadrature");
+    nn::JetSpec spec = nn::JetSpec::value_only(1);
+    spec.tangents.push_back(0);
+    m_jet_quad = std::make_unique<nn::JetMlp<T>>(m_net, spec, opts.chunk);
+    m_term_norm = int(m_term_names.size());
+    m_term_names.push_back("normalisation");
+    m_term_weights.push_back(e.weight_normalisation);
+    m_term_points.push_back(m_quad_x.size());
+    if (!e.previous.empty()) {
+      m_term_orth = int(m_term_names.size());
+      m_term_names.push_back("orthogonality");
+      m_term_weights.push_back(e.weight_orthogonality);
+      m_term_points.push_back(m_quad_x.size());
+    }
+  }
   m_term_values.assign(m_term_names.size(), 0.0);
 
   // 3. jets and buffers
@@ -191,7 +228,9 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     m_coef_adj = View1<T>("npde::pinn::Pinn::coef_adj", std::size_t(kMaxCoefficients) * opts.chunk);
   m_pair_x = View1<T>("npde::pinn::Pinn::pair_x", std::size_t(m_n_in) * opts.chunk);
   m_pair_aux = View1<T>("npde::pinn::Pinn::pair_aux", std::size_t(kConditionAux) * opts.chunk);
-  m_reduce = View1<T>("npde::pinn::Pinn::reduce", n_params() + m_term_names.size());
+  // [gradient, term values, and for eigenproblems the gradient of int psi^2 over the network's parameters]
+  m_reduce = View1<T>("npde::pinn::Pinn::reduce",
+                      n_params() + m_term_names.size() + (m_term_norm >= 0 ? m_net.n_params() : 0));
   m_reduce_host = Kokkos::create_mirror_view(m_reduce);
 
   // 4. validation set: a fixed Sobol set over the box, for the outputs with an exact solution
@@ -426,6 +465,17 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   // 1. interior residuals, chunk by chunk: jets, kernel (residuals and adjoint), reverse pass
   T scale[kMaxResiduals];
   for (int j = 0; j < m_n_res; ++j) scale[j] = T(m_term_weights[j] / double(m_opts.n_interior));
+  // Eigenproblems: the residual is linear in psi, so sum r^2 / int psi^2 is the scale-free measure
+  // (psi -> 0 no longer lowers it); the derivative of 1/Q is added after the allreduce.
+  std::vector<double> psi_quad;
+  double q = 1;
+  if (m_term_norm >= 0) {
+    psi_quad = quadrature_values(false);
+    q = 0;
+    for (std::size_t i = 0; i < psi_quad.size(); ++i) q += m_quad_w[i] * psi_quad[i] * psi_quad[i];
+    q = std::max(q, 1e-300);
+    for (int j = 0; j < m_n_res; ++j) scale[j] = T(double(scale[j]) / q);
+  }
   const bool inverse = !m_trained.empty();
   std::vector<double> coef_grad(m_trained.size(), 0.0);
   if (inverse) m_kernel->set_coefficients(coefficients());
@@ -446,14 +496,23 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
     for (int j = 0; j < m_n_res; ++j) terms[j] += double(scale[j]) * device_sum(m_sq.data() + long(j) * n, n);
     m_jet_interior->backward(x, n, m_adj.data(), g);
   }
-  // 2. soft conditions
+  // 2. soft conditions, eigen constraints
   for (auto& set : m_sets) condition_loss(set, g, terms[set.term]);
+  if (m_term_norm >= 0) eigen_loss(psi_quad, q, g, g + np + terms.size(), terms);
   // 3. one allreduce of [gradient, terms]
   Kokkos::fence();
   Kokkos::deep_copy(m_reduce_host, m_reduce);
   for (std::size_t k = 0; k < terms.size(); ++k) m_reduce_host(np + k) = T(terms[k]);
   for (std::size_t k = 0; k < coef_grad.size(); ++k) m_reduce_host(m_net.n_params() + k) = T(coef_grad[k]);
-  m_comm.allreduce_sum(m_reduce_host.data(), np + terms.size());
+  m_comm.allreduce_sum(m_reduce_host.data(), m_reduce_host.extent(0));
+  if (m_term_norm >= 0) {
+    // d(S/Q) = dS/Q - (S/Q)/Q dQ with S/Q the residual terms as summed
+    double pde = 0;
+    for (int j = 0; j < m_n_res; ++j) pde += double(m_reduce_host(np + j));
+    const T c = T(pde / q);
+    const std::size_t gq = np + terms.size();
+    for (std::size_t i = 0; i < m_net.n_params(); ++i) m_reduce_host(i) -= c * m_reduce_host(gq + i);
+  }
   Kokkos::deep_copy(m_reduce, m_reduce_host);
   Kokkos::deep_copy(grad, Kokkos::subview(m_reduce, std::make_pair(std::size_t(0), np)));
   double total = 0;
@@ -463,6 +522,121 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   }
   Kokkos::Profiling::popRegion();
   return T(total);
+}
+
+template <class T>
+std::vector<double> Pinn<T>::quadrature_values(bool derivative) {
+  const int chunk = m_opts.chunk, n_all = int(m_quad_x.size());
+  std::vector<double> out(n_all);
+  const bool hard = m_hard & 1u;
+  for (int off = 0; off < n_all; off += chunk) {
+    const int n = std::min(chunk, n_all - off);
+    m_jet_quad->forward(m_x_quad.data() + off, n);
+    Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> jets(m_jet_quad->output(),
+                                                                                    std::size_t(2) * n);
+    auto jh = Kokkos::create_mirror_view_and_copy(HostSpace(), jets);
+    auto ah = Kokkos::create_mirror_view_and_copy(
+        HostSpace(), Kokkos::subview(m_aux_quad, std::make_pair(std::size_t(off) * kConditionAux,
+                                                                std::size_t(off + n) * kConditionAux)));
+    for (int p = 0; p < n; ++p) {
+      const double n0 = double(jh(p)), n1 = double(jh(n + p));
+      const T* a = ah.data() + std::size_t(p) * kConditionAux;
+      const T* G = a + 2;
+      const T* D = a + 2 + pde::kCanonical;
+      const int c = pde::canonical_d(0);
+      out[off + p] = !hard ? (derivative ? n1 : n0)
+                           : (derivative ? double(G[c] + D[c] * n0 + D[0] * n1) : double(G[0] + D[0] * n0));
+    }
+  }
+  return out;
+}
+
+template <class T>
+double Pinn<T>::rayleigh_quotient() {
+  std::vector<double> psi = quadrature_values(false), dpsi = quadrature_values(true);
+  const auto& e = m_problem.eigen;
+  for (std::size_t k = 0; k < e.previous.size(); ++k) {  // project out the earlier (normalised) states
+    double c = 0;
+    for (std::size_t i = 0; i < psi.size(); ++i) c += m_quad_w[i] * psi[i] * e.previous[k][i];
+    for (std::size_t i = 0; i < psi.size(); ++i) {
+      psi[i] -= c * e.previous[k][i];
+      dpsi[i] -= c * e.previous_derivative.at(k)[i];
+    }
+  }
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < psi.size(); ++i) {
+    num += m_quad_w[i] * (dpsi[i] * dpsi[i] + m_quad_v[i] * psi[i] * psi[i]);
+    den += m_quad_w[i] * psi[i] * psi[i];
+  }
+  return den > 0 ? num / den : 0.0;
+}
+
+template <class T>
+void Pinn<T>::eigen_loss(const std::vector<double>& psi, double q, T* grad, T* grad_q, std::vector<double>& terms) {
+  // The whole grid on rank 0: the terms are not sums over points (the integrals are squared), and the
+  // grid is small; the other ranks add nothing, so the allreduce still gives the total.
+  if (!m_comm.is_root()) return;
+  const auto& e = m_problem.eigen;
+  const std::size_t nq = psi.size();
+  std::vector<double> overlap(e.previous.size(), 0.0);
+  for (std::size_t i = 0; i < nq; ++i)
+    for (std::size_t k = 0; k < overlap.size(); ++k) overlap[k] += m_quad_w[i] * psi[i] * e.previous[k][i];
+  const double wn = m_term_weights[m_term_norm];
+  terms[m_term_norm] += wn * (q - 1) * (q - 1);
+  // orthogonality sum_k (int psi phi_k)^2: not scale-free on purpose, a scale-free (/Q) form would be
+  // stationary at psi = phi_k, its maximum
+  double orth = 0;
+  for (double o : overlap) orth += o * o;
+  const double wo = m_term_orth >= 0 ? m_term_weights[m_term_orth] : 0.0;
+  if (m_term_orth >= 0) terms[m_term_orth] += wo * orth;
+  // adjoint of psi_i, then of the network's value channel (psi = G + D N)
+  std::vector<double> dpsi(nq);
+  for (std::size_t i = 0; i < nq; ++i) {
+    double a = wn * 2 * (q - 1) * 2 * m_quad_w[i] * psi[i];
+    for (std::size_t k = 0; k < overlap.size(); ++k) a += wo * 2 * overlap[k] * m_quad_w[i] * e.previous[k][i];
+    dpsi[i] = a;
+  }
+  const int chunk = m_opts.chunk;
+  auto adj_h = Kokkos::create_mirror_view(m_adj);
+  auto aux_h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_aux_quad);
+  for (int off = 0; off < int(nq); off += chunk) {
+    const int n = std::min(chunk, int(nq) - off);
+    m_jet_value->forward(m_x_quad.data() + off, n);
+    for (int p = 0; p < n; ++p) {
+      const double d0 = (m_hard & 1u) ? double(aux_h(std::size_t(off + p) * kConditionAux + 2 + pde::kCanonical)) : 1.0;
+      adj_h(p) = T(dpsi[off + p] * d0);
+    }
+    Kokkos::deep_copy(m_adj, adj_h);
+    m_jet_value->backward(m_x_quad.data() + off, n, m_adj.data(), grad);
+    // and dQ/dtheta, Q = int psi^2, for the scale-free residual term
+    for (int p = 0; p < n; ++p) {
+      const double d0 = (m_hard & 1u) ? double(aux_h(std::size_t(off + p) * kConditionAux + 2 + pde::kCanonical)) : 1.0;
+      adj_h(p) = T(2 * m_quad_w[off + p] * psi[off + p] * d0);
+    }
+    Kokkos::deep_copy(m_adj, adj_h);
+    m_jet_value->backward(m_x_quad.data() + off, n, m_adj.data(), grad_q);
+  }
+}
+
+template <class T>
+void Pinn<T>::scale_output(double factor) {
+  const int last = m_net.n_layers() - 1;
+  const std::size_t begin = m_net.weight_offset(last);
+  const std::size_t end = m_net.bias_offset(last) + std::size_t(m_n_out);
+  auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
+  for (std::size_t i = begin; i < end; ++i) h(i) = T(double(h(i)) * factor);
+  Kokkos::deep_copy(m_params, h);
+}
+
+template <class T>
+void Pinn<T>::set_coefficient(int index, double value) {
+  const auto it = std::find(m_trained.begin(), m_trained.end(), index);
+  NPDE_REQUIRE(it != m_trained.end(), "coefficient " << index << " is not trained");
+  const std::size_t k = std::size_t(it - m_trained.begin());
+  m_coef_scale[k] = value != 0 ? std::abs(value) : 1.0;
+  auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
+  h(m_net.n_params() + k) = T(value / m_coef_scale[k]);
+  Kokkos::deep_copy(m_params, h);
 }
 
 template <class T>

@@ -14,6 +14,9 @@ Checks (one ctest test each, see CMakeLists.txt):
                                      error} on the reference's grid and series, error = pinn - reference, the
                                      summary's rel_l2_* are the norms of the stored fields, one history column
                                      per named loss term; summary KEY <= BOUND
+  inverse DECK SOURCE BOUND [--set k=v ...]
+                                     `npde reference SOURCE` (small grid), then catalogue-train of the
+                                     inverse deck DECK on its output: coefficient_viscosity_rel_error <= BOUND
   dataset DECK [--set k=v ...]       `npde dataset` on 1 and on 2 ranks: bit-identical datasets
   petsc-options                      reference.petsc reaches a catalogue solver, the command line overrides it
   solver-failure                     a solver that does not converge: exit 5, one line, no file
@@ -297,6 +300,13 @@ def check_catalogue(cfg, name, np_, key, bound, extra_sets, then=None):
         elif pde == "schrodinger":
             series = f["eigenvalues"][()]
             expect(np.all(np.diff(series) >= 0), "eigenvalues not sorted")
+            # /summary holds every eigenvalue the run prints, eigenvalue_<m> = /eigenvalues[m], printed once
+            for m, e in enumerate(series):
+                k = "eigenvalue_%d" % m
+                expect(k in s and float(s[k]) == float(e), "summary %s is %s, /eigenvalues[%d] = %r"
+                       % (k, s[k] if k in s else "missing", m, e))
+                expect(len(re.findall(r"^\s+%s\s" % k, stdout, re.M)) == 1, "the printed summary lists %s %d times"
+                       % (k, len(re.findall(r"^\s+%s\s" % k, stdout, re.M))))
         shape = tuple(reversed(grid)) if series is None else (len(series),) + tuple(reversed(grid))
         for n, d in fields.items():
             expect(d.shape == shape, "fields/reference/%s has shape %s, expected %s" % (n, d.shape, shape))
@@ -333,10 +343,9 @@ def check_catalogue_train(cfg, name, key, bound, extra_sets):
     expect(os.path.isfile(out) and not os.path.exists(out + ".tmp"), "output file missing or .tmp left behind")
     text = open(deck_path(cfg, name)).read()
     deck = effective_deck(text, sets)
-    max_iter = sum(st["iterations"] for st in deck["training"]["stages"])
+    max_iter = sum(st["iterations"] for st in deck["training"]["stages"]) * int(deck["training"].get("states", 1))
     terms = re.search(r"loss terms \(points\): (.*), BLAS", stdout)
-    expect(terms, "the header line does not list the loss terms")
-    names = [t.split(" (")[0] for t in terms.group(1).split(", ")]
+    names = [t.split(" (")[0] for t in terms.group(1).split(", ")] if terms else None
     with h5py.File(out, "r") as f:
         check_common_attributes(f, text, sets, 2)
         expect(f.attrs["generator"] == "npde train", "generator attribute is not 'npde train'")
@@ -353,6 +362,11 @@ def check_catalogue_train(cfg, name, key, bound, extra_sets):
             expect(np.all(np.isfinite(net)), "fields/pinn/%s is not finite" % n)
             expect(np.allclose(err, net - ref, rtol=0, atol=1e-13 * max(1.0, float(np.abs(ref).max()))),
                    "fields/error/%s != pinn - reference" % n)
+            if "psi_0_rel_l2_reference" in s:  # eigenproblems: one error per mode (the series axis)
+                for m in range(net.shape[0]):
+                    expect(math.isclose(rel_l2(net[m], ref[m]), s["psi_%d_rel_l2_reference" % m], rel_tol=1e-8),
+                           "psi_%d_rel_l2_reference is not the norm of the stored mode" % m)
+                continue
             expect(math.isclose(rel_l2(net, ref), s["rel_l2_reference" + suffix], rel_tol=1e-8),
                    "rel_l2_reference%s is not the norm of the stored fields" % suffix)
             if "exact" in f["fields"]:
@@ -361,11 +375,31 @@ def check_catalogue_train(cfg, name, key, bound, extra_sets):
         h = {k: f["history/" + k][()] for k in f["history"]}
         n = len(h["iteration"])
         expect(0 < n <= max_iter and n == int(s["iterations"]), "history has %d rows, iterations %d" % (n, s["iterations"]))
+        if names is None:  # eigenproblems log one header per state: take the terms from the history
+            names = [k[5:] for k in h if k.startswith("loss_")]
         for t in names:
             expect("loss_" + t in h, "history lacks loss_%s" % t)
         total = sum(h["loss_" + t] for t in names)
         expect(np.allclose(total, h["loss"], rtol=1e-12, atol=0), "the loss terms do not sum to the loss")
     check_xmf(out, ())
+
+
+def check_inverse(cfg, name, source, bound, extra_sets):
+    """`npde reference SOURCE` writes the observations, `npde train NAME` learns the coefficient from them."""
+    import h5py
+    obs = output_file(cfg, "inverse_source_" + source)
+    args = ["reference", deck_path(cfg, source), "--set", "output.file=" + obs, "--set", "reference.grid=[513]",
+            "--set", "reference.snapshots=21"]
+    rc, _, _ = run(cfg, 2, args)
+    expect(rc == 0, "npde reference %s exited with %d" % (source, rc))
+    check_catalogue_train(cfg, name, "coefficient_viscosity_rel_error", bound,
+                          ["inverse.observations.file=" + obs] + extra_sets)
+    with h5py.File(os.path.join(cfg.work_dir, "catalogue_train_" + name + ".h5"), "r") as f:
+        s = f["summary"].attrs
+        for key in ("coefficient_viscosity", "coefficient_viscosity_true", "coefficient_viscosity_initial"):
+            expect(key in s, "summary lacks " + key)
+        expect(abs(s["coefficient_viscosity_true"] - 0.01 / math.pi) < 1e-12, "the true viscosity is not the file's")
+        expect("loss_data" in f["history"], "history lacks loss_data")
 
 
 def check_dataset(cfg, name, extra_sets):
@@ -435,6 +469,38 @@ def bad_input_case(cfg, case, scratch):
         return path
 
     good = deck_path(cfg, "poisson2d")
+
+    # Inverse problems: a burgers deck learning a coefficient from an observation file made here.
+    def inverse(coefficient, observations, word):
+        return (["train", deck_path(cfg, "burgers1d"), "--set", "training.stages[0].iterations=2",
+                 "--set", "training.stages[1].iterations=2", "--set", "reference.grid=[65]",
+                 "--set", "reference.snapshots=5", "--set", "output.file=" + out,
+                 "--set", "inverse.coefficient=" + coefficient, "--set", "inverse.observations.file=" + observations],
+                word)
+
+    def text_observations():
+        path = os.path.join(scratch, "observations.txt")
+        with open(path, "w") as fh:
+            fh.write("x t u\n0 0 0\n")
+        return path
+
+    def foreign_hdf5_observations():
+        import h5py  # an HDF5 file, but not npde's: no generator attribute
+        import numpy as np
+        path = os.path.join(scratch, "foreign.h5")
+        with h5py.File(path, "w") as f:
+            f["fields/grid/x"] = np.linspace(-1, 1, 65)
+            f["fields/reference/u"] = np.zeros((5, 65))
+        return path
+
+    def heat_observations():
+        # an `npde reference` file of another equation on the same kind of grid
+        path = os.path.join(scratch, "heat_reference.h5")
+        rc, _, _ = run(cfg, 2, ["reference", deck_path(cfg, "heat1d"), "--set", "reference.grid=[33]",
+                                "--set", "reference.snapshots=5", "--set", "output.file=" + path])
+        expect(rc == 0 and os.path.isfile(path), "npde reference heat1d (the observation file) failed: %d" % rc)
+        return path
+
     cases = {  # lambdas: only the chosen case writes its broken deck
         "unknown_key": lambda: (["train", broken_deck("log_every:", "log_evry:")] + short, "log_evry"),
         "wrong_type": lambda: (["train", broken_deck("seed: 1", "seed: 1.5")] + short, "training.seed"),
@@ -447,6 +513,15 @@ def bad_input_case(cfg, case, scratch):
                                        ["--set", "output.file=" + os.path.join(scratch, "missing", "out.h5")],
                                        "output.file"),
         "output_is_directory": lambda: (["train", good] + short + ["--set", "output.file=" + scratch], "output.file"),
+        "inverse_unknown_coefficient": lambda: inverse("diffusivity", os.path.join(scratch, "observations.h5"),
+                                                       "inverse.coefficient"),
+        "inverse_missing_observations": lambda: inverse("viscosity", os.path.join(scratch, "no_such_observations.h5"),
+                                                        "inverse.observations.file"),
+        "inverse_text_observations": lambda: inverse("viscosity", text_observations(), "inverse.observations.file"),
+        "inverse_foreign_hdf5_observations": lambda: inverse("viscosity", foreign_hdf5_observations(),
+                                                             "inverse.observations.file"),
+        "inverse_other_equation_observations": lambda: inverse("viscosity", heat_observations(),
+                                                               "inverse.observations.file"),
     }
     expect(case in cases, "unknown bad-input case '%s' (have: %s)" % (case, ", ".join(sorted(cases))))
     return cases[case]()
@@ -554,7 +629,7 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
-    ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "dataset", "petsc-options",
+    ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "inverse", "dataset", "petsc-options",
                                       "solver-failure", "bad-input", "headers", "cli"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
@@ -571,6 +646,8 @@ def main():
         elif cfg.check == "catalogue":
             rest, then = (a[4:a.index("--then")], a[a.index("--then") + 1:]) if "--then" in a else (a[4:], None)
             check_catalogue(cfg, a[0], int(a[1]), a[2], float(a[3]), set_arguments(rest), then)
+        elif cfg.check == "inverse":
+            check_inverse(cfg, a[0], a[1], float(a[2]), set_arguments(a[3:]))
         elif cfg.check == "catalogue-train":
             check_catalogue_train(cfg, a[0], a[1], float(a[2]), set_arguments(a[3:]))
         elif cfg.check == "dataset":

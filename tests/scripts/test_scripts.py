@@ -15,6 +15,13 @@ Checks (one ctest test each, see CMakeLists.txt):
   multifield  plot_fields.py on kovasznay: one row per field, --field, --error-vs, unknown field
   eigen       plot_fields.py on the eigenmodes: all modes, --mode, bad --mode
   summarize_catalogue  summarize.py on the catalogue files: the union of their numeric keys, --keys
+  make_train_catalogue  short `npde train` runs of catalogue equations on 2 ranks: heat1d (1D time series,
+              soft conditions, an inverse problem learning the diffusivity from a small `npde reference`
+              file) and kovasznay (navier_stokes: u, v, p with exact solutions)
+  train_fields  plot_fields.py on them: PINN | reference | error panels (x-t images and profiles in 1D,
+              one row per field in 2D), --time, --field, --error-vs, the title's numbers, bad options
+  train_history  plot_history.py on them: every loss_<term> column in the legend, one and two files
+  train_summarize  summarize.py on them: pde, per-field errors and the inverse coefficient as columns
 Run it with a Python that has numpy, h5py and matplotlib (Debian's /usr/bin/python3).
 """
 import argparse
@@ -39,6 +46,10 @@ HEAT2D = "heat2d.h5"  # 2D time series with exact and error
 KOVASZNAY = "kovasznay.h5"  # steady u, v, p with exact and error
 EIGEN = "schrodinger_infinite_well.h5"  # 4 eigenmodes psi with exact and error
 CATALOGUE = (BURGERS, HEAT2D, KOVASZNAY, EIGEN)
+HEAT_OBS = "heat1d_observations.h5"  # `npde reference` of heat1d: the inverse run's observations
+TRAIN_HEAT = "train_heat1d_inverse.h5"  # `npde train`: 1D time series, soft conditions, learnt diffusivity
+TRAIN_KOV = "train_kovasznay.h5"  # `npde train` of navier_stokes: u, v, p with exact solutions
+TRAIN_CATALOGUE = (TRAIN_HEAT, TRAIN_KOV)
 
 
 class CheckFailed(Exception):
@@ -343,9 +354,199 @@ def check_summarize_catalogue(cfg):
                       "no_such_key")
 
 
+# ------------------------------------------------------------------ `npde train` of catalogue equations
+def check_make_train_catalogue(cfg):
+    deck = lambda name: os.path.join(cfg.source_dir, "inputs", name + ".yaml")
+    short = ["training.stages[0].iterations=30", "training.stages[1].iterations=10", "training.log_every=10",
+             "training.points.interior=256"]
+    runs = [("reference", "heat1d", HEAT_OBS, ["reference.grid=[65]", "reference.snapshots=11"]),
+            # soft conditions and observations: loss terms pde, bc, initial and data
+            ("train", "heat1d", TRAIN_HEAT, short + [
+                "reference.grid=[65]", "reference.snapshots=11", "problem.bc_enforcement=soft",
+                "training.points.boundary=64", "training.points.initial=64", "problem.coefficients.diffusivity=0.5",
+                "inverse.coefficient=diffusivity", "inverse.observations.file=" + work(cfg, HEAT_OBS),
+                "inverse.observations.points=100"]),
+            ("train", "kovasznay", TRAIN_KOV, short + ["reference.grid=[17,25]"])]
+    for verb, name, out, sets in runs:
+        args = [verb, deck(name), "--set", "output.file=" + fresh(work(cfg, out))]
+        for s in sets:
+            args += ["--set", s]
+        npde(cfg, 2, *args)
+        expect(os.path.isfile(work(cfg, out)), "npde did not write " + out)
+
+
+def load_script(cfg, name):
+    """scripts/<name>.py as a module, to inspect the figure it draws (its build(argv) function)."""
+    import importlib
+    folder = os.path.join(cfg.source_dir, "scripts")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
+
+
+def figure_of(cfg, name, argv):
+    """The figure scripts/<name>.py draws for argv (not saved), run in the test's working directory."""
+    import matplotlib
+    matplotlib.use("Agg")
+    here = os.getcwd()
+    os.chdir(cfg.work_dir)
+    try:
+        fig, _, _ = load_script(cfg, name).build(list(argv))
+    finally:
+        os.chdir(here)
+    return fig
+
+
+def titles(fig):
+    return [ax.get_title() for ax in fig.axes if ax.get_title()]
+
+
+def read_fields(cfg, name):
+    import h5py
+    with h5py.File(work(cfg, name), "r") as f:
+        out = {"%s/%s" % (g, n): f["fields/%s/%s" % (g, n)][()] for g in ("pinn", "reference", "exact", "error")
+               if "fields/" + g in f for n in f["fields/" + g]}
+        return out, dict(f["summary"].attrs), {k: f["history/" + k][()] for k in f["history"]}
+
+
+def image_data(ax):
+    """The array of the colour map drawn in a panel."""
+    import numpy as np
+    meshes = [c for c in ax.collections if hasattr(c, "get_array") and c.get_array() is not None]
+    expect(meshes, "panel '%s' has no colour map" % ax.get_title())
+    return np.asarray(meshes[0].get_array()).ravel()
+
+
+def check_train_fields(cfg):
+    import numpy as np
+    fields, s, _ = read_fields(cfg, TRAIN_HEAT)
+    # 1D time series: x-t images PINN | reference | error, then the profiles; wider than tall.
+    w, h = fields_png(cfg, TRAIN_HEAT, "train_heat_default.png")
+    expect(w > 2 * h, "the heat1d train figure is %dx%d, expected four panels side by side" % (w, h))
+    fig = figure_of(cfg, "plot_fields", [TRAIN_HEAT])
+    t = titles(fig)
+    for want in ("u: PINN", "u: reference (PETSc)", "u: error (pinn - reference)"):
+        expect(want in t, "no panel '%s' in %s" % (want, t))
+    by_title = {ax.get_title(): ax for ax in fig.axes if ax.get_title()}
+    expect(np.allclose(image_data(by_title["u: PINN"]), fields["pinn/u"].ravel()), "the PINN image is not /fields/pinn/u")
+    expect(np.allclose(image_data(by_title["u: reference (PETSc)"]), fields["reference/u"].ravel()),
+           "the reference image is not /fields/reference/u")
+    expect(np.allclose(image_data(by_title["u: error (pinn - reference)"]), fields["error/u"].ravel()),
+           "the error image is not /fields/error/u")
+    profile = next(ax for ax in fig.axes if ax.get_title().startswith("u at 5 time"))
+    # per time: exact (pale), PINN, reference
+    expect(len(profile.get_lines()) == 5 * 3, "the profile panel has %d curves, expected 15" % len(profile.get_lines()))
+    title = fig._suptitle.get_text()
+    for want in ("heat", "PINN vs reference", "PINN vs exact", "diffusivity learnt",
+                 "%.4g" % s["coefficient_diffusivity"], "true 1"):
+        expect(want in title, "the title lacks '%s':\n%s" % (want, title))
+    # two chosen times; the error against the exact solution instead
+    fields_png(cfg, TRAIN_HEAT, "train_heat_times.png", "--time", "0.5", "--time", "1")
+    fig = figure_of(cfg, "plot_fields", [TRAIN_HEAT, "--time", "0.5", "--time", "1", "--error-vs", "exact"])
+    profile = next(ax for ax in fig.axes if ax.get_title().startswith("u at 2 time"))
+    expect(profile.get_legend_handles_labels()[1] == ["t = 0.5", "t = 1"],
+           "profile legend: %s" % profile.get_legend_handles_labels()[1])
+    err = next(ax for ax in fig.axes if ax.get_title() == "u: error (pinn - exact)")
+    expect(np.allclose(image_data(err), (fields["pinn/u"] - fields["exact/u"]).ravel()), "--error-vs exact: wrong error")
+
+    # navier_stokes: one row per field, PINN | reference | error maps, then the cuts.
+    fields, s, _ = read_fields(cfg, TRAIN_KOV)
+    w3, h3 = fields_png(cfg, TRAIN_KOV, "train_kovasznay_all.png")
+    fig = figure_of(cfg, "plot_fields", [TRAIN_KOV])
+    t = titles(fig)
+    for f in ("u", "v", "p"):
+        for want in ("%s: PINN" % f, "%s: reference (PETSc)" % f, "%s: error (pinn - reference)" % f):
+            expect(want in t, "no panel '%s' in %s" % (want, t))
+        ax = next(a for a in fig.axes if a.get_title() == "%s: PINN" % f)
+        expect(np.allclose(image_data(ax), fields["pinn/" + f].ravel()), "the %s PINN map is not /fields/pinn/%s" % (f, f))
+    title = fig._suptitle.get_text()
+    for want in ("navier_stokes", "velocity %s" % nh_fmt(s["rel_l2_reference_velocity"]),
+                 "u %s" % nh_fmt(s["rel_l2_exact_u"]), "PINN vs exact", "PINN vs reference"):
+        expect(want in title, "the title lacks '%s':\n%s" % (want, title))
+    w2, h2 = fields_png(cfg, TRAIN_KOV, "train_kovasznay_up.png", "--field", "u,p", "--error-vs", "exact")
+    expect(h3 > h2, "three fields (%dx%d) are not taller than two (%dx%d)" % (w3, h3, w2, h2))
+    fig = figure_of(cfg, "plot_fields", [TRAIN_KOV, "--field", "p", "--error-vs", "exact"])
+    ax = next(a for a in fig.axes if a.get_title() == "error (pinn - exact)")
+    expect(np.allclose(image_data(ax), (fields["pinn/p"] - fields["exact/p"]).ravel()), "--error-vs exact: wrong p error")
+    bad_fields(cfg, [(TRAIN_KOV, ["--time", "1"], "--time"), (TRAIN_KOV, ["--field", "w"], "u, v, p"),
+                     (TRAIN_HEAT, ["--mode", "0"], "eigenmode"), (TRAIN_HEAT, ["--time", "2"], "outside"),
+                     (TRAIN_HEAT, ["--cut", "x=0"], "--cut")])
+
+
+def nh_fmt(value):
+    return format(float(value), ".2e")
+
+
+def check_train_history(cfg):
+    for name, want in ((TRAIN_HEAT, {"loss_pde", "loss_bc", "loss_initial", "loss_data"}),
+                       (TRAIN_KOV, {"loss_momentum_x", "loss_momentum_y", "loss_continuity"})):
+        _, _, hist = read_fields(cfg, name)
+        terms = {k for k in hist if k.startswith("loss_")}
+        expect(want <= terms, "%s: history columns %s lack %s" % (name, sorted(terms), sorted(want - terms)))
+        out = fresh(work(cfg, os.path.splitext(name)[0] + "_history_test.png"))
+        p = script(cfg, "plot_history.py", name, "-o", out)
+        expect_ok(p, "plot_history.py " + name)
+        expect_size(expect_png(out), out)
+        fig = figure_of(cfg, "plot_history", [name])
+        lines, labels = fig.axes[0].get_legend_handles_labels()
+        expect("loss (total)" in labels, "%s: no total loss in the legend %s" % (name, labels))
+        for term in sorted(terms):
+            expect(term in labels or term + " (0 throughout)" in labels, "%s: %s is not in the legend %s"
+                   % (name, term, labels))
+            line = lines[labels.index(term)] if term in labels else None
+            if line is not None:
+                expect(len(line.get_xdata()) > 0, "%s: the %s curve is empty" % (name, term))
+    # both files: a colour per file, a line style per term, every term of each file in the legend
+    out = fresh(work(cfg, "train_history_both.png"))
+    expect_ok(script(cfg, "plot_history.py", TRAIN_HEAT, TRAIN_KOV, "-o", out), "plot_history.py on two train files")
+    expect_png(out)
+    fig = figure_of(cfg, "plot_history", [TRAIN_HEAT, TRAIN_KOV])
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    for want in ("%s loss_data" % TRAIN_HEAT, "%s loss_momentum_x" % TRAIN_KOV, "%s loss (total)" % TRAIN_KOV):
+        expect(want in labels, "no '%s' in the legend %s" % (want, labels))
+
+
+def check_train_summarize(cfg):
+    import h5py
+    attrs = {}
+    for name in TRAIN_CATALOGUE:
+        with h5py.File(work(cfg, name), "r") as f:
+            attrs[name] = dict(f["summary"].attrs)
+            attrs[name]["pde"] = f.attrs["pde"]
+    p = script(cfg, "summarize.py", "--csv", *TRAIN_CATALOGUE)
+    expect_ok(p, "summarize.py --csv on train files")
+    reader = csv.DictReader(io.StringIO(p.stdout))
+    rows = list(reader)
+    head = reader.fieldnames
+    expect(head[:2] == ["file", "pde"], "unexpected leading columns: %s" % head[:3])
+    for key in ("rel_l2_exact", "rel_l2_reference", "final_loss", "rel_l2_reference_u", "rel_l2_exact_p",
+                "rel_l2_exact_velocity", "rel_l2_reference_velocity", "coefficient_diffusivity",
+                "coefficient_diffusivity_initial", "coefficient_diffusivity_true", "coefficient_diffusivity_rel_error"):
+        expect(key in head, "no %s column in %s" % (key, head))
+    new = {k for a in attrs.values() for k in a if k.startswith(("rel_l2_exact_", "rel_l2_reference_", "coefficient_"))}
+    expect(new <= set(head), "columns lack %s" % sorted(new - set(head)))
+    expect([r["file"] for r in rows] == list(TRAIN_CATALOGUE), "CSV rows are not the files in order")
+    for r in rows:
+        a = attrs[r["file"]]
+        expect(r["pde"] == a["pde"], "%s: pde %s" % (r["file"], r["pde"]))
+        for key in sorted(new) + ["rel_l2_exact", "rel_l2_reference", "iterations"]:
+            if key in a:
+                expect(r[key] != "" and float(r[key]) == float(a[key]),
+                       "%s: CSV %s = '%s', file %r" % (r["file"], key, r[key], a[key]))
+            else:
+                expect(r[key] == "", "%s has no %s but the CSV shows '%s'" % (r["file"], key, r[key]))
+    p = script(cfg, "summarize.py", *TRAIN_CATALOGUE)
+    expect_ok(p, "summarize.py on train files")
+    lines = p.stdout.splitlines()
+    expect(lines[0].split() == head and len(lines) == 1 + len(TRAIN_CATALOGUE), "text table differs from the CSV:\n"
+           + p.stdout)
+
+
 CHECKS = {"make": check_make, "history": check_history, "fields": check_fields, "summarize": check_summarize,
           "errors": check_errors, "make_catalogue": check_make_catalogue, "series": check_series,
-          "multifield": check_multifield, "eigen": check_eigen, "summarize_catalogue": check_summarize_catalogue}
+          "multifield": check_multifield, "eigen": check_eigen, "summarize_catalogue": check_summarize_catalogue,
+          "make_train_catalogue": check_make_train_catalogue, "train_fields": check_train_fields,
+          "train_history": check_train_history, "train_summarize": check_train_summarize}
 
 
 def main():

@@ -97,6 +97,10 @@ struct Deck {
 
   bool has_training = false;                ///< training section present (required by `npde train`)
   double weight_data = 1.0;                 ///< training.weights.data (inverse problems)
+  double weight_normalisation = 1.0;        ///< training.weights.normalisation (schrodinger)
+  double weight_orthogonality = 1.0;        ///< training.weights.orthogonality (schrodinger)
+  int states = 1;                           ///< training.states (schrodinger)
+  int quadrature = 1025;                    ///< training.quadrature (schrodinger)
 
   // inverse (optional section): one coefficient learnt from observations of a reference file
   bool has_inverse = false;

@@ -42,6 +42,16 @@ struct Observations {
   std::vector<double> values;  ///< n values
 };
 
+/// Constraints that make an eigenproblem's loss have no trivial minimum (1D): on a Simpson grid of
+/// `quadrature` points over the box, (int psi^2 - 1)^2 and, against each earlier state phi_k,
+/// (int psi phi_k)^2.
+struct EigenConstraints {
+  int quadrature = 0;  ///< odd >= 3; 0: not an eigenproblem
+  std::vector<std::vector<double>> previous;  ///< earlier states at the quadrature points (normalised)
+  std::vector<std::vector<double>> previous_derivative;  ///< their derivatives there (Rayleigh quotients)
+  double weight_normalisation = 1, weight_orthogonality = 1;
+};
+
 /// A problem on an axis-aligned space(-time) box.
 struct Problem {
   std::string equation;               ///< the equation's name (pde/ equation struct `name`)
@@ -61,6 +71,7 @@ struct Problem {
   /// `coefficients` is then the initial guess. Empty: none.
   std::vector<bool> trainable;
   std::vector<Observations> observations;
+  EigenConstraints eigen;
 
   int n_inputs() const { return n_space + (time_dependent ? 1 : 0); }
   int n_outputs() const { return int(outputs.size()); }

@@ -114,3 +114,24 @@ struct KleinGordonEquation {
 };
 
 }  // namespace npde::pde
+
+namespace npde::pde {
+
+/// Stationary Schroedinger eigenproblem -psi'' + V psi = E psi (input x; data V). The energy E is the
+/// equation's coefficient: trained beside the network (pinn eigen mode), with normalisation and
+/// orthogonality terms on a quadrature grid so that psi = 0 is not a minimum.
+struct SchrodingerEquation {
+  static constexpr const char* name = "schrodinger";
+  static constexpr int n_space = 1, n_inputs = 1, n_outputs = 1, n_residuals = 1, n_data = 1;
+  static constexpr bool time_dependent = false;
+  static constexpr Needs needs{0b1u, 0u, 0b1u};
+  static constexpr int n_coefficients = 1;
+  static constexpr const char* coefficient_names[1] = {"energy"};
+  static constexpr const char* residual_names[1] = {"pde"};
+  template <class V, class S, class C>
+  KOKKOS_INLINE_FUNCTION static void residual(const Fields<V>& u, const S* data, const C* k, V* r) {
+    r[0] = -u.lap(0) + data[0] * u.value(0) - k[0] * u.value(0);
+  }
+};
+
+}  // namespace npde::pde

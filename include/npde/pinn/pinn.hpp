@@ -52,6 +52,19 @@ class Pinn final : public Model<T> {
   const PinnOptions& options() const { return m_opts; }
   /// The equation's coefficients at the current parameters (trained ones from the parameter vector).
   std::vector<double> coefficients() const;
+  /// Sets trained coefficient `index` (equation order) to `value`, rescaling its parameter so that it
+  /// is ±1 again (before training, e.g. an eigenvalue guess). Not collective; call it on every rank.
+  void set_coefficient(int index, double value);
+  /// Eigenproblems: the quadrature grid (points, Simpson weights) and psi, or d psi/dx, there. Local.
+  const std::vector<double>& quadrature_points() const { return m_quad_x; }
+  const std::vector<double>& quadrature_weights() const { return m_quad_w; }
+  std::vector<double> quadrature_values(bool derivative);
+  /// Multiplies the network's output (its last layer's weights and biases) by `factor`: with a lift of 0
+  /// the solution scales with it (eigenproblems start at int psi^2 = 1). Not collective.
+  void scale_output(double factor);
+  /// Eigenproblems: the Rayleigh quotient int(psi'^2 + V psi^2) / int psi^2 of the current network with
+  /// the earlier states projected out (the variational energy of what the network holds). Local.
+  double rayleigh_quotient();
   /// Indices (in the equation's coefficient order) of the trained coefficients.
   const std::vector<int>& trained_coefficients() const { return m_trained; }
   /// Global point count of each term (the N in weight / N).
@@ -79,6 +92,7 @@ class Pinn final : public Model<T> {
   void fill_interior(const std::vector<double>& pts);
   void fill_condition(ConditionSet& set, std::uint64_t round);
   void condition_loss(ConditionSet& set, T* grad, double& loss);
+  void eigen_loss(const std::vector<double>& psi, double q, T* grad, T* grad_q, std::vector<double>& terms);
 
   decomp::Communicator m_comm;
   pde::Problem m_problem;
@@ -103,6 +117,11 @@ class Pinn final : public Model<T> {
   View1<T> m_reduce;  ///< [grad (n_params), term values]
   typename View1<T>::HostMirror m_reduce_host;
   std::vector<double> m_validation_points, m_validation_exact;
+  // eigenproblems: Simpson grid over the box, the potential there, the trial data, value/tangent jets
+  std::vector<double> m_quad_x, m_quad_w, m_quad_v;
+  View1<T> m_x_quad, m_aux_quad;
+  std::unique_ptr<nn::JetMlp<T>> m_jet_quad;
+  int m_term_norm = -1, m_term_orth = -1;
   std::vector<int> m_validation_outputs;  ///< outputs with an exact solution
 };
 

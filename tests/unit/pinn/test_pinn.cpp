@@ -177,6 +177,32 @@ TEST(Pinn, GradientBurgersInverse) {
   EXPECT_DOUBLE_EQ(pinn.coefficients()[0], 0.02);
 }
 
+// Eigenproblem: trained energy, the scale-free residual term sum r^2 / int psi^2 (whose 1/Q derivative is
+// added after the allreduce), normalisation and orthogonality against an earlier state on a Simpson grid.
+TEST(Pinn, GradientSchrodingerEigen) {
+  Problem p;
+  p.equation = "schrodinger";
+  p.n_space = 1;
+  p.box.dim = 1;
+  p.data.emplace_back("3*x^2", p.input_names(), "V");
+  p.exact.emplace_back(std::nullopt);
+  p.coefficients = {7.0};
+  p.trainable = {true};
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {0, 1}, "0", p));
+  p.eigen.quadrature = 33;
+  p.eigen.weight_normalisation = 1.7;
+  p.eigen.weight_orthogonality = 2.3;
+  std::vector<double> prev(33), dprev(33);
+  for (int i = 0; i < 33; ++i) {
+    const double x = i / 32.0;
+    prev[i] = std::sqrt(2.0) * std::sin(3.14159265358979 * x);
+    dprev[i] = std::sqrt(2.0) * 3.14159265358979 * std::cos(3.14159265358979 * x);
+  }
+  p.eigen.previous = {prev};
+  p.eigen.previous_derivative = {dprev};
+  check_gradient(p, {"pde", "normalisation", "orthogonality"});
+}
+
 TEST(Pinn, GradientKleinGordonSoft) {
   Problem p = space_time("klein_gordon", {1.0, 1.0}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "0", p));
