@@ -355,8 +355,14 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
       return ExitStopped;
     }
     // 4. the classical reference, and the network on its grid
-    log::info("reference: " + problem_string(deck));
-    reference::GridSolution sol = solve_catalogue(comm, deck);
+    // an inverse problem is compared with the solution for the true coefficient (the observation
+    // file's), not for the deck's initial guess
+    io::Deck reference_deck = deck;
+    if (learnt >= 0 && std::isfinite(observed.true_value))
+      reference_deck.coefficients[deck.inverse_coefficient] = observed.true_value;
+    log::info("reference: " + problem_string(deck) +
+              (learnt >= 0 ? ", " + deck.inverse_coefficient + " = " + std::to_string(observed.true_value) : ""));
+    reference::GridSolution sol = solve_catalogue(comm, reference_deck);
     auto fields = evaluate_on_grid(comm, net, sol);
     for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f)
       if (sol.fields[f].first == "p") {
@@ -564,8 +570,11 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
     for (auto& r : pf.history) r.terms.resize(names.size(), 0.0);  // state 0 has no orthogonality term
     pf.term_names = names;
     pf.fields.emplace_back(sol.fields[0].first, net_psi);
-    for (const auto& [key, value] : sol.summary) summary.emplace_back("reference_" + key, value);
+    for (const auto& [key, value] : sol.summary)
+      if (key.rfind("eigenvalue_", 0) != 0 || key.find_first_not_of("0123456789", 11) != std::string::npos)
+        summary.emplace_back("reference_" + key, value);  // the reference's eigenvalues are eigenvalue_<n>_reference
     summary.emplace_back("train_seconds", seconds);
+    summary.emplace_back("final_loss", history.empty() ? 0.0 : history.back().loss);
     summary.emplace_back("iterations", double(iterations));
     summary.emplace_back("ranks", comm.size());
     summary.emplace_back("nan_recoveries", nan_recoveries);

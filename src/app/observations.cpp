@@ -3,6 +3,7 @@
 #include "npde/app/observations.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -21,6 +22,8 @@ constexpr const char* kKey = "inverse.observations.file";
 // Rank 0's work: [true value, then n * (n_inputs coordinates, value)].
 std::vector<double> draw(const io::Deck& deck) {
   const std::string& path = deck.observations_file;
+  if (!std::ifstream(path))
+    NPDE_INPUT_ERROR(kKey << ": '" << path << "' does not exist or cannot be read (run `npde reference` to write it)");
   std::unique_ptr<io::H5Reader> file;
   try {
     file = std::make_unique<io::H5Reader>(path);

@@ -182,23 +182,25 @@ std::string grid_solution_summary(const reference::GridSolution& sol) {
                   sol.series.back());
     line("time", buf);
   }
-  // Every eigenvalue is a result in its own right (the spectrum is what is compared), printed from the
-  // series with all its digits. A solver that also lists them in its summary as eigenvalue_<m> (so that
-  // the file's /summary holds them) gets them printed once: a summary number equal to the line already
-  // printed under its key is skipped (a different number under that key is still shown).
-  std::map<std::string, double> printed;
-  if (sol.series_kind == "eigenvalue") {
+  // Every eigenvalue is a result in its own right (the spectrum is what is compared), printed with all
+  // its digits. A run whose summary holds eigenvalue_<m> (the solver's own, so that the file's /summary
+  // has them; or a trained network's) prints that number; the series is printed for the other modes.
+  auto is_eigenvalue_key = [](const std::string& k) {
+    return k.rfind("eigenvalue_", 0) == 0 && k.size() > 11 && k.find_first_not_of("0123456789", 11) == std::string::npos;
+  };
+  std::map<std::string, double> in_summary;
+  for (const auto& [k, v] : sol.summary)
+    if (is_eigenvalue_key(k)) in_summary.emplace(k, v);
+  if (sol.series_kind == "eigenvalue")
     for (std::size_t m = 0; m < sol.series.size(); ++m) {
+      const std::string key = "eigenvalue_" + std::to_string(m);
+      if (in_summary.count(key)) continue;
       std::snprintf(buf, sizeof buf, "%.10g", sol.series[m]);
-      line("eigenvalue_" + std::to_string(m), buf);
-      printed.emplace("eigenvalue_" + std::to_string(m), sol.series[m]);
+      line(key, buf);
     }
-  }
   for (const auto& [k, v] : sol.summary_text) line(k, v);
   for (const auto& [k, v] : sol.summary) {
-    const auto same = printed.find(k);
-    if (same != printed.end() && same->second == v) continue;
-    std::snprintf(buf, sizeof buf, "%.6g", v);
+    std::snprintf(buf, sizeof buf, is_eigenvalue_key(k) ? "%.10g" : "%.6g", v);
     line(k, buf);
   }
   return s;
