@@ -302,6 +302,44 @@ double relative_l2_of(const std::vector<double>& a, const std::vector<double>& b
 }
 
 
+/// Collective. The end of a catalogue training run: the run's own numbers after the comparison ones in
+/// `summary`, the reference's text renamed reference_*, the file written and committed, the table printed.
+void finish_training_report(const decomp::Communicator& comm, const io::Deck& deck, reference::GridSolution& sol,
+                            std::vector<std::pair<std::string, double>> summary, const std::string& error_field,
+                            const app::PinnGridFields& pf, double seconds, long iterations, double final_loss,
+                            int nan_recoveries, io::OutputFile& out) {
+  summary.emplace_back("train_seconds", seconds);
+  summary.emplace_back("iterations", double(iterations));
+  summary.emplace_back("final_loss", final_loss);
+  summary.emplace_back("ranks", comm.size());
+  summary.emplace_back("nan_recoveries", nan_recoveries);
+  sol.summary = std::move(summary);
+  for (auto& [key, value] : sol.summary_text) key = "reference_" + key;
+  sol.summary_text.emplace_back("error_field", error_field);
+  sol.summary_text.emplace_back("output_file", deck.output_file);
+  write_pinn_grid_solution(comm, deck, sol, pf, out);
+  log::info(grid_solution_summary(sol));
+}
+
+/// Collective. Runs a training verb's body with the output file open: errors that every rank reaches
+/// alike (bad input, divergence, a reference solver's verdict) unwind normally, so the temporary file is
+/// removed; anything else may be one rank's alone and aborts the job before a collective close could hang.
+template <class F>
+int guarded(const decomp::Communicator& comm, F&& body) {
+  try {
+    return body();
+  } catch (const pinn::TrainingDiverged&) {
+    throw;
+  } catch (const InputError&) {
+    throw;
+  } catch (const SolverError&) {
+    throw;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    comm.abort(ExitFailure);
+  }
+}
+
 /// `npde train` of a catalogue equation: the general PINN, then the classical reference, compared on
 /// the reference's grid at every snapshot.
 template <class T>
@@ -344,7 +382,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   // 2. the output file exists (under its temporary name) from the start, as for Poisson
   io::OutputFile out(comm, deck.output_file);
   write_provenance(comm, deck, out);
-  try {
+  return guarded(comm, [&]() -> int {
     // 3. training
     const auto result =
         pinn::train(net, cfg, make_hooks(comm, deck, out, net.term_names()), cl.restart ? &resume : nullptr);
@@ -410,29 +448,11 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
       }
     }
     for (const auto& [k, v] : sol.summary) summary.emplace_back("reference_" + k, v);
-    summary.emplace_back("train_seconds", result.seconds);
-    summary.emplace_back("iterations", double(result.iterations));
-    summary.emplace_back("final_loss", result.final_loss);
-    summary.emplace_back("ranks", comm.size());
-    summary.emplace_back("nan_recoveries", result.nan_recoveries);
-    sol.summary = summary;
-    for (auto& [k, v] : sol.summary_text) k = "reference_" + k;
-    sol.summary_text.emplace_back("error_field", "pinn - reference");
-    sol.summary_text.emplace_back("output_file", deck.output_file);
     // 5. output
-    write_pinn_grid_solution(comm, deck, sol, pf, out);
-    log::info(grid_solution_summary(sol));
-    return ExitSuccess;
-  } catch (const pinn::TrainingDiverged& e) {
-    throw;
-  } catch (const InputError& e) {
-    throw;
-  } catch (const SolverError& e) {
-    throw;  // collective verdicts of the reference solve
-  } catch (const std::exception& e) {
-    log::error(e.what());
-    comm.abort(ExitFailure);
-  }
+    finish_training_report(comm, deck, sol, summary, "pinn - reference", pf, result.seconds, result.iterations,
+                           result.final_loss, result.nan_recoveries, out);
+    return int(ExitSuccess);
+  });
 }
 
 /// L2 norm with trapezoid weights on a closed uniform axis (the Schroedinger reference grid).
@@ -458,7 +478,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
   pde::Problem problem = make_pinn_problem(deck, {"energy"});
   io::OutputFile out(comm, deck.output_file);
   write_provenance(comm, deck, out);
-  try {
+  return guarded(comm, [&]() -> int {
     std::vector<std::unique_ptr<pinn::Pinn<T>>> nets;
     std::vector<pinn::HistoryRow> history;
     std::vector<std::string> names;
@@ -573,28 +593,11 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
     for (const auto& [key, value] : sol.summary)
       if (key.rfind("eigenvalue_", 0) != 0 || key.find_first_not_of("0123456789", 11) != std::string::npos)
         summary.emplace_back("reference_" + key, value);  // the reference's eigenvalues are eigenvalue_<n>_reference
-    summary.emplace_back("train_seconds", seconds);
-    summary.emplace_back("final_loss", history.empty() ? 0.0 : history.back().loss);
-    summary.emplace_back("iterations", double(iterations));
-    summary.emplace_back("ranks", comm.size());
-    summary.emplace_back("nan_recoveries", nan_recoveries);
-    sol.summary = summary;
-    for (auto& [key, value] : sol.summary_text) key = "reference_" + key;
-    sol.summary_text.emplace_back("error_field", "pinn - reference (modes normalised as the reference's, signs aligned)");
-    sol.summary_text.emplace_back("output_file", deck.output_file);
-    write_pinn_grid_solution(comm, deck, sol, pf, out);
-    log::info(grid_solution_summary(sol));
-    return ExitSuccess;
-  } catch (const pinn::TrainingDiverged& e) {
-    throw;
-  } catch (const InputError& e) {
-    throw;
-  } catch (const SolverError& e) {
-    throw;
-  } catch (const std::exception& e) {
-    log::error(e.what());
-    comm.abort(ExitFailure);
-  }
+    finish_training_report(comm, deck, sol, summary,
+                           "pinn - reference (modes normalised as the reference's, signs aligned)", pf, seconds,
+                           iterations, history.empty() ? 0.0 : history.back().loss, nan_recoveries, out);
+    return int(ExitSuccess);
+  });
 }
 
 int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem) {
