@@ -79,8 +79,7 @@ void bench_kernels(const bench::Arch& arch, const std::string& jet_name, long n,
   const auto t =
       bench::time_interleaved({forward, forward_backward, gemms}, reps, min_time, [](double v) { return v; });
   const auto &fwd = t[0], &full = t[1], &gemm = t[2];
-  // useful_flops counts the d+2 channels of the Laplacian jet; rescale to this jet's channels
-  const double flops = bench::useful_flops(arch, double(n)) * channels / (arch.n_in + 2);
+  const double flops = bench::useful_flops(arch, double(n), channels);
   std::printf(
       "npde-kernels arch=%s dtype=%s jet=%s channels=%d N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f "
       "gemm_share=%.3f jet_gflops=%.2f gemm_gflops=%.2f\n",

@@ -89,11 +89,26 @@ inline Arch parse_arch(const std::string& s) {
   return a;
 }
 
-/// Useful flops of one training step with forward-Laplacian jets in d dimensions: d+2 channels
-/// through every layer forward and twice that backward (the count the PyTorch script uses too).
-inline double useful_flops(const Arch& a, double n_points) {
-  return 3.0 * (a.n_in + 2) * 2.0 * n_points * double(a.macs());
+/// The same hidden layers with other input and output widths (an equation's), e.g. 2-64x4-3.
+inline Arch with_io(const Arch& a, int n_in, int n_out) {
+  Arch b = a;
+  b.n_in = n_in;
+  b.n_out = n_out;
+  b.text = std::to_string(n_in) + "-" + std::to_string(a.hidden.front()) + "x" + std::to_string(a.hidden.size()) +
+           "-" + std::to_string(n_out);
+  return b;
 }
+
+/// Useful flops of one training step with jets of `channels` channels (docs/numerics.md, "Forward
+/// jets" and "Reverse pass"): every channel through every layer forward, and twice that backward,
+/// 3 C 2 N sum_l w_l w_{l+1}. The outputs of a system are the last layer's width (in macs()), not
+/// extra channels.
+inline double useful_flops(const Arch& a, double n_points, int channels) {
+  return 3.0 * channels * 2.0 * n_points * double(a.macs());
+}
+
+/// The forward-Laplacian jet in d = n_in dimensions: d+2 channels (the count the PyTorch script uses too).
+inline double useful_flops(const Arch& a, double n_points) { return useful_flops(a, n_points, a.n_in + 2); }
 
 /// "float64" / "float32" (PyTorch's names), also accepting "double" / "float".
 inline bool is_double(const std::string& dtype) {

@@ -30,8 +30,12 @@ std::vector<double> draw(const io::Deck& deck) {
   } catch (const std::exception&) {
     NPDE_INPUT_ERROR(kKey << ": cannot open '" << path << "' as an HDF5 file (run `npde reference` to write one)");
   }
-  if (!file->has_attribute("/", "generator") || file->attribute_string("/", "generator") != "npde reference")
-    NPDE_INPUT_ERROR(kKey << ": '" << path << "' is not an `npde reference` output (no generator 'npde reference')");
+  // `npde reference` writes the classical solution; `npde train` of a catalogue deck stores the same
+  // solution beside the network's, under the same name (/fields/reference/u)
+  const std::string generator = file->has_attribute("/", "generator") ? file->attribute_string("/", "generator") : "";
+  if (generator != "npde reference" && generator != "npde train")
+    NPDE_INPUT_ERROR(kKey << ": '" << path << "' is not an npde output with a classical solution (generator '"
+                          << generator << "', expected 'npde reference' or 'npde train')");
   const std::string pde = file->has_attribute("/", "pde") ? file->attribute_string("/", "pde") : "";
   if (pde != deck.pde)
     NPDE_INPUT_ERROR(kKey << ": '" << path << "' holds a " << (pde.empty() ? "?" : pde) << " solution, the deck is "

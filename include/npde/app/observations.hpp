@@ -14,7 +14,8 @@ struct ObservationData {
   double true_value = 0;           ///< the coefficient in the file's own deck (NaN if it cannot be read)
 };
 
-/// Collective. Rank 0 reads deck.observations_file, checks that it is an `npde reference` output of the
+/// Collective. Rank 0 reads deck.observations_file, checks that it is an `npde reference` (or catalogue
+/// `npde train`) output of the
 /// deck's equation on the deck's domain (and time interval), draws deck.observation_points (grid point,
 /// snapshot) pairs and adds noise (deterministic in deck.observation_seed: the same on any rank count);
 /// every rank receives the same data. Throws npde::InputError naming inverse.observations.file, with the

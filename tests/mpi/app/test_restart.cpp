@@ -94,6 +94,24 @@ training:
 output:
   file: restart_allen_cahn_test.h5
 )yaml";
+// Three outputs (u, v, p) with hard velocity conditions from the face data.
+const char* const k_kovasznay_deck = R"yaml(problem:
+  pde: navier_stokes
+  case: kovasznay
+  domain: {lower: [-0.5, -0.5], upper: [1, 1.5]}
+  coefficients: {reynolds: 40}
+network:
+  layers: [10, 10]
+training:
+  seed: 2
+  points: {interior: 151}
+  stages:
+    - {optimizer: adam, iterations: 30, lr: 5e-3}
+    - {optimizer: lbfgs, iterations: 20, history: 8}
+  log_every: 10
+output:
+  file: restart_kovasznay_test.h5
+)yaml";
 constexpr long k_adam_iterations = 30;
 constexpr long k_total_iterations = 50;
 
@@ -236,6 +254,10 @@ TEST(Restart, BitIdenticalTimeDependentSoftTerms) {
 
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
   check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");
+}
+
+TEST(Restart, BitIdenticalThreeOutputs) {
+  check_restarts(make_deck({}, k_kovasznay_deck), {13, 41}, "kovasznay");
 }
 
 // A checkpoint whose loss terms are not the model's is refused (a deck change that alters the terms).
