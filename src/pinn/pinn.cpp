@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <cstdio>
 #include <map>
 
 #include "npde/core/error.hpp"
@@ -637,6 +638,20 @@ void Pinn<T>::set_coefficient(int index, double value) {
   auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
   h(m_net.n_params() + k) = T(value / m_coef_scale[k]);
   Kokkos::deep_copy(m_params, h);
+}
+
+template <class T>
+std::string Pinn<T>::progress_note() const {
+  if (m_trained.empty()) return {};
+  const auto k = coefficients();
+  const auto names = m_kernel->coefficient_names();
+  std::string s;
+  char buf[64];
+  for (int i : m_trained) {
+    std::snprintf(buf, sizeof buf, "%s%s %.6e", s.empty() ? "" : "  ", names[i].c_str(), k[i]);
+    s += buf;
+  }
+  return s;
 }
 
 template <class T>

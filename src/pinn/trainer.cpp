@@ -37,7 +37,7 @@ struct Progress {
   long first_it;  ///< stage iteration at which this process started the stage
   Clock::time_point start = Clock::now();
   const std::vector<std::string>* names;
-  void line(const HistoryRow& r, long it_in_stage) const {
+  void line(const HistoryRow& r, long it_in_stage, const std::string& note) const {
     const double el = seconds_since(start);
     const double rate = double(it_in_stage - first_it) / std::max(el, 1e-9);
     char buf[1024];
@@ -46,6 +46,7 @@ struct Progress {
     // every named term while the line stays readable; the history has them all
     for (std::size_t k = 0; k < r.terms.size() && k < names->size() && n < 700; ++k)
       n += std::snprintf(buf + n, sizeof buf - n, "  %s %.3e", (*names)[k].c_str(), r.terms[k]);
+    if (!note.empty() && n < 800) n += std::snprintf(buf + n, sizeof buf - n, "  %.150s", note.c_str());
     if (!std::isnan(r.rel_l2)) n += std::snprintf(buf + n, sizeof buf - n, "  relL2 %.3e", r.rel_l2);
     std::snprintf(buf + n, sizeof buf - n, "  lr %.2e  %7.1f it/s  ETA %s", r.lr, rate,
                   format_eta((iterations - it_in_stage) / std::max(rate, 1e-9)).c_str());
@@ -258,7 +259,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       const bool log_now = st.stage_iteration % config.log_every == 0 || st.stage_iteration == sc.iterations || converged;
       const HistoryRow r = record(lr, log_now);
       if (log_now) {
-        if (!config.quiet) prog.line(r, st.stage_iteration);
+        if (!config.quiet) prog.line(r, st.stage_iteration, pinn.progress_note());
         if (hooks.history_block) hooks.history_block(result.history);
       }
       if (converged) {

@@ -34,6 +34,8 @@ class Model {
   virtual const std::vector<double>& last_terms() const = 0;
   /// Collective. Relative L2 error against the exact solution on fixed validation points (NaN if none).
   virtual double validation_error() = 0;
+  /// Local. Trained scalars for the progress line, e.g. "viscosity 3.18e-03" (empty: none).
+  virtual std::string progress_note() const { return {}; }
 };
 
 }  // namespace npde::pinn

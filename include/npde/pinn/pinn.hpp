@@ -45,6 +45,8 @@ class Pinn final : public Model<T> {
   const std::vector<std::string>& term_names() const override { return m_term_names; }
   const std::vector<double>& last_terms() const override { return m_term_values; }
   double validation_error() override;
+  /// The trained coefficients with their names (inverse problems, eigen energies).
+  std::string progress_note() const override;
 
   nn::Mlp<T>& network() { return m_net; }
   const pde::Problem& problem() const { return m_problem; }
