@@ -447,6 +447,11 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
         summary.emplace_back(key + "_rel_error", std::abs(value - truth) / std::abs(truth));
       }
     }
+    if (deck.pde == "navier_stokes" && deck.flow_case == "cavity" && fields.size() >= 2) {
+      // the network's centrelines against Ghia et al. (1982), as the reference reports its own
+      const std::vector<int> grid{int(sol.axes[0].size()), int(sol.axes[1].size())};
+      for (const auto& [k, v] : ghia_deviations(deck, fields[0], fields[1], grid)) summary.emplace_back(k, v);
+    }
     for (const auto& [k, v] : sol.summary) summary.emplace_back("reference_" + k, v);
     // 5. output
     finish_training_report(comm, deck, sol, summary, "pinn - reference", pf, result.seconds, result.iterations,

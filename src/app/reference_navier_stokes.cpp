@@ -47,6 +47,27 @@ std::string find_ghia_table(const io::Deck& deck, const std::string& name) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, double>> ghia_deviations(const io::Deck& deck, const std::vector<double>& u,
+                                                            const std::vector<double>& v, const std::vector<int>& grid) {
+  std::vector<std::pair<std::string, double>> out;
+  const double re = io::coefficient(deck, "reynolds");
+  const std::string u_path = find_ghia_table(deck, "ghia1982_u_vertical_centreline.csv");
+  const std::string v_path = find_ghia_table(deck, "ghia1982_v_horizontal_centreline.csv");
+  // Only files are read here, no collectives follow: a table unreadable on some rank costs that
+  // rank its comparison numbers, nothing more.
+  if (!u_path.empty() && !v_path.empty()) try {
+      const auto u_table = reference::read_centreline_table(u_path);
+      const auto v_table = reference::read_centreline_table(v_path);
+      if (std::find(u_table.reynolds.begin(), u_table.reynolds.end(), re) != u_table.reynolds.end()) {
+        out.emplace_back("ghia_max_abs_u", reference::max_centreline_deviation(u_table, re, true, u, grid));
+        out.emplace_back("ghia_max_abs_v", reference::max_centreline_deviation(v_table, re, false, v, grid));
+      }
+    } catch (const Error& e) {
+      log::warn(log::format("navier_stokes: no comparison with Ghia et al. (1982): ", e.what()));
+    }
+  return out;
+}
+
 reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm, const io::Deck& deck) {
   if (deck.dim != 2) NPDE_INPUT_ERROR("problem.domain: navier_stokes is 2D, got " << deck.dim << " dimensions");
   const std::vector<int> grid = navier_stokes_grid(deck);
@@ -108,20 +129,7 @@ reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm
     out.summary.push_back({"centreline_u_min", u_min});
     out.summary.push_back({"centreline_v_min", v_min});
     out.summary.push_back({"centreline_v_max", v_max});
-    const std::string u_path = find_ghia_table(deck, "ghia1982_u_vertical_centreline.csv");
-    const std::string v_path = find_ghia_table(deck, "ghia1982_v_horizontal_centreline.csv");
-    // Only files are read here, no collectives follow: a table unreadable on some rank costs that
-    // rank its comparison numbers, nothing more.
-    if (!u_path.empty() && !v_path.empty()) try {
-        const auto u_table = reference::read_centreline_table(u_path);
-        const auto v_table = reference::read_centreline_table(v_path);
-        if (std::find(u_table.reynolds.begin(), u_table.reynolds.end(), re) != u_table.reynolds.end()) {
-          out.summary.push_back({"ghia_max_abs_u", reference::max_centreline_deviation(u_table, re, true, s.u, grid)});
-          out.summary.push_back({"ghia_max_abs_v", reference::max_centreline_deviation(v_table, re, false, s.v, grid)});
-        }
-      } catch (const Error& e) {
-        log::warn(log::format("navier_stokes: no comparison with Ghia et al. (1982): ", e.what()));
-      }
+    for (const auto& entry : ghia_deviations(deck, s.u, s.v, grid)) out.summary.push_back(entry);
   }
   out.fields = {{"u", s.u}, {"v", s.v}, {"p", p}};
   out.summary_text = {{"solver", s.solver}, {"case", deck.flow_case}};

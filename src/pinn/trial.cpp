@@ -22,7 +22,7 @@ TrialFunction::TrialFunction(const pde::Problem& problem, int output)
   std::vector<std::size_t> dirichlet;
   for (std::size_t i = 0; i < problem.conditions.size(); ++i) {
     const auto& c = problem.conditions[i];
-    if (c.output != output) continue;
+    if (c.output != output || c.soft) continue;
     if (c.kind == ConditionKind::Dirichlet) dirichlet.push_back(i);
     if (c.kind == ConditionKind::Initial) m_u0 = c.value, m_absorbed[i] = true;
     if (c.kind == ConditionKind::InitialRate) m_u1 = c.value, m_absorbed[i] = true;

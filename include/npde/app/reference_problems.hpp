@@ -2,6 +2,10 @@
 // Deck -> classical reference solve, one entry per equation of the benchmark catalogue.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "npde/decomp/communicator.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/reference/grid_solution.hpp"
@@ -21,6 +25,11 @@ reference::GridSolution reference_allen_cahn(const decomp::Communicator& comm, c
 reference::GridSolution reference_klein_gordon(const decomp::Communicator& comm, const io::Deck& deck);
 reference::GridSolution reference_schrodinger(const decomp::Communicator& comm, const io::Deck& deck);
 reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm, const io::Deck& deck);
+/// The largest deviations of the centreline profiles u(0.5, y) and v(x, 0.5) of a cavity solution
+/// (node fields on `grid`) from Ghia et al. (1982) at the deck's Reynolds number: "ghia_max_abs_u",
+/// "ghia_max_abs_v"; empty if the tables are not found or lack that Reynolds number. Not collective.
+std::vector<std::pair<std::string, double>> ghia_deviations(const io::Deck& deck, const std::vector<double>& u,
+                                                            const std::vector<double>& v, const std::vector<int>& grid);
 reference::GridSolution reference_darcy(const decomp::Communicator& comm, const io::Deck& deck);
 reference::GridSolution reference_ns_vorticity(const decomp::Communicator& comm, const io::Deck& deck);
 

@@ -33,6 +33,7 @@ struct Condition {
   std::vector<int> faces;
   int output = 0;
   Expression value;  ///< of the inputs (x[, y[, z]][, t]); unused for Periodic
+  bool soft = false;  ///< a loss term even when the problem is hard (data no trial function can meet)
 };
 
 /// Measured values of one output at given points (inverse problems): the data term.
