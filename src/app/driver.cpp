@@ -498,9 +498,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
       {
         // start at int psi^2 = 1: a network whose output is near 0 would sit at the normalisation
         // term's stationary point psi = 0
-        const auto psi = net->quadrature_values(false);
-        double q = 0;
-        for (std::size_t i = 0; i < psi.size(); ++i) q += net->quadrature_weights()[i] * psi[i] * psi[i];
+        const double q = net->quadrature_norm2(net->quadrature_values(false));
         if (q > 0) net->scale_output(1 / std::sqrt(q));
       }
       const double guess = net->rayleigh_quotient();
@@ -535,8 +533,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
       const double energy = net->coefficients()[0];
       energies.push_back(energy);
       std::vector<double> psi = net->quadrature_values(false), dpsi = net->quadrature_values(true);
-      double q = 0;
-      for (std::size_t i = 0; i < psi.size(); ++i) q += net->quadrature_weights()[i] * psi[i] * psi[i];
+      const double q = net->quadrature_norm2(psi);
       for (auto& v : psi) v /= std::sqrt(q);
       for (auto& v : dpsi) v /= std::sqrt(q);
       problem.eigen.previous.push_back(psi);

@@ -58,6 +58,15 @@ double device_sum(const T* v, int n) {
   return s;
 }
 
+/// The trial function's G and D canonical jets of output `trial` at x, written to dst (G then D).
+void write_trial(const TrialFunction& trial, const double* x, unsigned first, unsigned second, unsigned laplacian,
+                 double* dst) {
+  CanonicalJet G, D;
+  trial.eval(x, first, second, laplacian, G, D);
+  std::copy(G.e, G.e + pde::kCanonical, dst);
+  std::copy(D.e, D.e + pde::kCanonical, dst + pde::kCanonical);
+}
+
 }  // namespace
 
 template <class T>
@@ -86,19 +95,12 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     if (problem.trainable[i]) {
       NPDE_REQUIRE(i < problem.coefficients.size(), "trainable coefficient " << i << " out of range");
       m_trained.push_back(int(i));
-      const double c0 = problem.coefficients[i];
-      m_coef_scale.push_back(c0 != 0 ? std::abs(c0) : 1.0);
+      m_coef_scale.push_back(1.0);  // set with the value below
     }
   const std::size_t n_net = m_net.n_params();
   m_params = View1<T>("npde::pinn::Pinn::params", n_net + m_trained.size());
   m_net.use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(std::size_t(0), n_net))));
-  {
-    auto extra = Kokkos::create_mirror_view(m_params);
-    Kokkos::deep_copy(extra, m_params);
-    for (std::size_t k = 0; k < m_trained.size(); ++k)
-      extra(n_net + k) = T(problem.coefficients[m_trained[k]] / m_coef_scale[k]);
-    Kokkos::deep_copy(m_params, extra);
-  }
+  for (int i : m_trained) set_coefficient(i, problem.coefficients[i]);
 
   // 1. trial functions (hard conditions) per output
   for (int o = 0; o < m_n_out; ++o) {
@@ -195,12 +197,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
       NPDE_REQUIRE(prev.size() == m_quad_x.size(), "an earlier state has " << prev.size() << " quadrature values");
     std::vector<double> aux(std::size_t(kConditionAux) * m_quad_x.size(), 0.0);
     for (std::size_t p = 0; p < m_quad_x.size(); ++p)
-      if (m_hard & 1u) {
-        CanonicalJet G, D;
-        m_trials[0].eval(&m_quad_x[p], 1u, 0u, 0u, G, D);
-        std::copy(G.e, G.e + pde::kCanonical, aux.data() + p * kConditionAux + 2);
-        std::copy(D.e, D.e + pde::kCanonical, aux.data() + p * kConditionAux + 2 + pde::kCanonical);
-      }
+      if (m_hard & 1u) write_trial(m_trials[0], &m_quad_x[p], 1u, 0u, 0u, aux.data() + p * kConditionAux + 2);
     m_x_quad = to_device<T>(m_quad_x, "npde::pinn::Pinn::x_quadrature");
     m_aux_quad = to_device<T>(aux, "npde::pinn::Pinn::aux_quadrature");
     nn::JetSpec spec = nn::JetSpec::value_only(1);
@@ -259,11 +256,8 @@ void Pinn<T>::fill_interior(const std::vector<double>& pts) {
     double* a = aux.data() + p * W;
     for (int j = 0; j < nd; ++j) a[j] = m_problem.data[j].eval(x);
     for (int o = 0; o < m_n_out; ++o) {
-      if (!((m_hard >> o) & 1u)) continue;
-      CanonicalJet G, D;
-      m_trials[o].eval(x, needs.first, needs.diagonal, needs.laplacian, G, D);
-      std::copy(G.e, G.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o);
-      std::copy(D.e, D.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o + pde::kCanonical);
+      if ((m_hard >> o) & 1u)
+        write_trial(m_trials[o], x, needs.first, needs.diagonal, needs.laplacian, a + nd + 2 * pde::kCanonical * o);
     }
   }
   m_n_interior_local = n;
@@ -285,12 +279,7 @@ void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
       double* a = aux.data() + p * kConditionAux;
       a[0] = obs.values[r.begin + p];
       a[1] = 1.0;
-      if (hard) {
-        CanonicalJet G, D;
-        m_trials[obs.output].eval(mine.data() + p * m_n_in, 0u, 0u, 0u, G, D);
-        std::copy(G.e, G.e + pde::kCanonical, a + 2);
-        std::copy(D.e, D.e + pde::kCanonical, a + 2 + pde::kCanonical);
-      }
+      if (hard) write_trial(m_trials[obs.output], mine.data() + p * m_n_in, 0u, 0u, 0u, a + 2);
     }
     set.x = to_device<T>(mine, "npde::pinn::Pinn::x_observation");
     set.aux = to_device<T>(aux, "npde::pinn::Pinn::aux_observation");
@@ -326,12 +315,7 @@ void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
     double* a = aux.data() + p * kConditionAux;
     a[0] = c.kind == ConditionKind::Periodic ? 0.0 : c.value.eval(x);
     a[1] = c.kind == ConditionKind::Neumann && pde::face_side(mine_faces[p]) == 0 ? -1.0 : 1.0;
-    if (hard) {
-      CanonicalJet G, D;
-      m_trials[c.output].eval(x, first, 0u, 0u, G, D);
-      std::copy(G.e, G.e + pde::kCanonical, a + 2);
-      std::copy(D.e, D.e + pde::kCanonical, a + 2 + pde::kCanonical);
-    }
+    if (hard) write_trial(m_trials[c.output], x, first, 0u, 0u, a + 2);
   }
   set.x = to_device<T>(mine, "npde::pinn::Pinn::x_condition");
   set.aux = to_device<T>(aux, "npde::pinn::Pinn::aux_condition");
@@ -472,9 +456,7 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   double q = 1;
   if (m_term_norm >= 0) {
     psi_quad = quadrature_values(false);
-    q = 0;
-    for (std::size_t i = 0; i < psi_quad.size(); ++i) q += m_quad_w[i] * psi_quad[i] * psi_quad[i];
-    q = std::max(q, 1e-300);
+    q = std::max(quadrature_norm2(psi_quad), 1e-300);
     for (int j = 0; j < m_n_res; ++j) scale[j] = T(double(scale[j]) / q);
   }
   const bool inverse = !m_trained.empty();
@@ -550,6 +532,13 @@ std::vector<double> Pinn<T>::quadrature_values(bool derivative) {
     }
   }
   return out;
+}
+
+template <class T>
+double Pinn<T>::quadrature_norm2(const std::vector<double>& values) const {
+  double q = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) q += m_quad_w[i] * values[i] * values[i];
+  return q;
 }
 
 template <class T>
@@ -685,30 +674,6 @@ std::vector<double> Pinn<T>::predict(const std::vector<double>& points) {
         u[(off + p) * no + o] = m_trials[o].value(points.data() + (off + p) * d, double(oh(o + no * p)));
   }
   return u;
-}
-
-template <class T>
-std::vector<double> Pinn<T>::residuals(const std::vector<double>& points) {
-  const std::size_t n_all = points.size() / m_n_in;
-  std::vector<double> res(std::size_t(m_n_res) * n_all);
-  // reuse the interior buffers: save and restore this rank's interior set around the evaluation
-  if (!m_trained.empty()) m_kernel->set_coefficients(coefficients());
-  const View1<T> x_saved = m_x_interior, aux_saved = m_aux_interior;
-  const std::size_t n_saved = m_n_interior_local;
-  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
-  View1<T> r("npde::pinn::Pinn::residuals", std::size_t(m_n_res) * chunk);
-  for (std::size_t off = 0; off < n_all; off += chunk) {
-    const int n = int(std::min<std::size_t>(chunk, n_all - off));
-    fill_interior(std::vector<double>(points.begin() + off * m_n_in, points.begin() + (off + n) * m_n_in));
-    m_jet_interior->forward(m_x_interior.data(), n);
-    m_kernel->residuals(n, m_jet_interior->output(), m_aux_interior.data(), m_hard, r.data());
-    auto rh = Kokkos::create_mirror_view_and_copy(HostSpace(), r);
-    for (int j = 0; j < m_n_res; ++j)
-      for (int p = 0; p < n; ++p) res[std::size_t(j) * n_all + off + p] = double(rh(long(j) * n + p));
-  }
-  (void)W;
-  m_x_interior = x_saved, m_aux_interior = aux_saved, m_n_interior_local = n_saved;
-  return res;
 }
 
 template <class T>

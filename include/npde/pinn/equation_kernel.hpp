@@ -146,17 +146,6 @@ class EquationKernel final : public ResidualKernel<T> {
         });
   }
 
-  void residuals(int n, const T* out, const T* aux, unsigned hard, T* res) const override {
-    const detail::CoefficientPack kp = m_k;
-    Kokkos::parallel_for(
-        std::string("npde::pinn::EquationKernel::residuals::") + Eq::name, Kokkos::RangePolicy<ExecSpace>(0, n),
-        KOKKOS_LAMBDA(const int p) {
-          T r[NR];
-          point_residuals<T, T>(p, n, out, aux, hard, kp, r);
-          for (int j = 0; j < NR; ++j) res[long(j) * n + p] = r[j];
-        });
-  }
-
  private:
   /// Residuals of point p with the network jets as V (dual variables when V is a Dual) and the
   /// coefficients as KV (dual variables NV.. when KV is a Dual: inverse problems).

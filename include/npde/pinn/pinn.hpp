@@ -57,10 +57,10 @@ class Pinn final : public Model<T> {
   /// Sets trained coefficient `index` (equation order) to `value`, rescaling its parameter so that it
   /// is ±1 again (before training, e.g. an eigenvalue guess). Not collective; call it on every rank.
   void set_coefficient(int index, double value);
-  /// Eigenproblems: the quadrature grid (points, Simpson weights) and psi, or d psi/dx, there. Local.
-  const std::vector<double>& quadrature_points() const { return m_quad_x; }
-  const std::vector<double>& quadrature_weights() const { return m_quad_w; }
+  /// Eigenproblems: psi, or d psi/dx, at the points of the Simpson grid. Local.
   std::vector<double> quadrature_values(bool derivative);
+  /// Simpson's integral of the squares of values given at the quadrature points (int psi^2). Local.
+  double quadrature_norm2(const std::vector<double>& values) const;
   /// Multiplies the network's output (its last layer's weights and biases) by `factor`: with a lift of 0
   /// the solution scales with it (eigenproblems start at int psi^2 = 1). Not collective.
   void scale_output(double factor);
@@ -75,8 +75,6 @@ class Pinn final : public Model<T> {
   /// Local (no communication): the outputs at n points (row-major (n, n_inputs), host) ->
   /// n * n_outputs values, point-major (output o of point p at p * n_outputs + o).
   std::vector<double> predict(const std::vector<double>& points);
-  /// Local: the equation's residuals at n points (row-major, host) -> (n_residuals, n), residual-major.
-  std::vector<double> residuals(const std::vector<double>& points);
 
  private:
   /// One soft condition's points on this rank.

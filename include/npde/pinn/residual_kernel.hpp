@@ -47,8 +47,6 @@ class ResidualKernel {
   /// residuals with respect to each coefficient (for trained coefficients: inverse problems).
   virtual void evaluate_coefficients(int n, const T* out, const T* aux, unsigned hard, const T* scale, T* sq, T* adj,
                                      T* coef_adj) const = 0;
-  /// The residuals (n_residuals, n) at plain-number jets, for tests and reports.
-  virtual void residuals(int n, const T* out, const T* aux, unsigned hard, T* r) const = 0;
 };
 
 }  // namespace npde::pinn
