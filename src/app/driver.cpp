@@ -184,6 +184,14 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
   return hooks;
 }
 
+/// Every stage's weight overrides name term groups the model has (one line, exit 2, before anything
+/// is written); leaves the model's own weights in place.
+template <class T>
+void check_stage_weights(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
+  for (const auto& stage : cfg.stages) model.set_stage_weights(stage.weights);
+  model.set_stage_weights({});
+}
+
 template <class T>
 int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::PoissonProblem& problem,
                const CommandLine& cl) {
@@ -191,6 +199,7 @@ int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde
   const auto cfg = make_train_config(deck, cl.quiet);
   // 1. network and points; the restart state, validated against them
   pinn::PoissonPinn<T> pinn(comm, problem, opts);
+  check_stage_weights(pinn, cfg);
   pinn::TrainState resume;
   if (cl.restart) {
     std::string used;
@@ -352,12 +361,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   int learnt = -1;  // index of the learnt coefficient (inverse problems)
   if (deck.has_inverse) {
     observed = read_observations(comm, deck);
-    problem.observations = {observed.observations};
-    problem.trainable.assign(coefficient_names.size(), false);
-    learnt = int(std::find(coefficient_names.begin(), coefficient_names.end(), deck.inverse_coefficient) -
-                 coefficient_names.begin());
-    NPDE_REQUIRE(learnt < int(coefficient_names.size()), "no coefficient " << deck.inverse_coefficient);
-    problem.trainable[learnt] = true;
+    learnt = make_inverse(deck, coefficient_names, observed.observations, problem);
     log::info(log::format("inverse problem: ", deck.inverse_coefficient, " learnt from ",
                           observed.observations.values.size(), " observations of ", deck.observations_file,
                           " (noise ", deck.observation_noise, "), initial guess ", problem.coefficients[learnt]));
@@ -365,6 +369,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   const auto opts = make_pinn_options(deck);
   const auto cfg = make_train_config(deck, cl.quiet);
   pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
+  check_stage_weights(net, cfg);
   pinn::TrainState resume;
   if (cl.restart) {
     std::string used;
@@ -481,6 +486,13 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
   const auto opts = make_pinn_options(deck);
   const auto cfg = make_train_config(deck, cl.quiet);
   pde::Problem problem = make_pinn_problem(deck, {"energy"});
+  {  // the stages' weight groups against the terms the states will have (the last one has them all)
+    pde::Problem last = problem;
+    if (deck.states > 1) last.eigen.previous.assign(1, std::vector<double>(std::size_t(deck.quadrature), 0.0));
+    last.eigen.previous_derivative = last.eigen.previous;
+    pinn::Pinn<T> probe(comm, last, pinn::make_catalogue_kernel<T>("schrodinger", 1), opts);
+    check_stage_weights(probe, cfg);
+  }
   io::OutputFile out(comm, deck.output_file);
   write_provenance(comm, deck, out);
   return guarded(comm, [&]() -> int {

@@ -2,6 +2,7 @@
 // Observation files of inverse problems: validation, sampling, noise, distribution to the ranks.
 #include "npde/app/observations.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -124,6 +125,17 @@ ObservationData read_observations(const decomp::Communicator& comm, const io::De
     o.observations.values.push_back(data[i + n_in]);
   }
   return o;
+}
+
+int make_inverse(const io::Deck& deck, const std::vector<std::string>& coefficient_names,
+                 pde::Observations observations, pde::Problem& problem) {
+  const auto it = std::find(coefficient_names.begin(), coefficient_names.end(), deck.inverse_coefficient);
+  NPDE_REQUIRE(it != coefficient_names.end(), "no coefficient " << deck.inverse_coefficient);
+  const int learnt = int(it - coefficient_names.begin());
+  problem.observations = {std::move(observations)};
+  problem.trainable.assign(coefficient_names.size(), false);
+  problem.trainable[learnt] = true;
+  return learnt;
 }
 
 }  // namespace npde::app

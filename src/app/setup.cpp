@@ -153,6 +153,11 @@ pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::stri
     p.eigen.quadrature = deck.quadrature;
     p.eigen.weight_normalisation = deck.weight_normalisation;
     p.eigen.weight_orthogonality = deck.weight_orthogonality;
+    p.eigen.weight_energy = deck.weight_energy;
+    p.eigen.energy_term = deck.weight_energy > 0;
+    for (const auto& stage : deck.stages)
+      for (const auto& [group, w] : stage.weights)
+        if (group == "energy" && w > 0) p.eigen.energy_term = true;
     p.hard = deck.bc_enforcement == "hard";
     return p;
   }
@@ -250,6 +255,7 @@ pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
     st.lbfgs.tolerance_grad = s.tolerance_grad;
     st.lbfgs.tolerance_change = s.tolerance_change;
     st.lbfgs.max_line_search = s.max_line_search;
+    st.weights = s.weights;
     c.stages.push_back(st);
   }
   return c;

@@ -271,6 +271,8 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
     s.tolerance_change = r.get_real(p + ".tolerance_change");
     s.max_line_search = r.get_int(p + ".max_line_search");
   }
+  if (r.has(p + ".weights"))
+    for (const auto& key : r.find(p + ".weights")->keys) s.weights.emplace_back(key, r.get_real(p + ".weights." + key));
   return s;
 }
 
@@ -294,6 +296,7 @@ void read_training(const DeckReader& r, Deck& d) {
   if (d.pde == "schrodinger") {
     d.weight_normalisation = r.get_real("training.weights.normalisation");
     d.weight_orthogonality = r.get_real("training.weights.orthogonality");
+    d.weight_energy = r.get_real("training.weights.energy");
     d.states = r.get_int("training.states");
     d.quadrature = r.get_int("training.quadrature");
     if (d.quadrature % 2 == 0) r.fail("training.quadrature", "Simpson's rule needs an odd number of points, got " +

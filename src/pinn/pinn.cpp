@@ -109,9 +109,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   }
   // 2. loss terms: the residuals, then one per soft condition
   for (const auto& name : m_kernel->residual_names()) {
-    m_term_names.push_back(name);
-    m_term_weights.push_back(opts.weight_pde);
-    m_term_points.push_back(opts.n_interior);
+    add_term(name, "pde", opts.weight_pde, opts.n_interior);
   }
   std::map<std::string, int> base_count;
   auto base_name = [&](const pde::Condition& c) {
@@ -158,10 +156,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     nn::JetSpec spec = nn::JetSpec::value_only(m_n_in);
     if (set.axis >= 0) spec.tangents.push_back(set.axis);
     set.jet = std::make_unique<nn::JetMlp<T>>(m_net, spec, opts.chunk);
-    set.term = int(m_term_names.size());
-    m_term_names.push_back(name);
-    m_term_weights.push_back(initial ? opts.weight_initial : opts.weight_bc);
-    m_term_points.push_back(set.n_global);
+    set.term = add_term(name, initial ? "initial" : "bc", initial ? opts.weight_initial : opts.weight_bc, set.n_global);
     m_sets.push_back(std::move(set));
   }
   for (std::size_t i = 0; i < problem.observations.size(); ++i) {
@@ -173,13 +168,10 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     set.observation = int(i);
     set.n_global = obs.values.size();
     set.jet = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::value_only(m_n_in), opts.chunk);
-    set.term = int(m_term_names.size());
     std::string name = "data";
     if (m_n_out > 1) name += "_" + problem.outputs.at(obs.output);
     if (problem.observations.size() > 1 && m_n_out == 1) name += "_" + std::to_string(i);
-    m_term_names.push_back(name);
-    m_term_weights.push_back(opts.weight_data);
-    m_term_points.push_back(set.n_global);
+    set.term = add_term(name, "data", opts.weight_data, set.n_global);
     m_sets.push_back(std::move(set));
   }
   if (problem.eigen.quadrature > 0) {
@@ -203,18 +195,13 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     nn::JetSpec spec = nn::JetSpec::value_only(1);
     spec.tangents.push_back(0);
     m_jet_quad = std::make_unique<nn::JetMlp<T>>(m_net, spec, opts.chunk);
-    m_term_norm = int(m_term_names.size());
-    m_term_names.push_back("normalisation");
-    m_term_weights.push_back(e.weight_normalisation);
-    m_term_points.push_back(m_quad_x.size());
-    if (!e.previous.empty()) {
-      m_term_orth = int(m_term_names.size());
-      m_term_names.push_back("orthogonality");
-      m_term_weights.push_back(e.weight_orthogonality);
-      m_term_points.push_back(m_quad_x.size());
-    }
+    m_term_norm = add_term("normalisation", "normalisation", e.weight_normalisation, m_quad_x.size());
+    if (!e.previous.empty())
+      m_term_orth = add_term("orthogonality", "orthogonality", e.weight_orthogonality, m_quad_x.size());
+    if (e.energy_term) m_term_energy = add_term("energy", "energy", e.weight_energy, m_quad_x.size());
   }
   m_term_values.assign(m_term_names.size(), 0.0);
+  m_base_weights = m_term_weights;
 
   // 3. jets and buffers
   m_jet_interior = std::make_unique<nn::JetMlp<T>>(m_net, jet_spec_of(needs, m_n_in), opts.chunk);
@@ -482,6 +469,7 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   // 2. soft conditions, eigen constraints
   for (auto& set : m_sets) condition_loss(set, g, terms[set.term]);
   if (m_term_norm >= 0) eigen_loss(psi_quad, q, g, g + np + terms.size(), terms);
+  if (m_term_energy >= 0 && m_term_weights[m_term_energy] > 0) energy_loss(psi_quad, g, coef_grad, terms);
   // 3. one allreduce of [gradient, terms]
   Kokkos::fence();
   Kokkos::deep_copy(m_reduce_host, m_reduce);
@@ -605,6 +593,95 @@ void Pinn<T>::eigen_loss(const std::vector<double>& psi, double q, T* grad, T* g
     }
     Kokkos::deep_copy(m_adj, adj_h);
     m_jet_value->backward(m_x_quad.data() + off, n, m_adj.data(), grad_q);
+  }
+}
+
+template <class T>
+void Pinn<T>::energy_loss(const std::vector<double>& psi_in, T* grad, std::vector<double>& coef_grad,
+                          std::vector<double>& terms) {
+  if (!m_comm.is_root()) return;  // as eigen_loss: the whole (small) grid on rank 0
+  const auto& e = m_problem.eigen;
+  const std::size_t nq = psi_in.size(), nk = e.previous.size();
+  std::vector<double> psi = psi_in, dpsi = quadrature_values(true);
+  // the earlier (normalised) states projected out: psi~ = psi - sum_k c_k phi_k, c_k = int psi phi_k
+  std::vector<double> c(nk, 0.0);
+  for (std::size_t k = 0; k < nk; ++k) {
+    for (std::size_t i = 0; i < nq; ++i) c[k] += m_quad_w[i] * psi[i] * e.previous[k][i];
+    for (std::size_t i = 0; i < nq; ++i) {
+      psi[i] -= c[k] * e.previous[k][i];
+      dpsi[i] -= c[k] * e.previous_derivative.at(k)[i];
+    }
+  }
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < nq; ++i) {
+    num += m_quad_w[i] * (dpsi[i] * dpsi[i] + m_quad_v[i] * psi[i] * psi[i]);
+    den += m_quad_w[i] * psi[i] * psi[i];
+  }
+  if (!(den > 0)) return;
+  // w (R + (E - R)^2): the trained energy follows R (at fixed R its minimum is E = R, and there the
+  // network sees the gradient of R alone), so a residual stage after this one starts from the energy
+  // of the state found
+  const double w = m_term_weights[m_term_energy], R = num / den, E = coefficients().at(0);
+  terms[m_term_energy] += w * (R + (E - R) * (E - R));
+  coef_grad.at(0) += w * 2 * (E - R) * m_coef_scale.at(0);
+  const double dR = w * (1 - 2 * (E - R));
+  // adjoints of psi~ (a) and psi~' (b), then through the projection to psi and psi'
+  std::vector<double> a(nq), b(nq);
+  for (std::size_t i = 0; i < nq; ++i) {
+    a[i] = dR * m_quad_w[i] * 2 * (m_quad_v[i] - R) * psi[i] / den;
+    b[i] = dR * m_quad_w[i] * 2 * dpsi[i] / den;
+  }
+  std::vector<double> back(nk, 0.0);  // dR/dc_k = -(sum_i a_i phi_ki + b_i phi'_ki)
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t i = 0; i < nq; ++i) back[k] += a[i] * e.previous[k][i] + b[i] * e.previous_derivative[k][i];
+  for (std::size_t k = 0; k < nk; ++k)
+    for (std::size_t i = 0; i < nq; ++i) a[i] -= back[k] * m_quad_w[i] * e.previous[k][i];
+  // psi = G + D N, psi' = G' + D' N + D N' (soft: psi = N)
+  const bool hard = m_hard & 1u;
+  const int chunk = m_opts.chunk, cd = pde::canonical_d(0);
+  auto adj_h = Kokkos::create_mirror_view(m_adj);
+  auto aux_h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_aux_quad);
+  for (int off = 0; off < int(nq); off += chunk) {
+    const int n = std::min(chunk, int(nq) - off);
+    m_jet_quad->forward(m_x_quad.data() + off, n);
+    for (int p = 0; p < n; ++p) {
+      const std::size_t i = std::size_t(off + p);
+      const T* D = aux_h.data() + i * kConditionAux + 2 + pde::kCanonical;
+      const double d0 = hard ? double(D[0]) : 1.0, d1 = hard ? double(D[cd]) : 0.0;
+      adj_h(p) = T(a[i] * d0 + b[i] * d1);
+      adj_h(n + p) = T(b[i] * d0);
+    }
+    Kokkos::deep_copy(m_adj, adj_h);
+    m_jet_quad->backward(m_x_quad.data() + off, n, m_adj.data(), grad);
+  }
+}
+
+template <class T>
+int Pinn<T>::add_term(const std::string& name, const char* group, double weight, std::size_t points) {
+  m_term_names.push_back(name);
+  m_term_groups.emplace_back(group);
+  m_term_weights.push_back(weight);
+  m_term_points.push_back(points);
+  return int(m_term_names.size()) - 1;
+}
+
+template <class T>
+void Pinn<T>::set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) {
+  m_term_weights = m_base_weights;
+  for (const auto& [group, w] : overrides) {
+    bool found = false;
+    for (std::size_t k = 0; k < m_term_groups.size(); ++k)
+      if (m_term_groups[k] == group) {
+        m_term_weights[k] = w;
+        found = true;
+      }
+    if (!found) {
+      std::string list;
+      for (const auto& g : m_term_groups)
+        if (list.find(g) == std::string::npos) list += (list.empty() ? "" : ", ") + g;
+      NPDE_INPUT_ERROR("training.stages[].weights." << group << ": this problem has no " << group
+                                                     << " loss term (its weight groups: " << list << ")");
+    }
   }
 }
 

@@ -92,6 +92,8 @@ PoissonPinn<T>::PoissonPinn(const decomp::Communicator& comm, const pde::Poisson
   }
   m_term_names = opts.hard_bc ? std::vector<std::string>{"pde"} : std::vector<std::string>{"pde", "bc"};
   m_term_values.assign(m_term_names.size(), 0.0);
+  m_base_weight_pde = opts.weight_pde;
+  m_base_weight_bc = opts.weight_bc;
   m_net.init_glorot(opts.seed);
   m_jet_interior = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::laplacian(m_dim), opts.chunk);
   m_jet_value = std::make_unique<nn::JetMlp<T>>(m_net, nn::JetSpec::value_only(m_dim), opts.chunk);
@@ -229,6 +231,22 @@ std::vector<double> PoissonPinn<T>::predict(const std::vector<double>& points) {
     }
   }
   return u;
+}
+
+template <class T>
+void PoissonPinn<T>::set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) {
+  m_opts.weight_pde = m_base_weight_pde;
+  m_opts.weight_bc = m_base_weight_bc;
+  for (const auto& [group, w] : overrides) {
+    if (group == "pde") {
+      m_opts.weight_pde = w;
+    } else if (group == "bc" && !m_opts.hard_bc) {
+      m_opts.weight_bc = w;
+    } else {
+      NPDE_INPUT_ERROR("training.stages[].weights." << group << ": this problem has no " << group << " loss term"
+                                                     << (group == "bc" ? " (the boundary is hard)" : ""));
+    }
+  }
 }
 
 template <class T>

@@ -175,6 +175,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     const bool resuming_here = resume && resume->stage == s && resume->stage_iteration > 0;
     adam.reset();
     lbfgs.reset();
+    pinn.set_stage_weights(sc.weights);  // before the first evaluation of the stage (L-BFGS starts with one)
     if (sc.optimizer == "adam") {
       adam = std::make_unique<optim::Adam<T>>(np, sc.adam);
       if (resuming_here && resume->has_adam) adam->set_state(resume->adam);

@@ -2,6 +2,9 @@
 // Observations of an inverse problem, drawn from an `npde reference` output file.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "npde/decomp/communicator.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/pde/problem.hpp"
@@ -21,5 +24,10 @@ struct ObservationData {
 /// every rank receives the same data. Throws npde::InputError naming inverse.observations.file, with the
 /// same verdict on every rank, for a file that is missing, not npde's, or of another equation or shape.
 ObservationData read_observations(const decomp::Communicator& comm, const io::Deck& deck);
+
+/// Makes `problem` the inverse problem of the deck's `inverse:` section: deck.inverse_coefficient (one of
+/// `coefficient_names`, the equation's) trainable, learnt from `observations`. Returns its index.
+int make_inverse(const io::Deck& deck, const std::vector<std::string>& coefficient_names,
+                 pde::Observations observations, pde::Problem& problem);
 
 }  // namespace npde::app

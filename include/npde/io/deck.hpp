@@ -44,6 +44,8 @@ struct StageSpec {
   double tolerance_grad = 1e-12;    ///< stop when max |grad| falls below
   double tolerance_change = 1e-15;  ///< stop when the loss change falls below (relative)
   int max_line_search = 25;
+  /// weights: {group: weight} overriding training.weights during this stage (deck order)
+  std::vector<std::pair<std::string, double>> weights;
 };
 
 /// A validated input deck. Fields mirror the YAML keys (section.key).
@@ -99,6 +101,7 @@ struct Deck {
   double weight_data = 1.0;                 ///< training.weights.data (inverse problems)
   double weight_normalisation = 1.0;        ///< training.weights.normalisation (schrodinger)
   double weight_orthogonality = 1.0;        ///< training.weights.orthogonality (schrodinger)
+  double weight_energy = 0.0;               ///< training.weights.energy (schrodinger; 0: no energy term)
   int states = 1;                           ///< training.states (schrodinger)
   int quadrature = 1025;                    ///< training.quadrature (schrodinger)
 

@@ -51,6 +51,11 @@ struct EigenConstraints {
   std::vector<std::vector<double>> previous;  ///< earlier states at the quadrature points (normalised)
   std::vector<std::vector<double>> previous_derivative;  ///< their derivatives there (Rayleigh quotients)
   double weight_normalisation = 1, weight_orthogonality = 1;
+  /// A loss term weight_energy * R[psi], R the Rayleigh quotient int(psi'^2 + V psi^2) / int psi^2 with
+  /// the earlier states projected out: its minimum over the network is the next eigenvalue, so it
+  /// leads the state into the right basin (whatever the starting energy); stages may switch it off.
+  bool energy_term = false;
+  double weight_energy = 0;
 };
 
 /// A problem on an axis-aligned space(-time) box.

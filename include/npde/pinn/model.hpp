@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "npde/core/types.hpp"
@@ -34,6 +35,12 @@ class Model {
   virtual const std::vector<double>& last_terms() const = 0;
   /// Collective. Relative L2 error against the exact solution on fixed validation points (NaN if none).
   virtual double validation_error() = 0;
+  /// Local. Sets the weights of the loss terms for a training stage: the model's own weights, then
+  /// each override (group, weight) applied to every term of that group ("pde": the residuals, "bc":
+  /// boundary, Neumann and periodic terms, "initial": initial value and rate, "data", and the
+  /// eigenproblem groups "normalisation", "orthogonality", "energy"). An empty list restores the
+  /// model's weights. Throws npde::InputError for a group the model has no term of.
+  virtual void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) = 0;
   /// Local. Trained scalars for the progress line, e.g. "viscosity 3.18e-03" (empty: none).
   virtual std::string progress_note() const { return {}; }
 };

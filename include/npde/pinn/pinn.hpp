@@ -44,6 +44,7 @@ class Pinn final : public Model<T> {
   T loss_and_gradient(const View1<T>& grad) override;
   const std::vector<std::string>& term_names() const override { return m_term_names; }
   const std::vector<double>& last_terms() const override { return m_term_values; }
+  void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
   double validation_error() override;
   /// The trained coefficients with their names (inverse problems, eigen energies).
   std::string progress_note() const override;
@@ -93,6 +94,11 @@ class Pinn final : public Model<T> {
   void fill_condition(ConditionSet& set, std::uint64_t round);
   void condition_loss(ConditionSet& set, T* grad, double& loss);
   void eigen_loss(const std::vector<double>& psi, double q, T* grad, T* grad_q, std::vector<double>& terms);
+  /// Adds the Rayleigh-quotient (energy) term's value and gradient (rank 0; eigenproblems); the trained
+  /// energy's gradient goes to coef_grad.
+  void energy_loss(const std::vector<double>& psi, T* grad, std::vector<double>& coef_grad, std::vector<double>& terms);
+  /// Appends a loss term; returns its index.
+  int add_term(const std::string& name, const char* group, double weight, std::size_t points);
 
   decomp::Communicator m_comm;
   pde::Problem m_problem;
@@ -112,6 +118,8 @@ class Pinn final : public Model<T> {
   std::vector<ConditionSet> m_sets;
   std::vector<std::string> m_term_names;
   std::vector<double> m_term_weights, m_term_values;
+  std::vector<double> m_base_weights;     ///< the options' weights (stages may override them)
+  std::vector<std::string> m_term_groups; ///< weight group of each term (set_stage_weights)
   std::vector<std::size_t> m_term_points;
   View1<T> m_adj, m_sq, m_scale, m_pair_x, m_pair_aux;
   View1<T> m_reduce;  ///< [grad (n_params), term values]
@@ -121,7 +129,7 @@ class Pinn final : public Model<T> {
   std::vector<double> m_quad_x, m_quad_w, m_quad_v;
   View1<T> m_x_quad, m_aux_quad;
   std::unique_ptr<nn::JetMlp<T>> m_jet_quad;
-  int m_term_norm = -1, m_term_orth = -1;
+  int m_term_norm = -1, m_term_orth = -1, m_term_energy = -1;
   std::vector<int> m_validation_outputs;  ///< outputs with an exact solution
 };
 

@@ -48,6 +48,8 @@ class PoissonPinn final : public Model<T> {
   /// Terms "pde", and "bc" with soft BCs.
   const std::vector<std::string>& term_names() const override { return m_term_names; }
   const std::vector<double>& last_terms() const override { return m_term_values; }
+  /// Groups "pde" and, with a soft boundary, "bc".
+  void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
 
   /// Local (no communication): u at n points (row-major (n, dim), host) -> n values.
   std::vector<double> predict(const std::vector<double>& points);
@@ -59,6 +61,7 @@ class PoissonPinn final : public Model<T> {
   decomp::Communicator m_comm;
   pde::PoissonProblem m_problem;
   PinnOptions m_opts;
+  double m_base_weight_pde = 1, m_base_weight_bc = 1;  ///< the options' weights (stages may override)
   int m_dim;
   nn::Mlp<T> m_net;
   std::unique_ptr<nn::JetMlp<T>> m_jet_interior, m_jet_value;

@@ -20,6 +20,8 @@ struct StageConfig {
   int iterations = 1000;
   optim::AdamOptions adam;
   optim::LbfgsOptions lbfgs;
+  /// Loss-term weights of this stage, by group (Model::set_stage_weights); empty: the model's own.
+  std::vector<std::pair<std::string, double>> weights;
 };
 
 /// What train() does.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "npde/app/checkpointing.hpp"
+#include "npde/app/observations.hpp"
 #include "npde/app/setup.hpp"
 #include "npde/decomp/communicator.hpp"
 #include "support/shared_scratch.hpp"
@@ -112,6 +114,31 @@ training:
 output:
   file: restart_kovasznay_test.h5
 )yaml";
+// An inverse problem: the viscosity trained beside the network from observations (synthetic here),
+// and a stage that re-weights the data term (the weights of the stage a restart lands in apply).
+const char* const k_inverse_deck = R"yaml(problem:
+  pde: burgers
+  domain: {lower: [-1], upper: [1]}
+  time: {start: 0, end: 0.5}
+  initial: "-sin(pi*x)"
+  boundary:
+    - {faces: all, type: dirichlet, value: "0"}
+  coefficients: {viscosity: 0.05}
+inverse:
+  coefficient: viscosity
+  observations: {file: synthetic.h5, points: 40}
+network:
+  layers: [10, 10]
+training:
+  seed: 4
+  points: {interior: 151}
+  stages:
+    - {optimizer: adam, iterations: 30, lr: 5e-3}
+    - {optimizer: lbfgs, iterations: 20, history: 8, weights: {data: 3, pde: 0.5}}
+  log_every: 10
+output:
+  file: restart_inverse_test.h5
+)yaml";
 constexpr long k_adam_iterations = 30;
 constexpr long k_total_iterations = 50;
 
@@ -125,7 +152,16 @@ std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, 
     return std::make_unique<npde::pinn::PoissonPinn<double>>(comm, npde::app::make_problem(deck),
                                                              npde::app::make_pinn_options(deck));
   auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
-  const auto problem = npde::app::make_pinn_problem(deck, kernel->coefficient_names());
+  auto problem = npde::app::make_pinn_problem(deck, kernel->coefficient_names());
+  if (deck.has_inverse) {  // observations of a decaying profile at scattered (x, t), the same on every rank
+    npde::pde::Observations obs;
+    for (int i = 0; i < deck.observation_points; ++i) {
+      const double x = -1 + 2 * std::fmod(0.618034 * (i + 1), 1.0), t = 0.5 * std::fmod(0.414214 * (i + 1), 1.0);
+      obs.points.insert(obs.points.end(), {x, t});
+      obs.values.push_back(-std::sin(3.141592653589793 * x) * std::exp(-t));
+    }
+    npde::app::make_inverse(deck, kernel->coefficient_names(), obs, problem);
+  }
   return std::make_unique<npde::pinn::Pinn<double>>(comm, problem, std::move(kernel),
                                                     npde::app::make_pinn_options(deck));
 }
@@ -258,6 +294,10 @@ TEST(Restart, BitIdenticalPeriodicWithResampling) {
 
 TEST(Restart, BitIdenticalThreeOutputs) {
   check_restarts(make_deck({}, k_kovasznay_deck), {13, 41}, "kovasznay");
+}
+
+TEST(Restart, BitIdenticalInverseWithStageWeights) {
+  check_restarts(make_deck({}, k_inverse_deck), {13, k_adam_iterations, 41}, "inverse");
 }
 
 // A checkpoint whose loss terms are not the model's is refused (a deck change that alters the terms).

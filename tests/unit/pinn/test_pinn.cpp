@@ -201,6 +201,36 @@ TEST(Pinn, GradientSchrodingerEigen) {
   p.eigen.previous = {prev};
   p.eigen.previous_derivative = {dprev};
   check_gradient(p, {"pde", "normalisation", "orthogonality"});
+  // the Rayleigh-quotient term (earlier state projected out) and the energy following it
+  p.eigen.energy_term = true;
+  p.eigen.weight_energy = 0.6;
+  check_gradient(p, {"pde", "normalisation", "orthogonality", "energy"});
+}
+
+// A stage's weights scale their group's terms (Neumann and periodic count as bc), the model's own come
+// back with an empty list, and a group without a term is refused.
+TEST(Pinn, StageWeightsScaleTheirGroups) {
+  Problem p = space_time("heat", {0.5, 0.0}, false);
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "0", p));
+  p.conditions.push_back(condition(ConditionKind::Neumann, {1}, "t", p));
+  p.conditions.push_back(condition(ConditionKind::Initial, {}, "x", p));
+  Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("heat", 1), small_options());
+  ASSERT_EQ(pinn.term_names(), (std::vector<std::string>{"pde", "bc", "neumann", "initial"}));
+  View1<double> grad("grad", pinn.n_params());
+  pinn.loss_and_gradient(grad);
+  const std::vector<double> base = pinn.last_terms();
+  pinn.set_stage_weights({{"bc", 2.0 * 2.5}, {"pde", 0.0}});  // small_options: weight_bc 2.5
+  const double loss = pinn.loss_and_gradient(grad);
+  const auto& t = pinn.last_terms();
+  EXPECT_EQ(t[0], 0.0);
+  EXPECT_NEAR(t[1], 2 * base[1], 1e-14 * base[1]);
+  EXPECT_NEAR(t[2], 2 * base[2], 1e-14 * base[2]);
+  EXPECT_EQ(t[3], base[3]);
+  EXPECT_NEAR(loss, t[1] + t[2] + t[3], 1e-14 * loss);
+  pinn.set_stage_weights({});
+  pinn.loss_and_gradient(grad);
+  EXPECT_EQ(pinn.last_terms(), base);
+  EXPECT_THROW(pinn.set_stage_weights({{"data", 1.0}}), npde::InputError);
 }
 
 TEST(Pinn, GradientKleinGordonSoft) {
