@@ -312,7 +312,7 @@ void read_training(const DeckReader& r, Deck& d) {
   const bool soft = d.bc_enforcement == "soft";
   if (soft && d.n_boundary == 0)
     r.fail("training.points.boundary", "must be > 0 with problem.bc_enforcement: soft (the boundary loss needs points)");
-  if (d.weight_pde == 0 && (!soft || d.weight_bc == 0))
+  if (d.weight_pde == 0 && (!soft || d.weight_bc == 0) && d.weight_energy == 0)
     r.fail("training.weights", "every active loss term has weight 0, so there is nothing to train");
 }
 

@@ -5,6 +5,7 @@
 #include "npde/core/error.hpp"
 #include "npde/nn/gemm.hpp"
 #include "npde/nn/jet_kernels.hpp"
+#include "npde/core/math.hpp"
 
 namespace npde::nn {
 
@@ -29,6 +30,46 @@ void first_layer(const JetLayout L, int w, int d, int n, const T* W, const T* x,
         }
         for (int c = 1 + L.n_tan; c < L.n_channels; ++c)
           for (int i = 0; i < w; ++i) zp[c * cs + i] = T(0);
+      });
+}
+
+/// Jets of the embedding's features: feature j = f(s), s = omega_j . x + shift_j, so channel by channel
+/// f(s), f'(s) omega_ja, and f''(s) omega_ja omega_jb for the second-order channels. phi: (m, C*n).
+template <class T>
+void embed_features(const JetLayout L, int m, int d, int n, const int* kind, const T* omega, const T* shift,
+                    const T* x, T* phi) {
+  const long cs = long(m) * n;
+  Kokkos::parallel_for(
+      "npde::nn::JetMlp::forward::embedding", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        T* out = phi + long(m) * p;
+        const int cl = 1 + L.n_tan, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
+        for (int j = 0; j < m; ++j) {
+          const T* w = omega + long(d) * j;
+          T s = shift[j];
+          for (int k = 0; k < d; ++k) s += w[k] * x[k + long(d) * p];
+          T f0 = s, f1 = T(1), f2 = T(0);
+          if (kind[j] == 1) {
+            f0 = math::cos(s), f1 = -math::sin(s), f2 = -f0;
+          } else if (kind[j] == 2) {
+            f0 = math::sin(s), f1 = math::cos(s), f2 = -f0;
+          }
+          out[j] = f0;
+          for (int t = 0; t < L.n_tan; ++t) out[(1 + t) * cs + j] = f1 * w[L.tan_dim[t]];
+          if (L.n_lap > 0) {
+            T q = T(0);
+            for (int k = 0; k < L.n_lap; ++k) {
+              const T wk = w[L.tan_dim[L.lap_pos[k]]];
+              q += wk * wk;
+            }
+            out[cl * cs + j] = f2 * q;
+          }
+          for (int i = 0; i < L.n_diag; ++i) {
+            const T wk = w[L.tan_dim[L.diag_pos[i]]];
+            out[(cd + i) * cs + j] = f2 * wk * wk;
+          }
+          for (int i = 0; i < L.n_mixed; ++i)
+            out[(cm + i) * cs + j] = f2 * w[L.tan_dim[L.mixed_a[i]]] * w[L.tan_dim[L.mixed_b[i]]];
+        }
       });
 }
 
@@ -78,8 +119,8 @@ void dispatch_activation(Activation act, F&& f) {
 template <class T>
 JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
     : m_net(&net), m_spec(spec), m_layout(make_layout(spec)), m_max_points(max_points) {
-  NPDE_REQUIRE(spec.n_inputs == net.n_inputs(),
-               "jet spec has " << spec.n_inputs << " inputs, network " << net.n_inputs());
+  NPDE_REQUIRE(spec.n_inputs == net.raw_inputs(),
+               "jet spec has " << spec.n_inputs << " inputs, network " << net.raw_inputs());
   NPDE_REQUIRE(max_points >= 1, "max_points = " << max_points);
   const auto& w = net.widths();
   const long cp = long(m_layout.n_channels) * max_points;
@@ -92,6 +133,25 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
   m_adj_z = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_z"), net.max_width() * cp);
   m_ones = View1<T>("npde::nn::JetMlp::ones", max_points);
   Kokkos::deep_copy(m_ones, T(1));
+  const InputEmbedding& e = net.embedding();
+  if (!e.empty()) {
+    const int m = e.n_features(), d = e.n_inputs;
+    m_phi = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::phi"), m * cp);
+    m_omega = View1<T>("npde::nn::JetMlp::omega", std::size_t(m) * d);
+    m_shift = View1<T>("npde::nn::JetMlp::shift", m);
+    m_kind = Kokkos::View<int*, MemSpace>("npde::nn::JetMlp::kind", m);
+    auto ho = Kokkos::create_mirror_view(m_omega);
+    auto hs = Kokkos::create_mirror_view(m_shift);
+    auto hk = Kokkos::create_mirror_view(m_kind);
+    for (int j = 0; j < m; ++j) {
+      for (int k = 0; k < d; ++k) ho(std::size_t(j) * d + k) = T(e.features[j].omega[k]);
+      hs(j) = T(e.features[j].shift);
+      hk(j) = e.features[j].kind == FeatureKind::Linear ? 0 : e.features[j].kind == FeatureKind::Cos ? 1 : 2;
+    }
+    Kokkos::deep_copy(m_omega, ho);
+    Kokkos::deep_copy(m_shift, hs);
+    Kokkos::deep_copy(m_kind, hk);
+  }
 }
 
 template <class T>
@@ -108,7 +168,11 @@ void JetMlp<T>::forward(const T* x, int n) {
     const T* W = params + m_net->weight_offset(l);
     const T* b = params + m_net->bias_offset(l);
     T* z = m_z[l].data();
-    if (l == 0) {
+    if (l == 0 && m_phi.extent(0) > 0) {  // features, then a layer like the hidden ones
+      detail::embed_features(L, w[0], m_spec.n_inputs, n, m_kind.data(), m_omega.data(), m_shift.data(), x,
+                             m_phi.data());
+      gemm<T>(false, false, w[1], C * n, w[0], T(1), W, m_phi.data(), T(0), z);
+    } else if (l == 0) {
       detail::first_layer(L, w[1], w[0], n, W, x, z);
     } else {
       gemm<T>(false, false, w[l + 1], C * n, w[l], T(1), W, m_a[l - 1].data(), T(0), z);
@@ -147,7 +211,9 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
     T* gb = grad + m_net->bias_offset(l);
     const T* ones = m_ones.data();
     gemm<T>(false, false, wo, 1, n, T(1), zbar, ones, T(1), gb);  // bias: value channel only
-    if (l > 0) {
+    if (l == 0 && m_phi.extent(0) > 0) {  // z0 = W phi: every channel of the features
+      gemm<T>(false, true, wo, wi, C * n, T(1), zbar, m_phi.data(), T(1), gW);
+    } else if (l > 0) {
       gemm<T>(false, true, wo, wi, C * n, T(1), zbar, m_a[l - 1].data(), T(1), gW);
       gemm<T>(true, false, wi, C * n, wo, T(1), params + m_net->weight_offset(l), zbar, T(0), m_adj_a.data());
     } else {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "npde/core/error.hpp"
 #include "npde/core/rng.hpp"
@@ -36,6 +37,16 @@ std::size_t Mlp<T>::macs_per_point() const {
   std::size_t s = 0;
   for (int l = 0; l < n_layers(); ++l) s += std::size_t(m_widths[l]) * m_widths[l + 1];
   return s;
+}
+
+template <class T>
+void Mlp<T>::set_embedding(InputEmbedding embedding) {
+  NPDE_REQUIRE(embedding.empty() || embedding.n_features() == n_inputs(),
+               "an embedding of " << embedding.n_features() << " features for " << n_inputs() << " network inputs");
+  for (const auto& f : embedding.features)
+    NPDE_REQUIRE(int(f.omega.size()) == embedding.n_inputs, "a feature with " << f.omega.size() << " frequencies for "
+                                                                            << embedding.n_inputs << " inputs");
+  m_embedding = std::move(embedding);
 }
 
 template <class T>

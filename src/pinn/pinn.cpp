@@ -88,8 +88,21 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   m_n_out = problem.n_outputs();
   m_n_res = m_kernel->n_residuals();
   NPDE_REQUIRE(m_n_res <= kMaxResiduals, "too many residuals");
-  m_net = nn::Mlp<T>(m_n_in, opts.hidden, m_n_out, opts.activation);
+  // hard periodicity: the periodic axes enter the network as cos and sin of 2 pi x / L, so every output
+  // and all its derivatives are periodic there, and the periodic conditions need no loss term
+  std::vector<double> lower(std::size_t(m_n_in), 0.0), period(std::size_t(m_n_in), 0.0);
+  for (const auto& c : problem.conditions)
+    if (c.kind == ConditionKind::Periodic && problem.hard) {
+      const int a = pde::face_axis(c.faces.at(0));
+      period[a] = problem.box.extent(a);
+      m_periodic_embedded = true;
+    }
+  for (int a = 0; a < m_n_in; ++a) lower[a] = problem.box.lower[a];
+  const nn::InputEmbedding embedding =
+      m_periodic_embedded ? nn::InputEmbedding::periodic(lower, period) : nn::InputEmbedding{};
+  m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden, m_n_out, opts.activation);
   m_net.init_glorot(opts.seed);
+  m_net.set_embedding(embedding);
   // trained coefficients follow the network's parameters in one flat vector
   for (std::size_t i = 0; i < problem.trainable.size(); ++i)
     if (problem.trainable[i]) {
@@ -121,7 +134,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   for (std::size_t i = 0; i < problem.conditions.size(); ++i) {
     const auto& c = problem.conditions[i];
     NPDE_REQUIRE(c.output >= 0 && c.output < m_n_out, "condition on output " << c.output);
-    if (m_trials[c.output].absorbs(i)) continue;
+    if (m_trials[c.output].absorbs(i) || (c.kind == ConditionKind::Periodic && m_periodic_embedded)) continue;
     soft.push_back(i);
     ++base_count[base_name(c)];
   }
@@ -183,7 +196,15 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     for (int i = 0; i < e.quadrature; ++i) {
       m_quad_x.push_back(lo + i * h);
       m_quad_w.push_back(h / 3 * (i == 0 || i == e.quadrature - 1 ? 1 : (i % 2 ? 4 : 2)));
-      m_quad_v.push_back(problem.data.at(0).eval(&m_quad_x.back()));
+      // int V psi^2 by the trapezoid rule with V averaged over each node's cell (32 midpoint samples):
+      // second order even across a jump of V, where Simpson's rule with point values is first order
+      const double a = std::max(m_quad_x.back() - h / 2, lo), b = std::min(m_quad_x.back() + h / 2, lo + (e.quadrature - 1) * h);
+      double v = 0;
+      for (int k = 0; k < 32; ++k) {
+        const double xs = a + (k + 0.5) * (b - a) / 32;
+        v += problem.data.at(0).eval(&xs);
+      }
+      m_quad_v.push_back((b - a) * v / 32);  // trapezoid weight (h, h/2 at the ends) times the cell mean
     }
     for (const auto& prev : e.previous)
       NPDE_REQUIRE(prev.size() == m_quad_x.size(), "an earlier state has " << prev.size() << " quadrature values");
@@ -543,7 +564,7 @@ double Pinn<T>::rayleigh_quotient() {
   }
   double num = 0, den = 0;
   for (std::size_t i = 0; i < psi.size(); ++i) {
-    num += m_quad_w[i] * (dpsi[i] * dpsi[i] + m_quad_v[i] * psi[i] * psi[i]);
+    num += m_quad_w[i] * dpsi[i] * dpsi[i] + m_quad_v[i] * psi[i] * psi[i];
     den += m_quad_w[i] * psi[i] * psi[i];
   }
   return den > 0 ? num / den : 0.0;
@@ -614,7 +635,7 @@ void Pinn<T>::energy_loss(const std::vector<double>& psi_in, T* grad, std::vecto
   }
   double num = 0, den = 0;
   for (std::size_t i = 0; i < nq; ++i) {
-    num += m_quad_w[i] * (dpsi[i] * dpsi[i] + m_quad_v[i] * psi[i] * psi[i]);
+    num += m_quad_w[i] * dpsi[i] * dpsi[i] + m_quad_v[i] * psi[i] * psi[i];
     den += m_quad_w[i] * psi[i] * psi[i];
   }
   if (!(den > 0)) return;
@@ -628,7 +649,7 @@ void Pinn<T>::energy_loss(const std::vector<double>& psi_in, T* grad, std::vecto
   // adjoints of psi~ (a) and psi~' (b), then through the projection to psi and psi'
   std::vector<double> a(nq), b(nq);
   for (std::size_t i = 0; i < nq; ++i) {
-    a[i] = dR * m_quad_w[i] * 2 * (m_quad_v[i] - R) * psi[i] / den;
+    a[i] = dR * 2 * (m_quad_v[i] - R * m_quad_w[i]) * psi[i] / den;
     b[i] = dR * m_quad_w[i] * 2 * dpsi[i] / den;
   }
   std::vector<double> back(nk, 0.0);  // dR/dc_k = -(sum_i a_i phi_ki + b_i phi'_ki)

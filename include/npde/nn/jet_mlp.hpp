@@ -44,6 +44,10 @@ class JetMlp {
   std::vector<View1<T>> m_a;  ///< post-activation jets per hidden layer
   View1<T> m_adj_a, m_adj_z;  ///< reverse-pass scratch
   View1<T> m_ones;            ///< ones(max_points): bias and tangent sums as GEMMs
+  // input embedding (empty Views without one): feature jets (n_features, n_channels * n), and the
+  // features' frequencies (n_features, raw inputs, column-major by feature), shifts and kinds
+  View1<T> m_phi, m_omega, m_shift;
+  Kokkos::View<int*, MemSpace> m_kind;
 };
 
 }  // namespace npde::nn

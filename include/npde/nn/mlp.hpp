@@ -7,6 +7,7 @@
 
 #include "npde/core/types.hpp"
 #include "npde/nn/activation.hpp"
+#include "npde/nn/embedding.hpp"
 
 namespace npde::nn {
 
@@ -21,7 +22,13 @@ class Mlp {
   Mlp() = default;
   Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation);
 
+  /// Inputs of the first layer (the embedding's features when there is one).
   int n_inputs() const { return m_widths.front(); }
+  /// Inputs the caller gives (the coordinates): the embedding's n_inputs, else n_inputs().
+  int raw_inputs() const { return m_embedding.empty() ? n_inputs() : m_embedding.n_inputs; }
+  /// A fixed embedding in front of the first layer; its feature count must be n_inputs().
+  void set_embedding(InputEmbedding embedding);
+  const InputEmbedding& embedding() const { return m_embedding; }
   int n_outputs() const { return m_widths.back(); }
   int n_layers() const { return static_cast<int>(m_widths.size()) - 1; }
   /// widths[0] = n_in, widths[n_layers] = n_out.
@@ -53,6 +60,7 @@ class Mlp {
   std::vector<std::size_t> m_offsets;
   std::size_t m_n_params = 0;
   Activation m_activation = Activation::Tanh;
+  InputEmbedding m_embedding;
   View1<T> m_params;
 };
 

@@ -68,6 +68,8 @@ class Pinn final : public Model<T> {
   /// Eigenproblems: the Rayleigh quotient int(psi'^2 + V psi^2) / int psi^2 of the current network with
   /// the earlier states projected out (the variational energy of what the network holds). Local.
   double rayleigh_quotient();
+  /// True if the periodic conditions are exact (hard problems: the periodic input embedding).
+  bool periodic_embedded() const { return m_periodic_embedded; }
   /// Indices (in the equation's coefficient order) of the trained coefficients.
   const std::vector<int>& trained_coefficients() const { return m_trained; }
   /// Global point count of each term (the N in weight / N).
@@ -112,6 +114,7 @@ class Pinn final : public Model<T> {
   View1<T> m_coef_adj;             ///< (n_coefficients, chunk) per-point coefficient derivatives
   std::vector<TrialFunction> m_trials;
   unsigned m_hard = 0;  ///< bit o: output o has an active trial function
+  bool m_periodic_embedded = false;  ///< periodic axes enter through cos/sin (no periodic terms)
   std::unique_ptr<nn::JetMlp<T>> m_jet_interior, m_jet_value;
   View1<T> m_x_interior, m_aux_interior;
   std::size_t m_n_interior_local = 0;
@@ -126,7 +129,8 @@ class Pinn final : public Model<T> {
   typename View1<T>::HostMirror m_reduce_host;
   std::vector<double> m_validation_points, m_validation_exact;
   // eigenproblems: Simpson grid over the box, the potential there, the trial data, value/tangent jets
-  std::vector<double> m_quad_x, m_quad_w, m_quad_v;
+  std::vector<double> m_quad_x, m_quad_w;
+  std::vector<double> m_quad_v;  ///< int V psi^2 = sum m_quad_v psi^2 (trapezoid weight x cell mean of V)
   View1<T> m_x_quad, m_aux_quad;
   std::unique_ptr<nn::JetMlp<T>> m_jet_quad;
   int m_term_norm = -1, m_term_orth = -1, m_term_energy = -1;

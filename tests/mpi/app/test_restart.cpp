@@ -53,7 +53,7 @@ output:
   file: restart_test.h5
 )yaml";
 // The general PINN on a time-dependent deck with soft conditions (named terms bc_x-, bc_x+, initial),
-// the same stage layout; and on a periodic deck (a periodic pair term beside the hard initial value).
+// the same stage layout; and on a periodic deck (exact by the input embedding, or a periodic pair term).
 const char* const k_burgers_deck = R"yaml(problem:
   pde: burgers
   domain: {lower: [-1], upper: [1]}
@@ -289,7 +289,12 @@ TEST(Restart, BitIdenticalTimeDependentSoftTerms) {
 }
 
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
+  // hard: the periodic input embedding; soft: the periodic pair term and the initial term
   check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");
+  check_restarts(make_deck({"training.points.resample_every=7", "problem.bc_enforcement=soft",
+                            "training.points.initial=31"},
+                           k_allen_cahn_deck),
+                 {14, 35}, "allen_cahn_soft");
 }
 
 TEST(Restart, BitIdenticalThreeOutputs) {

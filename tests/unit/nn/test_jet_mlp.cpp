@@ -18,6 +18,7 @@ using npde::nn::Activation;
 using npde::nn::JetMlp;
 using npde::nn::JetSpec;
 using npde::nn::Mlp;
+using npde::nn::InputEmbedding;
 
 // Finite-difference steps chosen for double: O(h^2) truncation vs O(eps/h^k) rounding.
 constexpr double kStep1 = 1e-5;   // first derivatives: error ~ 1e-10
@@ -32,7 +33,7 @@ std::vector<double> random_points(int d, int n, std::uint64_t seed) {
 
 // Network values (all outputs) at points x (d, n) via a value-only jet.
 std::vector<double> eval_values(const Mlp<double>& net, const std::vector<double>& x, int n) {
-  JetMlp<double> jm(net, JetSpec::value_only(net.n_inputs()), n);
+  JetMlp<double> jm(net, JetSpec::value_only(net.raw_inputs()), n);
   npde::View1<double> xd("x", x.size());
   auto xh = Kokkos::create_mirror_view(xd);
   for (std::size_t i = 0; i < x.size(); ++i) xh(i) = x[i];
@@ -62,7 +63,7 @@ std::vector<double> eval_jets(JetMlp<double>& jm, const std::vector<double>& x, 
 // f(x + sum_k s_k h e_{dims_k}) at point p, output o.
 double shifted(const Mlp<double>& net, const std::vector<double>& x, int p, int o, const std::vector<int>& dims,
                const std::vector<double>& steps) {
-  const int d = net.n_inputs();
+  const int d = net.raw_inputs();
   std::vector<double> xp(x.begin() + std::size_t(d) * p, x.begin() + std::size_t(d) * (p + 1));
   for (std::size_t k = 0; k < dims.size(); ++k) xp[dims[k]] += steps[k];
   return eval_values(net, xp, 1)[o];
@@ -84,10 +85,11 @@ JetSpec space_time(int n_inputs, std::vector<int> laplacian_terms, std::vector<i
 }
 
 // Every channel of `spec` against central differences of the network value.
-void check_jets(const JetSpec& spec, Activation act, int n_out) {
+void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbedding& emb = {}) {
   const int d = spec.n_inputs;
-  Mlp<double> net(d, {12, 10}, n_out, act);
+  Mlp<double> net(emb.empty() ? d : emb.n_features(), {12, 10}, n_out, act);
   net.init_glorot(42 + d);
+  net.set_embedding(emb);
   const int n = 5;
   JetMlp<double> jm(net, spec, n);
   const auto x = random_points(d, n, 3);
@@ -129,10 +131,11 @@ void check_jets(const JetSpec& spec, Activation act, int n_out) {
 }
 
 // Loss = 1/2 sum over outputs, channels, points of wt_c * jet^2; checks dLoss/dparams by central differences.
-void check_param_gradient(const JetSpec& spec, Activation act) {
+void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedding& emb = {}) {
   const int d = spec.n_inputs;
-  Mlp<double> net(d, {9, 7}, 2, act);
+  Mlp<double> net(emb.empty() ? d : emb.n_features(), {9, 7}, 2, act);
   net.init_glorot(7);
+  net.set_embedding(emb);
   const int n = 6, C = spec.n_channels(), no = net.n_outputs();
   JetMlp<double> jm(net, spec, n);
   const auto x = random_points(d, n, 11);
@@ -334,4 +337,41 @@ TEST(JetSpec, ValidateRejectsBadSecondOrderTerms) {
   // JetMlp validates at construction
   Mlp<double> net(2, {4}, 1, Activation::Tanh);
   EXPECT_THROW(JetMlp<double>(net, space_time(2, {}, {3}), 4), npde::Error);
+}
+
+// An input embedding in front of the first layer: x0 passed through, x1 periodic (cos and sin), and a
+// feature of both inputs (mixed second derivatives nonzero). Every channel and the parameter gradient
+// against finite differences; the outputs are periodic in x1 to rounding.
+InputEmbedding test_embedding() {
+  InputEmbedding e = InputEmbedding::periodic({-1.0, 0.25}, {0.0, 1.3});
+  npde::nn::Feature f;
+  f.kind = npde::nn::FeatureKind::Cos;
+  f.omega = {0.7, -1.1};
+  f.shift = 0.2;
+  e.features.push_back(f);
+  return e;
+}
+
+TEST(JetMlpEmbedding, TanhAllChannels2D) {
+  check_jets(with_all_mixed(space_time(2, {0, 1}, {0, 1})), Activation::Tanh, 2, test_embedding());
+}
+TEST(JetMlpEmbedding, SinSubsetOfTangents) {
+  JetSpec s = JetSpec::value_only(2);
+  s.tangents = {1};
+  s.diagonal_terms = {0};
+  check_jets(s, Activation::Sin, 1, test_embedding());
+}
+TEST(JetMlpEmbedding, ParameterGradient) {
+  check_param_gradient(with_all_mixed(space_time(2, {0}, {1})), Activation::Tanh, test_embedding());
+}
+TEST(JetMlpEmbedding, PeriodicOutputs) {
+  const InputEmbedding e = InputEmbedding::periodic({-1.0, 0.25}, {0.0, 1.3});
+  EXPECT_EQ(e.n_features(), 3);
+  Mlp<double> net(3, {8}, 1, Activation::Tanh);
+  net.init_glorot(3);
+  net.set_embedding(e);
+  for (double x0 : {-0.4, 0.9}) {
+    const auto lo = eval_values(net, {x0, 0.25}, 1), hi = eval_values(net, {x0, 0.25 + 1.3}, 1);
+    EXPECT_NEAR(lo[0], hi[0], 1e-14);
+  }
 }

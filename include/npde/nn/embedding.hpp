@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// A fixed input embedding in front of an Mlp: feature j = f_j(omega_j . x + shift_j) with f_j the
+// identity, cos or sin. It carries the jets by the chain rule (docs/numerics.md, "Input embeddings").
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace npde::nn {
+
+/// The function of one feature.
+enum class FeatureKind { Linear, Cos, Sin };
+
+/// One feature of the embedding: f(omega . x + shift).
+struct Feature {
+  FeatureKind kind = FeatureKind::Linear;
+  std::vector<double> omega;  ///< one entry per raw input
+  double shift = 0;
+};
+
+/// The features the network sees instead of its raw inputs (empty: the raw inputs themselves).
+struct InputEmbedding {
+  int n_inputs = 0;  ///< raw inputs (the JetSpec's n_inputs)
+  std::vector<Feature> features;
+
+  bool empty() const { return features.empty(); }
+  int n_features() const { return int(features.size()); }
+  /// x_a passed through unchanged for every axis, except cos and sin of 2 pi (x_a - lower_a) / period_a
+  /// for the axes with period_a > 0: outputs exactly periodic in those axes, with all derivatives.
+  static InputEmbedding periodic(const std::vector<double>& lower, const std::vector<double>& period);
+  /// One line for logs, e.g. "x, cos/sin(2 pi (t ...)/1)".
+  std::string describe() const;
+};
+
+}  // namespace npde::nn

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Input embeddings: construction helpers.
+#include "npde/nn/embedding.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "npde/core/error.hpp"
+
+namespace npde::nn {
+
+InputEmbedding InputEmbedding::periodic(const std::vector<double>& lower, const std::vector<double>& period) {
+  NPDE_REQUIRE(lower.size() == period.size(), lower.size() << " lower bounds for " << period.size() << " periods");
+  InputEmbedding e;
+  e.n_inputs = int(lower.size());
+  for (int a = 0; a < e.n_inputs; ++a) {
+    Feature f;
+    f.omega.assign(std::size_t(e.n_inputs), 0.0);
+    if (!(period[a] > 0)) {
+      f.omega[a] = 1;
+      e.features.push_back(f);
+      continue;
+    }
+    const double w = 2 * M_PI / period[a];
+    f.omega[a] = w;
+    f.shift = -w * lower[a];
+    f.kind = FeatureKind::Cos;
+    e.features.push_back(f);
+    f.kind = FeatureKind::Sin;
+    e.features.push_back(f);
+  }
+  return e;
+}
+
+std::string InputEmbedding::describe() const {
+  std::ostringstream os;
+  for (int j = 0; j < n_features(); ++j) {
+    const auto& f = features[j];
+    os << (j ? ", " : "") << (f.kind == FeatureKind::Linear ? "" : f.kind == FeatureKind::Cos ? "cos(" : "sin(");
+    bool first = true;
+    for (int a = 0; a < n_inputs; ++a)
+      if (f.omega[a] != 0) {
+        os << (first ? "" : " + ") << (f.omega[a] == 1 ? "" : std::to_string(f.omega[a]) + "*") << "x" << a;
+        first = false;
+      }
+    if (f.shift != 0) os << " + " << f.shift;
+    if (f.kind != FeatureKind::Linear) os << ")";
+  }
+  return os.str();
+}
+
+}  // namespace npde::nn
