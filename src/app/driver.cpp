@@ -346,7 +346,7 @@ template <class T>
 int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
   // 1. the equation's kernel, the problem, the network and its points; the restart state
   auto kernel = pinn::make_catalogue_kernel<T>(deck.pde, deck.dim);
-  pde::Problem problem = make_pinn_problem(deck, kernel->coefficient_names());
+  pde::Problem problem = make_equation_problem(deck);
   const auto coefficient_names = kernel->coefficient_names();
   ObservationData observed;
   int learnt = -1;  // index of the learnt coefficient (inverse problems)
@@ -480,7 +480,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
                                               << deck.states << "; give at least as many");
   const auto opts = make_pinn_options(deck);
   const auto cfg = make_train_config(deck, cl.quiet);
-  pde::Problem problem = make_pinn_problem(deck, {"energy"});
+  pde::Problem problem = make_equation_problem(deck);
   io::OutputFile out(comm, deck.output_file);
   write_provenance(comm, deck, out);
   return guarded(comm, [&]() -> int {
@@ -758,8 +758,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (deck.pde == "poisson") problem = make_problem(deck);
     if (deck.pde != "poisson" && deck.has_training) {
       // the conditions the trial functions cannot build are input errors: found before any work
-      const auto kernel = pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
-      const pde::Problem p = make_pinn_problem(deck, kernel->coefficient_names());
+      const pde::Problem p = make_equation_problem(deck);
       for (int o = 0; o < p.n_outputs(); ++o) (void)pinn::TrialFunction(p, o);
       if (deck.has_inverse && cl.verb == "train") (void)read_observations(comm, deck);  // collective
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The run-time definition of a problem for any equation of pde/: its space(-time) box, outputs,
 // coefficients, per-point data, conditions and exact solutions. Built from a validated deck by
-// app::make_pinn_problem (app/setup.cpp); consumed by the PINN trainer (pinn/).
+// app::make_equation_problem (app/setup.cpp); consumed by the PINN trainer (pinn/).
 #pragma once
 
 #include <optional>

@@ -124,9 +124,8 @@ std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, 
   if (deck.pde == "poisson")
     return std::make_unique<npde::pinn::PoissonPinn<double>>(comm, npde::app::make_problem(deck),
                                                              npde::app::make_pinn_options(deck));
-  auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
-  const auto problem = npde::app::make_pinn_problem(deck, kernel->coefficient_names());
-  return std::make_unique<npde::pinn::Pinn<double>>(comm, problem, std::move(kernel),
+  return std::make_unique<npde::pinn::Pinn<double>>(comm, npde::app::make_equation_problem(deck),
+                                                    npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim),
                                                     npde::app::make_pinn_options(deck));
 }
 
