@@ -106,6 +106,13 @@ std::vector<int> output_grid(const io::Deck& deck) {
   return std::vector<int>(deck.dim, 65);
 }
 
+/// True for the equations a pde::Problem describes (make_equation_problem): those with a neural
+/// solver, Poisson aside (its trainer has a problem of its own).
+bool has_equation_problem(const std::string& pde) {
+  const auto known = pinn::catalogue_equations();
+  return pde != "poisson" && std::find(known.begin(), known.end(), pde) != known.end();
+}
+
 std::vector<int> reference_grid(const io::Deck& deck) {
   return deck.reference_grid.empty() ? std::vector<int>(deck.dim, 65) : deck.reference_grid;
 }
@@ -269,8 +276,10 @@ int train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde
   }
 }
 
-/// Collective. The classical solver of a catalogue equation (every problem.pde except poisson).
-reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck);
+/// Collective. The classical solver of a catalogue equation (every problem.pde except poisson) for
+/// the deck's equation problem `equation` (unused by the operator problems, which have none).
+reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck,
+                                        const pde::Problem& equation);
 std::string problem_string(const io::Deck& deck);
 
 /// Collective. The network's outputs at every point of the reference solution's grid and series
@@ -349,13 +358,14 @@ int guarded(const decomp::Communicator& comm, F&& body) {
   }
 }
 
-/// `npde train` of a catalogue equation: the general PINN, then the classical reference, compared on
-/// the reference's grid at every snapshot.
+/// `npde train` of a catalogue equation (its problem `equation`): the general PINN, then the classical
+/// reference, compared on the reference's grid at every snapshot.
 template <class T>
-int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
+int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                         const CommandLine& cl) {
   // 1. the equation's kernel, the problem, the network and its points; the restart state
   auto kernel = pinn::make_catalogue_kernel<T>(deck.pde, deck.dim);
-  pde::Problem problem = make_pinn_problem(deck, kernel->coefficient_names());
+  pde::Problem problem = equation;
   const auto coefficient_names = kernel->coefficient_names();
   ObservationData observed;
   int learnt = -1;  // index of the learnt coefficient (inverse problems)
@@ -400,12 +410,11 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
     // 4. the classical reference, and the network on its grid
     // an inverse problem is compared with the solution for the true coefficient (the observation
     // file's), not for the deck's initial guess
-    io::Deck reference_deck = deck;
-    if (learnt >= 0 && std::isfinite(observed.true_value))
-      reference_deck.coefficients[deck.inverse_coefficient] = observed.true_value;
+    pde::Problem reference_problem = equation;
+    if (learnt >= 0 && std::isfinite(observed.true_value)) reference_problem.coefficients[learnt] = observed.true_value;
     log::info("reference: " + problem_string(deck) +
               (learnt >= 0 ? ", " + deck.inverse_coefficient + " = " + std::to_string(observed.true_value) : ""));
-    reference::GridSolution sol = solve_catalogue(comm, reference_deck);
+    reference::GridSolution sol = solve_catalogue(comm, deck, reference_problem);
     auto fields = evaluate_on_grid(comm, net, sol);
     for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f)
       if (sol.fields[f].first == "p") {
@@ -455,7 +464,8 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
     if (deck.pde == "navier_stokes" && deck.flow_case == "cavity" && fields.size() >= 2) {
       // the network's centrelines against Ghia et al. (1982), as the reference reports its own
       const std::vector<int> grid{int(sol.axes[0].size()), int(sol.axes[1].size())};
-      for (const auto& [k, v] : ghia_deviations(deck, fields[0], fields[1], grid)) summary.emplace_back(k, v);
+      for (const auto& [k, v] : ghia_deviations(deck, io::coefficient(deck, "reynolds"), fields[0], fields[1], grid))
+        summary.emplace_back(k, v);
     }
     for (const auto& [k, v] : sol.summary) summary.emplace_back("reference_" + k, v);
     // 5. output
@@ -476,7 +486,8 @@ double trapezoid_norm(const std::vector<double>& f, double h) {
 /// each with its own network and trained energy (guess: the Rayleigh quotient of its initial network),
 /// normalisation and orthogonality terms; then SLEPc's modes, compared up to sign and normalisation.
 template <class T>
-int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
+int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                     const CommandLine& cl) {
   if (cl.restart)
     NPDE_INPUT_ERROR("--restart: eigenproblem runs (problem.pde: schrodinger) cannot be restarted yet; run the deck "
                      "again from the start");
@@ -485,7 +496,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
                                               << deck.states << "; give at least as many");
   const auto opts = make_pinn_options(deck);
   const auto cfg = make_train_config(deck, cl.quiet);
-  pde::Problem problem = make_pinn_problem(deck, {"energy"});
+  pde::Problem problem = equation;
   {  // the stages' weight groups against the terms the states will have (the last one has them all)
     pde::Problem last = problem;
     if (deck.states > 1) last.eigen.previous.assign(1, std::vector<double>(std::size_t(deck.quadrature), 0.0));
@@ -565,7 +576,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
     }
     // 3. the reference modes, and the states on their grid (normalised, signs aligned)
     log::info("reference: " + problem_string(deck));
-    reference::GridSolution sol = solve_catalogue(comm, deck);
+    reference::GridSolution sol = solve_catalogue(comm, deck, equation);
     const std::size_t n_grid = sol.n_points(), k = std::size_t(deck.states);
     sol.series.resize(k);
     for (auto& [name, values] : sol.fields) values.resize(k * n_grid);
@@ -637,17 +648,19 @@ int reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const
 }
 
 /// Collective. The classical solver of a catalogue equation (every problem.pde except poisson).
-reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck) {
-  using Solver = reference::GridSolution (*)(const decomp::Communicator&, const io::Deck&);
+reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck,
+                                        const pde::Problem& equation) {
+  if (deck.pde == "darcy") return reference_darcy(comm, deck);
+  if (deck.pde == "ns_vorticity") return reference_ns_vorticity(comm, deck);
+  using Solver = reference::GridSolution (*)(const decomp::Communicator&, const io::Deck&, const pde::Problem&);
   static const std::map<std::string, Solver> solvers = {
       {"helmholtz", reference_helmholtz},       {"heat", reference_heat},
       {"burgers", reference_burgers},           {"allen_cahn", reference_allen_cahn},
       {"klein_gordon", reference_klein_gordon}, {"schrodinger", reference_schrodinger},
-      {"navier_stokes", reference_navier_stokes}, {"darcy", reference_darcy},
-      {"ns_vorticity", reference_ns_vorticity}};
+      {"navier_stokes", reference_navier_stokes}};
   const auto it = solvers.find(deck.pde);
   NPDE_REQUIRE(it != solvers.end(), "no reference solver for problem.pde '" << deck.pde << "'");
-  return it->second(comm, deck);
+  return it->second(comm, deck, equation);
 }
 
 std::string problem_string(const io::Deck& deck) {
@@ -661,10 +674,10 @@ std::string problem_string(const io::Deck& deck) {
   return s;
 }
 
-int catalogue_reference_verb(const decomp::Communicator& comm, const io::Deck& deck) {
+int catalogue_reference_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation) {
   log::info("npde reference " + deck.path + ": " + problem_string(deck) + " on " +
             grid_string(reference_grid(deck)) + " points, " + std::to_string(comm.size()) + " rank(s)");
-  auto sol = solve_catalogue(comm, deck);
+  auto sol = solve_catalogue(comm, deck, equation);
   sol.summary.emplace_back("ranks", comm.size());
   sol.summary_text.emplace_back("output_file", deck.output_file);
   io::OutputFile out(comm, deck.output_file);
@@ -753,6 +766,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   // 1. validation: every step that can fail on bad input reaches the same verdict on every rank
   io::Deck deck;
   pde::PoissonProblem problem;
+  pde::Problem equation;  // every other equation's: what the PINN trains and the reference solves
   const bool ok = agree(comm, [&] {
     const std::string text = read_deck_text(comm, cl.deck);
     deck = io::parse_deck(text, cl.deck, cl.sets);
@@ -768,12 +782,13 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
       NPDE_INPUT_ERROR(cl.deck << ": npde dataset needs a 'dataset' section (dataset.samples), for problem.pde "
                                   "darcy or ns_vorticity");
     if (deck.pde == "poisson") problem = make_problem(deck);
-    if (deck.pde != "poisson" && deck.has_training) {
-      // the conditions the trial functions cannot build are input errors: found before any work
-      const auto kernel = pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
-      const pde::Problem p = make_pinn_problem(deck, kernel->coefficient_names());
-      for (int o = 0; o < p.n_outputs(); ++o) (void)pinn::TrialFunction(p, o);
-      if (deck.has_inverse && cl.verb == "train") (void)read_observations(comm, deck);  // collective
+    if (deck.pde != "poisson" && (deck.has_training || (cl.verb == "reference" && has_equation_problem(deck.pde)))) {
+      equation = make_equation_problem(deck);
+      if (deck.has_training) {
+        // the conditions the trial functions cannot build are input errors: found before any work
+        for (int o = 0; o < equation.n_outputs(); ++o) (void)pinn::TrialFunction(equation, o);
+        if (deck.has_inverse && cl.verb == "train") (void)read_observations(comm, deck);  // collective
+      }
     }
     if (deck.has_training) (void)make_pinn_options(deck);
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
@@ -784,12 +799,14 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   try {
     if (cl.verb == "dataset") return dataset_verb(comm, deck);
     if (cl.verb == "reference")
-      return deck.pde == "poisson" ? reference_verb(comm, deck, problem) : catalogue_reference_verb(comm, deck);
+      return deck.pde == "poisson" ? reference_verb(comm, deck, problem)
+                                   : catalogue_reference_verb(comm, deck, equation);
     if (deck.pde == "schrodinger")
-      return deck.precision == "float" ? eigen_train_verb<float>(comm, deck, cl) : eigen_train_verb<double>(comm, deck, cl);
+      return deck.precision == "float" ? eigen_train_verb<float>(comm, deck, equation, cl)
+                                       : eigen_train_verb<double>(comm, deck, equation, cl);
     if (deck.pde != "poisson")
-      return deck.precision == "float" ? catalogue_train_verb<float>(comm, deck, cl)
-                                       : catalogue_train_verb<double>(comm, deck, cl);
+      return deck.precision == "float" ? catalogue_train_verb<float>(comm, deck, equation, cl)
+                                       : catalogue_train_verb<double>(comm, deck, equation, cl);
     if (deck.precision == "float") return train_verb<float>(comm, deck, problem, cl);
     return train_verb<double>(comm, deck, problem, cl);
   } catch (const io::CheckpointError& e) {

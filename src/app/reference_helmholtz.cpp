@@ -1,53 +1,27 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Deck -> Helmholtz finite-difference reference solve (-Lap u - k^2 u = f, Dirichlet data).
-#include <cmath>
-#include <string>
-#include <utility>
-#include <vector>
-
-#include "app/reference_expr.hpp"
+// Helmholtz problem -> finite-difference reference solve (-Lap u - k^2 u = f, Dirichlet data).
+#include "app/reference_common.hpp"
 #include "npde/app/reference_problems.hpp"
-#include "npde/core/error.hpp"
-#include "npde/core/expression.hpp"
 #include "npde/core/log.hpp"
-#include "npde/pde/box.hpp"
+#include "npde/pde/scalar_equations.hpp"
 #include "npde/reference/helmholtz_fd.hpp"
-#include "npde/reference/poisson_fd.hpp"
 
 namespace npde::app {
-namespace {
 
-std::vector<int> checked_grid(const io::Deck& deck) {
-  const std::vector<int> grid = deck.reference_grid.empty() ? std::vector<int>(deck.dim, 65) : deck.reference_grid;
-  if (static_cast<int>(grid.size()) != deck.dim)
-    NPDE_INPUT_ERROR("reference.grid: " << grid.size() << " entries for a " << deck.dim << "D domain");
-  for (int n : grid)
-    if (n < 3) NPDE_INPUT_ERROR("reference.grid: Helmholtz needs at least 3 points per axis, got " << n);
-  return grid;
-}
-
-}  // namespace
-
-reference::GridSolution reference_helmholtz(const decomp::Communicator& comm, const io::Deck& deck) {
-  // 1. The problem from the deck (every rank builds the same, so input errors agree).
-  if (deck.dim < 1 || deck.dim > 3) NPDE_INPUT_ERROR("problem.domain: Helmholtz needs 1 to 3 dimensions");
-  const auto k_entry = deck.coefficients.find("k");
-  if (k_entry == deck.coefficients.end()) NPDE_INPUT_ERROR("problem.coefficients.k: required for helmholtz");
-  if (!std::isfinite(k_entry->second)) NPDE_INPUT_ERROR("problem.coefficients.k: must be finite");
-  const pde::Box box = detail::deck_box(deck);
-  std::vector<std::string> vars = {"x", "y", "z"};
-  vars.resize(static_cast<std::size_t>(deck.dim));
-  const Expression source(deck.source, vars, "problem.source");
-  const std::vector<detail::FaceCondition> conditions = detail::dirichlet_conditions(deck, box, vars, deck.pde);
-
+reference::GridSolution reference_helmholtz(const decomp::Communicator& comm, const io::Deck& deck,
+                                            const pde::Problem& equation) {
+  // 1. The solver's problem: box, wavenumber and data from the equation, grid and options from the
+  //    deck (every rank builds the same, so input errors agree).
   reference::HelmholtzFdProblem problem;
-  problem.dim = deck.dim;
-  for (int a = 0; a < deck.dim; ++a) problem.lower[a] = deck.lower[a], problem.upper[a] = deck.upper[a];
-  problem.grid = checked_grid(deck);
-  problem.k = k_entry->second;
+  problem.dim = equation.n_space;
+  for (int a = 0; a < problem.dim; ++a)
+    problem.lower[a] = equation.box.lower[a], problem.upper[a] = equation.box.upper[a];
+  problem.k = detail::coefficient<pde::HelmholtzEquation<1>>(equation, "k");
+  problem.grid = detail::reference_grid(deck, equation, 65, 3);
   // The solver calls these from one thread per rank, as Expression requires.
+  const Expression& source = equation.data.at(0);
   problem.source = [&source](const double* x) { return source.eval(x); };
-  problem.boundary = [&conditions, &box](const double* x) { return detail::boundary_value(conditions, box, x, x); };
+  problem.boundary = [&equation](const double* x) { return equation.dirichlet_value(0, x); };
   problem.petsc_options = deck.reference_petsc;
 
   // 2. Solve.
@@ -59,18 +33,7 @@ reference::GridSolution reference_helmholtz(const decomp::Communicator& comm, co
   reference::GridSolution solution = reference::solve_helmholtz_fd(comm, problem);
 
   // 3. Exact solution at the grid points and the error.
-  if (deck.exact) {
-    const Expression exact(*deck.exact, vars, "problem.exact");
-    std::vector<double> values;
-    values.reserve(solution.n_points());
-    detail::for_each_grid_point(solution, deck.dim, [&](const double* x) { values.push_back(exact.eval(x)); });
-    bool nonzero = false;
-    for (double v : values) nonzero = nonzero || v != 0;
-    // A zero exact solution has no relative error; the field comparison is still written.
-    if (nonzero)
-      solution.summary.emplace_back("rel_l2_exact", reference::relative_l2(solution.fields.at(0).second, values));
-    solution.exact.emplace_back("u", std::move(values));
-  }
+  detail::add_exact(solution, equation, false);
   return solution;
 }
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Deck -> steady Navier-Stokes reference solve (lid-driven cavity or Kovasznay flow) as a GridSolution.
+// Navier-Stokes problem -> steady reference solve (lid-driven cavity or Kovasznay flow) as a GridSolution.
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "app/reference_common.hpp"
 #include "npde/app/reference_problems.hpp"
-#include "npde/core/error.hpp"
 #include "npde/core/log.hpp"
+#include "npde/pde/navier_stokes.hpp"
 #include "npde/reference/navier_stokes_fd.hpp"
 #include "npde/reference/poisson_fd.hpp"
 
@@ -16,23 +16,6 @@ namespace npde::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<int> navier_stokes_grid(const io::Deck& deck) {
-  if (deck.reference_grid.empty()) return {129, 129};
-  if (deck.reference_grid.size() != 2)
-    NPDE_INPUT_ERROR("reference.grid: navier_stokes needs 2 entries, got " << deck.reference_grid.size());
-  for (int n : deck.reference_grid)
-    if (n < 5) NPDE_INPUT_ERROR("reference.grid: navier_stokes needs at least 5 points per axis, got " << n);
-  return deck.reference_grid;
-}
-
-double reynolds_number(const io::Deck& deck) {
-  const auto it = deck.coefficients.find("reynolds");
-  if (it == deck.coefficients.end()) NPDE_INPUT_ERROR("problem.coefficients.reynolds: missing");
-  if (!(it->second > 0) || !std::isfinite(it->second))
-    NPDE_INPUT_ERROR("problem.coefficients.reynolds: must be > 0, got " << it->second);
-  return it->second;
-}
 
 // Ghia et al.'s tables, if they can be found next to the deck or in the source tree's tests/data
 // (decks live in inputs/). Absent tables only mean no comparison in the summary.
@@ -47,10 +30,10 @@ std::string find_ghia_table(const io::Deck& deck, const std::string& name) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, double>> ghia_deviations(const io::Deck& deck, const std::vector<double>& u,
-                                                            const std::vector<double>& v, const std::vector<int>& grid) {
+std::vector<std::pair<std::string, double>> ghia_deviations(const io::Deck& deck, double re,
+                                                            const std::vector<double>& u, const std::vector<double>& v,
+                                                            const std::vector<int>& grid) {
   std::vector<std::pair<std::string, double>> out;
-  const double re = io::coefficient(deck, "reynolds");
   const std::string u_path = find_ghia_table(deck, "ghia1982_u_vertical_centreline.csv");
   const std::string v_path = find_ghia_table(deck, "ghia1982_v_horizontal_centreline.csv");
   // Only files are read here, no collectives follow: a table unreadable on some rank costs that
@@ -68,29 +51,33 @@ std::vector<std::pair<std::string, double>> ghia_deviations(const io::Deck& deck
   return out;
 }
 
-reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm, const io::Deck& deck) {
-  if (deck.dim != 2) NPDE_INPUT_ERROR("problem.domain: navier_stokes is 2D, got " << deck.dim << " dimensions");
-  const std::vector<int> grid = navier_stokes_grid(deck);
-  const double re = reynolds_number(deck);
-  const double lower[2] = {deck.lower[0], deck.lower[1]}, upper[2] = {deck.upper[0], deck.upper[1]};
-
+reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm, const io::Deck& deck,
+                                                const pde::Problem& equation) {
+  // 1. The solver's problem: box, Reynolds number and wall velocity from the equation (its case's
+  //    Dirichlet data), grid and options from the deck (every rank builds the same, so input errors agree).
+  const std::vector<int> grid = detail::reference_grid(deck, equation, 129, 5);
+  const double re = detail::coefficient<pde::NavierStokesEquation>(equation, "reynolds", true);
   reference::NavierStokesFdProblem problem;
-  if (deck.flow_case == "cavity") {
-    if (lower[0] != 0 || lower[1] != 0 || upper[0] != 1 || upper[1] != 1)
-      NPDE_INPUT_ERROR("problem.domain: the cavity case is the unit square, lower [0, 0], upper [1, 1]");
-    problem = reference::cavity_problem(grid, re);
-  } else if (deck.flow_case == "kovasznay") {
-    problem = reference::kovasznay_problem(grid, re, lower, upper);
-  } else {
-    NPDE_INPUT_ERROR("problem.case: navier_stokes needs 'cavity' or 'kovasznay', got '" << deck.flow_case << "'");
-  }
+  problem.grid = grid;
+  problem.reynolds = re;
+  for (int a = 0; a < 2; ++a) problem.lower[a] = equation.box.lower[a], problem.upper[a] = equation.box.upper[a];
+  // Called on every rank before the solve, from one thread per rank, as Expression requires.
+  problem.boundary_velocity = [&equation](const double* x, double* uv) {
+    uv[0] = equation.dirichlet_value(0, x);
+    uv[1] = equation.dirichlet_value(1, x);
+  };
   problem.petsc_options = deck.reference_petsc;
   log::info(log::format("reference: steady Navier-Stokes, ", deck.flow_case, ", Re = ", re,
                         ", grid ", grid[0], "x", grid[1]));
+
+  // 2. Solve.
   const reference::NavierStokesFdSolution s = reference::solve_navier_stokes_fd(comm, problem);
 
+  // 3. The fields on the nodes; errors against the exact solution (Kovasznay) or the centreline
+  //    numbers (cavity).
   reference::GridSolution out;
-  out.axes = {reference::closed_axis(lower[0], upper[0], grid[0]), reference::closed_axis(lower[1], upper[1], grid[1])};
+  out.axes = {reference::closed_axis(problem.lower[0], problem.upper[0], grid[0]),
+              reference::closed_axis(problem.lower[1], problem.upper[1], grid[1])};
   std::vector<double> p = s.p;
   out.summary = {{"seconds", s.seconds},
                  {"snes_iterations", static_cast<double>(s.snes_iterations)},
@@ -99,15 +86,10 @@ reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm
                  {"residual_norm", s.residual_norm},
                  {"reynolds", re}};
 
-  if (deck.flow_case == "kovasznay") {
-    std::vector<double> eu, ev, ep;
-    for (int j = 0; j < grid[1]; ++j)
-      for (int i = 0; i < grid[0]; ++i) {
-        const double x[2] = {out.axes[0][i], out.axes[1][j]};
-        double uvp[3];
-        reference::kovasznay_exact(re, x, uvp);
-        eu.push_back(uvp[0]), ev.push_back(uvp[1]), ep.push_back(uvp[2]);
-      }
+  if (equation.has_exact()) {
+    const std::vector<double> eu = detail::exact_on_grid(out, equation, 0);
+    const std::vector<double> ev = detail::exact_on_grid(out, equation, 1);
+    const std::vector<double> ep = detail::exact_on_grid(out, equation, 2);
     // The computed p has zero mean; the exact one is fixed by its formula: compare up to the constant.
     double shift = 0;
     for (std::size_t k = 0; k < p.size(); ++k) shift += (ep[k] - p[k]) / static_cast<double>(p.size());
@@ -129,7 +111,7 @@ reference::GridSolution reference_navier_stokes(const decomp::Communicator& comm
     out.summary.push_back({"centreline_u_min", u_min});
     out.summary.push_back({"centreline_v_min", v_min});
     out.summary.push_back({"centreline_v_max", v_max});
-    for (const auto& entry : ghia_deviations(deck, s.u, s.v, grid)) out.summary.push_back(entry);
+    for (const auto& entry : ghia_deviations(deck, re, s.u, s.v, grid)) out.summary.push_back(entry);
   }
   out.fields = {{"u", s.u}, {"v", s.v}, {"p", p}};
   out.summary_text = {{"solver", s.solver}, {"case", deck.flow_case}};

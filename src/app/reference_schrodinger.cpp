@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Deck -> lowest eigenpairs of -psi'' + V psi = E psi in a box (SLEPc), with the exact box spectrum.
+// Schroedinger problem -> lowest eigenpairs of -psi'' + V psi = E psi in a box (SLEPc), and the exact box spectrum.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -7,34 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "app/reference_common.hpp"
 #include "npde/app/reference_problems.hpp"
-#include "npde/core/error.hpp"
-#include "npde/core/expression.hpp"
 #include "npde/core/log.hpp"
 #include "npde/reference/poisson_fd.hpp"
 #include "npde/reference/schrodinger_eps.hpp"
 
 namespace npde::app {
 namespace {
-
-void check_deck(const io::Deck& deck) {
-  if (deck.dim != 1) NPDE_INPUT_ERROR("problem.domain: schrodinger is 1D, got " << deck.dim << " dimensions");
-  if (deck.potential.empty()) NPDE_INPUT_ERROR("problem.potential: required for schrodinger (V(x); \"0\" for a box)");
-  if (deck.reference_grid.size() > 1)
-    NPDE_INPUT_ERROR("reference.grid: " << deck.reference_grid.size() << " entries for a 1D domain");
-  const int grid = deck.reference_grid.empty() ? 513 : deck.reference_grid[0];
-  if (grid < 4) NPDE_INPUT_ERROR("reference.grid: schrodinger needs at least 4 points, got " << grid);
-  if (deck.eigenpairs < 1 || deck.eigenpairs > grid - 2)
-    NPDE_INPUT_ERROR("reference.eigenpairs: need 1.." << grid - 2 << " on " << grid << " points, got " << deck.eigenpairs);
-  // The equation fixes psi = 0 at the box ends; a deck may restate that but not change it.
-  for (std::size_t i = 0; i < deck.boundary.size(); ++i) {
-    const auto& b = deck.boundary[i];
-    if (b.type != "dirichlet" || b.value.find_first_not_of(" 0.") != std::string::npos ||
-        b.value.find('0') == std::string::npos)
-      NPDE_INPUT_ERROR("problem.boundary[" << i << "]: schrodinger has psi = 0 at the box ends; got " << b.type << " '"
-                                           << b.value << "'");
-  }
-}
 
 // True when V is the same number at 1025 evenly spaced points: a box with a flat floor, whose
 // spectrum is known. (A potential that varies only between the samples is not caught; its
@@ -54,17 +34,21 @@ bool flat_potential(const Expression& v, double lo, double hi, double* level) {
 
 }  // namespace
 
-reference::GridSolution reference_schrodinger(const decomp::Communicator& comm, const io::Deck& deck) {
-  // 1. The problem from the deck (every rank builds the same, so input errors agree).
-  check_deck(deck);
-  const Expression potential(deck.potential, {"x"}, "problem.potential");
+reference::GridSolution reference_schrodinger(const decomp::Communicator& comm, const io::Deck& deck,
+                                              const pde::Problem& equation) {
+  // 1. The solver's problem: box and potential from the equation (psi = 0 at the box ends), grid,
+  //    eigenpairs and options from the deck (every rank builds the same, so input errors agree).
   reference::SchrodingerProblem problem;
-  problem.lower = deck.lower[0];
-  problem.upper = deck.upper[0];
-  problem.grid = deck.reference_grid.empty() ? 513 : deck.reference_grid[0];
+  problem.lower = equation.box.lower[0];
+  problem.upper = equation.box.upper[0];
+  problem.grid = detail::reference_grid(deck, equation, 513, 4)[0];
+  if (deck.eigenpairs < 1 || deck.eigenpairs > problem.grid - 2)
+    NPDE_INPUT_ERROR("reference.eigenpairs: need 1.." << problem.grid - 2 << " on " << problem.grid << " points, got "
+                                                      << deck.eigenpairs);
   problem.eigenpairs = deck.eigenpairs;
   problem.petsc_options = deck.reference_petsc;
   // The solver calls this from one thread per rank, as Expression requires.
+  const Expression& potential = equation.data.at(0);
   problem.potential = [&potential](double x) { return potential.eval(&x); };
   log::info(log::format("reference: schrodinger, ", deck.eigenpairs, " lowest eigenpairs on ", problem.grid,
                         " points of [", problem.lower, ", ", problem.upper, "]"));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Deck -> problem, PINN options, training stages, reference problem.
+// Deck -> problems (Poisson's, every other equation's), PINN options, training stages, Poisson reference problem.
 #include "npde/app/setup.hpp"
 
 #include <cmath>
@@ -7,6 +7,7 @@
 
 #include "npde/core/error.hpp"
 #include "npde/nn/activation.hpp"
+#include "npde/pinn/catalogue.hpp"
 
 namespace npde::app {
 
@@ -113,14 +114,14 @@ void navier_stokes_conditions(const io::Deck& deck, pde::Problem& p) {
 
 }  // namespace
 
-pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::string>& coefficient_names) {
+pde::Problem make_equation_problem(const io::Deck& deck) {
   pde::Problem p;
   p.equation = deck.pde;
   p.n_space = deck.dim;
   p.time_dependent = io::is_time_dependent(deck.pde);
   if (p.n_inputs() > 3)
-    NPDE_INPUT_ERROR("problem.domain: the " << deck.pde << " PINN supports at most 3 inputs (space and time), got "
-                                            << deck.dim << " space dimensions" << (p.time_dependent ? " + time" : ""));
+    NPDE_INPUT_ERROR("problem.domain: " << deck.pde << " supports at most 3 inputs (space and time), got " << deck.dim
+                                         << " space dimensions" << (p.time_dependent ? " + time" : ""));
   p.box.dim = p.n_inputs();
   for (int a = 0; a < deck.dim; ++a) {
     p.box.lower[a] = deck.lower[a];
@@ -131,12 +132,13 @@ pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::stri
     p.box.upper[deck.dim] = deck.t_end;
   }
   const auto vars = p.input_names();
-  // 1. coefficients (the deck has filled in the equation's defaults) and per-point data
-  for (const auto& name : coefficient_names) {
+  // 1. coefficients in the order of the equation's coefficient_names (the deck has filled in its
+  //    defaults) and per-point data
+  for (const auto& name : pinn::make_catalogue_kernel<double>(deck.pde, deck.dim)->coefficient_names()) {
     if (deck.pde == "schrodinger") break;  // the energy is the unknown
     const auto it = deck.coefficients.find(name);
     if (it == deck.coefficients.end())
-      NPDE_INPUT_ERROR("problem.coefficients." << name << ": required by the " << deck.pde << " PINN");
+      NPDE_INPUT_ERROR("problem.coefficients." << name << ": required by " << deck.pde);
     p.coefficients.push_back(it->second);
   }
   if (deck.pde == "schrodinger") {

@@ -66,4 +66,9 @@ double face_coordinate(const Box& box, int face) {
   return face_side(face) == 0 ? box.lower[face_axis(face)] : box.upper[face_axis(face)];
 }
 
+bool on_face(const Box& box, int face, const double* x) {
+  const int a = face_axis(face);
+  return std::fabs(x[a] - face_coordinate(box, face)) <= 1e-12 * box.extent(a);
+}
+
 }  // namespace npde::pde

@@ -3,7 +3,6 @@
 #include "npde/pde/poisson.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "npde/core/error.hpp"
 
@@ -24,10 +23,8 @@ std::vector<int> PoissonProblem::constrained_faces() const {
 
 double PoissonProblem::boundary_value(const double* x) const {
   for (const auto& c : dirichlet)
-    for (int f : c.faces) {
-      const int a = face_axis(f);
-      if (std::fabs(x[a] - face_coordinate(box, f)) <= 1e-12 * box.extent(a)) return c.value.eval(x);
-    }
+    for (int f : c.faces)
+      if (on_face(box, f, x)) return c.value.eval(x);
   NPDE_REQUIRE(false, "point is on no constrained face");
 }
 

@@ -2,6 +2,8 @@
 // Problem helpers.
 #include "npde/pde/problem.hpp"
 
+#include "npde/core/error.hpp"
+
 namespace npde::pde {
 
 std::string to_string(ConditionKind kind) {
@@ -32,6 +34,14 @@ bool Problem::has_exact() const {
   for (const auto& e : exact)
     if (e) return true;
   return false;
+}
+
+double Problem::dirichlet_value(int output, const double* inputs) const {
+  for (const auto& c : conditions)
+    if (c.kind == ConditionKind::Dirichlet && c.output == output)
+      for (int f : c.faces)
+        if (on_face(box, f, inputs)) return c.value.eval(inputs);
+  NPDE_REQUIRE(false, "point is on no face with a Dirichlet condition on output " << output);
 }
 
 }  // namespace npde::pde

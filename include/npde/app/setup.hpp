@@ -13,9 +13,11 @@ namespace npde::app {
 
 /// The Poisson problem of the deck (expressions parsed; throws InputError naming the key).
 pde::PoissonProblem make_problem(const io::Deck& deck);
-/// The PINN problem of a catalogue deck (space(-time) box, conditions, data, coefficients in the
-/// order of `coefficient_names`, exact solution). Throws InputError naming the key.
-pde::Problem make_pinn_problem(const io::Deck& deck, const std::vector<std::string>& coefficient_names);
+/// The problem of a catalogue deck's equation (every problem.pde with a neural solver): space(-time)
+/// box, conditions, data, coefficients in the order of the equation's coefficient_names, exact
+/// solutions. The one definition both the PINN trains and the classical reference solves
+/// (app::reference_<pde>). Throws InputError naming the key.
+pde::Problem make_equation_problem(const io::Deck& deck);
 /// Network, points and loss options.
 pinn::PinnOptions make_pinn_options(const io::Deck& deck);
 /// Stages and logging.

@@ -36,5 +36,8 @@ int face_from_name(const std::string& name, int dim, const std::string& what);
 double face_measure(const Box& box, int face);
 /// Coordinate of the plane that holds `face` (lower or upper bound of its axis).
 double face_coordinate(const Box& box, int face);
+/// True if the point x lies on the plane of `face`: x[axis] equals its coordinate within 1e-12 of the
+/// extent (edges and corners lie on several faces).
+bool on_face(const Box& box, int face, const double* x);
 
 }  // namespace npde::pde

@@ -30,8 +30,8 @@ struct PoissonProblem {
   static std::vector<std::string> variables(int dim);
   /// Faces that carry a condition, in increasing order.
   std::vector<int> constrained_faces() const;
-  /// Dirichlet value at boundary point x: the first condition whose faces contain x
-  /// (x[axis] equal to the face coordinate within 1e-12 of the extent). Throws if none.
+  /// Dirichlet value at boundary point x: the first condition with a face that holds x (on_face).
+  /// Throws if none.
   double boundary_value(const double* x) const;
   /// Throws npde::InputError if a face has no condition or has two.
   void check_boundary_complete(const std::string& what) const;

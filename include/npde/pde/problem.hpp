@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The run-time definition of a problem for any equation of pde/: its space(-time) box, outputs,
-// coefficients, per-point data, conditions and exact solutions. Built from a validated deck by one
-// builder per equation (app/problem_builders.cpp); consumed by the PINN trainer (pinn/).
+// coefficients, per-point data, conditions and exact solutions. Built from a validated deck by
+// app::make_equation_problem (app/setup.cpp); consumed by the PINN trainer (pinn/).
 #pragma once
 
 #include <optional>
@@ -89,6 +89,9 @@ struct Problem {
   int n_trainable() const;
   /// True if some output has an exact solution.
   bool has_exact() const;
+  /// Value of the first Dirichlet condition on `output` with a face that holds the point (on_face):
+  /// `inputs` are its inputs (x[, y[, z]][, t]). Throws npde::Error if no such condition holds it.
+  double dirichlet_value(int output, const double* inputs) const;
 };
 
 }  // namespace npde::pde

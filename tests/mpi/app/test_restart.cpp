@@ -152,7 +152,7 @@ std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, 
     return std::make_unique<npde::pinn::PoissonPinn<double>>(comm, npde::app::make_problem(deck),
                                                              npde::app::make_pinn_options(deck));
   auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
-  auto problem = npde::app::make_pinn_problem(deck, kernel->coefficient_names());
+  auto problem = npde::app::make_equation_problem(deck);
   if (deck.has_inverse) {  // observations of a decaying profile at scattered (x, t), the same on every rank
     npde::pde::Observations obs;
     for (int i = 0; i < deck.observation_points; ++i) {

@@ -69,6 +69,16 @@ TEST(PdeBox, BadFaceNameThrowsInputErrorNamingKey) {
   EXPECT_THROW(npde::pde::face_from_name("top", 3, "k"), npde::InputError);
 }
 
+TEST(PdeBox, OnFaceWithinTheExtentTolerance) {
+  const Box b = make_box(2, {-1, 0}, {1, 4});
+  const double corner[2] = {1, 4}, inside[2] = {0.5, 4 - 1e-9}, near[2] = {-1 + 1e-12, 2};
+  EXPECT_TRUE(npde::pde::on_face(b, 1, corner));
+  EXPECT_TRUE(npde::pde::on_face(b, 3, corner));
+  EXPECT_FALSE(npde::pde::on_face(b, 0, corner));
+  EXPECT_FALSE(npde::pde::on_face(b, 3, inside));  // 1e-9 off, above 1e-12 of the extent 4
+  EXPECT_TRUE(npde::pde::on_face(b, 0, near));     // 1e-12 off, within 1e-12 of the extent 2
+}
+
 TEST(PdeBox, CheckBoxRejectsDegenerateBoxes) {
   EXPECT_NO_THROW(npde::pde::check_box(make_box(2, {0, 0}, {1, 1})));
   EXPECT_THROW(npde::pde::check_box(make_box(2, {0, 1}, {1, 1})), npde::Error);
