@@ -37,7 +37,7 @@
 #include "npde/pde/scalar_equations.hpp"
 #include "npde/pinn/equation_kernel.hpp"
 #include "npde/pinn/pinn.hpp"
-#include "npde/pinn/poisson_pinn.hpp"
+#include "npde/pinn/catalogue.hpp"
 
 namespace {
 
@@ -45,15 +45,19 @@ using namespace npde;
 
 /// -Lap u = 1 on the unit box with u = 0 on every face, in arch.n_in dimensions (the PyTorch
 /// script's residual -lap u - f with f = 1; here with the hard-BC trial function on top).
-pde::PoissonProblem unit_problem(int dim) {
-  pde::PoissonProblem p;
+pde::Problem unit_problem(int dim) {
+  pde::Problem p;
+  p.equation = "poisson";
+  p.n_space = dim;
   p.box.dim = dim;
-  const auto vars = pde::PoissonProblem::variables(dim);
-  p.source = Expression("1", vars, "bench.source");
-  pde::DirichletCondition c;
+  p.data.emplace_back("1", p.input_names(), "bench.source");
+  p.exact.emplace_back(std::nullopt);
+  pde::Condition c;
+  c.kind = pde::ConditionKind::Dirichlet;
   for (int f = 0; f < 2 * dim; ++f) c.faces.push_back(f);
-  c.value = Expression("0", vars, "bench.dirichlet");
-  p.dirichlet.push_back(std::move(c));
+  c.value = Expression("0", p.input_names(), "bench.dirichlet");
+  p.conditions.push_back(std::move(c));
+  p.hard = true;
   return p;
 }
 
@@ -69,10 +73,10 @@ void bench_step(const decomp::Communicator& comm, const bench::Arch& arch, long 
   opts.hard_bc = true;
   opts.n_interior = std::size_t(n);
   opts.chunk = chunk;
-  pinn::PoissonPinn<T> pinn(comm, unit_problem(arch.n_in), opts);
+  pinn::Pinn<T> pinn(comm, unit_problem(arch.n_in), pinn::make_catalogue_kernel<T>("poisson", arch.n_in), opts);
   optim::Adam<T> adam(pinn.n_params(), optim::AdamOptions{});
   View1<T> grad("npde::bench::grad", pinn.n_params());
-  const View1<T> params = pinn.network().params();
+  const View1<T> params = pinn.params();
   double loss = 0, loss_first = -1;
   std::vector<std::function<void()>> ops{[&] {
     loss = double(pinn.loss_and_gradient(grad));

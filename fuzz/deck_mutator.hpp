@@ -105,6 +105,11 @@ inline const std::vector<std::string>& override_keys() {
       "problem.initial", "problem.coefficients.diffusivity", "problem.coefficients", "inverse", "inverse.coefficient",
       "inverse.observations", "inverse.observations.file", "inverse.observations.points",
       "inverse.observations.noise", "inverse.observations.seed", "inverse.observations.file.x", "inverse[0]",
+      // per-stage weights and eigenproblems
+      "training.stages[0].weights", "training.stages[0].weights.pde", "training.stages[1].weights.bc",
+      "training.stages[0].weights.energy", "training.stages[0].weights.nonsense", "training.stages[0].weights[0]",
+      "training.weights.energy", "training.weights.normalisation", "training.weights.orthogonality",
+      "training.states", "training.quadrature", "problem.potential",
       // malformed or unknown
       "", " ", "training..seed", "training.seed.", ".training.seed", "training.seed[", "training.seed]",
       "training.seed[0]", "trainig.seed", "training.sede", "a.b.c", "[0]", "0.seed", "network.layers[0]",

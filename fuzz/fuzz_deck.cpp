@@ -73,7 +73,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   try {
-    (void)npde::app::make_problem(deck);
+    if (npde::app::has_neural_solver(deck.pde)) {
+      const auto problem = npde::app::make_equation_problem(deck);
+      if (deck.has_training) npde::app::check_trial_functions(problem);
+    }
     (void)npde::app::make_pinn_options(deck);
     (void)npde::app::make_train_config(deck, true);
   } catch (const npde::InputError& e) {

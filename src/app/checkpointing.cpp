@@ -42,6 +42,55 @@ std::string checkpoint_dir(const io::Deck& deck) {
   return stem + "_checkpoints";
 }
 
+void put_history(io::Checkpoint& cp, const std::string& prefix, const std::vector<pinn::HistoryRow>& history,
+                 const std::vector<std::string>& term_names) {
+  std::vector<std::vector<double>> cols(k_n_history_columns);
+  std::vector<std::vector<double>> terms(term_names.size());
+  for (const auto& r : history) {
+    const double v[k_n_history_columns] = {double(r.iteration), double(r.stage), r.loss, r.lr, r.wall, r.rel_l2};
+    for (int c = 0; c < k_n_history_columns; ++c) cols[c].push_back(v[c]);
+    for (std::size_t k = 0; k < terms.size(); ++k) terms[k].push_back(k < r.terms.size() ? r.terms[k] : 0.0);
+  }
+  for (int c = 0; c < k_n_history_columns; ++c) cp.arrays[prefix + "/" + k_history_columns[c]] = std::move(cols[c]);
+  std::string names;
+  for (std::size_t k = 0; k < terms.size(); ++k) {
+    names += (k ? "," : "") + term_names[k];
+    cp.arrays[prefix + "/loss_" + term_names[k]] = std::move(terms[k]);
+  }
+  cp.text[prefix + "_terms"] = names;
+}
+
+std::vector<pinn::HistoryRow> get_history(const io::Checkpoint& cp, const std::string& prefix,
+                                          const std::string& path, std::vector<std::string>* term_names) {
+  auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
+  const std::size_t rows = cp.array(prefix + "/iteration").size();
+  std::vector<const std::vector<double>*> cols;
+  for (const char* c : k_history_columns) {
+    cols.push_back(&cp.array(prefix + "/" + c));
+    if (cols.back()->size() != rows) fail("history columns have different lengths");
+  }
+  const auto names = split_names(cp.string(prefix + "_terms"));
+  std::vector<const std::vector<double>*> term_cols;
+  for (const auto& name : names) {
+    term_cols.push_back(&cp.array(prefix + "/loss_" + name));
+    if (term_cols.back()->size() != rows) fail("history columns have different lengths");
+  }
+  std::vector<pinn::HistoryRow> history;
+  for (std::size_t i = 0; i < rows; ++i) {
+    pinn::HistoryRow r;
+    r.iteration = long((*cols[0])[i]);
+    r.stage = int((*cols[1])[i]);
+    r.loss = (*cols[2])[i];
+    r.lr = (*cols[3])[i];
+    r.wall = (*cols[4])[i];
+    r.rel_l2 = (*cols[5])[i];
+    for (const auto* c : term_cols) r.terms.push_back((*c)[i]);
+    history.push_back(r);
+  }
+  if (term_names) *term_names = names;
+  return history;
+}
+
 io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, int ranks) {
   io::Checkpoint cp;
   cp.text["npde_version"] = version_string();
@@ -76,20 +125,7 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
     cp.scalars["lbfgs/gamma"] = s.lbfgs.gamma;
     cp.scalars["lbfgs/iteration"] = double(s.lbfgs.iteration);
   }
-  std::vector<std::vector<double>> cols(k_n_history_columns);
-  std::vector<std::vector<double>> terms(s.term_names.size());
-  for (const auto& r : s.history) {
-    const double v[k_n_history_columns] = {double(r.iteration), double(r.stage), r.loss, r.lr, r.wall, r.rel_l2};
-    for (int c = 0; c < k_n_history_columns; ++c) cols[c].push_back(v[c]);
-    for (std::size_t k = 0; k < terms.size(); ++k) terms[k].push_back(k < r.terms.size() ? r.terms[k] : 0.0);
-  }
-  for (int c = 0; c < k_n_history_columns; ++c) cp.arrays[std::string("history/") + k_history_columns[c]] = std::move(cols[c]);
-  std::string names;
-  for (std::size_t k = 0; k < terms.size(); ++k) {
-    names += (k ? "," : "") + s.term_names[k];
-    cp.arrays["history/loss_" + s.term_names[k]] = std::move(terms[k]);
-  }
-  cp.text["history_terms"] = names;
+  put_history(cp, "history", s.history, s.term_names);
   return cp;
 }
 
@@ -152,32 +188,10 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
   }
   if ((s.has_adam && st.optimizer != "adam") || (s.has_lbfgs && st.optimizer != "lbfgs"))
     fail("optimizer state does not match stage " + std::to_string(s.stage + 1) + " (" + st.optimizer + ")");
-  const std::size_t rows = cp.array("history/iteration").size();
-  std::vector<const std::vector<double>*> cols;
-  for (const char* c : k_history_columns) {
-    cols.push_back(&cp.array(std::string("history/") + c));
-    if (cols.back()->size() != rows) fail("history columns have different lengths");
-  }
-  if (rows != std::size_t(s.global_iteration)) fail("history length does not match the iteration count");
-  s.term_names = split_names(cp.string("history_terms"));
+  s.history = get_history(cp, "history", path, &s.term_names);
+  if (s.history.size() != std::size_t(s.global_iteration)) fail("history length does not match the iteration count");
   if (!term_names.empty() && s.term_names != term_names)
     fail("its loss terms (" + cp.string("history_terms") + ") are not the deck's; restarting would not continue the same run");
-  std::vector<const std::vector<double>*> term_cols;
-  for (const auto& name : s.term_names) {
-    term_cols.push_back(&cp.array("history/loss_" + name));
-    if (term_cols.back()->size() != rows) fail("history columns have different lengths");
-  }
-  for (std::size_t i = 0; i < rows; ++i) {
-    pinn::HistoryRow r;
-    r.iteration = long((*cols[0])[i]);
-    r.stage = int((*cols[1])[i]);
-    r.loss = (*cols[2])[i];
-    r.lr = (*cols[3])[i];
-    r.wall = (*cols[4])[i];
-    r.rel_l2 = (*cols[5])[i];
-    for (const auto* c : term_cols) r.terms.push_back((*c)[i]);
-    s.history.push_back(r);
-  }
   return s;
 }
 

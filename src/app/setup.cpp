@@ -1,62 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Deck -> problems (Poisson's, every other equation's), PINN options, training stages, Poisson reference problem.
+// Deck -> the equation's problem, PINN options, training stages, Poisson reference problem.
 #include "npde/app/setup.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include "npde/core/error.hpp"
 #include "npde/nn/activation.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/trial.hpp"
 
 namespace npde::app {
 
-namespace {
-/// Expression text for a one-line message: YAML strings may hold newlines, and muParser accepts them.
-std::string one_line(std::string text) {
-  for (auto& c : text)
-    if (c == '\n' || c == '\r') c = ' ';
-  return text;
-}
-}  // namespace
-
-pde::PoissonProblem make_problem(const io::Deck& deck) {
-  pde::PoissonProblem p;
-  p.box.dim = deck.dim;
-  for (int a = 0; a < deck.dim; ++a) {
-    p.box.lower[a] = deck.lower[a];
-    p.box.upper[a] = deck.upper[a];
-  }
-  const auto vars = pde::PoissonProblem::variables(deck.dim);
-  p.source = Expression(deck.source, vars, "problem.source");
-  if (deck.exact) p.exact = Expression(*deck.exact, vars, "problem.exact");
-  for (std::size_t i = 0; i < deck.boundary.size(); ++i) {
-    const auto& b = deck.boundary[i];
-    const std::string key = "problem.boundary[" + std::to_string(i) + "]";
-    pde::DirichletCondition c;
-    for (const auto& f : b.faces) {
-      if (f == "all") {
-        for (int k = 0; k < pde::n_faces(p.box); ++k) c.faces.push_back(k);
-      } else {
-        c.faces.push_back(pde::face_from_name(f, deck.dim, key + ".faces"));
-      }
-    }
-    c.value = Expression(b.value, vars, key + ".value");
-    p.dirichlet.push_back(std::move(c));
-  }
-  p.check_boundary_complete("problem.boundary");
-  if (deck.bc_enforcement == "hard") {
-    // The trial function needs one lift g defined in the whole box: one expression for every face.
-    for (std::size_t i = 1; i < p.dirichlet.size(); ++i)
-      if (p.dirichlet[i].value.text() != p.dirichlet[0].value.text())
-        NPDE_INPUT_ERROR("problem.bc_enforcement: 'hard' needs the same boundary value expression on every face "
-                         "(it is used as the lift g in u = g + D*N); got '"
-                         << one_line(p.dirichlet[0].value.text()) << "' and '"
-                         << one_line(p.dirichlet[i].value.text())
-                         << "': use bc_enforcement: soft, or one expression valid on all faces");
-  }
-  return p;
-}
 
 namespace {
 
@@ -113,6 +70,11 @@ void navier_stokes_conditions(const io::Deck& deck, pde::Problem& p) {
 }
 
 }  // namespace
+
+bool has_neural_solver(const std::string& pde) {
+  const auto known = pinn::catalogue_equations();
+  return std::find(known.begin(), known.end(), pde) != known.end();
+}
 
 pde::Problem make_equation_problem(const io::Deck& deck) {
   pde::Problem p;
@@ -219,6 +181,10 @@ pde::Problem make_equation_problem(const io::Deck& deck) {
   return p;
 }
 
+void check_trial_functions(const pde::Problem& problem) {
+  for (int o = 0; o < problem.n_outputs(); ++o) (void)pinn::TrialFunction(problem, o);
+}
+
 pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   pinn::PinnOptions o;
   o.hidden = deck.layers;
@@ -263,20 +229,20 @@ pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
   return c;
 }
 
-reference::PoissonFdProblem make_reference_problem(const io::Deck& deck, const pde::PoissonProblem& problem,
+reference::PoissonFdProblem make_reference_problem(const io::Deck& deck, const pde::Problem& problem,
                                                    const std::vector<int>& grid) {
   reference::PoissonFdProblem r;
-  r.dim = deck.dim;
-  for (int a = 0; a < deck.dim; ++a) {
-    r.lower[a] = deck.lower[a];
-    r.upper[a] = deck.upper[a];
+  r.dim = problem.n_space;
+  for (int a = 0; a < r.dim; ++a) {
+    r.lower[a] = problem.box.lower[a];
+    r.upper[a] = problem.box.upper[a];
   }
   r.grid = grid;
-  // Expressions are not thread-safe; the solver calls these from one thread per rank.
-  auto src = std::make_shared<Expression>(problem.source);
-  auto prob = std::make_shared<pde::PoissonProblem>(problem);
-  r.source = [src](const double* x) { return src->eval(x); };
-  r.boundary = [prob](const double* x) { return prob->boundary_value(x); };
+  // Expressions are not thread-safe; the solver calls these from one thread per rank. The problem is
+  // copied so that the callbacks outlive the caller's.
+  auto prob = std::make_shared<pde::Problem>(problem);
+  r.source = [prob](const double* x) { return prob->data.at(0).eval(x); };
+  r.boundary = [prob](const double* x) { return prob->dirichlet_value(0, x); };
   r.petsc_options = deck.reference_petsc;
   return r;
 }

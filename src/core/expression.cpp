@@ -30,7 +30,11 @@ std::unique_ptr<Expression::Impl> build(const std::string& text, const std::vect
   } catch (mu::Parser::exception_type& e) {
     std::string allowed;
     for (const auto& v : vars) allowed += (allowed.empty() ? "" : ", ") + v;
-    NPDE_INPUT_ERROR(what << ": cannot parse expression '" << text << "': " << e.GetMsg()
+    // YAML strings may hold newlines, and muParser accepts them: the message stays one line
+    std::string quoted = text;
+    for (auto& c : quoted)
+      if (c == '\n' || c == '\r') c = ' ';
+    NPDE_INPUT_ERROR(what << ": cannot parse expression '" << quoted << "': " << e.GetMsg()
                           << " (variables: " << allowed << "; constants: pi, e)");
   }
   return impl;

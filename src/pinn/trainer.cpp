@@ -153,7 +153,8 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
   auto should_stop = [&]() {
     const double here = seconds_since(t0);
     const bool local =
-        hooks.stop_requested && hooks.stop_requested(here, iterations_here > 0 ? here / iterations_here : 0.0);
+        (hooks.stop_requested && hooks.stop_requested(here, iterations_here > 0 ? here / iterations_here : 0.0)) ||
+        (hooks.stop_at > 0 && st.global_iteration == hooks.stop_at && iterations_here > 0);
     return pinn.comm().any(local);
   };
   bool injected = false;

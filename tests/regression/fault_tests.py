@@ -14,6 +14,9 @@ Every check runs inputs/poisson1d.yaml on 2 ranks with --set overrides (one ctes
   nan          an injected NaN is rolled back (exit 0, one warning, nan_recoveries 1); a NaN
                source diverges (exit 4, one error line, no output file)
   deck-change  a restart with another deck is refused (exit 2) unless --allow-deck-change
+  eigen        a two-state eigenproblem (schrodinger_infinite_well.yaml) stopped once in each state
+               (NPDE_TEST_STOP_AT: a stop request at a given checkpoint tag) and restarted equals the
+               uninterrupted run bit for bit
 Needs numpy and h5py (run it with /usr/bin/python3).
 """
 import argparse
@@ -61,6 +64,7 @@ class Job:
         env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
         env.pop("NPDE_TEST_INJECT_NAN_AT", None)
         env.pop("NPDE_TEST_CHECKPOINT_DELAY_MS", None)
+        env.pop("NPDE_TEST_STOP_AT", None)
         env.update(env_extra or {})
         # Open MPI's session directory and shared-memory files in a folder of this job's own, removed
         # afterwards: a job killed with SIGKILL cannot clean them up itself.
@@ -142,12 +146,12 @@ class Job:
         sys.stdout.write(e[-3000:])
 
 
-def deck_path(cfg):
-    return os.path.join(cfg.source_dir, "inputs", "poisson1d.yaml")
+def deck_path(cfg, deck="poisson1d"):
+    return os.path.join(cfg.source_dir, "inputs", deck + ".yaml")
 
 
-def train_args(cfg, out, sets, extra=()):
-    args = ["train", deck_path(cfg), "--quiet"]
+def train_args(cfg, out, sets, extra=(), deck="poisson1d"):
+    args = ["train", deck_path(cfg, deck), "--quiet"]
     for s in list(sets) + ["output.file=" + out]:
         args += ["--set", s]
     return args + list(extra)
@@ -169,22 +173,22 @@ def checkpoints(out):
     return sorted(glob.glob(os.path.join(ckpt_dir(out), "ckpt-*.h5")))
 
 
-def run_to_end(cfg, name, out, sets, extra=(), env=None):
-    job = Job(cfg, name, train_args(cfg, out, sets, extra), env)
+def run_to_end(cfg, name, out, sets, extra=(), env=None, deck="poisson1d", sets_extra=()):
+    job = Job(cfg, name, train_args(cfg, out, list(sets) + list(sets_extra), extra, deck), env)
     rc = job.wait()
     if rc != 0:
         job.dump()
     return rc, job
 
 
-def load_result(path):
+def load_result(path, field="u"):
     """History columns (wall time excluded: it is a measurement) and the pinn field, as raw bits."""
     import h5py
     import numpy as np
     with h5py.File(path, "r") as f:
         expect("summary" in f, "%s has no /summary (incomplete)" % path)
         res = {"history/" + k: f["history/" + k][...] for k in f["history"] if k != "wall_time"}
-        res["fields/pinn/u"] = f["fields/pinn/u"][...]
+        res["fields/pinn/" + field] = f["fields/pinn/" + field][...]
         res["summary"] = dict(f["summary"].attrs)
     for k, v in list(res.items()):
         if k != "summary" and v.dtype == np.float64:
@@ -192,9 +196,9 @@ def load_result(path):
     return res
 
 
-def expect_same_result(got_path, want_path):
+def expect_same_result(got_path, want_path, field="u"):
     import numpy as np
-    got, want = load_result(got_path), load_result(want_path)
+    got, want = load_result(got_path, field), load_result(want_path, field)
     expect(sorted(got) == sorted(want), "datasets differ: %s vs %s" % (sorted(got), sorted(want)))
     for k in want:
         if k == "summary":
@@ -417,6 +421,48 @@ def check_deck_change(cfg):
         expect(int(f["summary"].attrs["iterations"]) == 90, "the continued run did not reach 90 iterations")
 
 
+EIGEN = ["training.states=2", "training.stages[0].iterations=30", "training.stages[1].iterations=40",
+         "training.points.interior=128", "training.quadrature=257", "training.checkpoint.every=10",
+         "training.checkpoint.keep=3", "training.log_every=20", "reference.grid=[129]", "reference.eigenpairs=2"]
+
+
+def check_eigen(cfg):
+    import h5py
+    import numpy as np
+    ref = fresh(cfg, "eigen_reference")
+    rc, _ = run_to_end(cfg, "eigen-reference", ref, [], deck="schrodinger_infinite_well", sets_extra=EIGEN)
+    expect(rc == 0, "uninterrupted eigen run exited with %d" % rc)
+    with h5py.File(ref, "r") as f:
+        stages = f["history/stage"][...]
+        total = len(stages)
+        orth, energy = f["history/loss_orthogonality"][...], f["history/loss_energy"][...]
+    first_state = int(np.count_nonzero(stages < 2))  # stages 0, 1 belong to state 0
+    expect(0 < first_state < total, "state 0 ran %d of %d iterations" % (first_state, total))
+    # each state's terms in their own columns: state 0 has no orthogonality term, both have the energy
+    expect(np.all(orth[:first_state] == 0) and np.all(orth[first_state:] > 0), "orthogonality column misplaced")
+    expect(np.all(energy > 0), "energy column misplaced")
+    out = fresh(cfg, "eigen")
+    stops = [first_state // 2 + 3, first_state + (total - first_state) // 2 + 1]  # one in each state
+    for n, at in enumerate(stops):
+        job = Job(cfg, "eigen-stop-%d" % n,
+                  train_args(cfg, out, EIGEN, ["--restart"] if n else [], deck="schrodinger_infinite_well"),
+                  {"NPDE_TEST_STOP_AT": str(at)})
+        rc = job.wait()
+        stdout, _ = job.output()
+        job.dump()
+        expect(rc == 3, "exit code %d, expected 3 (stop at %d)" % (rc, at))
+        expect(re.search(r"stopped cleanly in state %d at iteration %d\b" % (n, at), stdout),
+               "no 'stopped cleanly in state %d at iteration %d' line" % (n, at))
+        expect(os.path.basename(checkpoints(out)[-1]) == "ckpt-%010d.h5" % at, "no checkpoint of iteration %d" % at)
+    rc, job = run_to_end(cfg, "eigen-restart", out, [], ["--restart"], deck="schrodinger_infinite_well",
+                         sets_extra=EIGEN)
+    expect(rc == 0, "the last restart exited with %d" % rc)
+    expect(re.search(r"state 0: E = \S+ \(from the checkpoint\)", job.output()[0]), "state 0 not restored")
+    expect_same_result(out, ref, field="psi")
+    print("  stopped at %s (state 0 ran %d of %d iterations); restarts identical to the uninterrupted run"
+          % (stops, first_state, total), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--npde", required=True)
@@ -426,7 +472,7 @@ def main():
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
     checks = {"reference": check_reference, "kill": check_kill, "signals": check_signals, "walltime": check_walltime,
-              "nan": check_nan, "deck-change": check_deck_change}
+              "nan": check_nan, "deck-change": check_deck_change, "eigen": check_eigen}
     ap.add_argument("check", choices=sorted(checks))
     cfg = ap.parse_args()
     cfg.mpiexec = [cfg.mpiexec]

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "npde/io/checkpoint.hpp"
 #include "npde/io/deck.hpp"
@@ -23,5 +24,14 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& state, const io::Deck& deck
 pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
                                  bool allow_deck_change, const std::string& path,
                                  const std::vector<std::string>& term_names = {});
+
+/// A history (rows of pinn::HistoryRow with the loss terms `term_names`) as checkpoint arrays
+/// <prefix>/<column> and <prefix>/loss_<term>, the term names as the text <prefix>_terms.
+void put_history(io::Checkpoint& cp, const std::string& prefix, const std::vector<pinn::HistoryRow>& history,
+                 const std::vector<std::string>& term_names);
+/// The history put_history wrote under `prefix`, and its term names. Throws io::CheckpointError naming
+/// `path` if the columns are missing or of different lengths.
+std::vector<pinn::HistoryRow> get_history(const io::Checkpoint& cp, const std::string& prefix, const std::string& path,
+                                          std::vector<std::string>* term_names = nullptr);
 
 }  // namespace npde::app

@@ -9,7 +9,7 @@
 #include "npde/decomp/communicator.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/io/output_file.hpp"
-#include "npde/pde/poisson.hpp"
+#include "npde/pde/box.hpp"
 #include "npde/pinn/trainer.hpp"
 
 namespace npde::app {

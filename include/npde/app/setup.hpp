@@ -3,7 +3,6 @@
 #pragma once
 
 #include "npde/io/deck.hpp"
-#include "npde/pde/poisson.hpp"
 #include "npde/pde/problem.hpp"
 #include "npde/pinn/options.hpp"
 #include "npde/pinn/trainer.hpp"
@@ -11,19 +10,24 @@
 
 namespace npde::app {
 
-/// The Poisson problem of the deck (expressions parsed; throws InputError naming the key).
-pde::PoissonProblem make_problem(const io::Deck& deck);
+/// True for the equations with a neural solver (pinn::catalogue_equations): those make_equation_problem
+/// builds a problem for.
+bool has_neural_solver(const std::string& pde);
 /// The problem of a catalogue deck's equation (every problem.pde with a neural solver): space(-time)
 /// box, conditions, data, coefficients in the order of the equation's coefficient_names, exact
 /// solutions. The one definition both the PINN trains and the classical reference solves
 /// (app::reference_<pde>). Throws InputError naming the key.
 pde::Problem make_equation_problem(const io::Deck& deck);
+/// Throws InputError (naming problem.boundary) if a hard problem's conditions cannot be built into
+/// trial functions (pinn::TrialFunction of every output): what a training run checks before any work.
+void check_trial_functions(const pde::Problem& problem);
 /// Network, points and loss options.
 pinn::PinnOptions make_pinn_options(const io::Deck& deck);
 /// Stages and logging.
 pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet);
-/// The finite-difference reference problem on `grid` (petsc options from the deck).
-reference::PoissonFdProblem make_reference_problem(const io::Deck& deck, const pde::PoissonProblem& problem,
+/// The finite-difference reference problem of a Poisson `problem` (make_equation_problem) on `grid`
+/// (petsc options from the deck).
+reference::PoissonFdProblem make_reference_problem(const io::Deck& deck, const pde::Problem& problem,
                                                    const std::vector<int>& grid);
 
 }  // namespace npde::app

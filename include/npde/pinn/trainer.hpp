@@ -76,6 +76,9 @@ struct TrainHooks {
   std::function<void(const std::vector<HistoryRow>&)> history_block;
   /// Test hook: makes the loss of this global iteration non-finite once (0: never).
   long inject_nan_at = 0;
+  /// Test hook: a stop request (as by a signal) before global iteration stop_at + 1, unless this call
+  /// of train() starts there (0: never).
+  long stop_at = 0;
 };
 
 struct TrainResult {

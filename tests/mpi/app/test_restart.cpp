@@ -20,7 +20,6 @@
 #include "npde/io/deck.hpp"
 #include "npde/pinn/catalogue.hpp"
 #include "npde/pinn/pinn.hpp"
-#include "npde/pinn/poisson_pinn.hpp"
 #include "npde/pinn/trainer.hpp"
 
 using npde::decomp::Communicator;
@@ -146,11 +145,8 @@ npde::io::Deck make_deck(const std::vector<std::string>& sets = {}, const char* 
   return npde::io::parse_deck(text, "restart_test.yaml", sets);
 }
 
-// The deck's model: the Poisson trainer's, or the general PINN of a catalogue equation.
+// The deck's model: the general PINN of its equation.
 std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, const npde::io::Deck& deck) {
-  if (deck.pde == "poisson")
-    return std::make_unique<npde::pinn::PoissonPinn<double>>(comm, npde::app::make_problem(deck),
-                                                             npde::app::make_pinn_options(deck));
   auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
   auto problem = npde::app::make_equation_problem(deck);
   if (deck.has_inverse) {  // observations of a decaying profile at scattered (x, t), the same on every rank

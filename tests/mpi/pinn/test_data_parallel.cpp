@@ -11,31 +11,38 @@
 #include <vector>
 
 #include "npde/decomp/communicator.hpp"
-#include "npde/pde/poisson.hpp"
-#include "npde/pinn/poisson_pinn.hpp"
+#include "npde/pde/problem.hpp"
+#include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/pinn.hpp"
 #include "npde/pinn/trainer.hpp"
 
 namespace {
 
 using npde::decomp::Communicator;
-using npde::pde::PoissonProblem;
+using npde::pde::Problem;
 using npde::pinn::PinnOptions;
-using npde::pinn::PoissonPinn;
 using npde::pinn::TrainConfig;
 
 // -Lap u = f on [0,1] x [-0.5,1] with a non-zero boundary value (u = sin(pi x) sin(pi y) + 0.5 x y).
-PoissonProblem make_problem() {
-  PoissonProblem p;
+Problem make_problem(bool hard) {
+  Problem p;
+  p.equation = "poisson";
+  p.n_space = 2;
   p.box.dim = 2;
   p.box.lower[0] = 0.0;
   p.box.upper[0] = 1.0;
   p.box.lower[1] = -0.5;
   p.box.upper[1] = 1.0;
-  const auto vars = PoissonProblem::variables(2);
+  const auto vars = p.input_names();
   const std::string exact = "sin(pi*x)*sin(pi*y) + 0.5*x*y";
-  p.source = npde::Expression("2*pi^2*sin(pi*x)*sin(pi*y)", vars, "test.source");
-  p.exact = npde::Expression(exact, vars, "test.exact");
-  p.dirichlet.push_back({{0, 1, 2, 3}, npde::Expression(exact, vars, "test.boundary")});
+  p.data.emplace_back("2*pi^2*sin(pi*x)*sin(pi*y)", vars, "test.source");
+  p.exact.emplace_back(npde::Expression(exact, vars, "test.exact"));
+  npde::pde::Condition c;
+  c.kind = npde::pde::ConditionKind::Dirichlet;
+  c.faces = {0, 1, 2, 3};
+  c.value = npde::Expression(exact, vars, "test.boundary");
+  p.conditions.push_back(std::move(c));
+  p.hard = hard;
   return p;
 }
 
@@ -78,7 +85,8 @@ struct RunResult {
 };
 
 RunResult run(const Communicator& comm, const Scenario& s) {
-  PoissonPinn<double> pinn(comm, make_problem(), options(s));
+  npde::pinn::Pinn<double> pinn(comm, make_problem(s.hard_bc), npde::pinn::make_catalogue_kernel<double>("poisson", 2),
+                                options(s));
   RunResult r;
   r.history = npde::pinn::train(pinn, config(s)).history;
   auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pinn.network().params());

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What the training verbs share: names for progress lines, the training hooks, the classical solver
+// of a catalogue equation, the end of a catalogue run's report.
+#include "app/training.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "npde/app/checkpointing.hpp"
+#include "npde/app/reference_problems.hpp"
+#include "npde/app/report.hpp"
+#include "npde/app/signals.hpp"
+#include "npde/io/checkpoint.hpp"
+
+namespace npde::app::detail {
+
+std::vector<int> reference_grid(const io::Deck& deck) {
+  return deck.reference_grid.empty() ? std::vector<int>(deck.dim, 65) : deck.reference_grid;
+}
+
+std::string grid_string(const std::vector<int>& g) {
+  std::string s;
+  for (std::size_t i = 0; i < g.size(); ++i) s += (i ? "x" : "") + std::to_string(g[i]);
+  return s;
+}
+
+std::string network_string(int n_in, const std::vector<int>& hidden, int n_out) {
+  std::string s = std::to_string(n_in);
+  for (int w : hidden) s += "-" + std::to_string(w);
+  return s + "-" + std::to_string(n_out);
+}
+
+std::string problem_string(const io::Deck& deck) {
+  std::string s = std::to_string(deck.dim) + "D " + deck.pde;
+  if (!deck.flow_case.empty()) s += " (" + deck.flow_case + ")";
+  if (io::is_time_dependent(deck.pde)) {
+    std::ostringstream os;
+    os << ", t in [" << deck.t_start << ", " << deck.t_end << "]";
+    s += os.str();
+  }
+  return s;
+}
+
+std::vector<int> output_grid(const io::Deck& deck) {
+  if (!deck.output_grid.empty()) return deck.output_grid;
+  if (deck.has_reference && !deck.reference_grid.empty()) return deck.reference_grid;
+  return std::vector<int>(deck.dim, 65);
+}
+
+double relative_l2_of(const std::vector<double>& a, const std::vector<double>& b) {
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    num += (a[i] - b[i]) * (a[i] - b[i]);
+    den += b[i] * b[i];
+  }
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+/// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
+pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
+                            const std::vector<std::string>& term_names, CheckpointExtras extras) {
+  pinn::TrainHooks hooks;
+  const double walltime = deck.walltime;
+  hooks.stop_requested = [walltime](double elapsed, double per_iteration) {
+    // Leave room for two more iterations and the checkpoint before the limit.
+    return stop_signal() != 0 || (walltime > 0 && elapsed + 2.0 * per_iteration + 1.0 >= walltime);
+  };
+  hooks.checkpoint_every = deck.checkpoint_every;
+  const std::string dir = checkpoint_dir(deck);
+  const int keep = deck.checkpoint_keep;
+  hooks.checkpoint = [&comm, &deck, dir, keep, extras](const pinn::TrainState& state) {
+    // Every rank holds the same state: rank 0 writes, and everyone learns whether it worked.
+    std::string err, path;
+    const long tag = extras.tag_offset + state.global_iteration;
+    if (comm.is_root()) {
+      try {
+        io::Checkpoint cp = to_checkpoint(state, deck, comm.size());
+        if (extras.add) extras.add(cp);
+        path = io::write_checkpoint(dir, tag, cp, keep);
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+    }
+    err = comm.broadcast(err);
+    if (!err.empty()) throw Error("cannot write checkpoint: " + err);
+    log::info("checkpoint " + path + " (iteration " + std::to_string(tag) + ")");
+  };
+  hooks.history_block = [&comm, &out, term_names](const std::vector<pinn::HistoryRow>& h) {
+    write_history(comm, term_names, h, out);
+  };
+  if (const char* inject = std::getenv("NPDE_TEST_INJECT_NAN_AT")) hooks.inject_nan_at = std::atol(inject);
+  // test hook: a stop request at checkpoint tag NPDE_TEST_STOP_AT (deterministic, unlike a signal)
+  if (const char* stop = std::getenv("NPDE_TEST_STOP_AT")) {
+    const long at = std::atol(stop) - extras.tag_offset;
+    if (at > 0) hooks.stop_at = at;
+  }
+  return hooks;
+}
+
+int report_stopped(long iterations, const std::string& what) {
+  log::info(log::format("stopped cleanly", what.empty() ? std::string() : " " + what, " at iteration ", iterations,
+                        stop_signal() ? std::string(" on ") + signal_name(stop_signal()) : std::string(" (wall time)"),
+                        "; run again with --restart to continue (exit code 3)"));
+  return ExitStopped;
+}
+
+reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck,
+                                        const pde::Problem& equation) {
+  if (deck.pde == "darcy") return reference_darcy(comm, deck);
+  if (deck.pde == "ns_vorticity") return reference_ns_vorticity(comm, deck);
+  using Solver = reference::GridSolution (*)(const decomp::Communicator&, const io::Deck&, const pde::Problem&);
+  static const std::map<std::string, Solver> solvers = {
+      {"helmholtz", reference_helmholtz},       {"heat", reference_heat},
+      {"burgers", reference_burgers},           {"allen_cahn", reference_allen_cahn},
+      {"klein_gordon", reference_klein_gordon}, {"schrodinger", reference_schrodinger},
+      {"navier_stokes", reference_navier_stokes}};
+  const auto it = solvers.find(deck.pde);
+  NPDE_REQUIRE(it != solvers.end(), "no reference solver for problem.pde '" << deck.pde << "'");
+  return it->second(comm, deck, equation);
+}
+
+void finish_training_report(const decomp::Communicator& comm, const io::Deck& deck, reference::GridSolution& sol,
+                            std::vector<std::pair<std::string, double>> summary, const std::string& error_field,
+                            const PinnGridFields& pf, double seconds, long iterations, double final_loss,
+                            int nan_recoveries, io::OutputFile& out) {
+  summary.emplace_back("train_seconds", seconds);
+  summary.emplace_back("iterations", double(iterations));
+  summary.emplace_back("final_loss", final_loss);
+  summary.emplace_back("ranks", comm.size());
+  summary.emplace_back("nan_recoveries", nan_recoveries);
+  sol.summary = std::move(summary);
+  for (auto& [key, value] : sol.summary_text) key = "reference_" + key;
+  sol.summary_text.emplace_back("error_field", error_field);
+  sol.summary_text.emplace_back("output_file", deck.output_file);
+  write_pinn_grid_solution(comm, deck, sol, pf, out);
+  log::info(grid_solution_summary(sol));
+}
+
+}  // namespace npde::app::detail

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Private to app/: what the training verbs (Poisson's, the catalogue's, the eigenproblems') share with
+// each other and with the driver: the hooks that connect training to checkpoints, signals and the
+// output file, the guard around a verb's body, the classical solver of a catalogue equation, and the
+// verbs themselves.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "npde/app/cli.hpp"
+#include "npde/app/driver.hpp"
+#include "npde/core/error.hpp"
+#include "npde/core/log.hpp"
+#include "npde/decomp/communicator.hpp"
+#include "npde/io/checkpoint.hpp"
+#include "npde/io/deck.hpp"
+#include "npde/io/output_file.hpp"
+#include "npde/app/reference_report.hpp"
+#include "npde/pde/problem.hpp"
+#include "npde/pinn/model.hpp"
+#include "npde/pinn/trainer.hpp"
+#include "npde/reference/grid_solution.hpp"
+
+namespace npde::app::detail {
+
+/// "65x65": a grid's points per axis.
+std::string grid_string(const std::vector<int>& g);
+/// "2-32-32-1": a network's widths.
+std::string network_string(int n_in, const std::vector<int>& hidden, int n_out);
+/// "1D burgers, t in [0, 1]": the deck's equation for progress lines.
+std::string problem_string(const io::Deck& deck);
+/// reference.grid, or 65 points per axis.
+std::vector<int> reference_grid(const io::Deck& deck);
+/// output.grid (Poisson), else reference.grid, else 65 points per axis.
+std::vector<int> output_grid(const io::Deck& deck);
+/// sqrt(sum (a - b)^2 / sum b^2), or the absolute norm when b is all zero. Not collective.
+double relative_l2_of(const std::vector<double>& a, const std::vector<double>& b);
+
+/// What a run that trains several models one after another (the states of an eigenproblem) adds to
+/// each checkpoint.
+struct CheckpointExtras {
+  long tag_offset = 0;                        ///< added to the iteration in the file name (ckpt-<tag>.h5)
+  std::function<void(io::Checkpoint&)> add;   ///< more content, after the training state's
+};
+
+/// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
+pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
+                            const std::vector<std::string>& term_names, CheckpointExtras extras = {});
+
+/// Every stage's weight overrides name term groups the model has (one line, exit 2, before anything
+/// is written); leaves the model's own weights in place.
+template <class T>
+void check_stage_weights(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
+  for (const auto& stage : cfg.stages) model.set_stage_weights(stage.weights);
+  model.set_stage_weights({});
+}
+
+/// Rank 0 prints how a run stopped early (signal or wall time) and how to go on; returns ExitStopped.
+int report_stopped(long iterations, const std::string& what = "");
+
+/// Collective. Runs a training verb's body with the output file open: errors that every rank reaches
+/// alike (bad input, divergence, a reference solver's verdict) unwind normally, so the temporary file is
+/// removed; anything else may be one rank's alone and aborts the job before a collective close could hang.
+template <class F>
+int guarded(const decomp::Communicator& comm, F&& body) {
+  try {
+    return body();
+  } catch (const pinn::TrainingDiverged&) {
+    throw;
+  } catch (const InputError&) {
+    throw;
+  } catch (const SolverError&) {
+    throw;
+  } catch (const std::exception& e) {
+    log::error(e.what());
+    comm.abort(ExitFailure);
+  }
+}
+
+/// Collective. The classical solver of a catalogue equation (every problem.pde but poisson) for the
+/// deck's equation problem `equation` (unused by the operator problems, which have none).
+reference::GridSolution solve_catalogue(const decomp::Communicator& comm, const io::Deck& deck,
+                                        const pde::Problem& equation);
+
+/// Collective. The end of a catalogue training run: the run's own numbers after the comparison ones in
+/// `summary`, the reference's text renamed reference_*, the file written and committed, the table printed.
+void finish_training_report(const decomp::Communicator& comm, const io::Deck& deck, reference::GridSolution& sol,
+                            std::vector<std::pair<std::string, double>> summary, const std::string& error_field,
+                            const PinnGridFields& pf, double seconds, long iterations, double final_loss,
+                            int nan_recoveries, io::OutputFile& out);
+
+/// Collective. `npde train` of a Poisson deck: the general PINN on the deck's box, evaluated on
+/// output.grid, compared with the exact solution and, with a reference section, the PETSc solution.
+int poisson_train(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                  const CommandLine& cl);
+/// Collective. `npde train` of a catalogue equation: the general PINN, then the classical reference,
+/// compared on the reference's grid at every snapshot.
+int catalogue_train(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                    const CommandLine& cl);
+/// Collective. `npde train` of an eigenproblem (schrodinger): the lowest states one after another.
+int eigen_train(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                const CommandLine& cl);
+/// Collective. `npde reference` of a Poisson deck: PETSc finite differences on reference.grid.
+int poisson_reference(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation);
+
+}  // namespace npde::app::detail
