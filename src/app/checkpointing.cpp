@@ -43,14 +43,21 @@ std::string checkpoint_dir(const io::Deck& deck) {
 }
 
 void put_history(io::Checkpoint& cp, const std::string& prefix, const std::vector<pinn::HistoryRow>& history,
-                 const std::vector<std::string>& term_names) {
+                 const std::vector<std::string>& term_names, const std::vector<std::string>& extra_names) {
   std::vector<std::vector<double>> cols(k_n_history_columns);
-  std::vector<std::vector<double>> terms(term_names.size());
+  std::vector<std::vector<double>> terms(term_names.size()), extras(extra_names.size());
   for (const auto& r : history) {
     const double v[k_n_history_columns] = {double(r.iteration), double(r.stage), r.loss, r.lr, r.wall, r.rel_l2};
     for (int c = 0; c < k_n_history_columns; ++c) cols[c].push_back(v[c]);
     for (std::size_t k = 0; k < terms.size(); ++k) terms[k].push_back(k < r.terms.size() ? r.terms[k] : 0.0);
+    for (std::size_t k = 0; k < extras.size(); ++k) extras[k].push_back(k < r.extras.size() ? r.extras[k] : 0.0);
   }
+  std::string extra_list;
+  for (std::size_t k = 0; k < extras.size(); ++k) {
+    extra_list += (k ? "," : "") + extra_names[k];
+    cp.arrays[prefix + "/extra_" + extra_names[k]] = std::move(extras[k]);
+  }
+  if (!extras.empty()) cp.text[prefix + "_extras"] = extra_list;
   for (int c = 0; c < k_n_history_columns; ++c) cp.arrays[prefix + "/" + k_history_columns[c]] = std::move(cols[c]);
   std::string names;
   for (std::size_t k = 0; k < terms.size(); ++k) {
@@ -61,7 +68,8 @@ void put_history(io::Checkpoint& cp, const std::string& prefix, const std::vecto
 }
 
 std::vector<pinn::HistoryRow> get_history(const io::Checkpoint& cp, const std::string& prefix,
-                                          const std::string& path, std::vector<std::string>* term_names) {
+                                          const std::string& path, std::vector<std::string>* term_names,
+                                          std::vector<std::string>* extra_names) {
   auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
   const std::size_t rows = cp.array(prefix + "/iteration").size();
   std::vector<const std::vector<double>*> cols;
@@ -75,6 +83,13 @@ std::vector<pinn::HistoryRow> get_history(const io::Checkpoint& cp, const std::s
     term_cols.push_back(&cp.array(prefix + "/loss_" + name));
     if (term_cols.back()->size() != rows) fail("history columns have different lengths");
   }
+  const auto extras = cp.text.count(prefix + "_extras") ? split_names(cp.string(prefix + "_extras"))
+                                                        : std::vector<std::string>{};
+  std::vector<const std::vector<double>*> extra_cols;
+  for (const auto& name : extras) {
+    extra_cols.push_back(&cp.array(prefix + "/extra_" + name));
+    if (extra_cols.back()->size() != rows) fail("history columns have different lengths");
+  }
   std::vector<pinn::HistoryRow> history;
   for (std::size_t i = 0; i < rows; ++i) {
     pinn::HistoryRow r;
@@ -85,9 +100,11 @@ std::vector<pinn::HistoryRow> get_history(const io::Checkpoint& cp, const std::s
     r.wall = (*cols[4])[i];
     r.rel_l2 = (*cols[5])[i];
     for (const auto* c : term_cols) r.terms.push_back((*c)[i]);
+    for (const auto* c : extra_cols) r.extras.push_back((*c)[i]);
     history.push_back(r);
   }
   if (term_names) *term_names = names;
+  if (extra_names) *extra_names = extras;
   return history;
 }
 
@@ -125,13 +142,15 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
     cp.scalars["lbfgs/gamma"] = s.lbfgs.gamma;
     cp.scalars["lbfgs/iteration"] = double(s.lbfgs.iteration);
   }
-  put_history(cp, "history", s.history, s.term_names);
+  put_history(cp, "history", s.history, s.term_names, s.extra_names);
+  if (!s.model_state.empty()) cp.arrays["model_state"] = s.model_state;
   return cp;
 }
 
 pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
                                  bool allow_deck_change, const std::string& path,
-                                 const std::vector<std::string>& term_names) {
+                                 const std::vector<std::string>& term_names,
+                                 const std::vector<std::string>& extra_names) {
   auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
   if (cp.string("deck_sha256") != sha256_hex(deck.text)) {
     if (!allow_deck_change)
@@ -188,7 +207,11 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
   }
   if ((s.has_adam && st.optimizer != "adam") || (s.has_lbfgs && st.optimizer != "lbfgs"))
     fail("optimizer state does not match stage " + std::to_string(s.stage + 1) + " (" + st.optimizer + ")");
-  s.history = get_history(cp, "history", path, &s.term_names);
+  s.history = get_history(cp, "history", path, &s.term_names, &s.extra_names);
+  if (cp.arrays.count("model_state")) s.model_state = cp.array("model_state");
+  if (s.extra_names != extra_names)
+    fail("its adaptive-method history columns are not the deck's (causal training or loss balancing changed); "
+         "restarting would not continue the same run");
   if (s.history.size() != std::size_t(s.global_iteration)) fail("history length does not match the iteration count");
   if (!term_names.empty() && s.term_names != term_names)
     fail("its loss terms (" + cp.string("history_terms") + ") are not the deck's; restarting would not continue the same run");

@@ -101,7 +101,7 @@ void write_grid_solution_impl(const decomp::Communicator& comm, const io::Deck& 
   // 1. provenance
   write_provenance(comm, deck, out);
   out.set_attribute("/", "generator", std::string(pinn ? "npde train" : "npde reference"));
-  if (pinn) write_history(comm, pinn->term_names, pinn->history, out);
+  if (pinn) write_history(comm, pinn->term_names, pinn->history, out, pinn->extra_names);
   out.set_attribute("/", "pde", deck.pde);
   // 2. grid and series axis
   static const char* axis_names[3] = {"x", "y", "z"};

@@ -49,10 +49,12 @@ void write_provenance(const decomp::Communicator& comm, const io::Deck& deck, io
 }
 
 void write_history(const decomp::Communicator& comm, const std::vector<std::string>& term_names,
-                   const std::vector<pinn::HistoryRow>& history, io::OutputFile& out) {
+                   const std::vector<pinn::HistoryRow>& history, io::OutputFile& out,
+                   const std::vector<std::string>& extra_names) {
   std::vector<std::string> cols{"iteration", "stage", "loss"};
   for (const auto& name : term_names) cols.push_back("loss_" + name);
   for (const char* c : {"lr", "wall_time", "rel_l2_exact"}) cols.emplace_back(c);
+  for (const auto& name : extra_names) cols.push_back(name);
   std::vector<std::vector<double>> rows;
   if (comm.is_root()) {
     rows.reserve(history.size());
@@ -60,6 +62,7 @@ void write_history(const decomp::Communicator& comm, const std::vector<std::stri
       std::vector<double> row{double(r.iteration), double(r.stage), r.loss};
       for (std::size_t k = 0; k < term_names.size(); ++k) row.push_back(k < r.terms.size() ? r.terms[k] : 0.0);
       row.insert(row.end(), {r.lr, r.wall, r.rel_l2});
+      for (std::size_t k = 0; k < extra_names.size(); ++k) row.push_back(k < r.extras.size() ? r.extras[k] : 0.0);
       rows.push_back(std::move(row));
     }
   }
@@ -71,7 +74,7 @@ void write_report(const decomp::Communicator& comm, const io::Deck& deck, const 
                   const GridSlab& slab, const Report& report, io::OutputFile& out) {
   // 1. provenance and history
   write_provenance(comm, deck, out);
-  if (!report.history.empty()) write_history(comm, report.term_names, report.history, out);
+  if (!report.history.empty()) write_history(comm, report.term_names, report.history, out, report.extra_names);
   // 2. grid and fields
   static const char* axis_names[3] = {"x", "y", "z"};
   const int d = int(slab.n.size());

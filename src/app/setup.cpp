@@ -199,6 +199,8 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.n_boundary = std::size_t(deck.n_boundary);
   o.sampler = pde::sampler_from_name(deck.sampler, "training.points.sampler");
   o.seed = deck.seed;
+  o.causal_chunks = deck.causal_chunks;
+  o.causal_epsilon = deck.causal_epsilon;
   return o;
 }
 

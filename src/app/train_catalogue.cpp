@@ -72,7 +72,8 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   if (cl.restart) {
     std::string used;
     const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
-    resume = from_checkpoint(cp, deck, net.n_params(), cl.allow_deck_change, used, net.term_names());
+    resume = from_checkpoint(cp, deck, net.n_params(), cl.allow_deck_change, used, net.term_names(),
+                             net.extra_names());
     log::info("restarting from " + used);
   }
   std::string terms;
@@ -88,7 +89,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   return guarded(comm, [&]() -> int {
     // 3. training
     const auto result =
-        pinn::train(net, cfg, make_hooks(comm, deck, out, net.term_names()), cl.restart ? &resume : nullptr);
+        pinn::train(net, cfg, make_hooks(comm, deck, out, net.term_names(), net.extra_names()), cl.restart ? &resume : nullptr);
     if (result.stopped) return report_stopped(result.iterations);
     // 4. the classical reference, and the network on its grid
     // an inverse problem is compared with the solution for the true coefficient (the observation
@@ -111,6 +112,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
     PinnGridFields pf;
     pf.history = result.history;
     pf.term_names = net.term_names();
+    pf.extra_names = net.extra_names();
     std::vector<std::pair<std::string, double>> summary;
     for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f) {
       const std::string& name = sol.fields[f].first;

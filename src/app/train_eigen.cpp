@@ -187,7 +187,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
           p.state = n;
           put_progress(c, p);
         };
-        pinn::TrainHooks hooks = make_hooks(comm, deck, out, net->term_names(), extras);
+        pinn::TrainHooks hooks = make_hooks(comm, deck, out, net->term_names(), {}, extras);
         // the wall-time limit counts this job's training, earlier states included
         const auto stop = hooks.stop_requested;
         const double before = job_seconds;

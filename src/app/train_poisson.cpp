@@ -60,7 +60,8 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   if (cl.restart) {
     std::string used;
     const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
-    resume = from_checkpoint(cp, deck, net.n_params(), cl.allow_deck_change, used, net.term_names());
+    resume = from_checkpoint(cp, deck, net.n_params(), cl.allow_deck_change, used, net.term_names(),
+                             net.extra_names());
     log::info("restarting from " + used);
   }
   std::string terms;
@@ -77,13 +78,14 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   return guarded(comm, [&]() -> int {
     // 3. training
     const auto result =
-        pinn::train(net, cfg, make_hooks(comm, deck, out, net.term_names()), cl.restart ? &resume : nullptr);
+        pinn::train(net, cfg, make_hooks(comm, deck, out, net.term_names(), net.extra_names()), cl.restart ? &resume : nullptr);
     if (result.stopped) return report_stopped(result.iterations);
     // 4. evaluation on the output grid, comparison with exact and reference
     const GridSlab slab = make_slab(comm, problem.box, output_grid(deck));
     Report report;
     report.history = result.history;
     report.term_names = net.term_names();
+    report.extra_names = net.extra_names();
     report.fields["pinn"] = net.predict(slab.points);
     add_exact(problem, slab, report);
     if (report.fields.count("exact"))

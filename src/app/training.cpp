@@ -60,7 +60,8 @@ double relative_l2_of(const std::vector<double>& a, const std::vector<double>& b
 
 /// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
 pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
-                            const std::vector<std::string>& term_names, CheckpointExtras extras) {
+                            const std::vector<std::string>& term_names, const std::vector<std::string>& extra_names,
+                            CheckpointExtras extras) {
   pinn::TrainHooks hooks;
   const double walltime = deck.walltime;
   hooks.stop_requested = [walltime](double elapsed, double per_iteration) {
@@ -87,8 +88,8 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
     if (!err.empty()) throw Error("cannot write checkpoint: " + err);
     log::info("checkpoint " + path + " (iteration " + std::to_string(tag) + ")");
   };
-  hooks.history_block = [&comm, &out, term_names](const std::vector<pinn::HistoryRow>& h) {
-    write_history(comm, term_names, h, out);
+  hooks.history_block = [&comm, &out, term_names, extra_names](const std::vector<pinn::HistoryRow>& h) {
+    write_history(comm, term_names, h, out, extra_names);
   };
   if (const char* inject = std::getenv("NPDE_TEST_INJECT_NAN_AT")) hooks.inject_nan_at = std::atol(inject);
   // test hook: a stop request at checkpoint tag NPDE_TEST_STOP_AT (deterministic, unlike a signal)

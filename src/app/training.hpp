@@ -47,8 +47,10 @@ struct CheckpointExtras {
 };
 
 /// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
+/// `term_names` and `extra_names` name the history's loss terms and extra columns (the model's).
 pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
-                            const std::vector<std::string>& term_names, CheckpointExtras extras = {});
+                            const std::vector<std::string>& term_names, const std::vector<std::string>& extra_names,
+                            CheckpointExtras extras = {});
 
 /// Every stage's weight overrides name term groups the model has (one line, exit 2, before anything
 /// is written); leaves the model's own weights in place.

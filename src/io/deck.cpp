@@ -304,6 +304,10 @@ void read_training(const DeckReader& r, Deck& d) {
   }
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
+  if (r.has("training.causal")) {
+    d.causal_chunks = r.get_int("training.causal.chunks");
+    d.causal_epsilon = r.get_real("training.causal.epsilon");
+  }
   d.checkpoint_every = r.get_int("training.checkpoint.every");
   d.checkpoint_keep = r.get_int("training.checkpoint.keep");
   if (r.has("training.checkpoint.dir")) d.checkpoint_dir = r.get_string("training.checkpoint.dir");

@@ -250,6 +250,12 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     for (int o : m_validation_outputs)
       for (std::size_t p = 0; p < nv; ++p) m_validation_exact.push_back(problem.exact[o]->eval(&m_validation_points[p * m_n_in]));
   }
+  // 5. causal training: every chunk weighted 1 until the first adapt()
+  if (opts.causal_chunks > 0) {
+    NPDE_REQUIRE(problem.time_dependent, "causal training needs a time-dependent problem");
+    m_causal_w.assign(std::size_t(opts.causal_chunks), 1.0);
+    m_causal_loss.assign(std::size_t(opts.causal_chunks), 0.0);
+  }
   sample(0);
 }
 
@@ -271,7 +277,116 @@ void Pinn<T>::fill_interior(const std::vector<double>& pts) {
   m_n_interior_local = n;
   m_x_interior = to_device<T>(pts, "npde::pinn::Pinn::x_interior");
   m_aux_interior = to_device<T>(aux, "npde::pinn::Pinn::aux_interior");
+  if (m_opts.causal_chunks > 0) {
+    // time chunk k = floor(M (t - t0) / T) of each point, and the global count of each chunk
+    const int M = m_opts.causal_chunks, ta = m_problem.n_space;
+    const double t0 = m_problem.box.lower[ta], span = m_problem.box.extent(ta);
+    m_chunk_of.resize(n);
+    m_chunk_count.assign(std::size_t(M), 0.0);
+    for (std::size_t p = 0; p < n; ++p) {
+      const int k = int(std::floor(double(M) * (pts[p * m_n_in + ta] - t0) / span));
+      m_chunk_of[p] = std::clamp(k, 0, M - 1);
+      m_chunk_count[std::size_t(m_chunk_of[p])] += 1.0;
+    }
+    m_comm.allreduce_sum(m_chunk_count.data(), m_chunk_count.size());
+    update_point_factors();
+  }
 }
+
+template <class T>
+void Pinn<T>::update_point_factors() {
+  // the residual terms are scaled by w_pde / N; chunk k's points carry w_k N / (M N_k) on top, so that
+  // the term is w_pde / M sum_k w_k L_k with L_k the chunk's mean squared residual
+  const double M = double(m_opts.causal_chunks), N = double(m_opts.n_interior);
+  std::vector<double> f(m_n_interior_local);
+  for (std::size_t p = 0; p < f.size(); ++p) {
+    const auto k = std::size_t(m_chunk_of[p]);
+    f[p] = m_causal_w[k] * N / (M * m_chunk_count[k]);
+  }
+  m_point_factor = to_device<T>(f, "npde::pinn::Pinn::point_factor");
+}
+
+template <class T>
+void Pinn<T>::apply_point_factors(std::size_t off, int n, bool coefficients) {
+  // sq (n_residuals, n) and coef_adj (n_coefficients, n): point p = i % n; adj (n_outputs, C n)
+  // column-major: point p = (i / n_outputs) % n
+  const T* f = m_point_factor.data() + off;
+  T* sq = m_sq.data();
+  T* adj = m_adj.data();
+  const int no = m_n_out;
+  Kokkos::parallel_for(
+      "npde::pinn::Pinn::causal_sq", Kokkos::RangePolicy<ExecSpace>(0, m_n_res * n),
+      KOKKOS_LAMBDA(const int i) { sq[i] *= f[i % n]; });
+  Kokkos::parallel_for(
+      "npde::pinn::Pinn::causal_adj", Kokkos::RangePolicy<ExecSpace>(0, no * m_jet_interior->n_channels() * n),
+      KOKKOS_LAMBDA(const int i) { adj[i] *= f[(i / no) % n]; });
+  if (coefficients) {
+    T* ca = m_coef_adj.data();
+    Kokkos::parallel_for(
+        "npde::pinn::Pinn::causal_coef", Kokkos::RangePolicy<ExecSpace>(0, int(m_kernel->coefficient_names().size()) * n),
+        KOKKOS_LAMBDA(const int i) { ca[i] *= f[i % n]; });
+  }
+}
+
+template <class T>
+void Pinn<T>::adapt(long) {
+  if (m_opts.causal_chunks <= 0) return;
+  // chunk losses at the current parameters: the interior residuals, forward only
+  const int M = m_opts.causal_chunks, W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
+  T one[kMaxResiduals];
+  for (int j = 0; j < m_n_res; ++j) one[j] = T(1);
+  if (!m_trained.empty()) m_kernel->set_coefficients(coefficients());
+  std::vector<double> sums(std::size_t(M), 0.0);
+  for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
+    const int n = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
+    m_jet_interior->forward(m_x_interior.data() + off * m_n_in, n);
+    m_kernel->evaluate(n, m_jet_interior->output(), m_aux_interior.data() + off * W, m_hard, one, m_sq.data(),
+                       m_adj.data());
+    Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> sq(m_sq.data(), std::size_t(m_n_res) * n);
+    const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sq);
+    for (int p = 0; p < n; ++p) {
+      double r2 = 0;
+      for (int j = 0; j < m_n_res; ++j) r2 += double(h(std::size_t(j) * n + p));
+      sums[std::size_t(m_chunk_of[off + p])] += r2;
+    }
+  }
+  m_comm.allreduce_sum(sums.data(), sums.size());
+  double cumulative = 0;
+  for (int k = 0; k < M; ++k) {
+    m_causal_loss[k] = m_chunk_count[k] > 0 ? sums[k] / m_chunk_count[k] : 0.0;
+    m_causal_w[k] = std::exp(-m_opts.causal_epsilon * cumulative);
+    cumulative += m_causal_loss[k];
+  }
+  update_point_factors();
+}
+
+template <class T>
+std::vector<double> Pinn<T>::adaptive_state() const {
+  std::vector<double> s(m_causal_w);
+  s.insert(s.end(), m_causal_loss.begin(), m_causal_loss.end());
+  return s;
+}
+
+template <class T>
+void Pinn<T>::set_adaptive_state(const std::vector<double>& state) {
+  const std::size_t M = m_causal_w.size();
+  NPDE_REQUIRE(state.size() == 2 * M, "adaptive state of " << state.size() << " values, the model has " << 2 * M);
+  if (M == 0) return;
+  std::copy(state.begin(), state.begin() + long(M), m_causal_w.begin());
+  std::copy(state.begin() + long(M), state.end(), m_causal_loss.begin());
+  update_point_factors();
+}
+
+template <class T>
+std::vector<std::string> Pinn<T>::extra_names() const {
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < m_causal_w.size(); ++k) names.push_back("causal_weight_" + std::to_string(k));
+  for (std::size_t k = 0; k < m_causal_w.size(); ++k) names.push_back("causal_loss_" + std::to_string(k));
+  return names;
+}
+
+template <class T>
+std::vector<double> Pinn<T>::extra_values() const { return adaptive_state(); }
 
 template <class T>
 void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
@@ -475,15 +590,15 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
     const T* x = m_x_interior.data() + off * m_n_in;
     const T* aux = m_aux_interior.data() + off * W;
     m_jet_interior->forward(x, n);
-    if (inverse) {
+    if (inverse)
       m_kernel->evaluate_coefficients(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data(),
                                       m_coef_adj.data());
-      // d/d theta_k = scale_k d/d coefficient (coefficient = scale_k theta_k)
-      for (std::size_t k = 0; k < m_trained.size(); ++k)
-        coef_grad[k] += m_coef_scale[k] * device_sum(m_coef_adj.data() + long(m_trained[k]) * n, n);
-    } else {
+    else
       m_kernel->evaluate(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data());
-    }
+    if (m_opts.causal_chunks > 0) apply_point_factors(off, n, inverse);
+    // d/d theta_k = scale_k d/d coefficient (coefficient = scale_k theta_k)
+    for (std::size_t k = 0; k < m_trained.size(); ++k)
+      coef_grad[k] += m_coef_scale[k] * device_sum(m_coef_adj.data() + long(m_trained[k]) * n, n);
     for (int j = 0; j < m_n_res; ++j) terms[j] += double(scale[j]) * device_sum(m_sq.data() + long(j) * n, n);
     m_jet_interior->backward(x, n, m_adj.data(), g);
   }

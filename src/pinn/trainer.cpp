@@ -100,6 +100,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     st = *resume;
     from_host(st.params, params);
     if (st.sample_round != 0) pinn.sample(st.sample_round);
+    if (!st.model_state.empty()) pinn.set_adaptive_state(st.model_state);
     result.history = st.history;
     log::info(log::format("resuming at iteration ", st.global_iteration, " (stage ", st.stage + 1, ", iteration ",
                           st.stage_iteration, ")"));
@@ -133,6 +134,8 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     if (lbfgs) c.lbfgs = lbfgs->state();
     c.history = result.history;
     c.term_names = pinn.term_names();
+    c.extra_names = pinn.extra_names();
+    c.model_state = pinn.adaptive_state();
     return c;
   };
   auto record = [&](double lr, bool logged) {
@@ -140,6 +143,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     r.iteration = st.global_iteration;
     r.stage = st.stage;
     r.terms = pinn.last_terms();
+    r.extras = pinn.extra_values();
     r.loss = 0;
     for (double v : r.terms) r.loss += v;
     r.lr = lr;
@@ -191,6 +195,8 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     if (!config.quiet)
       log::info(log::format("stage ", s + 1, "/", n_stages, ": ", sc.optimizer, ", ", sc.iterations, " iterations, ",
                             np, " parameters"));
+    // adaptive weights are fixed through an L-BFGS stage: set at its start (restored when resuming in it)
+    if (lbfgs && !resuming_here) pinn.adapt(st.global_iteration);
     T loss = lbfgs ? objective(params, grad) : T(0);  // L-BFGS starts from a known loss and gradient
     TrainState good = capture();                      // roll-back point of the NaN guard
 
@@ -209,6 +215,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       if (adam) {
         if (config.resample_every > 0 && st.global_iteration > 0 && st.global_iteration % config.resample_every == 0)
           pinn.sample(++st.sample_round);
+        pinn.adapt(st.global_iteration);
         lr = adam->learning_rate();
         loss = objective(params, grad);
       } else {
@@ -239,6 +246,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
         st.lr_scale = good.lr_scale = scale;
         from_host(good.params, params);
         if (st.sample_round != round_now) pinn.sample(st.sample_round);
+        if (!good.model_state.empty()) pinn.set_adaptive_state(good.model_state);
         result.history = good.history;
         if (adam) {
           adam->set_state(good.adam);

@@ -34,6 +34,7 @@ struct PinnGridFields {
   std::vector<std::pair<std::string, std::vector<double>>> fields;
   std::vector<pinn::HistoryRow> history;
   std::vector<std::string> term_names;
+  std::vector<std::string> extra_names;
 };
 
 /// As write_grid_solution for `npde train` of a catalogue equation: `generator` is "npde train",

@@ -35,14 +35,16 @@ struct Report {
   std::map<std::string, std::string> summary_text;     ///< string attributes of /summary
   std::vector<pinn::HistoryRow> history;              ///< empty for `npde reference`
   std::vector<std::string> term_names;                ///< names of the history's loss terms
+  std::vector<std::string> extra_names;               ///< names of its extra columns (Model::extra_names)
 };
 
 /// Collective. Root attributes of a run's output file (version, deck, ranks, precision).
 void write_provenance(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out);
 /// Collective. The loss history (/history/<column>: iteration, stage, loss, loss_<term> per named
-/// term, lr, wall_time, rel_l2_exact), flushed to disk.
+/// term, lr, wall_time, rel_l2_exact, then the model's extra columns by name), flushed to disk.
 void write_history(const decomp::Communicator& comm, const std::vector<std::string>& term_names,
-                   const std::vector<pinn::HistoryRow>& history, io::OutputFile& out);
+                   const std::vector<pinn::HistoryRow>& history, io::OutputFile& out,
+                   const std::vector<std::string>& extra_names = {});
 /// Collective. Writes the fields, the summary and the history into `out` (opened on
 /// output.file, whose data live under a temporary name), commits it (rename to the final name) and
 /// writes the .xmf sidecar.

@@ -92,6 +92,8 @@ struct Deck {
   double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one
   int log_every = 100;
+  int causal_chunks = 0;                    ///< training.causal.chunks (0: no causal training)
+  double causal_epsilon = 1.0;              ///< training.causal.epsilon
   int checkpoint_every = 0;                 ///< training.checkpoint.every (0: only on stop requests)
   int checkpoint_keep = 3;                  ///< training.checkpoint.keep
   std::string checkpoint_dir;               ///< training.checkpoint.dir; empty: <output stem>_checkpoints

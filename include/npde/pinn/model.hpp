@@ -43,6 +43,19 @@ class Model {
   virtual void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) = 0;
   /// Local. Trained scalars for the progress line, e.g. "viscosity 3.18e-03" (empty: none).
   virtual std::string progress_note() const { return {}; }
+  /// Collective. Adaptive weights (causal weights, loss balancing): called by the trainer before each
+  /// Adam iteration's evaluation (after any resampling) and before the first evaluation of an L-BFGS
+  /// stage; the weights then stay fixed through the evaluations until the next call, so an L-BFGS
+  /// stage minimises one objective. `iteration` is the global iteration about to run (0-based).
+  virtual void adapt(long iteration) { (void)iteration; }
+  /// The adaptive weights' state, for checkpoints (empty: none); set_adaptive_state restores it
+  /// (after sample() of the same round), so a resumed run continues bit for bit.
+  virtual std::vector<double> adaptive_state() const { return {}; }
+  virtual void set_adaptive_state(const std::vector<double>& state) { (void)state; }
+  /// Names of extra per-iteration history columns (e.g. "causal_weight_3"), fixed for the model's
+  /// life, and their values at the last evaluation.
+  virtual std::vector<std::string> extra_names() const { return {}; }
+  virtual std::vector<double> extra_values() const { return {}; }
 };
 
 }  // namespace npde::pinn

@@ -25,6 +25,10 @@ struct PinnOptions {
   std::uint64_t seed = 0;
   int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
   std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
+  /// Causal training (time-dependent problems): the interior points split into this many time chunks,
+  /// chunk k's mean squared residual L_k weighted by w_k = exp(-causal_epsilon sum_{i<k} L_i) (0: off).
+  int causal_chunks = 0;
+  double causal_epsilon = 1.0;
 };
 
 }  // namespace npde::pinn

@@ -48,6 +48,14 @@ class Pinn final : public Model<T> {
   double validation_error() override;
   /// The trained coefficients with their names (inverse problems, eigen energies).
   std::string progress_note() const override;
+  /// Causal training: the time-chunk weights at the current parameters (a forward pass over the
+  /// interior points and one allreduce of the chunk losses).
+  void adapt(long iteration) override;
+  std::vector<double> adaptive_state() const override;
+  void set_adaptive_state(const std::vector<double>& state) override;
+  /// causal_weight_<k>, causal_loss_<k> per time chunk k (causal training).
+  std::vector<std::string> extra_names() const override;
+  std::vector<double> extra_values() const override;
 
   nn::Mlp<T>& network() { return m_net; }
   const pde::Problem& problem() const { return m_problem; }
@@ -93,6 +101,11 @@ class Pinn final : public Model<T> {
     std::unique_ptr<nn::JetMlp<T>> jet;
   };
   void fill_interior(const std::vector<double>& pts);
+  /// Causal training: the per-point factors w_k N / (M N_k) of the local interior points, from m_causal_w.
+  void update_point_factors();
+  /// Causal training: multiplies the kernel's squared residuals and adjoints (and coefficient adjoints)
+  /// of interior points off..off+n by their point factors.
+  void apply_point_factors(std::size_t off, int n, bool coefficients);
   void fill_condition(ConditionSet& set, std::uint64_t round);
   void condition_loss(ConditionSet& set, T* grad, double& loss);
   void eigen_loss(const std::vector<double>& psi, double q, T* grad, T* grad_q, std::vector<double>& terms);
@@ -135,6 +148,11 @@ class Pinn final : public Model<T> {
   std::unique_ptr<nn::JetMlp<T>> m_jet_quad;
   int m_term_norm = -1, m_term_orth = -1, m_term_energy = -1;
   std::vector<int> m_validation_outputs;  ///< outputs with an exact solution
+  // causal training: time chunk of each local interior point, global points per chunk, the chunks'
+  // weights and mean squared residuals (as of the last adapt), per-point factor of the residual terms
+  std::vector<int> m_chunk_of;
+  std::vector<double> m_chunk_count, m_causal_w, m_causal_loss;
+  View1<T> m_point_factor;
 };
 
 /// Per-point aux of a condition point: target g, sign of the outward normal, then G and D canonical jets

@@ -39,6 +39,7 @@ struct HistoryRow {
   int stage = 0;
   double loss = 0;
   std::vector<double> terms;  ///< weighted loss terms, in the model's term_names() order
+  std::vector<double> extras; ///< the model's extra columns (extra_names() order)
   double lr = 0;
   double wall = 0;      ///< seconds of training since the run started (summed over restarts)
   double rel_l2 = 0;    ///< validation error vs exact at logged iterations, NaN elsewhere
@@ -61,6 +62,8 @@ struct TrainState {
   optim::LbfgsState lbfgs;
   std::vector<HistoryRow> history;
   std::vector<std::string> term_names;  ///< the model's loss terms (names of HistoryRow::terms)
+  std::vector<std::string> extra_names; ///< the model's extra history columns (HistoryRow::extras)
+  std::vector<double> model_state;      ///< Model::adaptive_state()
 };
 
 /// Callbacks into the driver. All are optional; every one is called on every rank at the same point.

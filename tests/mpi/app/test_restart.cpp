@@ -199,6 +199,9 @@ void expect_bit_identical(const RunResult& got, const RunResult& want) {
     ASSERT_EQ(a.terms.size(), b.terms.size());
     for (std::size_t k = 0; k < b.terms.size(); ++k)
       EXPECT_TRUE(same_bits(a.terms[k], b.terms[k])) << "loss term " << k << " at iteration " << b.iteration;
+    ASSERT_EQ(a.extras.size(), b.extras.size());
+    for (std::size_t k = 0; k < b.extras.size(); ++k)
+      EXPECT_TRUE(same_bits(a.extras[k], b.extras[k])) << "extra column " << k << " at iteration " << b.iteration;
     EXPECT_TRUE(same_bits(a.lr, b.lr)) << "lr at iteration " << b.iteration;
     EXPECT_TRUE(same_bits(a.rel_l2, b.rel_l2)) << "rel_l2 at iteration " << b.iteration;
   }
@@ -221,7 +224,7 @@ RunResult restart_through_file(const Communicator& comm, const npde::io::Deck& d
   EXPECT_EQ(used, written);
   const auto sizer = make_model(comm, deck);
   const TrainState resume =
-      npde::app::from_checkpoint(cp, deck, sizer->n_params(), false, used, sizer->term_names());
+      npde::app::from_checkpoint(cp, deck, sizer->n_params(), false, used, sizer->term_names(), sizer->extra_names());
   EXPECT_EQ(resume.global_iteration, state.global_iteration);
   return train_run(comm, deck, {}, &resume);
 }
@@ -282,6 +285,14 @@ TEST(Restart, BitIdenticalWithResampling) {
 // The general PINN: named soft terms of a time-dependent deck, and a periodic pair term with resampling.
 TEST(Restart, BitIdenticalTimeDependentSoftTerms) {
   check_restarts(make_deck({}, k_burgers_deck), {13, k_adam_iterations, 41}, "burgers");
+}
+
+// Causal training: the chunk weights are recomputed every Adam iteration (after resampling) and fixed
+// through the L-BFGS stage; a restart inside L-BFGS restores them from the checkpoint.
+TEST(Restart, BitIdenticalCausalTraining) {
+  const auto deck = make_deck({"training.causal.chunks=4", "training.causal.epsilon=2", "training.points.resample_every=7"},
+                              k_burgers_deck);
+  check_restarts(deck, {14, k_adam_iterations, 41}, "causal");
 }
 
 TEST(Restart, BitIdenticalPeriodicWithResampling) {

@@ -82,12 +82,18 @@ double loss_with_param(Pinn<double>& pinn, std::size_t i, double value, const Vi
   return pinn.loss_and_gradient(scratch);
 }
 
-/// Gradient of the whole loss against central differences on 24 parameters spread over the layers;
-/// also checks that the terms are named as expected and sum to the loss.
+void check_gradient(Pinn<double>& pinn, const std::vector<std::string>& terms);
+
 void check_gradient(const Problem& problem, const std::vector<std::string>& terms) {
   SCOPED_TRACE(problem.equation + (problem.hard ? " hard" : " soft"));
   Pinn<double> pinn(Communicator::self(), problem, npde::pinn::make_catalogue_kernel<double>(problem.equation, 1),
                     small_options());
+  check_gradient(pinn, terms);
+}
+
+/// Gradient of the whole loss against central differences on 24 parameters spread over the layers;
+/// also checks that the terms are named as expected and sum to the loss.
+void check_gradient(Pinn<double>& pinn, const std::vector<std::string>& terms) {
   EXPECT_EQ(pinn.term_names(), terms);
   const std::size_t np = pinn.n_params();
   View1<double> grad("grad", np), scratch("scratch", np);
@@ -131,6 +137,38 @@ TEST(Pinn, GradientBurgersHard) {
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0, 1}, "0", p));
   p.conditions.push_back(condition(ConditionKind::Initial, {}, "-sin(pi*x)", p));
   check_gradient(p, {"pde"});
+}
+
+// Causal training: after adapt() the chunk weights are fixed, so the gradient is that of the weighted
+// loss (checked by finite differences), the weights follow w_k = exp(-eps sum_{i<k} L_i), and the
+// residual term is w_pde / M sum_k w_k L_k.
+TEST(Pinn, CausalTrainingWeightsAndGradient) {
+  Problem p = space_time("burgers", {0.05}, true);
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {0, 1}, "0", p));
+  p.conditions.push_back(condition(ConditionKind::Initial, {}, "-sin(pi*x)", p));
+  PinnOptions o = small_options();
+  o.causal_chunks = 5;
+  o.causal_epsilon = 3.0;
+  Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  ASSERT_EQ(pinn.extra_names().size(), 10u);
+  EXPECT_EQ(pinn.extra_names()[0], "causal_weight_0");
+  EXPECT_EQ(pinn.extra_names()[9], "causal_loss_4");
+  // before the first adapt every chunk weighs 1
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(pinn.extra_values()[k], 1.0);
+  pinn.adapt(0);
+  const auto v = pinn.extra_values();
+  double cumulative = 0, weighted = 0;
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_GT(v[5 + k], 0.0) << "chunk " << k;
+    EXPECT_NEAR(v[k], std::exp(-3.0 * cumulative), 1e-14) << "chunk " << k;
+    cumulative += v[5 + k];
+    weighted += v[k] * v[5 + k];
+  }
+  EXPECT_LT(v[4], 1.0);
+  View1<double> grad("grad", pinn.n_params());
+  pinn.loss_and_gradient(grad);
+  EXPECT_NEAR(pinn.last_terms()[0], o.weight_pde / 5 * weighted, 1e-12 * weighted);
+  check_gradient(pinn, {"pde"});
 }
 
 TEST(Pinn, GradientHeatSoftWithNeumann) {
