@@ -199,6 +199,11 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.n_boundary = std::size_t(deck.n_boundary);
   o.sampler = pde::sampler_from_name(deck.sampler, "training.points.sampler");
   o.seed = deck.seed;
+  o.balancing = deck.balancing == "annealing"   ? pinn::PinnOptions::Balancing::Annealing
+                : deck.balancing == "grad_norm" ? pinn::PinnOptions::Balancing::GradNorm
+                                                : pinn::PinnOptions::Balancing::Fixed;
+  o.balance_every = deck.balancing_every > 0 ? deck.balancing_every : 10;
+  o.balance_momentum = deck.balancing_momentum;
   o.causal_chunks = deck.causal_chunks;
   o.causal_epsilon = deck.causal_epsilon;
   return o;

@@ -56,8 +56,10 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
 /// is written); leaves the model's own weights in place.
 template <class T>
 void check_stage_weights(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
+  const auto state = model.adaptive_state();  // adapted weights carry over stages: put them back
   for (const auto& stage : cfg.stages) model.set_stage_weights(stage.weights);
   model.set_stage_weights({});
+  model.set_adaptive_state(state);
 }
 
 /// Rank 0 prints how a run stopped early (signal or wall time) and how to go on; returns ExitStopped.

@@ -304,6 +304,12 @@ void read_training(const DeckReader& r, Deck& d) {
   }
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
+  if (r.has("training.balancing")) {
+    d.balancing = r.get_enum("training.balancing.scheme");
+    d.balancing_every = r.has("training.balancing.every") ? r.get_int("training.balancing.every")
+                                                          : (d.balancing == "grad_norm" ? 1000 : 10);
+    d.balancing_momentum = r.get_real("training.balancing.momentum");
+  }
   if (r.has("training.causal")) {
     d.causal_chunks = r.get_int("training.causal.chunks");
     d.causal_epsilon = r.get_real("training.causal.epsilon");

@@ -250,6 +250,8 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     for (int o : m_validation_outputs)
       for (std::size_t p = 0; p < nv; ++p) m_validation_exact.push_back(problem.exact[o]->eval(&m_validation_points[p * m_n_in]));
   }
+  NPDE_REQUIRE(opts.balancing == PinnOptions::Balancing::Fixed || problem.eigen.quadrature == 0,
+               "loss balancing is not available for eigenproblems");
   // 5. causal training: every chunk weighted 1 until the first adapt()
   if (opts.causal_chunks > 0) {
     NPDE_REQUIRE(problem.time_dependent, "causal training needs a time-dependent problem");
@@ -307,6 +309,30 @@ void Pinn<T>::update_point_factors() {
 }
 
 template <class T>
+void Pinn<T>::interior_loss(const T* scale, T* g, std::vector<double>& terms, std::vector<double>& coef_grad) {
+  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
+  const bool inverse = !m_trained.empty();
+  if (inverse) m_kernel->set_coefficients(coefficients());
+  for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
+    const int n = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
+    const T* x = m_x_interior.data() + off * m_n_in;
+    const T* aux = m_aux_interior.data() + off * W;
+    m_jet_interior->forward(x, n);
+    if (inverse)
+      m_kernel->evaluate_coefficients(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data(),
+                                      m_coef_adj.data());
+    else
+      m_kernel->evaluate(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data());
+    if (m_opts.causal_chunks > 0) apply_point_factors(off, n, inverse);
+    // d/d theta_k = scale_k d/d coefficient (coefficient = scale_k theta_k)
+    for (std::size_t k = 0; k < m_trained.size(); ++k)
+      coef_grad[k] += m_coef_scale[k] * device_sum(m_coef_adj.data() + long(m_trained[k]) * n, n);
+    for (int j = 0; j < m_n_res; ++j) terms[j] += double(scale[j]) * device_sum(m_sq.data() + long(j) * n, n);
+    m_jet_interior->backward(x, n, m_adj.data(), g);
+  }
+}
+
+template <class T>
 void Pinn<T>::apply_point_factors(std::size_t off, int n, bool coefficients) {
   // sq (n_residuals, n) and coef_adj (n_coefficients, n): point p = i % n; adj (n_outputs, C n)
   // column-major: point p = (i / n_outputs) % n
@@ -329,7 +355,82 @@ void Pinn<T>::apply_point_factors(std::size_t off, int n, bool coefficients) {
 }
 
 template <class T>
-void Pinn<T>::adapt(long) {
+void Pinn<T>::update_balancing() {
+  // 1. per term k, the gradient of its unweighted value (weight 1 / N) on this rank's points
+  const std::size_t nt = m_term_names.size(), nn = m_net.n_params();
+  std::vector<double> all(nt * nn, 0.0);
+  const std::vector<double> weights = m_term_weights;
+  View1<T> gk("npde::pinn::Pinn::term_grad", n_params());
+  for (std::size_t k = 0; k < nt; ++k) {
+    if (weights[k] == 0) continue;  // switched off (a stage's weight 0): stays off
+    Kokkos::deep_copy(gk, T(0));
+    std::vector<double> terms(nt, 0.0), coef_grad(m_trained.size(), 0.0);
+    if (int(k) < m_n_res) {
+      T scale[kMaxResiduals];
+      for (int j = 0; j < m_n_res; ++j) scale[j] = T(j == int(k) ? 1.0 / double(m_opts.n_interior) : 0.0);
+      interior_loss(scale, gk.data(), terms, coef_grad);
+    } else {
+      m_term_weights.assign(nt, 0.0);
+      m_term_weights[k] = 1.0;
+      for (auto& set : m_sets)
+        if (set.term == int(k)) condition_loss(set, gk.data(), terms[k]);
+      m_term_weights = weights;
+    }
+    Kokkos::fence();
+    auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), gk);
+    for (std::size_t i = 0; i < nn; ++i) all[k * nn + i] = double(h(i));
+  }
+  m_comm.allreduce_sum(all.data(), all.size());  // the one extra allreduce of an update
+  // 2. new weights, then the moving average w <- m w + (1 - m) w_new
+  std::vector<double> fresh(weights);
+  const auto* g = all.data();
+  if (m_opts.balancing == PinnOptions::Balancing::GradNorm) {
+    // jaxpi: w_k = mean_j |grad L_j| / (|grad L_k| + 1e-5 mean_j |grad L_j|) over the active terms
+    std::vector<double> norm(nt, 0.0);
+    double mean = 0;
+    int active = 0;
+    for (std::size_t k = 0; k < nt; ++k) {
+      if (weights[k] == 0) continue;
+      for (std::size_t i = 0; i < nn; ++i) norm[k] += g[k * nn + i] * g[k * nn + i];
+      norm[k] = std::sqrt(norm[k]);
+      mean += norm[k];
+      ++active;
+    }
+    mean /= std::max(active, 1);
+    for (std::size_t k = 0; k < nt; ++k)
+      if (weights[k] != 0) fresh[k] = mean / (norm[k] + 1e-5 * mean);
+  } else {
+    // learning-rate annealing (the gradient-pathologies paper's code): over the weight matrices
+    // (not the biases), max |d L_r / dW| of the residual terms' sum L_r divided by the mean over the
+    // layers of the mean |d (w_k L_k) / dW|; the residual terms keep their weights
+    double max_r = 0;
+    for (int l = 0; l < m_net.n_layers(); ++l)
+      for (std::size_t i = m_net.weight_offset(l); i < m_net.bias_offset(l); ++i) {
+        double s = 0;
+        for (int j = 0; j < m_n_res; ++j) s += g[std::size_t(j) * nn + i];
+        max_r = std::max(max_r, std::abs(s));
+      }
+    for (std::size_t k = std::size_t(m_n_res); k < nt; ++k) {
+      if (weights[k] == 0) continue;
+      double mean = 0;
+      for (int l = 0; l < m_net.n_layers(); ++l) {
+        double layer = 0;
+        const std::size_t b = m_net.weight_offset(l), e = m_net.bias_offset(l);
+        for (std::size_t i = b; i < e; ++i) layer += std::abs(weights[k] * g[k * nn + i]);
+        mean += layer / double(e - b);
+      }
+      mean /= double(m_net.n_layers());
+      if (mean > 0) fresh[k] = max_r / mean;
+    }
+  }
+  const double m = m_opts.balance_momentum;
+  for (std::size_t k = 0; k < nt; ++k)
+    if (weights[k] != 0 && std::isfinite(fresh[k])) m_term_weights[k] = m * weights[k] + (1 - m) * fresh[k];
+}
+
+template <class T>
+void Pinn<T>::adapt(long iteration) {
+  if (m_opts.balancing != PinnOptions::Balancing::Fixed && iteration % m_opts.balance_every == 0) update_balancing();
   if (m_opts.causal_chunks <= 0) return;
   // chunk losses at the current parameters: the interior residuals, forward only
   const int M = m_opts.causal_chunks, W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
@@ -364,17 +465,20 @@ template <class T>
 std::vector<double> Pinn<T>::adaptive_state() const {
   std::vector<double> s(m_causal_w);
   s.insert(s.end(), m_causal_loss.begin(), m_causal_loss.end());
+  if (m_opts.balancing != PinnOptions::Balancing::Fixed) s.insert(s.end(), m_term_weights.begin(), m_term_weights.end());
   return s;
 }
 
 template <class T>
 void Pinn<T>::set_adaptive_state(const std::vector<double>& state) {
   const std::size_t M = m_causal_w.size();
-  NPDE_REQUIRE(state.size() == 2 * M, "adaptive state of " << state.size() << " values, the model has " << 2 * M);
-  if (M == 0) return;
+  const std::size_t nw = m_opts.balancing != PinnOptions::Balancing::Fixed ? m_term_weights.size() : 0;
+  NPDE_REQUIRE(state.size() == 2 * M + nw,
+               "adaptive state of " << state.size() << " values, the model has " << 2 * M + nw);
   std::copy(state.begin(), state.begin() + long(M), m_causal_w.begin());
-  std::copy(state.begin() + long(M), state.end(), m_causal_loss.begin());
-  update_point_factors();
+  std::copy(state.begin() + long(M), state.begin() + long(2 * M), m_causal_loss.begin());
+  std::copy(state.begin() + long(2 * M), state.end(), m_term_weights.begin());
+  if (M > 0) update_point_factors();
 }
 
 template <class T>
@@ -382,6 +486,8 @@ std::vector<std::string> Pinn<T>::extra_names() const {
   std::vector<std::string> names;
   for (std::size_t k = 0; k < m_causal_w.size(); ++k) names.push_back("causal_weight_" + std::to_string(k));
   for (std::size_t k = 0; k < m_causal_w.size(); ++k) names.push_back("causal_loss_" + std::to_string(k));
+  if (m_opts.balancing != PinnOptions::Balancing::Fixed)
+    for (const auto& t : m_term_names) names.push_back("weight_" + t);
   return names;
 }
 
@@ -566,7 +672,6 @@ template <class T>
 T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::Pinn::loss_and_gradient");
   const std::size_t np = n_params();
-  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
   Kokkos::deep_copy(m_reduce, T(0));
   T* g = m_reduce.data();
   std::vector<double> terms(m_term_names.size(), 0.0);
@@ -582,26 +687,8 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
     q = std::max(quadrature_norm2(psi_quad), 1e-300);
     for (int j = 0; j < m_n_res; ++j) scale[j] = T(double(scale[j]) / q);
   }
-  const bool inverse = !m_trained.empty();
   std::vector<double> coef_grad(m_trained.size(), 0.0);
-  if (inverse) m_kernel->set_coefficients(coefficients());
-  for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
-    const int n = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
-    const T* x = m_x_interior.data() + off * m_n_in;
-    const T* aux = m_aux_interior.data() + off * W;
-    m_jet_interior->forward(x, n);
-    if (inverse)
-      m_kernel->evaluate_coefficients(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data(),
-                                      m_coef_adj.data());
-    else
-      m_kernel->evaluate(n, m_jet_interior->output(), aux, m_hard, scale, m_sq.data(), m_adj.data());
-    if (m_opts.causal_chunks > 0) apply_point_factors(off, n, inverse);
-    // d/d theta_k = scale_k d/d coefficient (coefficient = scale_k theta_k)
-    for (std::size_t k = 0; k < m_trained.size(); ++k)
-      coef_grad[k] += m_coef_scale[k] * device_sum(m_coef_adj.data() + long(m_trained[k]) * n, n);
-    for (int j = 0; j < m_n_res; ++j) terms[j] += double(scale[j]) * device_sum(m_sq.data() + long(j) * n, n);
-    m_jet_interior->backward(x, n, m_adj.data(), g);
-  }
+  interior_loss(scale, g, terms, coef_grad);
   // 2. soft conditions, eigen constraints
   for (auto& set : m_sets) condition_loss(set, g, terms[set.term]);
   if (m_term_norm >= 0) eigen_loss(psi_quad, q, g, g + np + terms.size(), terms);
@@ -803,7 +890,9 @@ int Pinn<T>::add_term(const std::string& name, const char* group, double weight,
 
 template <class T>
 void Pinn<T>::set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) {
-  m_term_weights = m_base_weights;
+  // with loss balancing the adapted weights carry over from stage to stage; an override sets a new
+  // starting value (0 switches the term off)
+  if (m_opts.balancing == PinnOptions::Balancing::Fixed) m_term_weights = m_base_weights;
   for (const auto& [group, w] : overrides) {
     bool found = false;
     for (std::size_t k = 0; k < m_term_groups.size(); ++k)

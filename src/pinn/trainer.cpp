@@ -181,6 +181,8 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     adam.reset();
     lbfgs.reset();
     pinn.set_stage_weights(sc.weights);  // before the first evaluation of the stage (L-BFGS starts with one)
+    // inside a stage, the adaptive weights are the checkpoint's (balancing carries them over stages)
+    if (resuming_here && !resume->model_state.empty()) pinn.set_adaptive_state(resume->model_state);
     if (sc.optimizer == "adam") {
       adam = std::make_unique<optim::Adam<T>>(np, sc.adam);
       if (resuming_here && resume->has_adam) adam->set_state(resume->adam);

@@ -92,6 +92,9 @@ struct Deck {
   double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one
   int log_every = 100;
+  std::string balancing = "fixed";          ///< training.balancing.scheme
+  int balancing_every = 0;                  ///< training.balancing.every (filled in by scheme)
+  double balancing_momentum = 0.9;          ///< training.balancing.momentum
   int causal_chunks = 0;                    ///< training.causal.chunks (0: no causal training)
   double causal_epsilon = 1.0;              ///< training.causal.epsilon
   int checkpoint_every = 0;                 ///< training.checkpoint.every (0: only on stop requests)

@@ -39,7 +39,8 @@ class Model {
   /// each override (group, weight) applied to every term of that group ("pde": the residuals, "bc":
   /// boundary, Neumann and periodic terms, "initial": initial value and rate, "data", and the
   /// eigenproblem groups "normalisation", "orthogonality", "energy"). An empty list restores the
-  /// model's weights. Throws npde::InputError for a group the model has no term of.
+  /// model's weights (with adaptive loss weights: the current ones stay, the overrides set new starting
+  /// values). Throws npde::InputError for a group the model has no term of.
   virtual void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) = 0;
   /// Local. Trained scalars for the progress line, e.g. "viscosity 3.18e-03" (empty: none).
   virtual std::string progress_note() const { return {}; }

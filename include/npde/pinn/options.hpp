@@ -25,6 +25,12 @@ struct PinnOptions {
   std::uint64_t seed = 0;
   int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
   std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
+  /// Adaptive loss weights (docs/numerics.md, "Loss balancing"): none, learning-rate annealing or
+  /// gradient-norm weighting, updated every balance_every iterations with a moving average.
+  enum class Balancing { Fixed, Annealing, GradNorm };
+  Balancing balancing = Balancing::Fixed;
+  int balance_every = 10;
+  double balance_momentum = 0.9;
   /// Causal training (time-dependent problems): the interior points split into this many time chunks,
   /// chunk k's mean squared residual L_k weighted by w_k = exp(-causal_epsilon sum_{i<k} L_i) (0: off).
   int causal_chunks = 0;

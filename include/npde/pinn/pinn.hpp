@@ -53,7 +53,8 @@ class Pinn final : public Model<T> {
   void adapt(long iteration) override;
   std::vector<double> adaptive_state() const override;
   void set_adaptive_state(const std::vector<double>& state) override;
-  /// causal_weight_<k>, causal_loss_<k> per time chunk k (causal training).
+  /// causal_weight_<k>, causal_loss_<k> per time chunk k (causal training); weight_<term> per loss term
+  /// (loss balancing).
   std::vector<std::string> extra_names() const override;
   std::vector<double> extra_values() const override;
 
@@ -108,6 +109,12 @@ class Pinn final : public Model<T> {
   void apply_point_factors(std::size_t off, int n, bool coefficients);
   void fill_condition(ConditionSet& set, std::uint64_t round);
   void condition_loss(ConditionSet& set, T* grad, double& loss);
+  /// The residual terms over the local interior points (scale[j]: residual j's weight / N): adds their
+  /// values to terms, their gradient to g and the trained coefficients' to coef_grad. Local.
+  void interior_loss(const T* scale, T* g, std::vector<double>& terms, std::vector<double>& coef_grad);
+  /// Loss balancing: the gradients of the unweighted terms (over the network's parameters, summed
+  /// over ranks in one allreduce), then the new weights. Collective.
+  void update_balancing();
   void eigen_loss(const std::vector<double>& psi, double q, T* grad, T* grad_q, std::vector<double>& terms);
   /// Adds the Rayleigh-quotient (energy) term's value and gradient (rank 0; eigenproblems); the trained
   /// energy's gradient goes to coef_grad.

@@ -295,6 +295,16 @@ TEST(Restart, BitIdenticalCausalTraining) {
   check_restarts(deck, {14, k_adam_iterations, 41}, "causal");
 }
 
+// Loss balancing: the adapted weights are checkpointed and carry over the stage boundary.
+TEST(Restart, BitIdenticalLossBalancing) {
+  check_restarts(make_deck({"training.balancing.scheme=grad_norm", "training.balancing.every=4"}, k_burgers_deck),
+                 {14, k_adam_iterations, 41}, "grad_norm");
+  check_restarts(make_deck({"training.balancing.scheme=annealing", "training.balancing.every=5",
+                            "training.causal.chunks=3"},
+                           k_burgers_deck),
+                 {13, 41}, "annealing");
+}
+
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
   // hard: the periodic input embedding; soft: the periodic pair term and the initial term
   check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");

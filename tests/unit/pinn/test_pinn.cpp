@@ -171,6 +171,88 @@ TEST(Pinn, CausalTrainingWeightsAndGradient) {
   check_gradient(pinn, {"pde"});
 }
 
+// Loss balancing: the weights after one update (momentum 0) against the formulas evaluated on the
+// terms' own gradients, each taken from a model that weighs that term alone.
+namespace balancing {
+
+Problem burgers_soft() {
+  Problem p = space_time("burgers", {0.05}, false);
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {0, 1}, "0", p));
+  p.conditions.push_back(condition(ConditionKind::Initial, {}, "-sin(pi*x)", p));
+  return p;
+}
+
+/// Gradient over the network's parameters of term `group` with weight 1 (the others 0).
+std::vector<double> term_gradient(const std::string& group) {
+  Pinn<double> pinn(Communicator::self(), burgers_soft(), npde::pinn::make_catalogue_kernel<double>("burgers", 1),
+                    small_options());
+  std::vector<std::pair<std::string, double>> w{{"pde", 0.0}, {"bc", 0.0}, {"initial", 0.0}};
+  for (auto& [g, v] : w) v = g == group ? 1.0 : 0.0;
+  pinn.set_stage_weights(w);
+  View1<double> grad("grad", pinn.n_params());
+  pinn.loss_and_gradient(grad);
+  auto g = to_vector(grad);
+  g.resize(pinn.network().n_params());
+  return g;
+}
+
+}  // namespace balancing
+
+TEST(Pinn, GradNormWeightsFollowJaxpi) {
+  PinnOptions o = small_options();
+  o.balancing = PinnOptions::Balancing::GradNorm;
+  o.balance_every = 1;
+  o.balance_momentum = 0.0;
+  Pinn<double> pinn(Communicator::self(), balancing::burgers_soft(),
+                    npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  ASSERT_EQ(pinn.term_names(), (std::vector<std::string>{"pde", "bc", "initial"}));
+  EXPECT_EQ(pinn.extra_names(), (std::vector<std::string>{"weight_pde", "weight_bc", "weight_initial"}));
+  EXPECT_EQ(pinn.extra_values(), (std::vector<double>{1.3, 2.5, 0.7}));  // the deck's weights to start
+  pinn.adapt(0);
+  double norm[3], mean = 0;
+  const char* groups[3] = {"pde", "bc", "initial"};
+  for (int k = 0; k < 3; ++k) {
+    double s = 0;
+    for (double v : balancing::term_gradient(groups[k])) s += v * v;
+    norm[k] = std::sqrt(s);
+    mean += norm[k] / 3;
+  }
+  const auto w = pinn.extra_values();
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(w[k], mean / (norm[k] + 1e-5 * mean), 1e-9 * w[k]) << groups[k];
+  check_gradient(pinn, {"pde", "bc", "initial"});  // the weights stay fixed between updates
+}
+
+TEST(Pinn, AnnealingWeightsFollowTheGradientPathologiesCode) {
+  PinnOptions o = small_options();
+  o.balancing = PinnOptions::Balancing::Annealing;
+  o.balance_every = 10;
+  o.balance_momentum = 0.0;
+  Pinn<double> pinn(Communicator::self(), balancing::burgers_soft(),
+                    npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  pinn.adapt(5);  // not an update iteration
+  EXPECT_EQ(pinn.extra_values(), (std::vector<double>{1.3, 2.5, 0.7}));
+  pinn.adapt(10);
+  const auto& net = pinn.network();
+  const auto gr = balancing::term_gradient("pde");
+  double max_r = 0;
+  for (int l = 0; l < net.n_layers(); ++l)
+    for (std::size_t i = net.weight_offset(l); i < net.bias_offset(l); ++i) max_r = std::max(max_r, std::abs(gr[i]));
+  const auto w = pinn.extra_values();
+  EXPECT_EQ(w[0], 1.3);  // the residual keeps its weight
+  const double initial[3] = {1.3, 2.5, 0.7};
+  const char* groups[3] = {"pde", "bc", "initial"};
+  for (int k = 1; k < 3; ++k) {
+    const auto gk = balancing::term_gradient(groups[k]);
+    double mean = 0;
+    for (int l = 0; l < net.n_layers(); ++l) {
+      double layer = 0;
+      for (std::size_t i = net.weight_offset(l); i < net.bias_offset(l); ++i) layer += std::abs(initial[k] * gk[i]);
+      mean += layer / double(net.bias_offset(l) - net.weight_offset(l)) / net.n_layers();
+    }
+    EXPECT_NEAR(w[k], max_r / mean, 1e-9 * w[k]) << groups[k];
+  }
+}
+
 TEST(Pinn, GradientHeatSoftWithNeumann) {
   Problem p = space_time("heat", {0.8, 0.1}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "cos(t)", p));
