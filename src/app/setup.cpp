@@ -204,6 +204,8 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
                                                 : pinn::PinnOptions::Balancing::Fixed;
   o.balance_every = deck.balancing_every > 0 ? deck.balancing_every : 10;
   o.balance_momentum = deck.balancing_momentum;
+  o.fourier_frequencies = deck.fourier_frequencies;
+  o.fourier_sigma = deck.fourier_sigma;
   o.causal_chunks = deck.causal_chunks;
   o.causal_epsilon = deck.causal_epsilon;
   return o;

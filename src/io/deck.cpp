@@ -304,6 +304,10 @@ void read_training(const DeckReader& r, Deck& d) {
   }
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
+  if (r.has("network.fourier_features")) {
+    d.fourier_frequencies = r.get_int("network.fourier_features.frequencies");
+    d.fourier_sigma = r.get_real("network.fourier_features.sigma");
+  }
   if (r.has("training.balancing")) {
     d.balancing = r.get_enum("training.balancing.scheme");
     d.balancing_every = r.has("training.balancing.every") ? r.get_int("training.balancing.every")

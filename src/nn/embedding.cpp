@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "npde/core/error.hpp"
+#include "npde/core/rng.hpp"
 
 namespace npde::nn {
 
@@ -24,6 +25,30 @@ InputEmbedding InputEmbedding::periodic(const std::vector<double>& lower, const 
     const double w = 2 * M_PI / period[a];
     f.omega[a] = w;
     f.shift = -w * lower[a];
+    f.kind = FeatureKind::Cos;
+    e.features.push_back(f);
+    f.kind = FeatureKind::Sin;
+    e.features.push_back(f);
+  }
+  return e;
+}
+
+InputEmbedding InputEmbedding::fourier(const std::vector<double>& lower, const std::vector<double>& period,
+                                      int n_frequencies, double sigma, std::uint64_t seed) {
+  NPDE_REQUIRE(lower.size() == period.size(), lower.size() << " lower bounds for " << period.size() << " periods");
+  NPDE_REQUIRE(n_frequencies > 0 && sigma > 0, "Fourier features: " << n_frequencies << " frequencies, sigma " << sigma);
+  InputEmbedding e;
+  e.n_inputs = int(lower.size());
+  constexpr std::uint64_t kStream = 0xF0F1;  // not the streams of the network's initialisation
+  for (int j = 0; j < n_frequencies; ++j) {
+    Feature f;
+    f.omega.assign(std::size_t(e.n_inputs), 0.0);
+    for (int a = 0; a < e.n_inputs; ++a) {
+      double b = sigma * rng::normal(seed, kStream, std::uint64_t(j) * std::uint64_t(e.n_inputs) + std::uint64_t(a));
+      if (period[a] > 0) b = std::round(b * period[a]) / period[a];  // whole cycles per period
+      f.omega[a] = 2 * M_PI * b;
+      f.shift -= f.omega[a] * lower[a];
+    }
     f.kind = FeatureKind::Cos;
     e.features.push_back(f);
     f.kind = FeatureKind::Sin;

@@ -98,8 +98,13 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
       m_periodic_embedded = true;
     }
   for (int a = 0; a < m_n_in; ++a) lower[a] = problem.box.lower[a];
+  // Fourier features (whole cycles along the periodic axes, so periodicity stays exact) or the plain
+  // periodic embedding
   const nn::InputEmbedding embedding =
-      m_periodic_embedded ? nn::InputEmbedding::periodic(lower, period) : nn::InputEmbedding{};
+      opts.fourier_frequencies > 0
+          ? nn::InputEmbedding::fourier(lower, period, opts.fourier_frequencies, opts.fourier_sigma, opts.seed)
+      : m_periodic_embedded ? nn::InputEmbedding::periodic(lower, period)
+                            : nn::InputEmbedding{};
   m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden, m_n_out, opts.activation);
   m_net.init_glorot(opts.seed);
   m_net.set_embedding(embedding);

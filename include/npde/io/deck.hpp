@@ -92,6 +92,8 @@ struct Deck {
   double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one
   int log_every = 100;
+  int fourier_frequencies = 0;              ///< network.fourier_features.frequencies (0: none)
+  double fourier_sigma = 1.0;               ///< network.fourier_features.sigma
   std::string balancing = "fixed";          ///< training.balancing.scheme
   int balancing_every = 0;                  ///< training.balancing.every (filled in by scheme)
   double balancing_momentum = 0.9;          ///< training.balancing.momentum

@@ -3,6 +3,7 @@
 // identity, cos or sin. It carries the jets by the chain rule (docs/numerics.md, "Input embeddings").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ struct InputEmbedding {
   /// x_a passed through unchanged for every axis, except cos and sin of 2 pi (x_a - lower_a) / period_a
   /// for the axes with period_a > 0: outputs exactly periodic in those axes, with all derivatives.
   static InputEmbedding periodic(const std::vector<double>& lower, const std::vector<double>& period);
+  /// Random Fourier features (Tancik et al. 2020): cos and sin of 2 pi b_j . (x - lower) for
+  /// j < n_frequencies, b_j entries sigma N(0, 1) drawn from (seed, j, axis). Along axes with
+  /// period_a > 0 the entry is rounded to a whole number of cycles per period, so the features are
+  /// exactly periodic there. 2 n_frequencies features, no raw inputs.
+  static InputEmbedding fourier(const std::vector<double>& lower, const std::vector<double>& period, int n_frequencies,
+                                double sigma, std::uint64_t seed);
   /// One line for logs, e.g. "x, cos/sin(2 pi (t ...)/1)".
   std::string describe() const;
 };

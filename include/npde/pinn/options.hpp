@@ -25,6 +25,9 @@ struct PinnOptions {
   std::uint64_t seed = 0;
   int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
   std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
+  /// Random Fourier features of the inputs (0: none): cos/sin of 2 pi b_j . x, b ~ N(0, sigma^2).
+  int fourier_frequencies = 0;
+  double fourier_sigma = 1.0;
   /// Adaptive loss weights (docs/numerics.md, "Loss balancing"): none, learning-rate annealing or
   /// gradient-norm weighting, updated every balance_every iterations with a moving average.
   enum class Balancing { Fixed, Annealing, GradNorm };

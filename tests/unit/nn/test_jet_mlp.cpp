@@ -375,3 +375,37 @@ TEST(JetMlpEmbedding, PeriodicOutputs) {
     EXPECT_NEAR(lo[0], hi[0], 1e-14);
   }
 }
+
+namespace {
+
+// Random Fourier features: 2m cos/sin features whose frequencies have the requested spread, are
+// whole cycles per period along a periodic axis, and are reproducible from the seed.
+TEST(InputEmbedding, FourierFeatures) {
+  using npde::nn::FeatureKind;
+  using npde::nn::InputEmbedding;
+  const double sigma = 1.5, period = 2.0;
+  const int m = 4000;
+  const auto e = InputEmbedding::fourier({-1.0, 0.0}, {period, 0.0}, m, sigma, 11);
+  ASSERT_EQ(e.n_features(), 2 * m);
+  EXPECT_EQ(e.features[0].kind, FeatureKind::Cos);
+  EXPECT_EQ(e.features[1].kind, FeatureKind::Sin);
+  double sum = 0, sum2 = 0;
+  for (int j = 0; j < m; ++j) {
+    const auto& f = e.features[std::size_t(2 * j)];
+    // periodic axis: omega = 2 pi k / L with k whole, and the shift makes the phase 0 at x = -1
+    const double k = f.omega[0] * period / (2 * M_PI);
+    EXPECT_NEAR(k, std::round(k), 1e-9) << j;
+    EXPECT_NEAR(f.shift, f.omega[0] * 1.0, 1e-12) << j;
+    const double b = f.omega[1] / (2 * M_PI);  // free axis: sigma N(0, 1)
+    sum += b;
+    sum2 += b * b;
+  }
+  const double mean = sum / m, sd = std::sqrt(sum2 / m - mean * mean);
+  EXPECT_LT(std::abs(mean), 4 * sigma / std::sqrt(double(m)));
+  EXPECT_NEAR(sd, sigma, 0.05 * sigma);
+  const auto again = InputEmbedding::fourier({-1.0, 0.0}, {period, 0.0}, m, sigma, 11);
+  EXPECT_EQ(again.features[7].omega, e.features[7].omega);
+  EXPECT_NE(InputEmbedding::fourier({-1.0, 0.0}, {period, 0.0}, m, sigma, 12).features[7].omega, e.features[7].omega);
+}
+
+}  // namespace

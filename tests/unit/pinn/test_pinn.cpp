@@ -253,6 +253,31 @@ TEST(Pinn, AnnealingWeightsFollowTheGradientPathologiesCode) {
   }
 }
 
+// Fourier features: the parameter gradient through the fixed features, and exact periodicity along a
+// hard periodic axis (frequencies rounded to whole cycles per period).
+TEST(Pinn, FourierFeaturesGradientAndPeriodicity) {
+  Problem p = space_time("allen_cahn", {0.01, 5.0}, true);
+  p.conditions.push_back(condition(ConditionKind::Periodic, {0}, "", p));
+  p.conditions.push_back(condition(ConditionKind::Initial, {}, "x^2*cos(pi*x)", p));
+  PinnOptions o = small_options();
+  o.fourier_frequencies = 6;
+  o.fourier_sigma = 2.0;
+  Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("allen_cahn", 1), o);
+  EXPECT_TRUE(pinn.periodic_embedded());
+  EXPECT_EQ(pinn.network().widths()[0], 12);  // 2 x 6 features
+  for (double t : {0.1, 0.55, 0.9}) {
+    const auto u = pinn.predict({-1.0, t, 1.0, t});
+    EXPECT_NEAR(u[0], u[1], 1e-12) << "t = " << t;
+  }
+  check_gradient(pinn, {"pde"});
+  // soft periodic conditions: plain Fourier features and the pair term
+  Problem q = p;
+  q.hard = false;
+  Pinn<double> soft(Communicator::self(), q, npde::pinn::make_catalogue_kernel<double>("allen_cahn", 1), o);
+  EXPECT_FALSE(soft.periodic_embedded());
+  check_gradient(soft, {"pde", "periodic", "initial"});
+}
+
 TEST(Pinn, GradientHeatSoftWithNeumann) {
   Problem p = space_time("heat", {0.8, 0.1}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "cos(t)", p));
