@@ -206,6 +206,9 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.balance_momentum = deck.balancing_momentum;
   o.fourier_frequencies = deck.fourier_frequencies;
   o.fourier_sigma = deck.fourier_sigma;
+  o.rad_candidates = std::size_t(deck.rad_candidates);
+  o.rad_k = deck.rad_k;
+  o.rad_c = deck.rad_c;
   o.causal_chunks = deck.causal_chunks;
   o.causal_epsilon = deck.causal_epsilon;
   return o;

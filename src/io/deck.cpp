@@ -289,6 +289,14 @@ void read_training(const DeckReader& r, Deck& d) {
   if (is_time_dependent(d.pde)) d.n_initial = r.get_int("training.points.initial");
   d.sampler = r.get_enum("training.points.sampler");
   d.resample_every = r.get_int("training.points.resample_every");
+  if (r.has("training.points.adaptive")) {
+    d.rad_candidates = r.has("training.points.adaptive.candidates") ? r.get_int("training.points.adaptive.candidates")
+                                                                     : 10L * d.n_interior;
+    d.rad_k = r.get_real("training.points.adaptive.k");
+    d.rad_c = r.get_real("training.points.adaptive.c");
+    if (d.resample_every == 0)
+      r.fail("training.points.adaptive", "draws at every resampling: set training.points.resample_every > 0");
+  }
   d.weight_pde = r.get_real("training.weights.pde");
   d.weight_bc = r.get_real("training.weights.bc");
   if (is_time_dependent(d.pde)) d.weight_initial = r.get_real("training.weights.initial");

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "npde/core/error.hpp"
+#include "npde/core/rng.hpp"
 #include "pinn/point_sets.hpp"
 #include "npde/pde/sampler.hpp"
 
@@ -471,6 +472,7 @@ std::vector<double> Pinn<T>::adaptive_state() const {
   std::vector<double> s(m_causal_w);
   s.insert(s.end(), m_causal_loss.begin(), m_causal_loss.end());
   if (m_opts.balancing != PinnOptions::Balancing::Fixed) s.insert(s.end(), m_term_weights.begin(), m_term_weights.end());
+  if (m_opts.rad_candidates > 0) s.insert(s.end(), m_rad_points.begin(), m_rad_points.end());  // empty before the first draw
   return s;
 }
 
@@ -478,12 +480,21 @@ template <class T>
 void Pinn<T>::set_adaptive_state(const std::vector<double>& state) {
   const std::size_t M = m_causal_w.size();
   const std::size_t nw = m_opts.balancing != PinnOptions::Balancing::Fixed ? m_term_weights.size() : 0;
-  NPDE_REQUIRE(state.size() == 2 * M + nw,
-               "adaptive state of " << state.size() << " values, the model has " << 2 * M + nw);
+  const std::size_t npts = m_opts.n_interior * std::size_t(m_n_in);
+  const std::size_t extra = state.size() - std::min(state.size(), 2 * M + nw);
+  NPDE_REQUIRE(state.size() >= 2 * M + nw && (extra == 0 || (m_opts.rad_candidates > 0 && extra == npts)),
+               "adaptive state of " << state.size() << " values, the model has " << 2 * M + nw << " (+ "
+                                    << npts << " with adaptive points)");
   std::copy(state.begin(), state.begin() + long(M), m_causal_w.begin());
   std::copy(state.begin() + long(M), state.begin() + long(2 * M), m_causal_loss.begin());
-  std::copy(state.begin() + long(2 * M), state.end(), m_term_weights.begin());
-  if (M > 0) update_point_factors();
+  std::copy(state.begin() + long(2 * M), state.begin() + long(2 * M + nw), m_term_weights.begin());
+  if (extra > 0 && std::vector<double>(state.end() - long(extra), state.end()) != m_rad_points) {
+    // the RAD draw of the state (it depends on the parameters of its time, not on the round alone)
+    m_rad_points.assign(state.end() - long(extra), state.end());
+    fill_interior(slice_rows(m_rad_points, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
+  } else if (M > 0) {
+    update_point_factors();
+  }
 }
 
 template <class T>
@@ -497,7 +508,12 @@ std::vector<std::string> Pinn<T>::extra_names() const {
 }
 
 template <class T>
-std::vector<double> Pinn<T>::extra_values() const { return adaptive_state(); }
+std::vector<double> Pinn<T>::extra_values() const {
+  std::vector<double> v(m_causal_w);
+  v.insert(v.end(), m_causal_loss.begin(), m_causal_loss.end());
+  if (m_opts.balancing != PinnOptions::Balancing::Fixed) v.insert(v.end(), m_term_weights.begin(), m_term_weights.end());
+  return v;
+}
 
 template <class T>
 void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
@@ -557,9 +573,64 @@ void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
 
 template <class T>
 void Pinn<T>::sample(std::uint64_t round) {
-  const auto all = pde::sample_interior(m_problem.box, m_opts.sampler, m_opts.n_interior, m_opts.seed, round);
-  fill_interior(slice_rows(all, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
+  if (m_opts.rad_candidates > 0 && round > 0) {
+    sample_adaptive(round);
+  } else {
+    m_rad_points.clear();
+    const auto all = pde::sample_interior(m_problem.box, m_opts.sampler, m_opts.n_interior, m_opts.seed, round);
+    fill_interior(slice_rows(all, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
+  }
   for (auto& set : m_sets) fill_condition(set, round);
+}
+
+template <class T>
+void Pinn<T>::sample_adaptive(std::uint64_t round) {
+  // 1. dense candidates (the same on every rank), the residual on this rank's block of them
+  constexpr std::uint64_t kCandidateRounds = std::uint64_t(1) << 37, kDrawStream = 0xAD5A;
+  const std::size_t nc = m_opts.rad_candidates, n = m_opts.n_interior;
+  const auto cand = pde::sample_interior(m_problem.box, m_opts.sampler, nc, m_opts.seed, kCandidateRounds + round);
+  fill_interior(slice_rows(cand, m_n_in, decomp::block_range(nc, m_comm.rank(), m_comm.size())));
+  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
+  T one[kMaxResiduals];
+  for (int j = 0; j < m_n_res; ++j) one[j] = T(1);
+  if (!m_trained.empty()) m_kernel->set_coefficients(coefficients());
+  std::vector<double> density(m_n_interior_local);
+  for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
+    const int m = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
+    m_jet_interior->forward(m_x_interior.data() + off * m_n_in, m);
+    m_kernel->evaluate(m, m_jet_interior->output(), m_aux_interior.data() + off * W, m_hard, one, m_sq.data(),
+                       m_adj.data());
+    Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> sq(m_sq.data(), std::size_t(m_n_res) * m);
+    const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sq);
+    for (int p = 0; p < m; ++p) {
+      double r2 = 0;
+      for (int j = 0; j < m_n_res; ++j) r2 += double(h(std::size_t(j) * m + p));
+      density[off + p] = std::pow(std::sqrt(r2), m_opts.rad_k);  // |r|^k
+    }
+  }
+  // 2. every rank: the whole density (candidate order), p = |r|^k / mean |r|^k + c, and the same draw
+  const std::vector<double> all = m_comm.allgatherv(density);
+  NPDE_REQUIRE(all.size() == nc, "RAD: " << all.size() << " candidate residuals for " << nc << " candidates");
+  double mean = 0;
+  for (double v : all) mean += v / double(nc);
+  std::vector<double> cdf(nc);
+  double total = 0;
+  for (std::size_t i = 0; i < nc; ++i) {
+    total += (mean > 0 && std::isfinite(mean) ? all[i] / mean : 0.0) + m_opts.rad_c;
+    cdf[i] = total;
+  }
+  if (!(total > 0)) {  // every residual 0 and c = 0: no preference, draw uniformly
+    for (std::size_t i = 0; i < nc; ++i) cdf[i] = double(i + 1);
+    total = double(nc);
+  }
+  m_rad_points.resize(n * std::size_t(m_n_in));
+  for (std::size_t q = 0; q < n; ++q) {
+    const double u = rng::uniform(m_opts.seed, kDrawStream, round * n + q) * total;
+    const std::size_t i = std::min<std::size_t>(std::size_t(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin()), nc - 1);
+    std::copy(cand.begin() + long(i * m_n_in), cand.begin() + long((i + 1) * m_n_in),
+              m_rad_points.begin() + long(q * m_n_in));
+  }
+  fill_interior(slice_rows(m_rad_points, m_n_in, decomp::block_range(n, m_comm.rank(), m_comm.size())));
 }
 
 namespace {

@@ -88,6 +88,8 @@ struct Deck {
   int n_initial = 400;                      ///< training.points.initial (global; time-dependent equations)
   std::string sampler = "sobol";            ///< uniform, lhs, sobol
   int resample_every = 0;                   ///< 0 = never
+  long rad_candidates = 0;                  ///< training.points.adaptive.candidates (0: no adaptive sampling)
+  double rad_k = 1.0, rad_c = 1.0;          ///< training.points.adaptive.k, .c
   double weight_pde = 1.0, weight_bc = 1.0; ///< training.weights.pde / .bc
   double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one

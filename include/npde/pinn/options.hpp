@@ -34,6 +34,11 @@ struct PinnOptions {
   Balancing balancing = Balancing::Fixed;
   int balance_every = 10;
   double balance_momentum = 0.9;
+  /// Residual-based adaptive distribution (RAD, Wu et al. 2023) of the interior points at every
+  /// resampling round > 0: rad_candidates dense candidates, drawn with density
+  /// |r|^rad_k / mean |r|^rad_k + rad_c (0 candidates: plain resampling).
+  std::size_t rad_candidates = 0;
+  double rad_k = 1.0, rad_c = 1.0;
   /// Causal training (time-dependent problems): the interior points split into this many time chunks,
   /// chunk k's mean squared residual L_k weighted by w_k = exp(-causal_epsilon sum_{i<k} L_i) (0: off).
   int causal_chunks = 0;

@@ -102,6 +102,9 @@ class Pinn final : public Model<T> {
     std::unique_ptr<nn::JetMlp<T>> jet;
   };
   void fill_interior(const std::vector<double>& pts);
+  /// RAD: the interior points of resampling round `round` drawn from dense candidates by the residual
+  /// density (identical on every rank); this rank keeps its block. Collective.
+  void sample_adaptive(std::uint64_t round);
   /// Causal training: the per-point factors w_k N / (M N_k) of the local interior points, from m_causal_w.
   void update_point_factors();
   /// Causal training: multiplies the kernel's squared residuals and adjoints (and coefficient adjoints)
@@ -157,6 +160,7 @@ class Pinn final : public Model<T> {
   std::vector<int> m_validation_outputs;  ///< outputs with an exact solution
   // causal training: time chunk of each local interior point, global points per chunk, the chunks'
   // weights and mean squared residuals (as of the last adapt), per-point factor of the residual terms
+  std::vector<double> m_rad_points;  ///< RAD: the global interior points of the last draw (empty: none yet)
   std::vector<int> m_chunk_of;
   std::vector<double> m_chunk_count, m_causal_w, m_causal_loss;
   View1<T> m_point_factor;

@@ -305,6 +305,13 @@ TEST(Restart, BitIdenticalLossBalancing) {
                  {13, 41}, "annealing");
 }
 
+// RAD: the drawn points depend on the parameters at the draw, so they travel in the checkpoint.
+TEST(Restart, BitIdenticalAdaptiveSampling) {
+  check_restarts(make_deck({"training.points.resample_every=7", "training.points.adaptive.candidates=900"},
+                           k_burgers_deck),
+                 {14, 17, k_adam_iterations, 41}, "rad");
+}
+
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
   // hard: the periodic input embedding; soft: the periodic pair term and the initial term
   check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -276,6 +277,31 @@ TEST(Pinn, FourierFeaturesGradientAndPeriodicity) {
   Pinn<double> soft(Communicator::self(), q, npde::pinn::make_catalogue_kernel<double>("allen_cahn", 1), o);
   EXPECT_FALSE(soft.periodic_embedded());
   check_gradient(soft, {"pde", "periodic", "initial"});
+}
+
+// RAD: drawing the interior points with density |r| (c = 0) puts them where the residual is large,
+// so the mean squared residual over them exceeds that of a (near-)uniform draw from the same candidates.
+TEST(Pinn, AdaptiveSamplingFollowsTheResidual) {
+  auto mean_residual = [](double k, double c) {
+    PinnOptions o = small_options();
+    o.n_interior = 1500;
+    o.rad_candidates = 6000;
+    o.rad_k = k;
+    o.rad_c = c;
+    // a source peaked around (0.3, 0.5): the residual of the untrained network is large there
+    Problem p = balancing::burgers_soft();
+    p.data[0] = Expression("20*exp(-50*((x-0.3)^2 + (t-0.5)^2))", p.input_names(), "test.source");
+    Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+    pinn.sample(1);
+    View1<double> grad("grad", pinn.n_params());
+    pinn.loss_and_gradient(grad);
+    return pinn.last_terms()[0] / o.weight_pde;  // mean r^2 over the drawn points
+  };
+  const double uniform = mean_residual(1.0, 1e12), rad1 = mean_residual(1.0, 0.0), rad2 = mean_residual(2.0, 0.0);
+  std::printf("[ rad      ] mean r^2 over the drawn points: %.4e (p ~ 1), %.4e (p ~ |r|), %.4e (p ~ r^2)\n", uniform,
+              rad1, rad2);
+  EXPECT_GT(rad1, 5 * uniform);
+  EXPECT_GT(rad2, 1.5 * rad1);
 }
 
 TEST(Pinn, GradientHeatSoftWithNeumann) {
