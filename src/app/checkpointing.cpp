@@ -141,6 +141,7 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
     cp.scalars["lbfgs/count"] = s.lbfgs.count;
     cp.scalars["lbfgs/gamma"] = s.lbfgs.gamma;
     cp.scalars["lbfgs/iteration"] = double(s.lbfgs.iteration);
+    if (!s.lbfgs.h.empty()) cp.arrays["lbfgs/h"] = s.lbfgs.h;
   }
   put_history(cp, "history", s.history, s.term_names, s.extra_names);
   if (!s.model_state.empty()) cp.arrays["model_state"] = s.model_state;
@@ -201,11 +202,15 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
     s.lbfgs.gamma = cp.scalar("lbfgs/gamma");
     s.lbfgs.iteration = as_count(cp, "lbfgs/iteration", path);
     const std::size_t m = std::size_t(st.optimizer == "lbfgs" ? st.history : 0);
+    s.lbfgs.h = cp.arrays.count("lbfgs/h") ? cp.array("lbfgs/h") : std::vector<double>{};
+    if (s.lbfgs.h.size() != (st.optimizer == "ssbfgs" ? n_params * n_params : 0))
+      fail("the dense inverse Hessian does not match the stage (" + st.optimizer + ", " + std::to_string(n_params) +
+           " parameters)");
     if (s.lbfgs.s.size() != n_params * m || s.lbfgs.y.size() != n_params * m || s.lbfgs.rho.size() != m ||
-        s.lbfgs.head >= int(std::max<std::size_t>(m, 1)) || s.lbfgs.count > int(m))
+        s.lbfgs.head >= int(std::max<std::size_t>(m, 1)) || s.lbfgs.count > int(st.optimizer == "ssbfgs" ? 1 : m))
       fail("L-BFGS history does not match the stage's history of " + std::to_string(m) + " pairs");
   }
-  if ((s.has_adam && st.optimizer != "adam") || (s.has_lbfgs && st.optimizer != "lbfgs"))
+  if ((s.has_adam && st.optimizer != "adam") || (s.has_lbfgs && st.optimizer != "lbfgs" && st.optimizer != "ssbfgs"))
     fail("optimizer state does not match stage " + std::to_string(s.stage + 1) + " (" + st.optimizer + ")");
   s.history = get_history(cp, "history", path, &s.term_names, &s.extra_names);
   if (cp.arrays.count("model_state")) s.model_state = cp.array("model_state");

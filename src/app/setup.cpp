@@ -235,6 +235,7 @@ pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
     st.lbfgs.tolerance_grad = s.tolerance_grad;
     st.lbfgs.tolerance_change = s.tolerance_change;
     st.lbfgs.max_line_search = s.max_line_search;
+    st.lbfgs.dense = s.optimizer == "ssbfgs";
     st.weights = s.weights;
     c.stages.push_back(st);
   }

@@ -67,7 +67,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   const auto opts = make_pinn_options(deck);
   const auto cfg = make_train_config(deck, cl.quiet);
   pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
-  check_stage_weights(net, cfg);
+  check_stages(net, cfg);
   pinn::TrainState resume;
   if (cl.restart) {
     std::string used;

@@ -128,7 +128,7 @@ int eigen_train_verb(const decomp::Communicator& comm, const io::Deck& deck, con
     if (deck.states > 1) last.eigen.previous.assign(1, std::vector<double>(std::size_t(deck.quadrature), 0.0));
     last.eigen.previous_derivative = last.eigen.previous;
     pinn::Pinn<T> probe(comm, last, pinn::make_catalogue_kernel<T>("schrodinger", 1), opts);
-    check_stage_weights(probe, cfg);
+    check_stages(probe, cfg);
     n_params = probe.n_params();
     all_names = probe.term_names();
   }

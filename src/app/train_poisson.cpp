@@ -55,7 +55,7 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   const auto cfg = make_train_config(deck, cl.quiet);
   // 1. network and points; the restart state, validated against them
   pinn::Pinn<T> net(comm, problem, pinn::make_catalogue_kernel<T>("poisson", deck.dim), opts);
-  check_stage_weights(net, cfg);
+  check_stages(net, cfg);
   pinn::TrainState resume;
   if (cl.restart) {
     std::string used;

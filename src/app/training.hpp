@@ -52,10 +52,16 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
                             const std::vector<std::string>& term_names, const std::vector<std::string>& extra_names,
                             CheckpointExtras extras = {});
 
-/// Every stage's weight overrides name term groups the model has (one line, exit 2, before anything
-/// is written); leaves the model's own weights in place.
+/// Every stage's weight overrides name term groups the model has, and a dense quasi-Newton stage fits
+/// the network (one line, exit 2, before anything is written); leaves the model's own weights in place.
 template <class T>
-void check_stage_weights(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
+void check_stages(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
+  for (std::size_t s = 0; s < cfg.stages.size(); ++s)
+    if (cfg.stages[s].lbfgs.dense && model.n_params() > optim::kMaxDenseParameters)
+      NPDE_INPUT_ERROR("training.stages[" << s << "].optimizer: ssbfgs keeps a dense inverse Hessian (n x n); this "
+                                          "network has "
+                                       << model.n_params() << " parameters, at most " << optim::kMaxDenseParameters
+                                       << " are supported: use lbfgs, or a smaller network");
   const auto state = model.adaptive_state();  // adapted weights carry over stages: put them back
   for (const auto& stage : cfg.stages) model.set_stage_weights(stage.weights);
   model.set_stage_weights({});

@@ -252,9 +252,13 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
   // Keys of the other optimizer are rejected, not ignored: a silently unused beta1 is a bug report.
   for (const auto& key : r.find(p)->keys) {
     const detail::KeySpec* spec = detail::find_spec(detail::schema_path_of(p + "." + key));
-    if (spec && spec->only_for && s.optimizer != spec->only_for)
-      r.fail(p + "." + key, std::string("only valid in an '") + spec->only_for + "' stage (this stage's optimizer is '" +
-                                s.optimizer + "')");
+    const auto allowed = spec && spec->only_for ? detail::split_allowed(spec->only_for) : std::vector<std::string>{};
+    if (spec && spec->only_for && std::find(allowed.begin(), allowed.end(), s.optimizer) == allowed.end())
+    {
+      std::string which;
+      for (const auto& a : allowed) which += (which.empty() ? "'" : " or '") + a + "'";
+      r.fail(p + "." + key, "only valid in an " + which + " stage (this stage's optimizer is '" + s.optimizer + "')");
+    }
   }
   s.iterations = r.get_int(p + ".iterations");
   s.lr = r.has(p + ".lr") ? r.get_real(p + ".lr") : (adam ? 1e-3 : 1.0);
@@ -266,7 +270,7 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
     s.decay_rate = r.get_real(p + ".decay_rate");
     s.decay_steps = r.get_int(p + ".decay_steps");
   } else {
-    s.history = r.get_int(p + ".history");
+    if (s.optimizer == "lbfgs") s.history = r.get_int(p + ".history");
     s.tolerance_grad = r.get_real(p + ".tolerance_grad");
     s.tolerance_change = r.get_real(p + ".tolerance_change");
     s.max_line_search = r.get_int(p + ".max_line_search");

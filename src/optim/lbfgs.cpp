@@ -6,6 +6,8 @@
 
 #include "optim/vector_ops.hpp"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -57,7 +59,10 @@ template <class T>
 Lbfgs<T>::Lbfgs(std::size_t n, const LbfgsOptions& opts)
     : m_n(n), m_opts(opts), m_reducer(std::make_unique<detail::Reducer>()) {
   validate(opts);
-  const auto m = static_cast<std::size_t>(opts.history);
+  NPDE_REQUIRE(!opts.dense || n <= kMaxDenseParameters,
+               "a dense inverse Hessian for " << n << " parameters (at most " << kMaxDenseParameters << ")");
+  const auto m = opts.dense ? std::size_t(0) : static_cast<std::size_t>(opts.history);
+  if (opts.dense) m_h.assign(n * n, 0.0);
   m_s = View2<T>(Kokkos::ViewAllocateWithoutInitializing("npde::optim::Lbfgs::s"), n, m);
   m_y = View2<T>(Kokkos::ViewAllocateWithoutInitializing("npde::optim::Lbfgs::y"), n, m);
   m_rho.assign(m, 0.0);
@@ -89,17 +94,22 @@ LbfgsState Lbfgs<T>::state() const {
   st.count = m_count;
   st.gamma = m_gamma;
   st.iteration = m_iteration;
+  st.h = m_h;
   return st;
 }
 
 template <class T>
 void Lbfgs<T>::set_state(const LbfgsState& st) {
-  const std::size_t want = m_n * std::size_t(m_opts.history);
+  const std::size_t want = m_opts.dense ? 0 : m_n * std::size_t(m_opts.history);
   NPDE_REQUIRE(st.s.size() == want && st.y.size() == want && st.rho.size() == m_rho.size(),
                "L-BFGS state with " << st.s.size() << " pair entries for n = " << m_n << ", history = "
                                     << m_opts.history);
-  NPDE_REQUIRE(st.head >= 0 && st.head < m_opts.history && st.count >= 0 && st.count <= m_opts.history,
+  NPDE_REQUIRE(st.h.size() == m_h.size(), "quasi-Newton state with an inverse Hessian of " << st.h.size()
+                                                                                           << " entries for n = " << m_n);
+  NPDE_REQUIRE(st.count >= 0 && st.count <= std::max(m_opts.dense ? 1 : m_opts.history, 1) &&
+                   (m_opts.dense || (st.head >= 0 && st.head < m_opts.history)),
                "L-BFGS state head " << st.head << ", count " << st.count);
+  m_h = st.h;
   auto sh = Kokkos::create_mirror_view(m_s);
   auto yh = Kokkos::create_mirror_view(m_y);
   for (std::size_t i = 0; i < want; ++i) {
@@ -130,6 +140,20 @@ int Lbfgs<T>::slot(int k) const {
 
 template <class T>
 void Lbfgs<T>::compute_direction(const View1<T>& grad) {
+  if (m_opts.dense) {
+    // d = -H g with the dense inverse Hessian (H = I before the first curvature pair)
+    const auto gh = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), grad);
+    std::vector<double> g(gh.data(), gh.data() + m_n), d(m_n);
+    if (m_count == 0) {
+      for (std::size_t i = 0; i < m_n; ++i) d[i] = -g[i];
+    } else {
+      cblas_dsymv(CblasRowMajor, CblasUpper, int(m_n), -1.0, m_h.data(), int(m_n), g.data(), 1, 0.0, d.data(), 1);
+    }
+    auto dh = Kokkos::create_mirror_view(m_d);
+    for (std::size_t i = 0; i < m_n; ++i) dh(i) = T(d[i]);
+    Kokkos::deep_copy(m_d, dh);
+    return;
+  }
   // Two-loop recursion: d = -H g with H0 = gamma I (N&W alg. 7.4).
   auto& red = *m_reducer;
   Kokkos::deep_copy(m_d, grad);
@@ -226,7 +250,51 @@ typename Lbfgs<T>::LineSearch Lbfgs<T>::line_search(const View1<T>& x, const Obj
 }
 
 template <class T>
-void Lbfgs<T>::update_history(const View1<T>& x, const View1<T>& grad) {
+void Lbfgs<T>::update_dense(const View1<T>& x, const View1<T>& grad, double t) {
+  // Self-scaled BFGS (Oren & Luenberger's family with Al-Baali's scaling, as Urban et al. use it for
+  // PINNs): rho = 1/s'y, b = -t rho s'g0 (= s'B s / s'y with B = H^-1, since B s = -t g0),
+  // tau = min(1, 1/b), then H <- H/tau followed by the BFGS update of H/tau. The first pair scales
+  // H = I to (s'y / y'y) I instead (tau = y'y / s'y).
+  const auto host = [this](const View1<T>& v) {
+    const auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
+    return std::vector<double>(h.data(), h.data() + m_n);
+  };
+  const auto xv = host(x), x0 = host(m_x0), gv = host(grad), g0 = host(m_g0);
+  std::vector<double> s(m_n), y(m_n), hy(m_n);
+  double sy = 0, yy = 0, sg0 = 0;
+  for (std::size_t i = 0; i < m_n; ++i) {
+    s[i] = xv[i] - x0[i];
+    y[i] = gv[i] - g0[i];
+    sy += s[i] * y[i];
+    yy += y[i] * y[i];
+    sg0 += s[i] * g0[i];
+  }
+  if (!(sy > std::numeric_limits<T>::epsilon() * yy)) return;  // keeps H positive definite
+  const double rho = 1.0 / sy;
+  const int n = int(m_n);
+  if (m_count == 0) {
+    std::fill(m_h.begin(), m_h.end(), 0.0);
+    for (std::size_t i = 0; i < m_n; ++i) m_h[i * m_n + i] = sy / yy;
+  } else {
+    const double b = -t * rho * sg0;
+    const double tau = b > 0 && std::isfinite(b) ? std::min(1.0, 1.0 / b) : 1.0;
+    if (tau != 1.0) cblas_dscal(n * n, 1.0 / tau, m_h.data(), 1);
+  }
+  cblas_dsymv(CblasRowMajor, CblasUpper, n, 1.0, m_h.data(), n, y.data(), 1, 0.0, hy.data(), 1);
+  double yhy = 0;
+  for (std::size_t i = 0; i < m_n; ++i) yhy += y[i] * hy[i];
+  // H <- H - rho (Hy s' + s Hy') + rho (1 + rho y'Hy) s s'
+  cblas_dsyr2(CblasRowMajor, CblasUpper, n, -rho, hy.data(), 1, s.data(), 1, m_h.data(), n);
+  cblas_dsyr(CblasRowMajor, CblasUpper, n, rho * (1.0 + rho * yhy), s.data(), 1, m_h.data(), n);
+  m_count = 1;
+}
+
+template <class T>
+void Lbfgs<T>::update_history(const View1<T>& x, const View1<T>& grad, double t) {
+  if (m_opts.dense) {
+    update_dense(x, grad, t);
+    return;
+  }
   // Pair s = x - x0, y = g - g0 from the accepted step. Skipped when s'y is not safely positive,
   // which keeps the implicit inverse Hessian positive definite; the test runs before anything is
   // written because the target column may hold the oldest pair still in use.
@@ -307,7 +375,7 @@ LbfgsStep Lbfgs<T>::step(const View1<T>& x, T& loss, const View1<T>& grad, const
   ++m_iteration;
 
   // 3. Curvature pair from the accepted step.
-  update_history(x, grad);
+  update_history(x, grad, ls.t);
 
   // 4. Convergence tests at the new point.
   const double f1 = out.loss;

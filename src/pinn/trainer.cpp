@@ -187,7 +187,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       adam = std::make_unique<optim::Adam<T>>(np, sc.adam);
       if (resuming_here && resume->has_adam) adam->set_state(resume->adam);
       adam->set_lr_scale(st.lr_scale);
-    } else if (sc.optimizer == "lbfgs") {
+    } else if (sc.optimizer == "lbfgs" || sc.optimizer == "ssbfgs") {
       lbfgs = std::make_unique<optim::Lbfgs<T>>(np, sc.lbfgs);
       if (resuming_here && resume->has_lbfgs) lbfgs->set_state(resume->lbfgs);
     } else {

@@ -27,7 +27,14 @@ struct LbfgsOptions {
   int max_line_search = 25;        ///< objective evaluations per iteration, >= 1
   double c1 = 1e-4;                ///< sufficient-decrease constant, 0 < c1 < c2
   double c2 = 0.9;                 ///< curvature constant, c1 < c2 < 1
+  /// false: the limited-memory two-loop recursion (L-BFGS). true: a dense inverse Hessian (n x n,
+  /// host, double) updated by self-scaled BFGS with Al-Baali's scaling (SSBFGS; `history` unused),
+  /// for at most kMaxDenseParameters parameters.
+  bool dense = false;
 };
+
+/// Largest parameter count of the dense (SSBFGS) inverse Hessian: 5000^2 doubles = 200 MB per rank.
+inline constexpr std::size_t kMaxDenseParameters = 5000;
 
 /// Throws npde::InputError (one line naming the key) when an option is out of range.
 void validate(const LbfgsOptions& opts);
@@ -42,7 +49,9 @@ struct LbfgsStep {
   bool strong_wolfe = false; ///< the accepted step satisfied both strong-Wolfe conditions
 };
 
-/// L-BFGS optimiser over one flat parameter View (Nocedal & Wright, alg. 7.4, 3.5, 3.6).
+/// Quasi-Newton optimiser over one flat parameter View with a strong-Wolfe line search (Nocedal &
+/// Wright, alg. 3.5, 3.6): L-BFGS (alg. 7.4) or, with options.dense, self-scaled BFGS on a dense
+/// inverse Hessian (docs/numerics.md, "Optimisers").
 /// Needs no communication: the objective returns allreduced values, and every reduction here
 /// runs in a fixed order independent of thread count, so all ranks take identical decisions.
 template <class T>
@@ -87,7 +96,8 @@ class Lbfgs {
   void compute_direction(const View1<T>& grad);
   LineSearch line_search(const View1<T>& x, const Objective<T>& f, double f0, double dphi0, double t0,
                          double d_inf);
-  void update_history(const View1<T>& x, const View1<T>& grad);
+  void update_history(const View1<T>& x, const View1<T>& grad, double step_length);
+  void update_dense(const View1<T>& x, const View1<T>& grad, double step_length);
   int slot(int k) const;  // storage column of the k-th oldest pair
 
   std::size_t m_n;
@@ -98,6 +108,7 @@ class Lbfgs {
   double m_gamma = 1;             // initial Hessian scaling s'y / y'y of the newest pair
   long m_iteration = 0;
   View1<T> m_x0, m_g0, m_d, m_g_trial, m_g_lo;
+  std::vector<double> m_h;        // dense mode: inverse Hessian, n x n (upper triangle meaningful)
   std::unique_ptr<detail::Reducer> m_reducer;
 };
 

@@ -22,6 +22,7 @@ struct LbfgsState {
   int head = 0, count = 0;   ///< next column to write; pairs stored
   double gamma = 1.0;        ///< initial Hessian scaling
   long iteration = 0;
+  std::vector<double> h;     ///< dense (SSBFGS) mode: the inverse Hessian, n x n; empty otherwise
 };
 
 }  // namespace npde::optim

@@ -312,6 +312,15 @@ TEST(Restart, BitIdenticalAdaptiveSampling) {
                  {14, 17, k_adam_iterations, 41}, "rad");
 }
 
+// Self-scaled BFGS: the dense inverse Hessian travels in the checkpoint (inside the stage and at its start).
+TEST(Restart, BitIdenticalSelfScaledBfgs) {
+  std::string text = k_burgers_deck;
+  const std::string lbfgs = "{optimizer: lbfgs, iterations: 20, history: 8}";
+  ASSERT_NE(text.find(lbfgs), std::string::npos);
+  text.replace(text.find(lbfgs), lbfgs.size(), "{optimizer: ssbfgs, iterations: 20}");
+  check_restarts(make_deck({}, text.c_str()), {k_adam_iterations, 37, 44}, "ssbfgs");
+}
+
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
   // hard: the periodic input embedding; soft: the periodic pair term and the initial term
   check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");

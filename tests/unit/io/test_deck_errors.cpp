@@ -112,6 +112,11 @@ std::vector<BadDeck> bad_decks() {
        {"training.stages[1].beta1: only valid in an 'adam' stage (this stage's optimizer is 'lbfgs')"}},
       {"lbfgs_key_in_adam_stage", replaced(full, "eps: 1e-7", "eps: 1e-7, history: 5"),
        {"training.stages[0].history: only valid in an 'lbfgs' stage"}},
+      {"quasi_newton_key_in_adam_stage", replaced(full, "eps: 1e-7", "eps: 1e-7, max_line_search: 5"),
+       {"training.stages[0].max_line_search: only valid in an 'lbfgs' or 'ssbfgs' stage (this stage's optimizer is "
+        "'adam')"}},
+      {"history_in_ssbfgs_stage", replaced(full, "optimizer: lbfgs", "optimizer: ssbfgs"),
+       {"training.stages[1].history: only valid in an 'lbfgs' stage (this stage's optimizer is 'ssbfgs')"}},
       {"face_not_in_dim", replaced(full, "faces: [y-, y+]", "faces: [y-, y+, z-]"),
        {"problem.boundary[1].faces[2]: unknown face 'z-' for a 2-dimensional domain (valid: all, x-, x+, y-, y+)"}},
       {"face_uncovered", replaced(full, "faces: [y-, y+]", "faces: [y-]"),
