@@ -204,6 +204,9 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
                                                 : pinn::PinnOptions::Balancing::Fixed;
   o.balance_every = deck.balancing_every > 0 ? deck.balancing_every : 10;
   o.balance_momentum = deck.balancing_momentum;
+  o.weight_factorization = deck.weight_factorization;
+  o.rwf_mean = deck.rwf_mean;
+  o.rwf_stddev = deck.rwf_stddev;
   o.fourier_frequencies = deck.fourier_frequencies;
   o.fourier_sigma = deck.fourier_sigma;
   o.rad_candidates = std::size_t(deck.rad_candidates);

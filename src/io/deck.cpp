@@ -316,6 +316,11 @@ void read_training(const DeckReader& r, Deck& d) {
   }
   for (std::size_t j = 0; j < r.count("training.stages"); ++j) d.stages.push_back(read_stage(r, idx("training.stages", j)));
   d.log_every = r.get_int("training.log_every");
+  if (r.has("network.weight_factorization")) {
+    d.weight_factorization = true;
+    d.rwf_mean = r.get_real("network.weight_factorization.mean");
+    d.rwf_stddev = r.get_real("network.weight_factorization.stddev");
+  }
   if (r.has("network.fourier_features")) {
     d.fourier_frequencies = r.get_int("network.fourier_features.frequencies");
     d.fourier_sigma = r.get_real("network.fourier_features.sigma");

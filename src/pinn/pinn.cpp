@@ -117,8 +117,34 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
       m_coef_scale.push_back(1.0);  // set with the value below
     }
   const std::size_t n_net = m_net.n_params();
-  m_params = View1<T>("npde::pinn::Pinn::params", n_net + m_trained.size());
-  m_net.use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(std::size_t(0), n_net))));
+  m_n_net = m_n_raw = n_net;
+  if (opts.weight_factorization) {
+    NPDE_REQUIRE(problem.eigen.quadrature == 0, "weight factorisation is not available for eigenproblems");
+    for (int l = 0; l < m_net.n_layers(); ++l) m_n_raw += std::size_t(m_net.widths()[l + 1]);
+  }
+  m_params = View1<T>("npde::pinn::Pinn::params", m_n_raw + m_trained.size());
+  if (!opts.weight_factorization) {
+    m_net.use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(std::size_t(0), n_net))));
+  } else {
+    // s ~ N(mean, stddev^2) per output unit, V = W / exp(s): the network starts as the Glorot one
+    constexpr std::uint64_t kStreamRwf = 0x5EF0;
+    const auto w = Kokkos::create_mirror_view_and_copy(HostSpace(), m_net.params());
+    auto p = Kokkos::create_mirror_view(m_params);
+    Kokkos::deep_copy(p, T(0));
+    std::size_t s_at = n_net;
+    for (int l = 0; l < m_net.n_layers(); ++l) {
+      const int out = m_net.widths()[l + 1], in = m_net.widths()[l];
+      const std::size_t w0 = m_net.weight_offset(l), b0 = m_net.bias_offset(l);
+      for (int i = 0; i < out; ++i, ++s_at) {
+        const double s = opts.rwf_mean + opts.rwf_stddev * rng::normal(opts.seed, kStreamRwf, s_at);
+        p(s_at) = T(s);
+        for (int j = 0; j < in; ++j) p(w0 + i + std::size_t(out) * j) = T(double(w(w0 + i + std::size_t(out) * j)) / std::exp(s));
+        p(b0 + i) = w(b0 + i);
+      }
+    }
+    Kokkos::deep_copy(m_params, p);
+    materialize();
+  }
   for (int i : m_trained) set_coefficient(i, problem.coefficients[i]);
 
   // 1. trial functions (hard conditions) per output
@@ -339,6 +365,45 @@ void Pinn<T>::interior_loss(const T* scale, T* g, std::vector<double>& terms, st
 }
 
 template <class T>
+void Pinn<T>::materialize() {
+  if (!m_opts.weight_factorization) return;
+  const auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
+  auto w = Kokkos::create_mirror_view(m_net.params());
+  std::size_t s_at = m_n_net;
+  for (int l = 0; l < m_net.n_layers(); ++l) {
+    const int out = m_net.widths()[l + 1], in = m_net.widths()[l];
+    const std::size_t w0 = m_net.weight_offset(l), b0 = m_net.bias_offset(l);
+    for (int i = 0; i < out; ++i, ++s_at) {
+      const double g = std::exp(double(p(s_at)));
+      for (int j = 0; j < in; ++j) w(w0 + i + std::size_t(out) * j) = T(g * double(p(w0 + i + std::size_t(out) * j)));
+      w(b0 + i) = p(b0 + i);
+    }
+  }
+  Kokkos::deep_copy(m_net.params(), w);
+}
+
+template <class T>
+void Pinn<T>::factorized_gradient(T* g) const {
+  // dL/dV_ij = exp(s_i) dL/dW_ij, dL/ds_i = sum_j dL/dW_ij W_ij
+  const auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
+  std::size_t s_at = m_n_net;
+  for (int l = 0; l < m_net.n_layers(); ++l) {
+    const int out = m_net.widths()[l + 1], in = m_net.widths()[l];
+    const std::size_t w0 = m_net.weight_offset(l);
+    for (int i = 0; i < out; ++i, ++s_at) {
+      const double e = std::exp(double(p(s_at)));
+      double gs = 0;
+      for (int j = 0; j < in; ++j) {
+        const std::size_t at = w0 + i + std::size_t(out) * j;
+        gs += double(g[at]) * e * double(p(at));
+        g[at] = T(e * double(g[at]));
+      }
+      g[s_at] = T(gs);
+    }
+  }
+}
+
+template <class T>
 void Pinn<T>::apply_point_factors(std::size_t off, int n, bool coefficients) {
   // sq (n_residuals, n) and coef_adj (n_coefficients, n): point p = i % n; adj (n_outputs, C n)
   // column-major: point p = (i / n_outputs) % n
@@ -436,6 +501,7 @@ void Pinn<T>::update_balancing() {
 
 template <class T>
 void Pinn<T>::adapt(long iteration) {
+  materialize();  // weight factorisation: W from the trained (V, s)
   if (m_opts.balancing != PinnOptions::Balancing::Fixed && iteration % m_opts.balance_every == 0) update_balancing();
   if (m_opts.causal_chunks <= 0) return;
   // chunk losses at the current parameters: the interior residuals, forward only
@@ -573,6 +639,7 @@ void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
 
 template <class T>
 void Pinn<T>::sample(std::uint64_t round) {
+  materialize();  // weight factorisation: W from the trained (V, s)
   if (m_opts.rad_candidates > 0 && round > 0) {
     sample_adaptive(round);
   } else {
@@ -746,6 +813,7 @@ void Pinn<T>::condition_loss(ConditionSet& set, T* grad, double& loss) {
 
 template <class T>
 T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
+  materialize();  // weight factorisation: W from the trained (V, s)
   Kokkos::Profiling::pushRegion("npde::pinn::Pinn::loss_and_gradient");
   const std::size_t np = n_params();
   Kokkos::deep_copy(m_reduce, T(0));
@@ -773,7 +841,8 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::fence();
   Kokkos::deep_copy(m_reduce_host, m_reduce);
   for (std::size_t k = 0; k < terms.size(); ++k) m_reduce_host(np + k) = T(terms[k]);
-  for (std::size_t k = 0; k < coef_grad.size(); ++k) m_reduce_host(m_net.n_params() + k) = T(coef_grad[k]);
+  for (std::size_t k = 0; k < coef_grad.size(); ++k) m_reduce_host(m_n_raw + k) = T(coef_grad[k]);
+  if (m_opts.weight_factorization) factorized_gradient(m_reduce_host.data());  // linear: before the sum
   m_comm.allreduce_sum(m_reduce_host.data(), m_reduce_host.extent(0));
   if (m_term_norm >= 0) {
     // d(S/Q) = dS/Q - (S/Q)/Q dQ with S/Q the residual terms as summed
@@ -1003,7 +1072,7 @@ void Pinn<T>::set_coefficient(int index, double value) {
   const std::size_t k = std::size_t(it - m_trained.begin());
   m_coef_scale[k] = value != 0 ? std::abs(value) : 1.0;
   auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
-  h(m_net.n_params() + k) = T(value / m_coef_scale[k]);
+  h(m_n_raw + k) = T(value / m_coef_scale[k]);
   Kokkos::deep_copy(m_params, h);
 }
 
@@ -1025,15 +1094,15 @@ template <class T>
 std::vector<double> Pinn<T>::coefficients() const {
   std::vector<double> k = m_problem.coefficients;
   if (m_trained.empty()) return k;
-  const std::size_t n_net = m_net.n_params();
   auto tail = Kokkos::create_mirror_view_and_copy(
-      HostSpace(), Kokkos::subview(m_params, std::make_pair(n_net, n_net + m_trained.size())));
+      HostSpace(), Kokkos::subview(m_params, std::make_pair(m_n_raw, m_n_raw + m_trained.size())));
   for (std::size_t i = 0; i < m_trained.size(); ++i) k[m_trained[i]] = m_coef_scale[i] * double(tail(i));
   return k;
 }
 
 template <class T>
 std::vector<double> Pinn<T>::predict(const std::vector<double>& points) {
+  materialize();  // weight factorisation: W from the trained (V, s)
   const int d = m_n_in, no = m_n_out, chunk = m_opts.chunk;
   const std::size_t n_all = points.size() / d;
   std::vector<double> u(n_all * no);
@@ -1056,6 +1125,7 @@ std::vector<double> Pinn<T>::predict(const std::vector<double>& points) {
 
 template <class T>
 double Pinn<T>::validation_error() {
+  materialize();  // weight factorisation: W from the trained (V, s)
   if (m_validation_outputs.empty()) return std::numeric_limits<double>::quiet_NaN();
   const auto u = predict(m_validation_points);
   const std::size_t nv = m_validation_points.size() / m_n_in;

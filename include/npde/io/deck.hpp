@@ -94,6 +94,8 @@ struct Deck {
   double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one
   int log_every = 100;
+  bool weight_factorization = false;        ///< network.weight_factorization given
+  double rwf_mean = 1.0, rwf_stddev = 0.1;  ///< network.weight_factorization.mean, .stddev
   int fourier_frequencies = 0;              ///< network.fourier_features.frequencies (0: none)
   double fourier_sigma = 1.0;               ///< network.fourier_features.sigma
   std::string balancing = "fixed";          ///< training.balancing.scheme

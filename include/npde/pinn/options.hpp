@@ -25,6 +25,10 @@ struct PinnOptions {
   std::uint64_t seed = 0;
   int chunk = 256;                     ///< points per jet pass: small enough that the jets of all layers stay in L2 (see docs/benchmarks.md)
   std::size_t n_validation = 4096;     ///< global validation points for the error vs exact
+  /// Random weight factorisation of every layer, W = diag(exp(s)) V with s ~ N(rwf_mean, rwf_stddev^2)
+  /// per output unit (the trained parameters are V, b and s).
+  bool weight_factorization = false;
+  double rwf_mean = 1.0, rwf_stddev = 0.1;
   /// Random Fourier features of the inputs (0: none): cos/sin of 2 pi b_j . x, b ~ N(0, sigma^2).
   int fourier_frequencies = 0;
   double fourier_sigma = 1.0;

@@ -102,6 +102,11 @@ class Pinn final : public Model<T> {
     std::unique_ptr<nn::JetMlp<T>> jet;
   };
   void fill_interior(const std::vector<double>& pts);
+  /// Random weight factorisation: the network's W = exp(s) V and b from the trained (V, b, s). Local.
+  void materialize();
+  /// Random weight factorisation: the gradient over the network's (W, b) in g[0, n_net) becomes the
+  /// gradient over (V, b) there and over s in g[n_net, n_raw). Host values. Local.
+  void factorized_gradient(T* g) const;
   /// RAD: the interior points of resampling round `round` drawn from dense candidates by the residual
   /// density (identical on every rank); this rank keeps its block. Collective.
   void sample_adaptive(std::uint64_t round);
@@ -131,7 +136,9 @@ class Pinn final : public Model<T> {
   PinnOptions m_opts;
   int m_n_in = 1, m_n_out = 1, m_n_res = 1;
   nn::Mlp<T> m_net;
-  View1<T> m_params;               ///< [network, trained coefficients]
+  View1<T> m_params;               ///< [network (V and b with weight factorisation), s, trained coefficients]
+  std::size_t m_n_net = 0;         ///< the network's parameters (W, b)
+  std::size_t m_n_raw = 0;         ///< trained network parameters: m_n_net, plus s with weight factorisation
   std::vector<int> m_trained;      ///< trained coefficient indices
   std::vector<double> m_coef_scale;
   View1<T> m_coef_adj;             ///< (n_coefficients, chunk) per-point coefficient derivatives

@@ -321,6 +321,10 @@ TEST(Restart, BitIdenticalSelfScaledBfgs) {
   check_restarts(make_deck({}, text.c_str()), {k_adam_iterations, 37, 44}, "ssbfgs");
 }
 
+TEST(Restart, BitIdenticalWeightFactorization) {
+  check_restarts(make_deck({"network.weight_factorization.mean=0.5"}, k_burgers_deck), {13, 41}, "rwf");
+}
+
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
   // hard: the periodic input embedding; soft: the periodic pair term and the initial term
   check_restarts(make_deck({"training.points.resample_every=7"}, k_allen_cahn_deck), {14, 35}, "allen_cahn");

@@ -304,6 +304,25 @@ TEST(Pinn, AdaptiveSamplingFollowsTheResidual) {
   EXPECT_GT(rad2, 1.5 * rad1);
 }
 
+// Random weight factorisation: the network starts as the unfactorised Glorot one, the parameters
+// are (V, b, s), and the gradient over all of them (s included) matches finite differences.
+TEST(Pinn, WeightFactorizationStartsAsGlorotWithExactGradient) {
+  Problem p = balancing::burgers_soft();
+  PinnOptions o = small_options();
+  Pinn<double> plain(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  o.weight_factorization = true;
+  o.rwf_mean = 0.5;
+  o.rwf_stddev = 0.1;
+  Pinn<double> rwf(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  const std::size_t n_units = 12 + 12 + 1;  // one s per output unit of each layer
+  EXPECT_EQ(rwf.n_params(), plain.n_params() + n_units);
+  const std::vector<double> pts{-0.5, 0.1, 0.2, 0.7, 0.9, 0.95};
+  const auto a = plain.predict(pts), b = rwf.predict(pts);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i], a[i], 1e-14 * (1 + std::abs(a[i])));
+  // the s entries sit between the network's (V, b) and nothing else: check_gradient covers them all
+  check_gradient(rwf, {"pde", "bc", "initial"});
+}
+
 TEST(Pinn, GradientHeatSoftWithNeumann) {
   Problem p = space_time("heat", {0.8, 0.1}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "cos(t)", p));
