@@ -240,6 +240,7 @@ pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
     st.lbfgs.max_line_search = s.max_line_search;
     st.lbfgs.dense = s.optimizer == "ssbfgs";
     st.weights = s.weights;
+    st.resample_every = s.resample_every;
     c.stages.push_back(st);
   }
   return c;

@@ -275,6 +275,7 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
     s.tolerance_change = r.get_real(p + ".tolerance_change");
     s.max_line_search = r.get_int(p + ".max_line_search");
   }
+  if (r.has(p + ".resample_every")) s.resample_every = r.get_int(p + ".resample_every");
   if (r.has(p + ".weights"))
     for (const auto& key : r.find(p + ".weights")->keys) s.weights.emplace_back(key, r.get_real(p + ".weights." + key));
   return s;
@@ -298,8 +299,11 @@ void read_training(const DeckReader& r, Deck& d) {
                                                                      : 10L * d.n_interior;
     d.rad_k = r.get_real("training.points.adaptive.k");
     d.rad_c = r.get_real("training.points.adaptive.c");
-    if (d.resample_every == 0)
-      r.fail("training.points.adaptive", "draws at every resampling: set training.points.resample_every > 0");
+    bool resampled = d.resample_every > 0;
+    for (const auto& st : d.stages) resampled = resampled || st.resample_every > 0;
+    if (!resampled)
+      r.fail("training.points.adaptive",
+             "draws at every resampling: set training.points.resample_every (or a stage's resample_every) > 0");
   }
   d.weight_pde = r.get_real("training.weights.pde");
   d.weight_bc = r.get_real("training.weights.bc");

@@ -130,6 +130,7 @@ const std::vector<KeySpec> kSchema = {
   {"training.stages[].weights.orthogonality", K::Real,    kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the orthogonality term in this stage"},
   {"training.stages[].weights.energy",     K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the Rayleigh-quotient term in this stage"},
   {"training.stages[].history",            K::Int,        kOpt, "50",           kNone,                       closed(1, 1000),   0, 0,         "lbfgs",  "number of stored correction pairs"},
+  {"training.stages[].resample_every",     K::Int,        kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "new collocation points every n iterations in this stage (default: training.points.resample_every in Adam stages, never in quasi-Newton stages)"},
   {"training.stages[].tolerance_grad",     K::Real,       kOpt, "1e-12",        kNone,                       at_least(0),       0, 0,         "lbfgs|ssbfgs",  "stop when max |gradient| falls below"},
   {"training.stages[].tolerance_change",   K::Real,       kOpt, "1e-15",        kNone,                       at_least(0),       0, 0,         "lbfgs|ssbfgs",  "stop when the relative loss change falls below"},
   {"training.stages[].max_line_search",    K::Int,        kOpt, "25",           kNone,                       closed(1, 1000),   0, 0,         "lbfgs|ssbfgs",  "line-search evaluations per iteration"},

@@ -194,6 +194,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       NPDE_REQUIRE(false, "unknown optimizer '" << sc.optimizer << "'");
     }
     Progress prog{s, n_stages, sc.iterations, sc.optimizer, st.stage_iteration, Clock::now(), &pinn.term_names()};
+    const int resample_every = sc.resample_every >= 0 ? sc.resample_every : (adam ? config.resample_every : 0);
     if (!config.quiet)
       log::info(log::format("stage ", s + 1, "/", n_stages, ": ", sc.optimizer, ", ", sc.iterations, " iterations, ",
                             np, " parameters"));
@@ -214,13 +215,20 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       double lr = 0;
       bool converged = false;
       std::string reason;
+      const bool resample_now =
+          resample_every > 0 && st.global_iteration > 0 && st.global_iteration % resample_every == 0;
       if (adam) {
-        if (config.resample_every > 0 && st.global_iteration > 0 && st.global_iteration % config.resample_every == 0)
-          pinn.sample(++st.sample_round);
+        if (resample_now) pinn.sample(++st.sample_round);
         pinn.adapt(st.global_iteration);
         lr = adam->learning_rate();
         loss = objective(params, grad);
       } else {
+        if (resample_now) {
+          // new points: the quasi-Newton model is kept (the objective changes little), the step starts
+          // from the loss and gradient on the new points
+          pinn.sample(++st.sample_round);
+          loss = objective(params, grad);
+        }
         const optim::LbfgsStep step = lbfgs->step(params, loss, grad, objective);
         // the line search's last evaluation may have been a rejected trial: refresh the terms
         double last = 0;

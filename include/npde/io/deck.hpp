@@ -31,7 +31,7 @@ struct RandomFieldSpec {
 
 /// One optimisation stage of `training.stages`.
 struct StageSpec {
-  std::string optimizer;       ///< "adam" or "lbfgs"
+  std::string optimizer;       ///< "adam", "lbfgs" or "ssbfgs"
   int iterations = 0;          ///< > 0
   double lr = 1e-3;            ///< Adam learning rate / L-BFGS initial step scale (default 1.0 for lbfgs)
   // Adam
@@ -44,6 +44,7 @@ struct StageSpec {
   double tolerance_grad = 1e-12;    ///< stop when max |grad| falls below
   double tolerance_change = 1e-15;  ///< stop when the loss change falls below (relative)
   int max_line_search = 25;
+  int resample_every = -1;          ///< training.stages[].resample_every (-1: absent)
   /// weights: {group: weight} overriding training.weights during this stage (deck order)
   std::vector<std::pair<std::string, double>> weights;
 };

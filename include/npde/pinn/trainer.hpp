@@ -16,8 +16,12 @@ namespace npde::pinn {
 
 /// One optimisation stage.
 struct StageConfig {
-  std::string optimizer = "adam";  ///< "adam" or "lbfgs"
+  std::string optimizer = "adam";  ///< "adam", "lbfgs" or "ssbfgs"
   int iterations = 1000;
+  /// New collocation points every k global iterations during this stage (0: never; -1: the
+  /// TrainConfig's resample_every for an Adam stage, never for a quasi-Newton stage). In a
+  /// quasi-Newton stage the curvature information is kept and the loss re-evaluated on the new points.
+  int resample_every = -1;
   optim::AdamOptions adam;
   optim::LbfgsOptions lbfgs;
   /// Loss-term weights of this stage, by group (Model::set_stage_weights); empty: the model's own.

@@ -310,6 +310,11 @@ TEST(Restart, BitIdenticalAdaptiveSampling) {
   check_restarts(make_deck({"training.points.resample_every=7", "training.points.adaptive.candidates=900"},
                            k_burgers_deck),
                  {14, 17, k_adam_iterations, 41}, "rad");
+  // draws inside the L-BFGS stage too (every 4 iterations: 32, 36, ...), the curvature pairs kept
+  check_restarts(make_deck({"training.points.resample_every=7", "training.points.adaptive.candidates=900",
+                            "training.stages[1].resample_every=4"},
+                           k_burgers_deck),
+                 {k_adam_iterations, 36, 37, 45}, "rad_lbfgs");
 }
 
 // Self-scaled BFGS: the dense inverse Hessian travels in the checkpoint (inside the stage and at its start).
@@ -323,6 +328,18 @@ TEST(Restart, BitIdenticalSelfScaledBfgs) {
 
 TEST(Restart, BitIdenticalWeightFactorization) {
   check_restarts(make_deck({"network.weight_factorization.mean=0.5"}, k_burgers_deck), {13, 41}, "rwf");
+}
+
+// A stage's resample_every: an L-BFGS stage draws new points (none by default).
+TEST(Restart, QuasiNewtonStageResamplesOnlyWhenAsked) {
+  const Communicator comm = Communicator::world();
+  const auto plain = train_run(comm, make_deck({"training.points.resample_every=7"}, k_burgers_deck), {30, 45}, nullptr);
+  EXPECT_EQ(plain.states.at(45).sample_round, plain.states.at(30).sample_round);
+  const auto asked = train_run(
+      comm, make_deck({"training.points.resample_every=7", "training.stages[1].resample_every=4"}, k_burgers_deck),
+      {30, 45}, nullptr);
+  EXPECT_EQ(asked.states.at(30).sample_round, plain.states.at(30).sample_round);
+  EXPECT_EQ(asked.states.at(45).sample_round, asked.states.at(30).sample_round + 4);  // at 32, 36, 40, 44
 }
 
 TEST(Restart, BitIdenticalPeriodicWithResampling) {
