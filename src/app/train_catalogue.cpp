@@ -68,17 +68,8 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   const auto cfg = make_train_config(deck, cl.quiet);
   pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
   check_stages(net, cfg);
-  pinn::TrainState resume;
-  if (cl.restart) {
-    std::string used;
-    const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
-    resume = from_checkpoint(cp, deck, net.n_params(), cl.allow_deck_change, used, net.term_names(),
-                             net.extra_names());
-    log::info("restarting from " + used);
-  }
-  std::string terms;
-  for (std::size_t k = 0; k < net.term_names().size(); ++k)
-    terms += (k ? ", " : "") + net.term_names()[k] + " (" + std::to_string(net.term_points()[k]) + ")";
+  const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
+  const std::string terms = terms_string(net.term_names(), net.term_points());
   log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", ", deck.bc_enforcement,
                         " conditions, network ", network_string(problem.n_inputs(), opts.hidden, problem.n_outputs()),
                         " ", deck.activation, " (", net.n_params(), " parameters), ", deck.precision, ", ",

@@ -100,6 +100,13 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
   return hooks;
 }
 
+std::string terms_string(const std::vector<std::string>& names, const std::vector<std::size_t>& points) {
+  std::string terms;
+  for (std::size_t k = 0; k < names.size(); ++k)
+    terms += (k ? ", " : "") + names[k] + " (" + std::to_string(points[k]) + ")";
+  return terms;
+}
+
 int report_stopped(long iterations, const std::string& what) {
   log::info(log::format("stopped cleanly", what.empty() ? std::string() : " " + what, " at iteration ", iterations,
                         stop_signal() ? std::string(" on ") + signal_name(stop_signal()) : std::string(" (wall time)"),

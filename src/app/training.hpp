@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "npde/app/checkpointing.hpp"
 #include "npde/app/cli.hpp"
 #include "npde/app/driver.hpp"
 #include "npde/core/error.hpp"
@@ -67,6 +68,22 @@ void check_stages(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
   model.set_stage_weights({});
   model.set_adaptive_state(state);
 }
+
+/// Collective. The training state of the deck's checkpoint (--restart, or the newest in the checkpoint
+/// directory), validated against `model`'s parameters, loss terms and extra columns.
+template <class T>
+pinn::TrainState load_resume(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl,
+                             const pinn::Model<T>& model) {
+  std::string used;
+  const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
+  auto resume = from_checkpoint(cp, deck, model.n_params(), cl.allow_deck_change, used, model.term_names(),
+                                model.extra_names());
+  log::info("restarting from " + used);
+  return resume;
+}
+
+/// "pde (2048), bc (400)": the loss terms and their global point counts, for the start line.
+std::string terms_string(const std::vector<std::string>& names, const std::vector<std::size_t>& points);
 
 /// Rank 0 prints how a run stopped early (signal or wall time) and how to go on; returns ExitStopped.
 int report_stopped(long iterations, const std::string& what = "");

@@ -500,16 +500,12 @@ void Pinn<T>::update_balancing() {
 }
 
 template <class T>
-void Pinn<T>::adapt(long iteration) {
-  materialize();  // weight factorisation: W from the trained (V, s)
-  if (m_opts.balancing != PinnOptions::Balancing::Fixed && iteration % m_opts.balance_every == 0) update_balancing();
-  if (m_opts.causal_chunks <= 0) return;
-  // chunk losses at the current parameters: the interior residuals, forward only
-  const int M = m_opts.causal_chunks, W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
+std::vector<double> Pinn<T>::interior_squared_residuals() {
+  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
   T one[kMaxResiduals];
   for (int j = 0; j < m_n_res; ++j) one[j] = T(1);
   if (!m_trained.empty()) m_kernel->set_coefficients(coefficients());
-  std::vector<double> sums(std::size_t(M), 0.0);
+  std::vector<double> r2(m_n_interior_local, 0.0);
   for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
     const int n = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
     m_jet_interior->forward(m_x_interior.data() + off * m_n_in, n);
@@ -517,12 +513,22 @@ void Pinn<T>::adapt(long iteration) {
                        m_adj.data());
     Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> sq(m_sq.data(), std::size_t(m_n_res) * n);
     const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sq);
-    for (int p = 0; p < n; ++p) {
-      double r2 = 0;
-      for (int j = 0; j < m_n_res; ++j) r2 += double(h(std::size_t(j) * n + p));
-      sums[std::size_t(m_chunk_of[off + p])] += r2;
-    }
+    for (int p = 0; p < n; ++p)
+      for (int j = 0; j < m_n_res; ++j) r2[off + std::size_t(p)] += double(h(std::size_t(j) * n + p));
   }
+  return r2;
+}
+
+template <class T>
+void Pinn<T>::adapt(long iteration) {
+  materialize();  // weight factorisation: W from the trained (V, s)
+  if (m_opts.balancing != PinnOptions::Balancing::Fixed && iteration % m_opts.balance_every == 0) update_balancing();
+  if (m_opts.causal_chunks <= 0) return;
+  // chunk losses at the current parameters
+  const int M = m_opts.causal_chunks;
+  const std::vector<double> r2 = interior_squared_residuals();
+  std::vector<double> sums(std::size_t(M), 0.0);
+  for (std::size_t p = 0; p < r2.size(); ++p) sums[std::size_t(m_chunk_of[p])] += r2[p];
   m_comm.allreduce_sum(sums.data(), sums.size());
   double cumulative = 0;
   for (int k = 0; k < M; ++k) {
@@ -657,24 +663,8 @@ void Pinn<T>::sample_adaptive(std::uint64_t round) {
   const std::size_t nc = m_opts.rad_candidates, n = m_opts.n_interior;
   const auto cand = pde::sample_interior(m_problem.box, m_opts.sampler, nc, m_opts.seed, kCandidateRounds + round);
   fill_interior(slice_rows(cand, m_n_in, decomp::block_range(nc, m_comm.rank(), m_comm.size())));
-  const int W = aux_width(m_kernel->n_data(), m_n_out), chunk = m_opts.chunk;
-  T one[kMaxResiduals];
-  for (int j = 0; j < m_n_res; ++j) one[j] = T(1);
-  if (!m_trained.empty()) m_kernel->set_coefficients(coefficients());
-  std::vector<double> density(m_n_interior_local);
-  for (std::size_t off = 0; off < m_n_interior_local; off += chunk) {
-    const int m = int(std::min<std::size_t>(chunk, m_n_interior_local - off));
-    m_jet_interior->forward(m_x_interior.data() + off * m_n_in, m);
-    m_kernel->evaluate(m, m_jet_interior->output(), m_aux_interior.data() + off * W, m_hard, one, m_sq.data(),
-                       m_adj.data());
-    Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> sq(m_sq.data(), std::size_t(m_n_res) * m);
-    const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sq);
-    for (int p = 0; p < m; ++p) {
-      double r2 = 0;
-      for (int j = 0; j < m_n_res; ++j) r2 += double(h(std::size_t(j) * m + p));
-      density[off + p] = std::pow(std::sqrt(r2), m_opts.rad_k);  // |r|^k
-    }
-  }
+  std::vector<double> density = interior_squared_residuals();
+  for (double& v : density) v = std::pow(std::sqrt(v), m_opts.rad_k);  // |r|^k
   // 2. every rank: the whole density (candidate order), p = |r|^k / mean |r|^k + c, and the same draw
   const std::vector<double> all = m_comm.allgatherv(density);
   NPDE_REQUIRE(all.size() == nc, "RAD: " << all.size() << " candidate residuals for " << nc << " candidates");

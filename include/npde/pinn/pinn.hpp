@@ -123,6 +123,8 @@ class Pinn final : public Model<T> {
   /// Loss balancing: the gradients of the unweighted terms (over the network's parameters, summed
   /// over ranks in one allreduce), then the new weights. Collective.
   void update_balancing();
+  /// Sum over the residuals of r^2 at each local interior point (unweighted, forward only). Local.
+  std::vector<double> interior_squared_residuals();
   void eigen_loss(const std::vector<double>& psi, double q, T* grad, T* grad_q, std::vector<double>& terms);
   /// Adds the Rayleigh-quotient (energy) term's value and gradient (rank 0; eigenproblems); the trained
   /// energy's gradient goes to coef_grad.
