@@ -189,6 +189,7 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   pinn::PinnOptions o;
   o.hidden = deck.layers;
   o.activation = nn::activation_from_name(deck.activation, "network.activation");
+  o.architecture = nn::architecture_from_name(deck.architecture, "network.architecture");
   o.hard_bc = deck.bc_enforcement == "hard";
   o.weight_pde = deck.weight_pde;
   o.weight_bc = deck.weight_bc;

@@ -26,10 +26,11 @@ std::string grid_string(const std::vector<int>& g) {
   return s;
 }
 
-std::string network_string(int n_in, const std::vector<int>& hidden, int n_out) {
+std::string network_string(int n_in, const pinn::PinnOptions& opts, int n_out) {
   std::string s = std::to_string(n_in);
-  for (int w : hidden) s += "-" + std::to_string(w);
-  return s + "-" + std::to_string(n_out);
+  for (int w : opts.hidden) s += "-" + std::to_string(w);
+  s += "-" + std::to_string(n_out);
+  return opts.architecture == nn::Architecture::Plain ? s : s + " " + nn::to_string(opts.architecture);
 }
 
 std::string problem_string(const io::Deck& deck) {

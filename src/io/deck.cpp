@@ -286,6 +286,12 @@ void read_training(const DeckReader& r, Deck& d) {
   if (!d.has_training) return;
   d.layers = r.get_ints("network.layers", d.dim);
   d.activation = r.get_enum("network.activation");
+  d.architecture = r.get_enum("network.architecture");
+  if (d.architecture == "modified_mlp")
+    for (int w : d.layers)
+      if (w != d.layers.front())
+        r.fail("network.layers", "a modified MLP needs equal hidden widths (its gates mix U and V into every layer), got " +
+                                     std::to_string(d.layers.front()) + " and " + std::to_string(w));
 
   d.precision = r.get_enum("training.precision");
   d.seed = r.get_seed("training.seed");

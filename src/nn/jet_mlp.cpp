@@ -131,6 +131,17 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
   }
   m_adj_a = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_a"), net.max_width() * cp);
   m_adj_z = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_z"), net.max_width() * cp);
+  if (net.modified()) {
+    const std::size_t h = std::size_t(w[1]) * cp;
+    for (int k = 0; k < 2; ++k) {
+      m_enc_z[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::enc_z"), h);
+      m_enc_a[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::enc_a"), h);
+      m_adj_enc[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_enc"), h);
+    }
+    for (int l = 0; l + 1 < net.n_layers(); ++l)
+      m_s.emplace_back(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::s"), h);
+    m_adj_s = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_s"), h);
+  }
   m_ones = View1<T>("npde::nn::JetMlp::ones", max_points);
   Kokkos::deep_copy(m_ones, T(1));
   const InputEmbedding& e = net.embedding();
@@ -155,6 +166,15 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
 }
 
 template <class T>
+void JetMlp<T>::input_linear(const T* W, int out, const T* x, int n, T* z) {
+  const int C = m_layout.n_channels;
+  if (m_phi.extent(0) > 0)
+    gemm<T>(false, false, out, C * n, m_net->widths()[0], T(1), W, m_phi.data(), T(0), z);
+  else
+    detail::first_layer(m_layout, out, m_net->widths()[0], n, W, x, z);
+}
+
+template <class T>
 void JetMlp<T>::forward(const T* x, int n) {
   NPDE_REQUIRE(n >= 0 && n <= m_max_points, "n = " << n << " > max_points = " << m_max_points);
   if (n == 0) return;
@@ -164,28 +184,66 @@ void JetMlp<T>::forward(const T* x, int n) {
   const int C = m_layout.n_channels;
   const T* params = m_net->params().data();
   const JetLayout L = m_layout;
+  const long cs = long(w[1]) * n;
+  if (m_phi.extent(0) > 0)  // the embedding's features feed the first layer (and the encoders)
+    detail::embed_features(L, w[0], m_spec.n_inputs, n, m_kind.data(), m_omega.data(), m_shift.data(), x,
+                           m_phi.data());
+  if (m_net->modified())  // U and V
+    for (int k = 0; k < 2; ++k) {
+      const DenseLayer d = m_net->encoder(k);
+      input_linear(params + d.w, d.out, x, n, m_enc_z[k].data());
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_forward<decltype(fn), T>(L, d.out, n, params + d.b, m_enc_z[k].data(), m_enc_a[k].data());
+      });
+    }
   for (int l = 0; l < nl; ++l) {
     const T* W = params + m_net->weight_offset(l);
     const T* b = params + m_net->bias_offset(l);
     T* z = m_z[l].data();
-    if (l == 0 && m_phi.extent(0) > 0) {  // features, then a layer like the hidden ones
-      detail::embed_features(L, w[0], m_spec.n_inputs, n, m_kind.data(), m_omega.data(), m_shift.data(), x,
-                             m_phi.data());
-      gemm<T>(false, false, w[1], C * n, w[0], T(1), W, m_phi.data(), T(0), z);
-    } else if (l == 0) {
-      detail::first_layer(L, w[1], w[0], n, W, x, z);
-    } else {
+    if (l == 0)
+      input_linear(W, w[1], x, n, z);
+    else
       gemm<T>(false, false, w[l + 1], C * n, w[l], T(1), W, m_a[l - 1].data(), T(0), z);
-    }
-    if (l + 1 < nl) {
+    if (l + 1 < nl && !m_net->modified()) {
       detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
         detail::activation_forward<decltype(fn), T>(L, w[l + 1], n, b, z, m_a[l].data());
       });
+    } else if (l + 1 < nl) {  // S = sigma(z), then the gate a = V + S (U - V)
+      T* sv = m_s[l].data();
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_forward<decltype(fn), T>(L, w[l + 1], n, b, z, sv);
+      });
+      const T* u = m_enc_a[0].data();
+      const T* v = m_enc_a[1].data();
+      T* a = m_a[l].data();
+      const int wl = w[l + 1];
+      Kokkos::parallel_for(
+          "npde::nn::JetMlp::forward::gate", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+            const long e = long(wl) * p;
+            detail::jet_gate_forward(L, wl, cs, sv + e, u + e, v + e, a + e);
+          });
     } else {
       detail::add_bias(w[l + 1], n, b, z);
     }
   }
   Kokkos::Profiling::popRegion();
+}
+
+template <class T>
+void JetMlp<T>::input_linear_backward(const T* x, int n, const DenseLayer& d, const T* zbar, T* grad) {
+  const JetLayout L = m_layout;
+  const int C = L.n_channels;
+  const T* ones = m_ones.data();
+  gemm<T>(false, false, d.out, 1, n, T(1), zbar, ones, T(1), grad + d.b);  // bias: value channel only
+  if (m_phi.extent(0) > 0) {  // z = W phi: every channel of the features
+    gemm<T>(false, true, d.out, d.in, C * n, T(1), zbar, m_phi.data(), T(1), grad + d.w);
+  } else {
+    // z = W x + b on the value channel; tangent channel t is the column W[:, tan_dim[t]].
+    gemm<T>(false, true, d.out, d.in, n, T(1), zbar, x, T(1), grad + d.w);
+    for (int t = 0; t < L.n_tan; ++t)
+      gemm<T>(false, false, d.out, 1, n, T(1), zbar + long(d.out) * (1 + t) * n, ones, T(1),
+              grad + d.w + long(d.out) * L.tan_dim[t]);
+  }
 }
 
 template <class T>
@@ -197,33 +255,57 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
   const int C = m_layout.n_channels;
   const T* params = m_net->params().data();
   const JetLayout L = m_layout;
+  const bool modified = m_net->modified();
+  const long cs = long(w[1]) * n;
+  if (modified)
+    for (int k = 0; k < 2; ++k)
+      Kokkos::deep_copy(Kokkos::subview(m_adj_enc[k], std::make_pair(std::size_t(0), std::size_t(w[1]) * C * n)), T(0));
   const T* zbar = adj;
   for (int l = nl - 1; l >= 0; --l) {
     const int wo = w[l + 1], wi = w[l];
-    if (l + 1 < nl) {  // hidden layer: through the activation first
+    if (l + 1 < nl && !modified) {  // hidden layer: through the activation first
       detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
         detail::activation_backward<decltype(fn), T>(L, wo, n, m_z[l].data(), m_a[l].data(), m_adj_a.data(),
                                                      m_adj_z.data());
       });
       zbar = m_adj_z.data();
+    } else if (l + 1 < nl) {  // through the gate (S's adjoint; U's and V's collected), then sigma
+      const T* sv = m_s[l].data();
+      const T* u = m_enc_a[0].data();
+      const T* v = m_enc_a[1].data();
+      const T* ab = m_adj_a.data();
+      T* sb = m_adj_s.data();
+      T* ub = m_adj_enc[0].data();
+      T* vb = m_adj_enc[1].data();
+      Kokkos::parallel_for(
+          "npde::nn::JetMlp::backward::gate", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+            const long e = long(wo) * p;
+            detail::jet_gate_backward(L, wo, cs, sv + e, u + e, v + e, ab + e, sb + e, ub + e, vb + e);
+          });
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_backward<decltype(fn), T>(L, wo, n, m_z[l].data(), sv, sb, m_adj_z.data());
+      });
+      zbar = m_adj_z.data();
     }
-    T* gW = grad + m_net->weight_offset(l);
-    T* gb = grad + m_net->bias_offset(l);
-    const T* ones = m_ones.data();
-    gemm<T>(false, false, wo, 1, n, T(1), zbar, ones, T(1), gb);  // bias: value channel only
-    if (l == 0 && m_phi.extent(0) > 0) {  // z0 = W phi: every channel of the features
-      gemm<T>(false, true, wo, wi, C * n, T(1), zbar, m_phi.data(), T(1), gW);
-    } else if (l > 0) {
+    if (l > 0) {
+      T* gW = grad + m_net->weight_offset(l);
+      T* gb = grad + m_net->bias_offset(l);
+      gemm<T>(false, false, wo, 1, n, T(1), zbar, m_ones.data(), T(1), gb);  // bias: value channel only
       gemm<T>(false, true, wo, wi, C * n, T(1), zbar, m_a[l - 1].data(), T(1), gW);
       gemm<T>(true, false, wi, C * n, wo, T(1), params + m_net->weight_offset(l), zbar, T(0), m_adj_a.data());
     } else {
-      // z0 = W x + b on the value channel; tangent channel t is the column W[:, tan_dim[t]].
-      gemm<T>(false, true, wo, wi, n, T(1), zbar, x, T(1), gW);
-      for (int t = 0; t < L.n_tan; ++t)
-        gemm<T>(false, false, wo, 1, n, T(1), zbar + long(wo) * (1 + t) * n, ones, T(1),
-                gW + long(wo) * L.tan_dim[t]);
+      input_linear_backward(x, n, {m_net->weight_offset(0), m_net->bias_offset(0), wo, wi}, zbar, grad);
     }
   }
+  if (modified)  // the encoders: through sigma, then their own input maps
+    for (int k = 0; k < 2; ++k) {
+      const DenseLayer d = m_net->encoder(k);
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_backward<decltype(fn), T>(L, d.out, n, m_enc_z[k].data(), m_enc_a[k].data(),
+                                                     m_adj_enc[k].data(), m_adj_z.data());
+      });
+      input_linear_backward(x, n, d, m_adj_z.data(), grad);
+    }
   Kokkos::Profiling::popRegion();
 }
 

@@ -12,8 +12,14 @@
 namespace npde::nn {
 
 template <class T>
-Mlp<T>::Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation) : m_activation(activation) {
+Mlp<T>::Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation, Architecture architecture)
+    : m_activation(activation), m_architecture(architecture) {
   NPDE_REQUIRE(n_in >= 1 && n_out >= 1, "n_in = " << n_in << ", n_out = " << n_out);
+  if (architecture == Architecture::Modified) {
+    NPDE_REQUIRE(!hidden.empty(), "a modified MLP needs at least one hidden layer");
+    for (int w : hidden)
+      NPDE_REQUIRE(w == hidden.front(), "a modified MLP needs equal hidden widths, got " << hidden.front() << " and " << w);
+  }
   m_widths.push_back(n_in);
   for (int w : hidden) {
     NPDE_REQUIRE(w >= 1, "hidden width " << w);
@@ -24,6 +30,8 @@ Mlp<T>::Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation acti
     m_offsets.push_back(m_n_params);
     m_n_params += std::size_t(m_widths[l + 1]) * (m_widths[l] + 1);
   }
+  m_encoder_offset = m_n_params;
+  if (modified()) m_n_params += 2 * std::size_t(m_widths[1]) * (m_widths[0] + 1);
   m_params = View1<T>("npde::nn::Mlp::params", m_n_params);
 }
 
@@ -35,9 +43,39 @@ int Mlp<T>::max_width() const {
 template <class T>
 std::size_t Mlp<T>::macs_per_point() const {
   std::size_t s = 0;
-  for (int l = 0; l < n_layers(); ++l) s += std::size_t(m_widths[l]) * m_widths[l + 1];
+  for (const DenseLayer& d : dense_layers()) s += std::size_t(d.in) * d.out;
   return s;
 }
+
+template <class T>
+DenseLayer Mlp<T>::encoder(int k) const {
+  NPDE_REQUIRE(modified() && (k == 0 || k == 1), "encoder " << k << " of a network without encoders");
+  DenseLayer d;
+  d.out = m_widths[1];
+  d.in = m_widths[0];
+  d.w = m_encoder_offset + std::size_t(k) * std::size_t(d.out) * (d.in + 1);
+  d.b = d.w + std::size_t(d.out) * d.in;
+  return d;
+}
+
+template <class T>
+std::vector<DenseLayer> Mlp<T>::dense_layers() const {
+  std::vector<DenseLayer> out;
+  for (int l = 0; l < n_layers(); ++l) out.push_back({weight_offset(l), bias_offset(l), m_widths[l + 1], m_widths[l]});
+  if (modified()) {
+    out.push_back(encoder(0));
+    out.push_back(encoder(1));
+  }
+  return out;
+}
+
+Architecture architecture_from_name(const std::string& name, const std::string& what) {
+  if (name == "mlp") return Architecture::Plain;
+  if (name == "modified_mlp") return Architecture::Modified;
+  NPDE_INPUT_ERROR(what << ": unknown architecture '" << name << "' (mlp, modified_mlp)");
+}
+
+std::string to_string(Architecture a) { return a == Architecture::Modified ? "modified_mlp" : "mlp"; }
 
 template <class T>
 void Mlp<T>::set_embedding(InputEmbedding embedding) {
@@ -60,12 +98,10 @@ void Mlp<T>::use_storage(const View1<T>& storage) {
 template <class T>
 void Mlp<T>::init_glorot(std::uint64_t seed) {
   auto host = Kokkos::create_mirror_view(m_params);
-  for (int l = 0; l < n_layers(); ++l) {
-    const int fan_in = m_widths[l], fan_out = m_widths[l + 1];
-    const double a = std::sqrt(6.0 / (fan_in + fan_out));
-    const std::size_t w0 = weight_offset(l), b0 = bias_offset(l);
-    for (std::size_t i = w0; i < b0; ++i) host(i) = T(a * (2.0 * rng::uniform(seed, rng::StreamInit, i) - 1.0));
-    for (int i = 0; i < fan_out; ++i) host(b0 + i) = T(0);
+  for (const DenseLayer& d : dense_layers()) {
+    const double a = std::sqrt(6.0 / (d.in + d.out));
+    for (std::size_t i = d.w; i < d.b; ++i) host(i) = T(a * (2.0 * rng::uniform(seed, rng::StreamInit, i) - 1.0));
+    for (int i = 0; i < d.out; ++i) host(d.b + i) = T(0);
   }
   Kokkos::deep_copy(m_params, host);
 }

@@ -106,7 +106,8 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
           ? nn::InputEmbedding::fourier(lower, period, opts.fourier_frequencies, opts.fourier_sigma, opts.seed)
       : m_periodic_embedded ? nn::InputEmbedding::periodic(lower, period)
                             : nn::InputEmbedding{};
-  m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden, m_n_out, opts.activation);
+  m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden, m_n_out, opts.activation,
+                     opts.architecture);
   m_net.init_glorot(opts.seed);
   m_net.set_embedding(embedding);
   // trained coefficients follow the network's parameters in one flat vector
@@ -120,7 +121,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   m_n_net = m_n_raw = n_net;
   if (opts.weight_factorization) {
     NPDE_REQUIRE(problem.eigen.quadrature == 0, "weight factorisation is not available for eigenproblems");
-    for (int l = 0; l < m_net.n_layers(); ++l) m_n_raw += std::size_t(m_net.widths()[l + 1]);
+    for (const nn::DenseLayer& d : m_net.dense_layers()) m_n_raw += std::size_t(d.out);
   }
   m_params = View1<T>("npde::pinn::Pinn::params", m_n_raw + m_trained.size());
   if (!opts.weight_factorization) {
@@ -132,9 +133,9 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     auto p = Kokkos::create_mirror_view(m_params);
     Kokkos::deep_copy(p, T(0));
     std::size_t s_at = n_net;
-    for (int l = 0; l < m_net.n_layers(); ++l) {
-      const int out = m_net.widths()[l + 1], in = m_net.widths()[l];
-      const std::size_t w0 = m_net.weight_offset(l), b0 = m_net.bias_offset(l);
+    for (const nn::DenseLayer& d : m_net.dense_layers()) {
+      const int out = d.out, in = d.in;
+      const std::size_t w0 = d.w, b0 = d.b;
       for (int i = 0; i < out; ++i, ++s_at) {
         const double s = opts.rwf_mean + opts.rwf_stddev * rng::normal(opts.seed, kStreamRwf, s_at);
         p(s_at) = T(s);
@@ -370,9 +371,9 @@ void Pinn<T>::materialize() {
   const auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
   auto w = Kokkos::create_mirror_view(m_net.params());
   std::size_t s_at = m_n_net;
-  for (int l = 0; l < m_net.n_layers(); ++l) {
-    const int out = m_net.widths()[l + 1], in = m_net.widths()[l];
-    const std::size_t w0 = m_net.weight_offset(l), b0 = m_net.bias_offset(l);
+  for (const nn::DenseLayer& d : m_net.dense_layers()) {
+    const int out = d.out, in = d.in;
+    const std::size_t w0 = d.w, b0 = d.b;
     for (int i = 0; i < out; ++i, ++s_at) {
       const double g = std::exp(double(p(s_at)));
       for (int j = 0; j < in; ++j) w(w0 + i + std::size_t(out) * j) = T(g * double(p(w0 + i + std::size_t(out) * j)));
@@ -387,9 +388,9 @@ void Pinn<T>::factorized_gradient(T* g) const {
   // dL/dV_ij = exp(s_i) dL/dW_ij, dL/ds_i = sum_j dL/dW_ij W_ij
   const auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
   std::size_t s_at = m_n_net;
-  for (int l = 0; l < m_net.n_layers(); ++l) {
-    const int out = m_net.widths()[l + 1], in = m_net.widths()[l];
-    const std::size_t w0 = m_net.weight_offset(l);
+  for (const nn::DenseLayer& d : m_net.dense_layers()) {
+    const int out = d.out, in = d.in;
+    const std::size_t w0 = d.w;
     for (int i = 0; i < out; ++i, ++s_at) {
       const double e = std::exp(double(p(s_at)));
       double gs = 0;
@@ -474,9 +475,10 @@ void Pinn<T>::update_balancing() {
     // learning-rate annealing (the gradient-pathologies paper's code): over the weight matrices
     // (not the biases), max |d L_r / dW| of the residual terms' sum L_r divided by the mean over the
     // layers of the mean |d (w_k L_k) / dW|; the residual terms keep their weights
+    const auto dense = m_net.dense_layers();
     double max_r = 0;
-    for (int l = 0; l < m_net.n_layers(); ++l)
-      for (std::size_t i = m_net.weight_offset(l); i < m_net.bias_offset(l); ++i) {
+    for (const nn::DenseLayer& d : dense)
+      for (std::size_t i = d.w; i < d.b; ++i) {
         double s = 0;
         for (int j = 0; j < m_n_res; ++j) s += g[std::size_t(j) * nn + i];
         max_r = std::max(max_r, std::abs(s));
@@ -484,13 +486,12 @@ void Pinn<T>::update_balancing() {
     for (std::size_t k = std::size_t(m_n_res); k < nt; ++k) {
       if (weights[k] == 0) continue;
       double mean = 0;
-      for (int l = 0; l < m_net.n_layers(); ++l) {
+      for (const nn::DenseLayer& d : dense) {
         double layer = 0;
-        const std::size_t b = m_net.weight_offset(l), e = m_net.bias_offset(l);
-        for (std::size_t i = b; i < e; ++i) layer += std::abs(weights[k] * g[k * nn + i]);
-        mean += layer / double(e - b);
+        for (std::size_t i = d.w; i < d.b; ++i) layer += std::abs(weights[k] * g[k * nn + i]);
+        mean += layer / double(d.b - d.w);
       }
-      mean /= double(m_net.n_layers());
+      mean /= double(dense.size());
       if (mean > 0) fresh[k] = max_r / mean;
     }
   }

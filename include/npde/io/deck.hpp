@@ -80,6 +80,7 @@ struct Deck {
   // network
   std::vector<int> layers{64, 64, 64};      ///< hidden widths
   std::string activation = "tanh";          ///< tanh, sin, softplus
+  std::string architecture = "mlp";         ///< network.architecture: mlp, modified_mlp
 
   // training
   std::string precision = "double";         ///< double, float

@@ -162,4 +162,95 @@ KOKKOS_INLINE_FUNCTION void jet_activation_backward(const JetLayout& L, int w, l
   }
 }
 
+/// Gate of the modified MLP on jets at one point: g = v + s (.) (u - v) channel by channel (product
+/// rule; s, u, v, g have z's layout with channel stride cs). g must not alias s, u or v.
+template <class T>
+KOKKOS_INLINE_FUNCTION void jet_gate_forward(const JetLayout& L, int w, long cs, const T* KOKKOS_RESTRICT s,
+                                             const T* KOKKOS_RESTRICT u, const T* KOKKOS_RESTRICT v,
+                                             T* KOKKOS_RESTRICT g) {
+  const int nt = L.n_tan;
+  const int cl = 1 + nt, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
+  // d = u - v is formed on the fly: d_c = u_c - v_c
+  for (int i = 0; i < w; ++i) g[i] = v[i] + s[i] * (u[i] - v[i]);
+  for (int t = 0; t < nt; ++t) {  // g_t = v_t + s_t d + s d_t
+    const long c = (1 + t) * cs;
+    for (int i = 0; i < w; ++i) g[c + i] = v[c + i] + s[c + i] * (u[i] - v[i]) + s[i] * (u[c + i] - v[c + i]);
+  }
+  if (L.n_lap > 0) {  // g_L = v_L + s_L d + s d_L + 2 sum_t s_t d_t
+    const long c = cl * cs;
+    for (int i = 0; i < w; ++i) g[c + i] = v[c + i] + s[c + i] * (u[i] - v[i]) + s[i] * (u[c + i] - v[c + i]);
+    for (int k = 0; k < L.n_lap; ++k) {
+      const long ct = (1 + L.lap_pos[k]) * cs;
+      for (int i = 0; i < w; ++i) g[c + i] += T(2) * s[ct + i] * (u[ct + i] - v[ct + i]);
+    }
+  }
+  for (int j = 0; j < L.n_diag; ++j) {  // g_tt = v_tt + s_tt d + s d_tt + 2 s_t d_t
+    const long c = (cd + j) * cs, ct = (1 + L.diag_pos[j]) * cs;
+    for (int i = 0; i < w; ++i)
+      g[c + i] = v[c + i] + s[c + i] * (u[i] - v[i]) + s[i] * (u[c + i] - v[c + i]) +
+                 T(2) * s[ct + i] * (u[ct + i] - v[ct + i]);
+  }
+  for (int m = 0; m < L.n_mixed; ++m) {  // g_ab = v_ab + s_ab d + s d_ab + s_a d_b + s_b d_a
+    const long c = (cm + m) * cs, ca = (1 + L.mixed_a[m]) * cs, cb = (1 + L.mixed_b[m]) * cs;
+    for (int i = 0; i < w; ++i)
+      g[c + i] = v[c + i] + s[c + i] * (u[i] - v[i]) + s[i] * (u[c + i] - v[c + i]) +
+                 s[ca + i] * (u[cb + i] - v[cb + i]) + s[cb + i] * (u[ca + i] - v[ca + i]);
+  }
+}
+
+/// Reverse of jet_gate_forward at one point: from gb (adjoint of g) WRITES sb and ADDS to ub and vb
+/// (the encoders' adjoints collect every gated layer). With d = u - v: ub += db, vb += gb - db.
+template <class T>
+KOKKOS_INLINE_FUNCTION void jet_gate_backward(const JetLayout& L, int w, long cs, const T* KOKKOS_RESTRICT s,
+                                              const T* KOKKOS_RESTRICT u, const T* KOKKOS_RESTRICT v,
+                                              const T* KOKKOS_RESTRICT gb, T* KOKKOS_RESTRICT sb,
+                                              T* KOKKOS_RESTRICT ub, T* KOKKOS_RESTRICT vb) {
+  const int nt = L.n_tan;
+  const int cl = 1 + nt, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
+  // every channel's own term: g_c = v_c + s_c d + s d_c + ... (the value channel: c = 0, s_c = s)
+  for (int i = 0; i < w; ++i) {
+    const T d = u[i] - v[i];
+    sb[i] = gb[i] * d;
+    ub[i] += gb[i] * s[i];
+    vb[i] += gb[i] * (T(1) - s[i]);
+  }
+  for (int c1 = 1; c1 < L.n_channels; ++c1) {
+    const long c = c1 * cs;
+    for (int i = 0; i < w; ++i) {
+      const T d = u[i] - v[i], dc = u[c + i] - v[c + i];
+      sb[c + i] = gb[c + i] * d;       // from s_c d
+      sb[i] += gb[c + i] * dc;         // from s d_c
+      const T db0 = gb[c + i] * s[c + i];  // d(g_c)/d(d) = s_c
+      ub[i] += db0;
+      vb[i] -= db0;
+      ub[c + i] += gb[c + i] * s[i];   // d(g_c)/d(d_c) = s
+      vb[c + i] += gb[c + i] * (T(1) - s[i]);
+    }
+  }
+  // cross terms of the second-order channels: 2 s_t d_t (Laplacian, diagonal), s_a d_b + s_b d_a (mixed)
+  auto cross = [&](long c, long ca, long cb, T factor) {
+    for (int i = 0; i < w; ++i) {
+      const T gf = factor * gb[c + i];
+      sb[ca + i] += gf * (u[cb + i] - v[cb + i]);
+      const T dbb = gf * s[ca + i];
+      ub[cb + i] += dbb;
+      vb[cb + i] -= dbb;
+    }
+  };
+  if (L.n_lap > 0)
+    for (int k = 0; k < L.n_lap; ++k) {
+      const long ct = (1 + L.lap_pos[k]) * cs;
+      cross(cl * cs, ct, ct, T(2));
+    }
+  for (int j = 0; j < L.n_diag; ++j) {
+    const long ct = (1 + L.diag_pos[j]) * cs;
+    cross((cd + j) * cs, ct, ct, T(2));
+  }
+  for (int m = 0; m < L.n_mixed; ++m) {
+    const long c = (cm + m) * cs, ca = (1 + L.mixed_a[m]) * cs, cb = (1 + L.mixed_b[m]) * cs;
+    cross(c, ca, cb, T(1));
+    cross(c, cb, ca, T(1));
+  }
+}
+
 }  // namespace npde::nn::detail

@@ -41,13 +41,23 @@ class JetMlp {
   JetLayout m_layout;
   int m_max_points;
   std::vector<View1<T>> m_z;  ///< pre-activation jets per layer (the last one is the output)
-  std::vector<View1<T>> m_a;  ///< post-activation jets per hidden layer
+  std::vector<View1<T>> m_a;  ///< post-activation jets per hidden layer (after the gate of a modified MLP)
+  // modified MLP: the encoders' pre-activation and activation jets (U, V), each gated layer's
+  // activation jets before the gate, and the encoders' adjoints collected over the layers
+  View1<T> m_enc_z[2], m_enc_a[2];
+  std::vector<View1<T>> m_s;
+  View1<T> m_adj_s, m_adj_enc[2];
   View1<T> m_adj_a, m_adj_z;  ///< reverse-pass scratch
   View1<T> m_ones;            ///< ones(max_points): bias and tangent sums as GEMMs
   // input embedding (empty Views without one): feature jets (n_features, n_channels * n), and the
   // features' frequencies (n_features, raw inputs, column-major by feature), shifts and kinds
   View1<T> m_phi, m_omega, m_shift;
   Kokkos::View<int*, MemSpace> m_kind;
+
+  /// z = W x (bias not added) for a map reading the network input (raw coordinates or features).
+  void input_linear(const T* W, int out, const T* x, int n, T* z);
+  /// Gradient of such a map from the adjoint zbar of its output (value channel carries the bias).
+  void input_linear_backward(const T* x, int n, const DenseLayer& d, const T* zbar, T* grad);
 };
 
 }  // namespace npde::nn

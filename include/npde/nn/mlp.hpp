@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "npde/core/types.hpp"
@@ -11,16 +12,36 @@
 
 namespace npde::nn {
 
+/// How the hidden layers are wired (`network.architecture`, docs/numerics.md "Architectures").
+enum class Architecture {
+  Plain,     ///< h <- sigma(W h + b)
+  Modified,  ///< the modified MLP: U = sigma(W_u x + b_u), V = sigma(W_v x + b_v) from the network
+             ///< input x; every hidden layer h <- S (.) U + (1 - S) (.) V with S = sigma(W h + b)
+};
+
+/// "mlp" | "modified_mlp" -> Architecture; throws InputError naming `what` otherwise.
+Architecture architecture_from_name(const std::string& name, const std::string& what);
+std::string to_string(Architecture a);
+
+/// One dense (affine) map of the network: W (out x in, column-major) at offset w, b (out) at b.
+struct DenseLayer {
+  std::size_t w = 0, b = 0;
+  int out = 0, in = 0;
+};
+
 /// Fully connected network n_in -> hidden... -> n_out with `activation` after every hidden layer
 /// and a linear output layer. Parameters live in one contiguous View so that MPI reduces one
 /// buffer and a checkpoint writes one array. Layer l stores W_l (column-major, width[l+1] x width[l])
-/// followed by b_l (width[l+1]).
+/// followed by b_l (width[l+1]); a modified MLP appends its two encoders (W_u, b_u, W_v, b_v), so
+/// the layers keep the offsets of the plain network.
 template <class T>
 class Mlp {
  public:
   using value_type = T;
   Mlp() = default;
-  Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation);
+  /// Modified: every hidden width must be the same (the gates mix U and V into each layer).
+  Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation,
+      Architecture architecture = Architecture::Plain);
 
   /// Inputs of the first layer (the embedding's features when there is one).
   int n_inputs() const { return m_widths.front(); }
@@ -35,6 +56,13 @@ class Mlp {
   const std::vector<int>& widths() const { return m_widths; }
   int max_width() const;
   Activation activation() const { return m_activation; }
+  Architecture architecture() const { return m_architecture; }
+  bool modified() const { return m_architecture == Architecture::Modified; }
+  /// Encoder k (0: U, 1: V) of a modified MLP.
+  DenseLayer encoder(int k) const;
+  /// Every dense map: the layers in order, then the encoders. Weight factorisation and the
+  /// annealing rule's statistics run over these.
+  std::vector<DenseLayer> dense_layers() const;
   std::size_t n_params() const { return m_n_params; }
   /// Offset of W_l in params(); b_l follows at weight_offset(l) + widths[l+1]*widths[l].
   std::size_t weight_offset(int l) const { return m_offsets[l]; }
@@ -60,6 +88,8 @@ class Mlp {
   std::vector<std::size_t> m_offsets;
   std::size_t m_n_params = 0;
   Activation m_activation = Activation::Tanh;
+  Architecture m_architecture = Architecture::Plain;
+  std::size_t m_encoder_offset = 0;  ///< W_u of a modified MLP
   InputEmbedding m_embedding;
   View1<T> m_params;
 };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "npde/nn/activation.hpp"
+#include "npde/nn/mlp.hpp"
 #include "npde/pde/sampler.hpp"
 
 namespace npde::pinn {
@@ -14,6 +15,7 @@ namespace npde::pinn {
 struct PinnOptions {
   std::vector<int> hidden{64, 64, 64};
   nn::Activation activation = nn::Activation::Tanh;
+  nn::Architecture architecture = nn::Architecture::Plain;  ///< plain or modified MLP (nn/mlp.hpp)
   bool hard_bc = true;                 ///< trial function u = g + D N instead of a boundary loss
   double weight_pde = 1.0, weight_bc = 1.0;
   double weight_initial = 1.0;         ///< initial value and rate terms (time-dependent equations)

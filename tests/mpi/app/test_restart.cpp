@@ -330,6 +330,18 @@ TEST(Restart, BitIdenticalWeightFactorization) {
   check_restarts(make_deck({"network.weight_factorization.mean=0.5"}, k_burgers_deck), {13, 41}, "rwf");
 }
 
+// Every method at once: modified MLP, Fourier features, weight factorisation, annealing, causal
+// weights and RAD draws in both stages.
+TEST(Restart, BitIdenticalEverythingOn) {
+  check_restarts(make_deck({"network.architecture=modified_mlp", "network.weight_factorization.mean=0.5",
+                            "network.fourier_features.frequencies=4", "training.balancing.scheme=annealing",
+                            "training.balancing.every=5", "training.causal.chunks=3",
+                            "training.points.resample_every=7", "training.points.adaptive.candidates=900",
+                            "training.stages[1].resample_every=4"},
+                           k_burgers_deck),
+                 {13, k_adam_iterations, 37}, "everything");
+}
+
 // A stage's resample_every: an L-BFGS stage draws new points (none by default).
 TEST(Restart, QuasiNewtonStageResamplesOnlyWhenAsked) {
   const Communicator comm = Communicator::world();

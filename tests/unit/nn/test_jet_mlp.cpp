@@ -15,6 +15,7 @@
 namespace {
 
 using npde::nn::Activation;
+using npde::nn::Architecture;
 using npde::nn::JetMlp;
 using npde::nn::JetSpec;
 using npde::nn::Mlp;
@@ -85,9 +86,11 @@ JetSpec space_time(int n_inputs, std::vector<int> laplacian_terms, std::vector<i
 }
 
 // Every channel of `spec` against central differences of the network value.
-void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbedding& emb = {}) {
+void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbedding& emb = {},
+                Architecture arch = Architecture::Plain) {
   const int d = spec.n_inputs;
-  Mlp<double> net(emb.empty() ? d : emb.n_features(), {12, 10}, n_out, act);
+  const std::vector<int> hidden = arch == Architecture::Plain ? std::vector<int>{12, 10} : std::vector<int>{10, 10, 10};
+  Mlp<double> net(emb.empty() ? d : emb.n_features(), hidden, n_out, act, arch);
   net.init_glorot(42 + d);
   net.set_embedding(emb);
   const int n = 5;
@@ -131,9 +134,11 @@ void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbed
 }
 
 // Loss = 1/2 sum over outputs, channels, points of wt_c * jet^2; checks dLoss/dparams by central differences.
-void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedding& emb = {}) {
+void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedding& emb = {},
+                          Architecture arch = Architecture::Plain) {
   const int d = spec.n_inputs;
-  Mlp<double> net(emb.empty() ? d : emb.n_features(), {9, 7}, 2, act);
+  const std::vector<int> hidden = arch == Architecture::Plain ? std::vector<int>{9, 7} : std::vector<int>{7, 7};
+  Mlp<double> net(emb.empty() ? d : emb.n_features(), hidden, 2, act, arch);
   net.init_glorot(7);
   net.set_embedding(emb);
   const int n = 6, C = spec.n_channels(), no = net.n_outputs();
@@ -409,3 +414,53 @@ TEST(InputEmbedding, FourierFeatures) {
 }
 
 }  // namespace
+
+// The modified MLP (gates mixing the encoders U and V into every hidden layer): every channel and
+// the parameter gradient (encoders included) against finite differences.
+TEST(JetMlpModified, TanhAllChannels2D) {
+  check_jets(with_all_mixed(space_time(2, {0, 1}, {0, 1})), Activation::Tanh, 2, {}, Architecture::Modified);
+}
+TEST(JetMlpModified, SinHeat2DSpatialLaplacian) {
+  check_jets(space_time(3, {0, 1}, {}), Activation::Sin, 1, {}, Architecture::Modified);
+}
+TEST(JetMlpModified, SoftplusSubsetReordered) {
+  check_jets(subset_reordered(), Activation::Softplus, 2, {}, Architecture::Modified);
+}
+TEST(JetMlpModified, EmbeddingAllChannels) {
+  check_jets(with_all_mixed(space_time(2, {0}, {0, 1})), Activation::Tanh, 1, test_embedding(),
+             Architecture::Modified);
+}
+TEST(JetMlpModifiedGradient, TanhLaplacianMixed2D) {
+  check_param_gradient(with_all_mixed(JetSpec::laplacian(2)), Activation::Tanh, {}, Architecture::Modified);
+}
+TEST(JetMlpModifiedGradient, SinDiagonalMixed3D) {
+  check_param_gradient(with_all_mixed(space_time(3, {1, 2}, {2, 0})), Activation::Sin, {}, Architecture::Modified);
+}
+TEST(JetMlpModifiedGradient, SoftplusBurgers) {
+  check_param_gradient(space_time(2, {}, {0}), Activation::Softplus, {}, Architecture::Modified);
+}
+TEST(JetMlpModifiedGradient, Embedding) {
+  check_param_gradient(with_all_mixed(space_time(2, {0}, {1})), Activation::Tanh, test_embedding(),
+                       Architecture::Modified);
+}
+
+// Layout: the layers keep the plain network's offsets and initial values; the encoders follow.
+TEST(JetMlpModified, ParameterLayout) {
+  Mlp<double> plain(3, {8, 8}, 2, Activation::Tanh), mod(3, {8, 8}, 2, Activation::Tanh, Architecture::Modified);
+  EXPECT_EQ(mod.n_params(), plain.n_params() + 2 * 8 * (3 + 1));
+  EXPECT_EQ(mod.encoder(0).w, plain.n_params());
+  EXPECT_EQ(mod.encoder(1).w, mod.encoder(0).b + 8);
+  EXPECT_EQ(mod.dense_layers().size(), 5u);
+  EXPECT_EQ(mod.macs_per_point(), plain.macs_per_point() + 2 * 3 * 8);
+  plain.init_glorot(5);
+  mod.init_glorot(5);
+  auto p = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), plain.params());
+  auto m = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), mod.params());
+  for (std::size_t i = 0; i < plain.n_params(); ++i) EXPECT_EQ(p(i), m(i));
+  double enc = 0;
+  for (std::size_t i = mod.encoder(0).w; i < mod.encoder(0).b; ++i) enc += std::abs(m(i));
+  EXPECT_GT(enc, 0.0);
+  EXPECT_THROW(Mlp<double>(3, {8, 6}, 1, Activation::Tanh, Architecture::Modified), npde::Error);
+  EXPECT_THROW(Mlp<double>(3, {}, 1, Activation::Tanh, Architecture::Modified), npde::Error);
+  EXPECT_THROW(plain.encoder(0), npde::Error);
+}

@@ -323,6 +323,22 @@ TEST(Pinn, WeightFactorizationStartsAsGlorotWithExactGradient) {
   check_gradient(rwf, {"pde", "bc", "initial"});
 }
 
+// The modified MLP under weight factorisation: the encoders are factorised too (one s per output
+// unit of every dense map), and the gradient over everything matches finite differences.
+TEST(Pinn, ModifiedMlpWithWeightFactorizationGradient) {
+  Problem p = balancing::burgers_soft();
+  PinnOptions o = small_options();
+  o.architecture = npde::nn::Architecture::Modified;
+  Pinn<double> mod(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  o.weight_factorization = true;
+  Pinn<double> rwf(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  EXPECT_EQ(rwf.n_params(), mod.n_params() + (12 + 12 + 1) + 2 * 12);
+  const std::vector<double> pts{-0.5, 0.1, 0.2, 0.7, 0.9, 0.95};
+  const auto a = mod.predict(pts), b = rwf.predict(pts);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i], a[i], 1e-14 * (1 + std::abs(a[i])));
+  check_gradient(rwf, {"pde", "bc", "initial"});
+}
+
 TEST(Pinn, GradientHeatSoftWithNeumann) {
   Problem p = space_time("heat", {0.8, 0.1}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "cos(t)", p));
