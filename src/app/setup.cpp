@@ -212,6 +212,8 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.fourier_sigma = deck.fourier_sigma;
   o.rad_candidates = std::size_t(deck.rad_candidates);
   o.rad_k = deck.rad_k;
+  o.adaptive = deck.adaptive_method == "rar_d" ? pinn::PinnOptions::Adaptive::RarD : pinn::PinnOptions::Adaptive::Rad;
+  o.rar_add = std::size_t(deck.rar_add);
   o.rad_c = deck.rad_c;
   o.causal_chunks = deck.causal_chunks;
   o.causal_epsilon = deck.causal_epsilon;

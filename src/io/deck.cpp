@@ -303,6 +303,9 @@ void read_training(const DeckReader& r, Deck& d) {
   if (r.has("training.points.adaptive")) {
     d.rad_candidates = r.has("training.points.adaptive.candidates") ? r.get_int("training.points.adaptive.candidates")
                                                                      : 10L * d.n_interior;
+    d.adaptive_method = r.get_enum("training.points.adaptive.method");
+    d.rar_add = r.has("training.points.adaptive.add") ? r.get_int("training.points.adaptive.add")
+                                                      : std::max(1L, long(d.n_interior) / 10);
     d.rad_k = r.get_real("training.points.adaptive.k");
     d.rad_c = r.get_real("training.points.adaptive.c");
     bool resampled = d.resample_every > 0;

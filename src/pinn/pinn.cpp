@@ -84,6 +84,8 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
                m_kernel->name() << " reads " << m_kernel->n_data() << " data fields, the problem gives " << problem.data.size());
   NPDE_REQUIRE(problem.n_inputs() <= 3, "at most 3 inputs (space and time) are supported, got " << problem.n_inputs());
   NPDE_REQUIRE(opts.n_interior >= 1, "n_interior = " << opts.n_interior);
+  NPDE_REQUIRE(opts.adaptive != PinnOptions::Adaptive::RarD || opts.rar_add >= 1, "RAR-D adds at least one point per round");
+  m_n_interior = opts.n_interior;
   m_kernel->set_coefficients(problem.coefficients);
   m_n_in = problem.n_inputs();
   m_n_out = problem.n_outputs();
@@ -332,7 +334,7 @@ template <class T>
 void Pinn<T>::update_point_factors() {
   // the residual terms are scaled by w_pde / N; chunk k's points carry w_k N / (M N_k) on top, so that
   // the term is w_pde / M sum_k w_k L_k with L_k the chunk's mean squared residual
-  const double M = double(m_opts.causal_chunks), N = double(m_opts.n_interior);
+  const double M = double(m_opts.causal_chunks), N = double(m_n_interior);
   std::vector<double> f(m_n_interior_local);
   for (std::size_t p = 0; p < f.size(); ++p) {
     const auto k = std::size_t(m_chunk_of[p]);
@@ -439,7 +441,7 @@ void Pinn<T>::update_balancing() {
     std::vector<double> terms(nt, 0.0), coef_grad(m_trained.size(), 0.0);
     if (int(k) < m_n_res) {
       T scale[kMaxResiduals];
-      for (int j = 0; j < m_n_res; ++j) scale[j] = T(j == int(k) ? 1.0 / double(m_opts.n_interior) : 0.0);
+      for (int j = 0; j < m_n_res; ++j) scale[j] = T(j == int(k) ? 1.0 / double(m_n_interior) : 0.0);
       interior_loss(scale, gk.data(), terms, coef_grad);
     } else {
       m_term_weights.assign(nt, 0.0);
@@ -555,16 +557,20 @@ void Pinn<T>::set_adaptive_state(const std::vector<double>& state) {
   const std::size_t nw = m_opts.balancing != PinnOptions::Balancing::Fixed ? m_term_weights.size() : 0;
   const std::size_t npts = m_opts.n_interior * std::size_t(m_n_in);
   const std::size_t extra = state.size() - std::min(state.size(), 2 * M + nw);
-  NPDE_REQUIRE(state.size() >= 2 * M + nw && (extra == 0 || (m_opts.rad_candidates > 0 && extra == npts)),
+  const bool rar = m_opts.adaptive == PinnOptions::Adaptive::RarD;
+  const bool points_ok = extra == 0 || (m_opts.rad_candidates > 0 && (rar ? extra >= npts && extra % std::size_t(m_n_in) == 0
+                                                                          : extra == npts));
+  NPDE_REQUIRE(state.size() >= 2 * M + nw && points_ok,
                "adaptive state of " << state.size() << " values, the model has " << 2 * M + nw << " (+ "
-                                    << npts << " with adaptive points)");
+                                    << npts << (rar ? " or more" : "") << " with adaptive points)");
   std::copy(state.begin(), state.begin() + long(M), m_causal_w.begin());
   std::copy(state.begin() + long(M), state.begin() + long(2 * M), m_causal_loss.begin());
   std::copy(state.begin() + long(2 * M), state.begin() + long(2 * M + nw), m_term_weights.begin());
   if (extra > 0 && std::vector<double>(state.end() - long(extra), state.end()) != m_rad_points) {
-    // the RAD draw of the state (it depends on the parameters of its time, not on the round alone)
+    // the adaptive set of the state (it depends on the parameters of its time, not on the round alone)
     m_rad_points.assign(state.end() - long(extra), state.end());
-    fill_interior(slice_rows(m_rad_points, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
+    set_interior_count(extra / std::size_t(m_n_in));
+    fill_interior(slice_rows(m_rad_points, m_n_in, decomp::block_range(m_n_interior, m_comm.rank(), m_comm.size())));
   } else if (M > 0) {
     update_point_factors();
   }
@@ -647,10 +653,13 @@ void Pinn<T>::fill_condition(ConditionSet& set, std::uint64_t round) {
 template <class T>
 void Pinn<T>::sample(std::uint64_t round) {
   materialize();  // weight factorisation: W from the trained (V, s)
-  if (m_opts.rad_candidates > 0 && round > 0) {
+  if (m_opts.rad_candidates > 0 && round > 0 && m_opts.adaptive == PinnOptions::Adaptive::RarD) {
+    sample_refine(round);
+  } else if (m_opts.rad_candidates > 0 && round > 0) {
     sample_adaptive(round);
   } else {
     m_rad_points.clear();
+    set_interior_count(m_opts.n_interior);
     const auto all = pde::sample_interior(m_problem.box, m_opts.sampler, m_opts.n_interior, m_opts.seed, round);
     fill_interior(slice_rows(all, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
   }
@@ -658,23 +667,70 @@ void Pinn<T>::sample(std::uint64_t round) {
 }
 
 template <class T>
-void Pinn<T>::sample_adaptive(std::uint64_t round) {
-  // 1. dense candidates (the same on every rank), the residual on this rank's block of them
-  constexpr std::uint64_t kCandidateRounds = std::uint64_t(1) << 37, kDrawStream = 0xAD5A;
-  const std::size_t nc = m_opts.rad_candidates, n = m_opts.n_interior;
-  const auto cand = pde::sample_interior(m_problem.box, m_opts.sampler, nc, m_opts.seed, kCandidateRounds + round);
+void Pinn<T>::set_interior_count(std::size_t n) {
+  m_n_interior = n;
+  for (std::size_t k = 0; k < std::size_t(m_n_res); ++k) m_term_points[k] = n;
+}
+
+template <class T>
+std::vector<double> Pinn<T>::candidate_density(std::uint64_t round, std::vector<double>& cand) {
+  // dense candidates (the same on every rank), the residual on this rank's block of them, |r|^k
+  // gathered on every rank in candidate order
+  constexpr std::uint64_t kCandidateRounds = std::uint64_t(1) << 37;
+  const std::size_t nc = m_opts.rad_candidates;
+  cand = pde::sample_interior(m_problem.box, m_opts.sampler, nc, m_opts.seed, kCandidateRounds + round);
   fill_interior(slice_rows(cand, m_n_in, decomp::block_range(nc, m_comm.rank(), m_comm.size())));
   std::vector<double> density = interior_squared_residuals();
   for (double& v : density) v = std::pow(std::sqrt(v), m_opts.rad_k);  // |r|^k
-  // 2. every rank: the whole density (candidate order), p = |r|^k / mean |r|^k + c, and the same draw
-  const std::vector<double> all = m_comm.allgatherv(density);
-  NPDE_REQUIRE(all.size() == nc, "RAD: " << all.size() << " candidate residuals for " << nc << " candidates");
+  std::vector<double> all = m_comm.allgatherv(density);
+  NPDE_REQUIRE(all.size() == nc, "adaptive sampling: " << all.size() << " candidate residuals for " << nc << " candidates");
+  // p = |r|^k / mean |r|^k + c (unnormalised)
   double mean = 0;
   for (double v : all) mean += v / double(nc);
+  for (double& v : all) v = (mean > 0 && std::isfinite(mean) ? v / mean : 0.0) + m_opts.rad_c;
+  return all;
+}
+
+template <class T>
+void Pinn<T>::sample_refine(std::uint64_t round) {
+  // RAR-D: the set of round 0 stays and grows by `rar_add` distinct candidates per round, drawn
+  // without replacement with probabilities p (Efraimidis-Spirakis: the largest keys log(u_i) / p_i)
+  constexpr std::uint64_t kDrawStream = 0xAD5D;
+  if (m_rad_points.empty())
+    m_rad_points = pde::sample_interior(m_problem.box, m_opts.sampler, m_opts.n_interior, m_opts.seed, 0);
+  std::vector<double> cand;
+  const std::vector<double> p = candidate_density(round, cand);
+  const std::size_t nc = p.size(), m = std::min(m_opts.rar_add, nc);
+  std::vector<std::pair<double, std::size_t>> key(nc);
+  for (std::size_t i = 0; i < nc; ++i) {
+    const double u = rng::uniform(m_opts.seed, kDrawStream, round * nc + i);
+    key[i] = {p[i] > 0 ? std::log(std::max(u, 1e-300)) / p[i] : -std::numeric_limits<double>::infinity(), i};
+  }
+  // largest keys first; ties by index, so the choice is the same on every rank
+  std::partial_sort(key.begin(), key.begin() + long(m), key.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  std::sort(key.begin(), key.begin() + long(m), [](const auto& a, const auto& b) { return a.second < b.second; });
+  for (std::size_t q = 0; q < m; ++q)
+    m_rad_points.insert(m_rad_points.end(), cand.begin() + long(key[q].second * m_n_in),
+                        cand.begin() + long((key[q].second + 1) * m_n_in));
+  set_interior_count(m_rad_points.size() / std::size_t(m_n_in));
+  fill_interior(slice_rows(m_rad_points, m_n_in, decomp::block_range(m_n_interior, m_comm.rank(), m_comm.size())));
+}
+
+template <class T>
+void Pinn<T>::sample_adaptive(std::uint64_t round) {
+  // RAD: N points drawn from the candidates with probabilities p (with replacement, inverse CDF of
+  // counter-based uniforms), the same on every rank
+  constexpr std::uint64_t kDrawStream = 0xAD5A;
+  const std::size_t n = m_opts.n_interior;
+  std::vector<double> cand;
+  const std::vector<double> p = candidate_density(round, cand);
+  const std::size_t nc = p.size();
   std::vector<double> cdf(nc);
   double total = 0;
   for (std::size_t i = 0; i < nc; ++i) {
-    total += (mean > 0 && std::isfinite(mean) ? all[i] / mean : 0.0) + m_opts.rad_c;
+    total += p[i];
     cdf[i] = total;
   }
   if (!(total > 0)) {  // every residual 0 and c = 0: no preference, draw uniformly
@@ -688,6 +744,7 @@ void Pinn<T>::sample_adaptive(std::uint64_t round) {
     std::copy(cand.begin() + long(i * m_n_in), cand.begin() + long((i + 1) * m_n_in),
               m_rad_points.begin() + long(q * m_n_in));
   }
+  set_interior_count(n);
   fill_interior(slice_rows(m_rad_points, m_n_in, decomp::block_range(n, m_comm.rank(), m_comm.size())));
 }
 
@@ -812,7 +869,7 @@ T Pinn<T>::loss_and_gradient(const View1<T>& grad) {
   std::vector<double> terms(m_term_names.size(), 0.0);
   // 1. interior residuals, chunk by chunk: jets, kernel (residuals and adjoint), reverse pass
   T scale[kMaxResiduals];
-  for (int j = 0; j < m_n_res; ++j) scale[j] = T(m_term_weights[j] / double(m_opts.n_interior));
+  for (int j = 0; j < m_n_res; ++j) scale[j] = T(m_term_weights[j] / double(m_n_interior));
   // Eigenproblems: the residual is linear in psi, so sum r^2 / int psi^2 is the scale-free measure
   // (psi -> 0 no longer lowers it); the derivative of 1/Q is added after the allreduce.
   std::vector<double> psi_quad;

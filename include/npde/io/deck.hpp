@@ -92,6 +92,8 @@ struct Deck {
   int resample_every = 0;                   ///< 0 = never
   long rad_candidates = 0;                  ///< training.points.adaptive.candidates (0: no adaptive sampling)
   double rad_k = 1.0, rad_c = 1.0;          ///< training.points.adaptive.k, .c
+  std::string adaptive_method = "rad";      ///< training.points.adaptive.method: rad, rar_d
+  long rar_add = 0;                         ///< training.points.adaptive.add (RAR-D points per round)
   double weight_pde = 1.0, weight_bc = 1.0; ///< training.weights.pde / .bc
   double weight_initial = 1.0;              ///< training.weights.initial (time-dependent equations)
   std::vector<StageSpec> stages;            ///< at least one

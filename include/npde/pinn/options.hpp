@@ -45,6 +45,12 @@ struct PinnOptions {
   /// |r|^rad_k / mean |r|^rad_k + rad_c (0 candidates: plain resampling).
   std::size_t rad_candidates = 0;
   double rad_k = 1.0, rad_c = 1.0;
+  /// RAD replaces the interior set at every round; RAR-D (Wu et al.'s residual-based adaptive
+  /// refinement with distribution) keeps it and adds rar_add distinct candidates drawn with the same
+  /// density, without replacement.
+  enum class Adaptive { Rad, RarD };
+  Adaptive adaptive = Adaptive::Rad;
+  std::size_t rar_add = 0;
   /// Causal training (time-dependent problems): the interior points split into this many time chunks,
   /// chunk k's mean squared residual L_k weighted by w_k = exp(-causal_epsilon sum_{i<k} L_i) (0: off).
   int causal_chunks = 0;

@@ -110,6 +110,13 @@ class Pinn final : public Model<T> {
   /// RAD: the interior points of resampling round `round` drawn from dense candidates by the residual
   /// density (identical on every rank); this rank keeps its block. Collective.
   void sample_adaptive(std::uint64_t round);
+  /// RAR-D: the current set plus rar_add candidates drawn without replacement.
+  void sample_refine(std::uint64_t round);
+  /// The sampling density of RAD and RAR-D over the dense candidates of `round` (returned in cand),
+  /// identical on every rank: p_i = |r_i|^k / mean |r|^k + c, unnormalised.
+  std::vector<double> candidate_density(std::uint64_t round, std::vector<double>& cand);
+  /// The global interior count (RAR-D grows it); the residual terms' point counts follow.
+  void set_interior_count(std::size_t n);
   /// Causal training: the per-point factors w_k N / (M N_k) of the local interior points, from m_causal_w.
   void update_point_factors();
   /// Causal training: multiplies the kernel's squared residuals and adjoints (and coefficient adjoints)
@@ -169,7 +176,8 @@ class Pinn final : public Model<T> {
   std::vector<int> m_validation_outputs;  ///< outputs with an exact solution
   // causal training: time chunk of each local interior point, global points per chunk, the chunks'
   // weights and mean squared residuals (as of the last adapt), per-point factor of the residual terms
-  std::vector<double> m_rad_points;  ///< RAD: the global interior points of the last draw (empty: none yet)
+  std::vector<double> m_rad_points;  ///< RAD/RAR-D: the global interior points of the last draw (empty: none yet)
+  std::size_t m_n_interior = 0;      ///< global interior points now (RAR-D grows it)
   std::vector<int> m_chunk_of;
   std::vector<double> m_chunk_count, m_causal_w, m_causal_loss;
   View1<T> m_point_factor;

@@ -317,6 +317,15 @@ TEST(Restart, BitIdenticalAdaptiveSampling) {
                  {k_adam_iterations, 36, 37, 45}, "rad_lbfgs");
 }
 
+// RAR-D: the grown set travels in the checkpoint (its size changes every round).
+TEST(Restart, BitIdenticalRarD) {
+  check_restarts(make_deck({"training.points.resample_every=7", "training.points.adaptive.candidates=900",
+                            "training.points.adaptive.method=rar_d", "training.points.adaptive.add=23",
+                            "training.stages[1].resample_every=4"},
+                           k_burgers_deck),
+                 {14, 17, k_adam_iterations, 41}, "rar_d");
+}
+
 // Self-scaled BFGS: the dense inverse Hessian travels in the checkpoint (inside the stage and at its start).
 TEST(Restart, BitIdenticalSelfScaledBfgs) {
   std::string text = k_burgers_deck;

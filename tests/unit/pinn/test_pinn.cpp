@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "npde/core/error.hpp"
@@ -302,6 +303,55 @@ TEST(Pinn, AdaptiveSamplingFollowsTheResidual) {
               rad1, rad2);
   EXPECT_GT(rad1, 5 * uniform);
   EXPECT_GT(rad2, 1.5 * rad1);
+}
+
+// RAR-D: the round-0 set stays, each round adds `rar_add` distinct candidates, and with density |r|
+// (c = 0) the added points sit where the residual is large.
+TEST(Pinn, RarDKeepsTheSetAndAddsWhereTheResidualIsLarge) {
+  PinnOptions o = small_options();
+  o.n_interior = 500;
+  o.rad_candidates = 6000;
+  o.adaptive = PinnOptions::Adaptive::RarD;
+  o.rar_add = 300;
+  o.rad_k = 1.0;
+  o.rad_c = 0.0;
+  Problem p = balancing::burgers_soft();
+  p.data[0] = Expression("20*exp(-50*((x-0.3)^2 + (t-0.5)^2))", p.input_names(), "test.source");
+  Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  View1<double> grad("grad", pinn.n_params());
+  auto mean_r2 = [&]() {
+    pinn.loss_and_gradient(grad);
+    return pinn.last_terms()[0] / o.weight_pde;
+  };
+  pinn.sample(0);
+  const double base = mean_r2();
+  EXPECT_EQ(pinn.term_points()[0], 500u);
+  EXPECT_TRUE(pinn.adaptive_state().empty());
+  pinn.sample(1);
+  EXPECT_EQ(pinn.term_points()[0], 800u);
+  const std::vector<double> s1 = pinn.adaptive_state();
+  ASSERT_EQ(s1.size(), 800u * 2);
+  const auto round0 = npde::pde::sample_interior(p.box, o.sampler, 500, o.seed, 0);
+  EXPECT_TRUE(std::equal(round0.begin(), round0.end(), s1.begin()));
+  std::set<std::pair<double, double>> added;
+  for (std::size_t q = 500; q < 800; ++q) added.insert({s1[2 * q], s1[2 * q + 1]});
+  EXPECT_EQ(added.size(), 300u);  // without replacement
+  const double after = mean_r2();
+  const double mean_added = (after * 800 - base * 500) / 300;
+  std::printf("[ rar-d    ] mean r^2: round-0 set %.4e, added points %.4e\n", base, mean_added);
+  EXPECT_GT(mean_added, 5 * base);
+  pinn.sample(2);  // grows again, the earlier set kept
+  const std::vector<double> s2 = pinn.adaptive_state();
+  ASSERT_EQ(s2.size(), 1100u * 2);
+  EXPECT_TRUE(std::equal(s1.begin(), s1.end(), s2.begin()));
+  // the state restores the grown set into a fresh model
+  Pinn<double> other(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  other.sample(0);
+  other.set_adaptive_state(s2);
+  EXPECT_EQ(other.term_points()[0], 1100u);
+  other.loss_and_gradient(grad);
+  pinn.loss_and_gradient(grad);
+  EXPECT_EQ(other.last_terms()[0], pinn.last_terms()[0]);
 }
 
 // Random weight factorisation: the network starts as the unfactorised Glorot one, the parameters
