@@ -11,15 +11,19 @@ namespace npde::nn {
 
 namespace detail {
 
+/// Above this many raw inputs the first layer's value channel is a GEMM (a loop per point below).
+constexpr int kGemmInputs = 8;
+
 /// First linear layer on jets: z0 = W x (the bias is added by the next kernel); a tangent channel for input k is the column W[:, k]
-/// (dx/dx_k is the unit vector), second-order channels are zero.
+/// (dx/dx_k is the unit vector), second-order channels are zero. d = 0: the value channel is already
+/// in z (a GEMM did it); x and the first d inputs are then unused.
 template <class T>
 void first_layer(const JetLayout L, int w, int d, int n, const T* W, const T* x, T* z) {
   const long cs = long(w) * n;  // channel stride
   Kokkos::parallel_for(
       "npde::nn::JetMlp::forward::first_layer", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
         T* zp = z + long(w) * p;
-        for (int i = 0; i < w; ++i) {
+        for (int i = 0; i < w && d > 0; ++i) {
           T acc = T(0);
           for (int k = 0; k < d; ++k) acc += W[i + long(w) * k] * x[k + long(d) * p];
           zp[i] = acc;
@@ -166,12 +170,28 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
 }
 
 template <class T>
+void JetMlp<T>::set_tangents(const std::vector<int>& dims) {
+  NPDE_REQUIRE(int(dims.size()) == m_spec.n_tangents(),
+               dims.size() << " tangent dimensions for a jet of " << m_spec.n_tangents() << " tangents");
+  JetSpec s = m_spec;
+  s.tangents = dims;
+  s.validate();
+  m_spec = s;
+  m_layout = make_layout(s);
+}
+
+template <class T>
 void JetMlp<T>::input_linear(const T* W, int out, const T* x, int n, T* z) {
   const int C = m_layout.n_channels;
-  if (m_phi.extent(0) > 0)
-    gemm<T>(false, false, out, C * n, m_net->widths()[0], T(1), W, m_phi.data(), T(0), z);
-  else
-    detail::first_layer(m_layout, out, m_net->widths()[0], n, W, x, z);
+  const int d = m_net->widths()[0];
+  if (m_phi.extent(0) > 0) {
+    gemm<T>(false, false, out, C * n, d, T(1), W, m_phi.data(), T(0), z);
+  } else if (d > detail::kGemmInputs) {  // many inputs: the value channel as a GEMM, then the tangent columns
+    gemm<T>(false, false, out, n, d, T(1), W, x, T(0), z);
+    detail::first_layer(m_layout, out, 0, n, W, x, z);
+  } else {
+    detail::first_layer(m_layout, out, d, n, W, x, z);
+  }
 }
 
 template <class T>

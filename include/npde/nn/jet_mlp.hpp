@@ -22,6 +22,9 @@ class JetMlp {
   JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points);
 
   const JetSpec& spec() const { return m_spec; }
+  /// Moves the tangent channels to other input dimensions (as many as before, distinct, in range);
+  /// the channel layout is unchanged, so the workspaces stay. For stochastic dimension sampling.
+  void set_tangents(const std::vector<int>& dims);
   int n_channels() const { return m_layout.n_channels; }
   int max_points() const { return m_max_points; }
 

@@ -8,8 +8,9 @@
 
 namespace npde::nn {
 
-/// Maximum number of tangent (first-derivative) channels and mixed second-order channels.
-inline constexpr int kMaxTangents = 16;
+/// Maximum number of tangent (first-derivative) channels and mixed second-order channels. 64 tangents
+/// let stochastic dimension sampling carry up to 64 sampled dimensions in one pass.
+inline constexpr int kMaxTangents = 64;
 inline constexpr int kMaxMixed = 16;
 /// Upper bound of channels: value + tangents + one Laplacian + per-tangent second derivatives + mixed.
 inline constexpr int kMaxChannels = 2 + 2 * kMaxTangents + kMaxMixed;

@@ -464,3 +464,36 @@ TEST(JetMlpModified, ParameterLayout) {
   EXPECT_THROW(Mlp<double>(3, {}, 1, Activation::Tanh, Architecture::Modified), npde::Error);
   EXPECT_THROW(plain.encoder(0), npde::Error);
 }
+
+// Many inputs (the value channel of the first layer becomes a GEMM): a few tangents among 20 inputs
+// with their Laplacian, as stochastic dimension sampling requests them, and the parameter gradient.
+JetSpec many_inputs() {
+  JetSpec s = JetSpec::value_only(20);
+  s.tangents = {3, 17, 0};
+  s.laplacian_terms = {0, 1, 2};
+  return s;
+}
+TEST(JetMlpManyInputs, SubsetOfTangents) { check_jets(many_inputs(), Activation::Tanh, 1); }
+TEST(JetMlpManyInputs, ParameterGradient) { check_param_gradient(many_inputs(), Activation::Tanh); }
+TEST(JetMlpManyInputs, ModifiedParameterGradient) {
+  check_param_gradient(many_inputs(), Activation::Sin, {}, Architecture::Modified);
+}
+
+// set_tangents moves the channels to other dimensions: the jets are those of a spec built that way.
+TEST(JetMlpManyInputs, SetTangentsMovesTheChannels) {
+  Mlp<double> net(20, {10, 10}, 1, Activation::Tanh);
+  net.init_glorot(9);
+  const int n = 4;
+  JetMlp<double> moved(net, many_inputs(), n);
+  moved.set_tangents({5, 11, 19});
+  JetSpec direct = many_inputs();
+  direct.tangents = {5, 11, 19};
+  JetMlp<double> built(net, direct, n);
+  const auto x = random_points(20, n, 5);
+  const auto a = eval_jets(moved, x, n, 1), b = eval_jets(built, x, n, 1);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << i;
+  EXPECT_THROW(moved.set_tangents({1, 2}), npde::Error);      // another count
+  EXPECT_THROW(moved.set_tangents({1, 1, 2}), npde::Error);   // twice
+  EXPECT_THROW(moved.set_tangents({1, 2, 20}), npde::Error);  // out of range
+}
