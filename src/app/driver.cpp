@@ -129,6 +129,27 @@ int dataset_verb(const decomp::Communicator& comm, const io::Deck& deck) {
 int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   std::ostringstream os;
   os << "deck            " << deck.path << "\n";
+  if (deck.pde == "highdim") {
+    const auto o = make_highdim_options(deck);
+    pinn::PinnOptions shape;
+    shape.hidden = o.hidden;
+    shape.architecture = o.architecture;
+    const nn::Mlp<double> net(int(deck.dimension), o.hidden, 1, o.activation, o.architecture);
+    os << "problem         " << problem_string(deck) << ", coefficients from seed " << deck.coefficient_seed << "\n"
+       << "network         " << detail::network_string(int(deck.dimension), shape, 1) << " " << deck.activation << ", "
+       << net.n_params() << " parameters, " << deck.precision << "\n"
+       << "points          " << o.n_interior << " per round in the ball, resample every " << deck.resample_every
+       << ", " << o.n_validation << " validation\n"
+       << "laplacian       " << o.sdgd_dimensions << " of " << deck.dimension << " dimensions per step"
+       << (o.sdgd_dimensions < deck.dimension ? " (SDGD, scaled by d/B)" : " (exact)") << "\n";
+    for (std::size_t s = 0; s < deck.stages.size(); ++s)
+      os << "stage " << s + 1 << "         " << deck.stages[s].optimizer << " x " << deck.stages[s].iterations
+         << ", lr " << deck.stages[s].lr << "\n";
+    os << "output          " << deck.output_file << "\n"
+       << "ranks           " << comm.size();
+    log::info(os.str());
+    return ExitSuccess;
+  }
   if (!deck.has_training) {
     os << "problem         " << problem_string(deck) << "\n";
     for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
@@ -201,7 +222,12 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (cl.verb == "dataset" && !deck.has_dataset)
       NPDE_INPUT_ERROR(cl.deck << ": npde dataset needs a 'dataset' section (dataset.samples), for problem.pde "
                                   "darcy or ns_vorticity");
-    if (deck.has_training || has_neural_solver(deck.pde)) {
+    if (deck.pde == "highdim" && cl.verb == "reference")
+      NPDE_INPUT_ERROR(cl.deck << ": problem.pde: highdim has no classical solver; `npde train` compares with its "
+                                  "exact solution");
+    if (deck.pde == "highdim") {
+      (void)make_highdim_options(deck);
+    } else if (deck.has_training || has_neural_solver(deck.pde)) {
       equation = make_equation_problem(deck);
       if (deck.has_training) {
         // the conditions the trial functions cannot build are input errors: found before any work
@@ -209,7 +235,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
         if (deck.has_inverse && cl.verb == "train") (void)read_observations(comm, deck);  // collective
       }
     }
-    if (deck.has_training) (void)make_pinn_options(deck);
+    if (deck.has_training && deck.pde != "highdim") (void)make_pinn_options(deck);
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
   if (!ok) return ExitInput;
@@ -222,6 +248,8 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
                                    : catalogue_reference_verb(comm, deck, equation);
     if (deck.pde == "schrodinger")
       return detail::eigen_train(comm, deck, equation, cl);
+    if (deck.pde == "highdim")
+      return detail::highdim_train(comm, deck, cl);
     if (deck.pde != "poisson")
       return detail::catalogue_train(comm, deck, equation, cl);
     return detail::poisson_train(comm, deck, equation, cl);

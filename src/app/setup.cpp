@@ -71,7 +71,30 @@ void navier_stokes_conditions(const io::Deck& deck, pde::Problem& p) {
 
 }  // namespace
 
+pinn::TwoBody make_two_body(const io::Deck& deck) {
+  pinn::TwoBody p;
+  p.dimension = int(deck.dimension);
+  p.form = deck.form == "allen_cahn" ? pinn::TwoBody::Form::AllenCahn : pinn::TwoBody::Form::Poisson;
+  p.coefficient_seed = deck.coefficient_seed;
+  return p;
+}
+
+pinn::HighDimOptions make_highdim_options(const io::Deck& deck) {
+  pinn::HighDimOptions o;
+  o.hidden = deck.layers;
+  o.activation = nn::activation_from_name(deck.activation, "network.activation");
+  o.architecture = nn::architecture_from_name(deck.architecture, "network.architecture");
+  o.n_interior = std::size_t(deck.n_interior);
+  o.n_validation = std::size_t(deck.n_validation);
+  o.sdgd_dimensions = deck.sdgd_dimensions;
+  o.sdgd_independent = deck.sdgd_independent;
+  o.weight_pde = deck.weight_pde;
+  o.seed = deck.seed;
+  return o;
+}
+
 bool has_neural_solver(const std::string& pde) {
+  if (pde == "highdim") return true;
   const auto known = pinn::catalogue_equations();
   return std::find(known.begin(), known.end(), pde) != known.end();
 }

@@ -34,6 +34,8 @@ std::string network_string(int n_in, const pinn::PinnOptions& opts, int n_out) {
 }
 
 std::string problem_string(const io::Deck& deck) {
+  if (deck.pde == "highdim")
+    return "two-body " + deck.form + " on the unit ball of " + std::to_string(deck.dimension) + " dimensions";
   std::string s = std::to_string(deck.dim) + "D " + deck.pde;
   if (!deck.flow_case.empty()) s += " (" + deck.flow_case + ")";
   if (io::is_time_dependent(deck.pde)) {

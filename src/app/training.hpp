@@ -132,6 +132,9 @@ int catalogue_train(const decomp::Communicator& comm, const io::Deck& deck, cons
 /// Collective. `npde train` of an eigenproblem (schrodinger): the lowest states one after another.
 int eigen_train(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
                 const CommandLine& cl);
+/// Collective. `npde train` of the high-dimensional test problem (highdim): stochastic dimension
+/// sampling, the error against the exact solution at fixed points in the ball.
+int highdim_train(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl);
 /// Collective. `npde reference` of a Poisson deck: PETSc finite differences on reference.grid.
 int poisson_reference(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation);
 

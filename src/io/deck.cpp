@@ -46,6 +46,7 @@ struct EquationRule {
 };
 
 constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
+constexpr long nn_max_tangents = 64;  // nn::kMaxTangents (io does not depend on nn)
 
 const std::vector<EquationRule>& equation_rules() {
   // clang-format off
@@ -61,6 +62,7 @@ const std::vector<EquationRule>& equation_rules() {
     {"navier_stokes",  2, 2, false, "0",    false, false, false, {{"reynolds", kRequired}}},
     {"darcy",          2, 2, false, "1",    false, false, false, {}},
     {"ns_vorticity",   2, 2, false, "0",    false, false, false, {{"viscosity", kRequired}}},
+    {"highdim",        0, 0, false, "0",    false, false, false, {}},  // the unit ball: read_highdim
   };
   // clang-format on
   return rules;
@@ -190,10 +192,28 @@ void read_random_field(const DeckReader& r, Deck& d) {
   }
 }
 
+/// The high-dimensional test problem: the unit ball of problem.dimension dimensions, no box, no
+/// expressions, no classical solver.
+void read_highdim(const DeckReader& r, Deck& d) {
+  if (r.has("problem.domain"))
+    r.fail("problem.domain", "highdim is posed on the unit ball of problem.dimension dimensions: remove problem.domain");
+  if (!r.has("problem.dimension"))
+    r.fail("problem", "missing required key 'problem.dimension' (" +
+                          std::string(detail::find_spec("problem.dimension")->doc) + ")");
+  d.dimension = r.get_int("problem.dimension");
+  d.form = r.get_enum("problem.form");
+  d.coefficient_seed = r.get_seed("problem.coefficient_seed");
+  if (r.has("reference"))
+    r.fail("reference", "highdim has no classical solver: npde train measures the error against its exact solution");
+}
+
 void read_problem(const DeckReader& r, const std::string& deck_path, Deck& d) {
   d.pde = r.get_enum("problem.pde");
   const EquationRule& rule = rule_of(d.pde);
   check_equation_keys(r, d.pde);
+  if (d.pde == "highdim") return read_highdim(r, d);
+  if (!r.has("problem.domain"))
+    r.fail("problem", "missing required key 'problem.domain' (" + std::string(detail::find_spec("problem.domain")->doc) + ")");
   d.lower = r.get_reals("problem.domain.lower", 0);
   d.dim = static_cast<int>(d.lower.size());
   if (d.dim < rule.min_dim || d.dim > rule.max_dim)
@@ -347,6 +367,26 @@ void read_training(const DeckReader& r, Deck& d) {
   if (r.has("training.causal")) {
     d.causal_chunks = r.get_int("training.causal.chunks");
     d.causal_epsilon = r.get_real("training.causal.epsilon");
+  }
+  if (d.pde == "highdim") {
+    d.n_validation = r.get_int("training.points.validation");
+    if (r.has("training.sdgd")) {
+      d.sdgd_dimensions = r.get_int("training.sdgd.dimensions");
+      d.sdgd_independent = r.get_enum("training.sdgd.gradient") == "independent";
+      for (std::size_t j = 0; j < d.stages.size(); ++j)
+        if (d.sdgd_independent && d.sdgd_dimensions < d.dimension && d.stages[j].optimizer != "adam")
+          r.fail(idx("training.stages", j) + ".optimizer",
+                 d.stages[j].optimizer + " needs one objective, which independent dimension draws do not give: set "
+                                         "training.sdgd.gradient: same");
+      if (d.sdgd_dimensions > d.dimension)
+        r.fail("training.sdgd.dimensions", "draws " + std::to_string(d.sdgd_dimensions) + " of the " +
+                                               std::to_string(d.dimension) + " dimensions: at most problem.dimension");
+    } else if (d.dimension > nn_max_tangents) {
+      r.fail("training", "problem.dimension = " + std::to_string(d.dimension) + " needs training.sdgd (the exact Laplacian "
+                         "carries at most " + std::to_string(nn_max_tangents) + " dimensions per pass)");
+    } else {
+      d.sdgd_dimensions = int(d.dimension);  // the exact Laplacian
+    }
   }
   d.checkpoint_every = r.get_int("training.checkpoint.every");
   d.checkpoint_keep = r.get_int("training.checkpoint.keep");

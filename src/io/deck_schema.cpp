@@ -24,14 +24,17 @@ using K = KeyKind;
 
 // Which equations accept a key (the only_for column of problem-level keys).
 constexpr const char* kPdes =
-    "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|schrodinger|navier_stokes|darcy|ns_vorticity";
+    "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|schrodinger|navier_stokes|darcy|ns_vorticity|highdim";
 constexpr const char* kTimePdes = "heat|burgers|allen_cahn|klein_gordon|ns_vorticity";
 constexpr const char* kSourcePdes = "poisson|helmholtz|heat|klein_gordon|darcy|ns_vorticity";
 constexpr const char* kExactPdes = "poisson|helmholtz|heat|klein_gordon|ns_vorticity";
 // Equations whose coefficients an inverse problem can learn.
 constexpr const char* kInversePdes = "helmholtz|heat|burgers|allen_cahn|klein_gordon";
 // Equations with a neural solver (`npde train`).
-constexpr const char* kPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes|schrodinger";
+constexpr const char* kPinnPdes =
+    "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes|schrodinger|highdim";
+// Equations with a neural solver on a box (boundary points, samplers, soft conditions).
+constexpr const char* kBoxPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes|schrodinger";
 constexpr const char* kBoundaryPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|darcy";
 constexpr bool kReq = true, kOpt = false;
 constexpr const char* kNone = nullptr;
@@ -46,7 +49,10 @@ const std::vector<KeySpec> kSchema = {
   {"problem",                              K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the equation, its domain, coefficients and conditions"},
   {"problem.pde",                          K::Enum,       kOpt, "poisson",      kPdes,                       any(),             0, 0,         kNone,    "equation (see docs/input-reference.md, Equations)"},
   {"problem.case",                         K::Enum,       kOpt, kNone,          "cavity|kovasznay",          any(),             0, 0,         "navier_stokes", "flow: lid-driven cavity or Kovasznay"},
-  {"problem.domain",                       K::Section,    kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "the box [lower, upper]"},
+  {"problem.dimension",                    K::Int,        kOpt, kNone,          kNone,                       closed(2, 1000000), 0, 0,        "highdim", "dimension d of the unit ball"},
+  {"problem.form",                         K::Enum,       kOpt, "poisson",      "poisson|allen_cahn",        any(),             0, 0,         "highdim", "poisson: -laplace(u) = f; allen_cahn: laplace(u) + u - u^3 = f"},
+  {"problem.coefficient_seed",             K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         "highdim", "seed of the coefficients c_i ~ N(0, 1) of the exact solution"},
+  {"problem.domain",                       K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "the box [lower, upper]"},
   {"problem.domain.lower",                 K::RealList,   kReq, kNone,          kNone,                       any(),             1, 3,         kNone,    "lower corner; its length sets the dimension (1..3)"},
   {"problem.domain.upper",                 K::RealList,   kReq, kNone,          kNone,                       any(),             kLenDim, 0,   kNone,    "upper corner, componentwise greater than lower"},
   {"problem.time",                         K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kTimePdes, "the time interval of a time-dependent equation"},
@@ -77,7 +83,7 @@ const std::vector<KeySpec> kSchema = {
   {"problem.boundary[].faces",             K::Faces,      kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "\"all\" or faces among x-, x+, y-, y+, z-, z+"},
   {"problem.boundary[].type",              K::Enum,       kOpt, "dirichlet",    "dirichlet|periodic",        any(),             0, 0,         kNone,    "condition type (periodic: allen_cahn, faces in pairs)"},
   {"problem.boundary[].value",             K::Expression, kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "boundary value g(x[,y[,z]][,t]) (dirichlet)"},
-  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         kPinnPdes, "hard: built into the network output; soft: penalty term"},
+  {"problem.bc_enforcement",               K::Enum,       kOpt, "hard",         "hard|soft",                 any(),             0, 0,         kBoxPinnPdes, "hard: built into the network output; soft: penalty term"},
   {"network",                              K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kPinnPdes, "the multilayer perceptron"},
   {"network.layers",                       K::IntList,    kOpt, "[64, 64, 64]", kNone,                       closed(1, 4096),   1, 64,        kNone,    "hidden layer widths"},
   {"network.weight_factorization",         K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes", "random weight factorisation W = diag(exp(s)) V of every layer"},
@@ -93,9 +99,9 @@ const std::vector<KeySpec> kSchema = {
   {"training.seed",                        K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed of initial weights and sampling"},
   {"training.points",                      K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "collocation points"},
   {"training.points.interior",             K::Int,        kOpt, "2000",         kNone,                       above(0),          0, 0,         kNone,    "interior points, global over all ranks"},
-  {"training.points.boundary",             K::Int,        kOpt, "400",          kNone,                       at_least(0),       0, 0,         kNone,    "boundary points, global over all ranks"},
+  {"training.points.boundary",             K::Int,        kOpt, "400",          kNone,                       at_least(0),       0, 0,         kBoxPinnPdes,    "boundary points, global over all ranks"},
   {"training.points.initial",              K::Int,        kOpt, "400",          kNone,                       above(0),          0, 0,         kTimePdes, "initial-slice points, global over all ranks (soft initial conditions)"},
-  {"training.points.sampler",              K::Enum,       kOpt, "sobol",        "uniform|lhs|sobol",         any(),             0, 0,         kNone,    "point sampler"},
+  {"training.points.sampler",              K::Enum,       kOpt, "sobol",        "uniform|lhs|sobol",         any(),             0, 0,         kBoxPinnPdes,    "point sampler"},
   {"training.points.adaptive",             K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes", "residual-based adaptive sampling (RAD or RAR-D) of the interior points at every resampling"},
   {"training.points.adaptive.method",      K::Enum,       kOpt, "rad",          "rad|rar_d",                 any(),             0, 0,         kNone,    "rad: the interior points drawn from dense candidates with density |r|^k / mean |r|^k + c; rar_d: the set kept and `add` distinct candidates added with that density"},
   {"training.points.adaptive.add",         K::Int,        kOpt, kNone,          kNone,                       above(0),          0, 0,         kNone,    "rar_d: points added per round, global (default: interior / 10)"},
@@ -105,9 +111,9 @@ const std::vector<KeySpec> kSchema = {
   {"training.points.resample_every",       K::Int,        kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "redraw the points every n iterations (0 = never)"},
   {"training.weights",                     K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "loss term weights"},
   {"training.weights.pde",                 K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared PDE residual"},
-  {"training.weights.bc",                  K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared boundary misfit (soft only)"},
+  {"training.weights.bc",                  K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kBoxPinnPdes,    "weight of the mean squared boundary misfit (soft only)"},
   {"training.weights.initial",             K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kTimePdes, "weight of the mean squared initial misfit (soft only)"},
-  {"training.weights.data",                K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the mean squared misfit to the observations (inverse problems)"},
+  {"training.weights.data",                K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         kBoxPinnPdes,    "weight of the mean squared misfit to the observations (inverse problems)"},
   {"training.weights.normalisation",       K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         "schrodinger", "weight of (int psi^2 - 1)^2"},
   {"training.weights.orthogonality",       K::Real,       kOpt, "1.0",          kNone,                       at_least(0),       0, 0,         "schrodinger", "weight of (int psi psi_k)^2 against the states found before"},
   {"training.weights.energy",              K::Real,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         "schrodinger", "weight of the Rayleigh quotient int(psi'^2 + V psi^2)/int psi^2 (earlier states projected out); 0: no such term"},
@@ -136,6 +142,10 @@ const std::vector<KeySpec> kSchema = {
   {"training.stages[].tolerance_grad",     K::Real,       kOpt, "1e-12",        kNone,                       at_least(0),       0, 0,         "lbfgs|ssbfgs",  "stop when max |gradient| falls below"},
   {"training.stages[].tolerance_change",   K::Real,       kOpt, "1e-15",        kNone,                       at_least(0),       0, 0,         "lbfgs|ssbfgs",  "stop when the relative loss change falls below"},
   {"training.stages[].max_line_search",    K::Int,        kOpt, "25",           kNone,                       closed(1, 1000),   0, 0,         "lbfgs|ssbfgs",  "line-search evaluations per iteration"},
+  {"training.points.validation",           K::Int,        kOpt, "2000",         kNone,                       above(0),          0, 0,         "highdim", "fixed validation points in the ball, global, for the error against the exact solution"},
+  {"training.sdgd",                        K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "highdim", "stochastic dimension gradient descent: the Laplacian from a few dimensions drawn per step"},
+  {"training.sdgd.dimensions",             K::Int,        kOpt, "16",           kNone,                       closed(1, 64),     0, 0,         kNone,    "dimensions B drawn per step (the same on every rank); the sampled Laplacian is scaled by d/B"},
+  {"training.sdgd.gradient",               K::Enum,       kOpt, "independent", "independent|same",           any(),             0, 0,         kNone,    "independent: the gradient's dimensions drawn apart from the residual's (unbiased); same: one draw (a fixed objective, for lbfgs/ssbfgs stages)"},
   {"training.log_every",                   K::Int,        kOpt, "100",          kNone,                       above(0),          0, 0,         kNone,    "log the losses every n iterations"},
   {"training.balancing",                   K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes", "adaptive weights of the loss terms, updated collectively every `every` iterations"},
   {"training.balancing.scheme",            K::Enum,       kOpt, "fixed",        "fixed|annealing|grad_norm", any(),             0, 0,         kNone,    "fixed: the deck's weights; annealing: learning-rate annealing (gradient-pathologies paper's code); grad_norm: jaxpi's gradient-norm weighting"},

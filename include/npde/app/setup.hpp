@@ -4,6 +4,7 @@
 
 #include "npde/io/deck.hpp"
 #include "npde/pde/problem.hpp"
+#include "npde/pinn/highdim.hpp"
 #include "npde/pinn/options.hpp"
 #include "npde/pinn/trainer.hpp"
 #include "npde/reference/poisson_fd.hpp"
@@ -23,6 +24,9 @@ pde::Problem make_equation_problem(const io::Deck& deck);
 void check_trial_functions(const pde::Problem& problem);
 /// Network, points and loss options.
 pinn::PinnOptions make_pinn_options(const io::Deck& deck);
+/// The high-dimensional test problem of a `highdim` deck and its model's options.
+pinn::TwoBody make_two_body(const io::Deck& deck);
+pinn::HighDimOptions make_highdim_options(const io::Deck& deck);
 /// Stages and logging.
 pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet);
 /// The finite-difference reference problem of a Poisson `problem` (make_equation_problem) on `grid`

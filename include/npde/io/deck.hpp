@@ -80,6 +80,14 @@ struct Deck {
   // network
   std::vector<int> layers{64, 64, 64};      ///< hidden widths
   std::string activation = "tanh";          ///< tanh, sin, softplus
+  // highdim (the unit ball): problem.dimension, .form, .coefficient_seed, training.sdgd.dimensions
+  // (problem.dimension when absent: the exact Laplacian), training.points.validation
+  long dimension = 0;
+  std::string form = "poisson";
+  std::uint64_t coefficient_seed = 0;
+  int sdgd_dimensions = 0;
+  bool sdgd_independent = true;  ///< training.sdgd.gradient: independent
+  long n_validation = 2000;
   std::string architecture = "mlp";         ///< network.architecture: mlp, modified_mlp
 
   // training

@@ -19,6 +19,7 @@
 #include "npde/io/checkpoint.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/highdim.hpp"
 #include "npde/pinn/pinn.hpp"
 #include "npde/pinn/trainer.hpp"
 
@@ -147,6 +148,9 @@ npde::io::Deck make_deck(const std::vector<std::string>& sets = {}, const char* 
 
 // The deck's model: the general PINN of its equation.
 std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, const npde::io::Deck& deck) {
+  if (deck.pde == "highdim")
+    return std::make_unique<npde::pinn::HighDimPinn<double>>(comm, npde::app::make_two_body(deck),
+                                                             npde::app::make_highdim_options(deck));
   auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
   auto problem = npde::app::make_equation_problem(deck);
   if (deck.has_inverse) {  // observations of a decaying profile at scattered (x, t), the same on every rank
@@ -349,6 +353,42 @@ TEST(Restart, BitIdenticalEverythingOn) {
                             "training.stages[1].resample_every=4"},
                            k_burgers_deck),
                  {13, k_adam_iterations, 37}, "everything");
+}
+
+// The high-dimensional problem: the dimension draws are a function of the iteration (Adam) or travel
+// in the checkpoint (a quasi-Newton stage keeps its first draw), the points are redrawn every step.
+const char* const k_highdim_deck = R"yaml(problem:
+  pde: highdim
+  dimension: 40
+  form: allen_cahn
+network:
+  layers: [12, 12]
+training:
+  seed: 2
+  sdgd: {dimensions: 5, gradient: same}
+  points: {interior: 37, resample_every: 1, validation: 50}
+  stages:
+    - {optimizer: adam, iterations: 30, lr: 5e-3}
+    - {optimizer: lbfgs, iterations: 20, history: 8}
+  log_every: 10
+output:
+  file: restart_highdim_test.h5
+)yaml";
+TEST(Restart, BitIdenticalHighDim) {
+  check_restarts(make_deck({}, k_highdim_deck), {13, k_adam_iterations, 41}, "highdim");
+  std::string adam_only = k_highdim_deck;
+  adam_only.replace(adam_only.find("gradient: same"), 14, "gradient: independent");
+  adam_only.replace(adam_only.find("    - {optimizer: lbfgs"), std::string::npos, "  log_every: 10\n");
+  // independent draws (Adam only): both draws of the step travel
+  const Communicator comm = Communicator::world();
+  const auto deck = make_deck({}, adam_only.c_str());
+  const RunResult reference = train_run(comm, deck, {13, 22}, nullptr);
+  ASSERT_EQ(reference.history.size(), 30u);
+  npde::test::SharedScratch scratch(comm, "restart_highdim_independent_np" + std::to_string(comm.size()));
+  for (long k : {13L, 22L}) {
+    SCOPED_TRACE("restart at iteration " + std::to_string(k));
+    expect_bit_identical(restart_through_file(comm, deck, reference.states.at(k), scratch.dir().string()), reference);
+  }
 }
 
 // A stage's resample_every: an L-BFGS stage draws new points (none by default).

@@ -28,6 +28,9 @@ std::vector<BadDeck> bad_decks() {
       "problem:\n  pde: burgers\n  domain: {lower: [-1], upper: [1]}\n  time: {start: 0, end: 1}\n"
       "  initial: \"-sin(pi*x)\"\n  coefficients: {viscosity: 0.003}\n"
       "  boundary: [{faces: all, value: \"0\"}]\nreference: {grid: [65]}\noutput: {file: b.h5}\n";
+  const std::string highdim =
+      "problem:\n  pde: highdim\n  dimension: 100\n  form: poisson\ntraining:\n  sdgd: {dimensions: 16}\n"
+      "  stages: [{optimizer: adam, iterations: 10}]\noutput: {file: h.h5}\n";
   std::string deep = "problem:\n";  // nested maps far below any schema key
   for (int i = 0; i < 20; ++i) deep += std::string(2 * (i + 1), ' ') + "k" + std::to_string(i) + ":\n";
   deep += std::string(42, ' ') + "leaf: 1\n";
@@ -160,6 +163,23 @@ std::vector<BadDeck> bad_decks() {
       {"dataset_for_burgers", burgers + "dataset: {samples: 3}\n", {"dataset: not used by problem.pde: burgers"}},
       {"wrong_dimension", replaced(replaced(burgers, "lower: [-1]", "lower: [-1, 0]"), "upper: [1]", "upper: [1, 1]"),
        {"problem.domain.lower: burgers is solved in 1 dimension(s), got 2"}},
+      {"missing_domain", replaced(burgers, "  domain: {lower: [-1], upper: [1]}\n", ""),
+       {"missing required key 'problem.domain' (the box [lower, upper])"}},
+      {"highdim_with_domain", replaced(highdim, "  dimension: 100\n", "  dimension: 100\n  domain: {lower: [0], upper: [1]}\n"),
+       {"problem.domain: highdim is posed on the unit ball"}},
+      {"highdim_without_dimension", replaced(highdim, "  dimension: 100\n", ""), {"missing required key 'problem.dimension'"}},
+      {"highdim_too_many_for_exact", replaced(highdim, "  sdgd: {dimensions: 16}\n", ""),
+       {"problem.dimension = 100 needs training.sdgd"}},
+      {"highdim_more_drawn_than_dimensions", replaced(highdim, "dimension: 100", "dimension: 10"),
+       {"training.sdgd.dimensions: draws 16 of the 10 dimensions"}},
+      {"highdim_lbfgs_with_independent_draws",
+       replaced(highdim, "{optimizer: adam, iterations: 10}", "{optimizer: lbfgs, iterations: 10}"),
+       {"training.stages[0].optimizer: lbfgs needs one objective", "training.sdgd.gradient: same"}},
+      {"highdim_reference", highdim + "reference: {grid: [9]}\n", {"reference: highdim has no classical solver"}},
+      {"highdim_soft_conditions", replaced(highdim, "  form: poisson\n", "  form: poisson\n  bc_enforcement: soft\n"),
+       {"problem.bc_enforcement: not used by problem.pde: highdim"}},
+      {"dimension_for_burgers", replaced(burgers, "  initial:", "  dimension: 3\n  initial:"),
+       {"problem.dimension: not used by problem.pde: burgers (only by highdim)"}},
   };
 }
 
