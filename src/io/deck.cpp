@@ -307,11 +307,23 @@ void read_training(const DeckReader& r, Deck& d) {
   d.layers = r.get_ints("network.layers", d.dim);
   d.activation = r.get_enum("network.activation");
   d.architecture = r.get_enum("network.architecture");
-  if (d.architecture == "modified_mlp")
+  if (d.architecture != "mlp")
     for (int w : d.layers)
       if (w != d.layers.front())
-        r.fail("network.layers", "a modified MLP needs equal hidden widths (its gates mix U and V into every layer), got " +
-                                     std::to_string(d.layers.front()) + " and " + std::to_string(w));
+        r.fail("network.layers", "a " + d.architecture + " network needs equal hidden widths (its gates mix U and V into "
+                                 "every layer), got " + std::to_string(d.layers.front()) + " and " + std::to_string(w));
+  if (d.architecture == "pirate" && d.pde == "highdim")
+    r.fail("network.architecture", "pirate needs Fourier features of the inputs, which highdim does not have: use mlp or "
+                                   "modified_mlp");
+  if (d.architecture == "pirate") {
+    if (d.layers.size() % 3 != 0)
+      r.fail("network.layers", "a PirateNet has blocks of 3 hidden layers, got " + std::to_string(d.layers.size()) + " layers");
+    if (!r.has("network.fourier_features") ||
+        2 * r.get_int("network.fourier_features.frequencies") != d.layers.front())
+      r.fail("network.architecture", "pirate adds each block's input to its output, the first block's being the Fourier "
+                                     "features: set network.fourier_features.frequencies to half the hidden width (" +
+                                     std::to_string(d.layers.front() / 2) + ")");
+  }
 
   d.precision = r.get_enum("training.precision");
   d.seed = r.get_seed("training.seed");

@@ -135,8 +135,12 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
   }
   m_adj_a = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_a"), net.max_width() * cp);
   m_adj_z = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_z"), net.max_width() * cp);
-  if (net.modified()) {
+  NPDE_REQUIRE(!net.pirate() || !net.embedding().empty(),
+               "a PirateNet needs an input embedding (its first block adds the features to its output)");
+  if (net.gated()) {
     const std::size_t h = std::size_t(w[1]) * cp;
+    if (net.pirate())
+      m_adj_res = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_res"), h);
     for (int k = 0; k < 2; ++k) {
       m_enc_z[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::enc_z"), h);
       m_enc_a[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::enc_a"), h);
@@ -208,7 +212,7 @@ void JetMlp<T>::forward(const T* x, int n) {
   if (m_phi.extent(0) > 0)  // the embedding's features feed the first layer (and the encoders)
     detail::embed_features(L, w[0], m_spec.n_inputs, n, m_kind.data(), m_omega.data(), m_shift.data(), x,
                            m_phi.data());
-  if (m_net->modified())  // U and V
+  if (m_net->gated())  // U and V
     for (int k = 0; k < 2; ++k) {
       const DenseLayer d = m_net->encoder(k);
       input_linear(params + d.w, d.out, x, n, m_enc_z[k].data());
@@ -224,10 +228,22 @@ void JetMlp<T>::forward(const T* x, int n) {
       input_linear(W, w[1], x, n, z);
     else
       gemm<T>(false, false, w[l + 1], C * n, w[l], T(1), W, m_a[l - 1].data(), T(0), z);
-    if (l + 1 < nl && !m_net->modified()) {
+    if (l + 1 < nl && !m_net->gated()) {
       detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
         detail::activation_forward<decltype(fn), T>(L, w[l + 1], n, b, z, m_a[l].data());
       });
+    } else if (l + 1 < nl && m_net->pirate() && l % 3 == 2) {
+      // the block's last layer: h = sigma(z), then a = alpha h + (1 - alpha) x_block
+      T* sv = m_s[l].data();
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_forward<decltype(fn), T>(L, w[l + 1], n, b, z, sv);
+      });
+      const T* xb = l == 2 ? m_phi.data() : m_a[l - 3].data();
+      const T* alpha = params + m_net->alpha_offset() + l / 3;
+      T* a = m_a[l].data();
+      Kokkos::parallel_for(
+          "npde::nn::JetMlp::forward::residual", Kokkos::RangePolicy<ExecSpace>(0, long(w[l + 1]) * C * n),
+          KOKKOS_LAMBDA(const long i) { a[i] = alpha[0] * sv[i] + (T(1) - alpha[0]) * xb[i]; });
     } else if (l + 1 < nl) {  // S = sigma(z), then the gate a = V + S (U - V)
       T* sv = m_s[l].data();
       detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
@@ -275,7 +291,7 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
   const int C = m_layout.n_channels;
   const T* params = m_net->params().data();
   const JetLayout L = m_layout;
-  const bool modified = m_net->modified();
+  const bool modified = m_net->gated();  // gates (modified MLP, PirateNet)
   const long cs = long(w[1]) * n;
   if (modified)
     for (int k = 0; k < 2; ++k)
@@ -287,6 +303,33 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
       detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
         detail::activation_backward<decltype(fn), T>(L, wo, n, m_z[l].data(), m_a[l].data(), m_adj_a.data(),
                                                      m_adj_z.data());
+      });
+      zbar = m_adj_z.data();
+    } else if (l + 1 < nl && m_net->pirate() && l % 3 == 2) {
+      // a = alpha h + (1 - alpha) x_block: d alpha = sum ab (h - x_block), hbar = alpha ab, and
+      // (1 - alpha) ab waits in adj_res for the block's input
+      const long m = long(wo) * C * n;
+      const T* sv = m_s[l].data();
+      const T* xb = l == 2 ? m_phi.data() : m_a[l - 3].data();
+      const T* ab = m_adj_a.data();
+      const T* alpha = params + m_net->alpha_offset() + l / 3;
+      T* sb = m_adj_s.data();
+      T* res = m_adj_res.data();
+      T dalpha = T(0);
+      Kokkos::parallel_reduce(
+          "npde::nn::JetMlp::backward::residual", Kokkos::RangePolicy<ExecSpace>(0, m),
+          KOKKOS_LAMBDA(const long i, T& acc) {
+            acc += ab[i] * (sv[i] - xb[i]);
+            sb[i] = alpha[0] * ab[i];
+            res[i] = (T(1) - alpha[0]) * ab[i];
+          },
+          dalpha);
+      T* ga = grad + m_net->alpha_offset() + l / 3;
+      Kokkos::parallel_for(
+          "npde::nn::JetMlp::backward::alpha", Kokkos::RangePolicy<ExecSpace>(0, 1),
+          KOKKOS_LAMBDA(const int) { ga[0] += dalpha; });
+      detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
+        detail::activation_backward<decltype(fn), T>(L, wo, n, m_z[l].data(), sv, sb, m_adj_z.data());
       });
       zbar = m_adj_z.data();
     } else if (l + 1 < nl) {  // through the gate (S's adjoint; U's and V's collected), then sigma
@@ -313,6 +356,13 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
       gemm<T>(false, false, wo, 1, n, T(1), zbar, m_ones.data(), T(1), gb);  // bias: value channel only
       gemm<T>(false, true, wo, wi, C * n, T(1), zbar, m_a[l - 1].data(), T(1), gW);
       gemm<T>(true, false, wi, C * n, wo, T(1), params + m_net->weight_offset(l), zbar, T(0), m_adj_a.data());
+      if (m_net->pirate() && l % 3 == 0 && l + 1 < nl) {  // a[l - 1] is the input of the block from l: its residual path
+        T* aa = m_adj_a.data();
+        const T* res = m_adj_res.data();
+        Kokkos::parallel_for(
+            "npde::nn::JetMlp::backward::residual_input", Kokkos::RangePolicy<ExecSpace>(0, long(wi) * C * n),
+            KOKKOS_LAMBDA(const long i) { aa[i] += res[i]; });
+      }
     } else {
       input_linear_backward(x, n, {m_net->weight_offset(0), m_net->bias_offset(0), wo, wi}, zbar, grad);
     }

@@ -15,10 +15,16 @@ template <class T>
 Mlp<T>::Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation, Architecture architecture)
     : m_activation(activation), m_architecture(architecture) {
   NPDE_REQUIRE(n_in >= 1 && n_out >= 1, "n_in = " << n_in << ", n_out = " << n_out);
-  if (architecture == Architecture::Modified) {
-    NPDE_REQUIRE(!hidden.empty(), "a modified MLP needs at least one hidden layer");
+  if (architecture != Architecture::Plain) {
+    const char* name = architecture == Architecture::Pirate ? "a PirateNet" : "a modified MLP";
+    NPDE_REQUIRE(!hidden.empty(), name << " needs at least one hidden layer");
     for (int w : hidden)
-      NPDE_REQUIRE(w == hidden.front(), "a modified MLP needs equal hidden widths, got " << hidden.front() << " and " << w);
+      NPDE_REQUIRE(w == hidden.front(), name << " needs equal hidden widths, got " << hidden.front() << " and " << w);
+  }
+  if (architecture == Architecture::Pirate) {
+    NPDE_REQUIRE(hidden.size() % 3 == 0, "a PirateNet has blocks of 3 hidden layers, got " << hidden.size() << " layers");
+    NPDE_REQUIRE(n_in == hidden.front(), "a PirateNet's input (" << n_in << " features) must be as wide as its hidden layers ("
+                                                                  << hidden.front() << ")");
   }
   m_widths.push_back(n_in);
   for (int w : hidden) {
@@ -31,7 +37,9 @@ Mlp<T>::Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation acti
     m_n_params += std::size_t(m_widths[l + 1]) * (m_widths[l] + 1);
   }
   m_encoder_offset = m_n_params;
-  if (modified()) m_n_params += 2 * std::size_t(m_widths[1]) * (m_widths[0] + 1);
+  if (gated()) m_n_params += 2 * std::size_t(m_widths[1]) * (m_widths[0] + 1);
+  m_alpha_offset = m_n_params;
+  m_n_params += std::size_t(n_blocks());  // alpha = 0: each block starts as the identity
   m_params = View1<T>("npde::nn::Mlp::params", m_n_params);
 }
 
@@ -49,7 +57,7 @@ std::size_t Mlp<T>::macs_per_point() const {
 
 template <class T>
 DenseLayer Mlp<T>::encoder(int k) const {
-  NPDE_REQUIRE(modified() && (k == 0 || k == 1), "encoder " << k << " of a network without encoders");
+  NPDE_REQUIRE(gated() && (k == 0 || k == 1), "encoder " << k << " of a network without encoders");
   DenseLayer d;
   d.out = m_widths[1];
   d.in = m_widths[0];
@@ -62,7 +70,7 @@ template <class T>
 std::vector<DenseLayer> Mlp<T>::dense_layers() const {
   std::vector<DenseLayer> out;
   for (int l = 0; l < n_layers(); ++l) out.push_back({weight_offset(l), bias_offset(l), m_widths[l + 1], m_widths[l]});
-  if (modified()) {
+  if (gated()) {
     out.push_back(encoder(0));
     out.push_back(encoder(1));
   }
@@ -72,10 +80,13 @@ std::vector<DenseLayer> Mlp<T>::dense_layers() const {
 Architecture architecture_from_name(const std::string& name, const std::string& what) {
   if (name == "mlp") return Architecture::Plain;
   if (name == "modified_mlp") return Architecture::Modified;
-  NPDE_INPUT_ERROR(what << ": unknown architecture '" << name << "' (mlp, modified_mlp)");
+  if (name == "pirate") return Architecture::Pirate;
+  NPDE_INPUT_ERROR(what << ": unknown architecture '" << name << "' (mlp, modified_mlp, pirate)");
 }
 
-std::string to_string(Architecture a) { return a == Architecture::Modified ? "modified_mlp" : "mlp"; }
+std::string to_string(Architecture a) {
+  return a == Architecture::Modified ? "modified_mlp" : a == Architecture::Pirate ? "pirate" : "mlp";
+}
 
 template <class T>
 void Mlp<T>::set_embedding(InputEmbedding embedding) {
@@ -103,6 +114,7 @@ void Mlp<T>::init_glorot(std::uint64_t seed) {
     for (std::size_t i = d.w; i < d.b; ++i) host(i) = T(a * (2.0 * rng::uniform(seed, rng::StreamInit, i) - 1.0));
     for (int i = 0; i < d.out; ++i) host(d.b + i) = T(0);
   }
+  for (int b = 0; b < n_blocks(); ++b) host(m_alpha_offset + std::size_t(b)) = T(0);
   Kokkos::deep_copy(m_params, host);
 }
 

@@ -382,6 +382,7 @@ void Pinn<T>::materialize() {
       w(b0 + i) = p(b0 + i);
     }
   }
+  for (int b = 0; b < m_net.n_blocks(); ++b) w(m_net.alpha_offset() + b) = p(m_net.alpha_offset() + b);  // PirateNet
   Kokkos::deep_copy(m_net.params(), w);
 }
 

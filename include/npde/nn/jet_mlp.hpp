@@ -50,6 +50,7 @@ class JetMlp {
   View1<T> m_enc_z[2], m_enc_a[2];
   std::vector<View1<T>> m_s;
   View1<T> m_adj_s, m_adj_enc[2];
+  View1<T> m_adj_res;  ///< PirateNet: (1 - alpha) times the adjoint of a block's output, for its input
   View1<T> m_adj_a, m_adj_z;  ///< reverse-pass scratch
   View1<T> m_ones;            ///< ones(max_points): bias and tangent sums as GEMMs
   // input embedding (empty Views without one): feature jets (n_features, n_channels * n), and the

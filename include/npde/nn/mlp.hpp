@@ -17,9 +17,11 @@ enum class Architecture {
   Plain,     ///< h <- sigma(W h + b)
   Modified,  ///< the modified MLP: U = sigma(W_u x + b_u), V = sigma(W_v x + b_v) from the network
              ///< input x; every hidden layer h <- S (.) U + (1 - S) (.) V with S = sigma(W h + b)
+  Pirate,    ///< PirateNet blocks of three layers: two gated as Modified, the third sigma(W h + b)
+             ///< mixed with the block's input by a trainable alpha (initially 0): x <- alpha h + (1 - alpha) x
 };
 
-/// "mlp" | "modified_mlp" -> Architecture; throws InputError naming `what` otherwise.
+/// "mlp" | "modified_mlp" | "pirate" -> Architecture; throws InputError naming `what` otherwise.
 Architecture architecture_from_name(const std::string& name, const std::string& what);
 std::string to_string(Architecture a);
 
@@ -40,6 +42,8 @@ class Mlp {
   using value_type = T;
   Mlp() = default;
   /// Modified: every hidden width must be the same (the gates mix U and V into each layer).
+  /// Pirate: also a multiple of 3 hidden layers, and n_in equal to the width (the first block adds its
+  /// input, the embedding's features, to its output).
   Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation activation,
       Architecture architecture = Architecture::Plain);
 
@@ -58,7 +62,13 @@ class Mlp {
   Activation activation() const { return m_activation; }
   Architecture architecture() const { return m_architecture; }
   bool modified() const { return m_architecture == Architecture::Modified; }
-  /// Encoder k (0: U, 1: V) of a modified MLP.
+  bool pirate() const { return m_architecture == Architecture::Pirate; }
+  /// Whether hidden layers are gated by encoders U and V (modified MLP, PirateNet).
+  bool gated() const { return m_architecture != Architecture::Plain; }
+  /// PirateNet: number of blocks, and the offset of alpha of block b (alpha_offset() + b).
+  int n_blocks() const { return pirate() ? (n_layers() - 1) / 3 : 0; }
+  std::size_t alpha_offset() const { return m_alpha_offset; }
+  /// Encoder k (0: U, 1: V) of a gated network.
   DenseLayer encoder(int k) const;
   /// Every dense map: the layers in order, then the encoders. Weight factorisation and the
   /// annealing rule's statistics run over these.
@@ -89,7 +99,8 @@ class Mlp {
   std::size_t m_n_params = 0;
   Activation m_activation = Activation::Tanh;
   Architecture m_architecture = Architecture::Plain;
-  std::size_t m_encoder_offset = 0;  ///< W_u of a modified MLP
+  std::size_t m_encoder_offset = 0;  ///< W_u of a gated network
+  std::size_t m_alpha_offset = 0;    ///< PirateNet: the blocks' alphas, after the encoders
   InputEmbedding m_embedding;
   View1<T> m_params;
 };

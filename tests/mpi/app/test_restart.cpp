@@ -391,6 +391,13 @@ TEST(Restart, BitIdenticalHighDim) {
   }
 }
 
+TEST(Restart, BitIdenticalPirateNet) {
+  check_restarts(make_deck({"network.architecture=pirate", "network.layers=[8, 8, 8]",
+                            "network.fourier_features.frequencies=4", "network.weight_factorization.mean=0.5"},
+                           k_burgers_deck),
+                 {13, k_adam_iterations, 41}, "pirate");
+}
+
 // A stage's resample_every: an L-BFGS stage draws new points (none by default).
 TEST(Restart, QuasiNewtonStageResamplesOnlyWhenAsked) {
   const Communicator comm = Communicator::world();

@@ -85,13 +85,24 @@ JetSpec space_time(int n_inputs, std::vector<int> laplacian_terms, std::vector<i
   return s;
 }
 
+// PirateNet: alphas away from their initial 0, so that every path of the blocks carries weight.
+void set_alphas(Mlp<double>& net) {
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), net.params());
+  for (int b = 0; b < net.n_blocks(); ++b) h(net.alpha_offset() + b) = 0.3 + 0.25 * b;
+  Kokkos::deep_copy(net.params(), h);
+}
+
 // Every channel of `spec` against central differences of the network value.
 void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbedding& emb = {},
                 Architecture arch = Architecture::Plain) {
   const int d = spec.n_inputs;
-  const std::vector<int> hidden = arch == Architecture::Plain ? std::vector<int>{12, 10} : std::vector<int>{10, 10, 10};
+  const int pw = emb.n_features();  // PirateNet: the width of the features
+  const std::vector<int> hidden = arch == Architecture::Plain    ? std::vector<int>{12, 10}
+                                  : arch == Architecture::Pirate ? std::vector<int>(6, pw)
+                                                                 : std::vector<int>{10, 10, 10};
   Mlp<double> net(emb.empty() ? d : emb.n_features(), hidden, n_out, act, arch);
   net.init_glorot(42 + d);
+  if (arch == Architecture::Pirate) set_alphas(net);
   net.set_embedding(emb);
   const int n = 5;
   JetMlp<double> jm(net, spec, n);
@@ -137,9 +148,12 @@ void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbed
 void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedding& emb = {},
                           Architecture arch = Architecture::Plain) {
   const int d = spec.n_inputs;
-  const std::vector<int> hidden = arch == Architecture::Plain ? std::vector<int>{9, 7} : std::vector<int>{7, 7};
+  const std::vector<int> hidden = arch == Architecture::Plain    ? std::vector<int>{9, 7}
+                                  : arch == Architecture::Pirate ? std::vector<int>(6, emb.n_features())
+                                                                 : std::vector<int>{7, 7};
   Mlp<double> net(emb.empty() ? d : emb.n_features(), hidden, 2, act, arch);
   net.init_glorot(7);
+  if (arch == Architecture::Pirate) set_alphas(net);
   net.set_embedding(emb);
   const int n = 6, C = spec.n_channels(), no = net.n_outputs();
   JetMlp<double> jm(net, spec, n);
@@ -496,4 +510,44 @@ TEST(JetMlpManyInputs, SetTangentsMovesTheChannels) {
   EXPECT_THROW(moved.set_tangents({1, 2}), npde::Error);      // another count
   EXPECT_THROW(moved.set_tangents({1, 1, 2}), npde::Error);   // twice
   EXPECT_THROW(moved.set_tangents({1, 2, 20}), npde::Error);  // out of range
+}
+
+// PirateNet (two blocks of three layers, the features as the first block's input): every channel and
+// the gradient (alphas included) against finite differences; at alpha = 0 the blocks pass their input.
+InputEmbedding pirate_embedding(int d) {
+  InputEmbedding e = InputEmbedding::fourier(std::vector<double>(d, -1.0), std::vector<double>(d, 0.0), 4, 0.7, 5);
+  return e;
+}
+TEST(JetMlpPirate, TanhAllChannels2D) {
+  check_jets(with_all_mixed(space_time(2, {0, 1}, {0, 1})), Activation::Tanh, 2, pirate_embedding(2),
+             Architecture::Pirate);
+}
+TEST(JetMlpPirate, SinHeat) { check_jets(space_time(3, {0, 1}, {}), Activation::Sin, 1, pirate_embedding(3), Architecture::Pirate); }
+TEST(JetMlpPirateGradient, TanhLaplacianMixed2D) {
+  check_param_gradient(with_all_mixed(JetSpec::laplacian(2)), Activation::Tanh, pirate_embedding(2), Architecture::Pirate);
+}
+TEST(JetMlpPirateGradient, SoftplusBurgers) {
+  check_param_gradient(space_time(2, {}, {0}), Activation::Softplus, pirate_embedding(2), Architecture::Pirate);
+}
+TEST(JetMlpPirate, StartsAsTheLinearMapOfTheFeatures) {
+  const InputEmbedding e = pirate_embedding(2);
+  Mlp<double> net(e.n_features(), std::vector<int>(6, e.n_features()), 1, Activation::Tanh, Architecture::Pirate);
+  net.init_glorot(3);
+  net.set_embedding(e);
+  EXPECT_EQ(net.n_blocks(), 2);
+  // alpha = 0: u = W_out phi(x) + b_out exactly
+  const std::vector<double> x{0.3, -0.6};
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), net.params());
+  const std::size_t w0 = net.weight_offset(net.n_layers() - 1);
+  double u = 0;
+  for (int j = 0; j < e.n_features(); ++j) {
+    const auto& f = e.features[std::size_t(j)];
+    const double s = f.omega[0] * x[0] + f.omega[1] * x[1] + f.shift;
+    u += h(w0 + j) * (f.kind == npde::nn::FeatureKind::Cos ? std::cos(s) : std::sin(s));
+  }
+  EXPECT_NEAR(eval_values(net, x, 1)[0], u, 1e-13);
+  EXPECT_THROW(Mlp<double>(8, {8, 8}, 1, Activation::Tanh, Architecture::Pirate), npde::Error);     // not blocks of 3
+  EXPECT_THROW(Mlp<double>(6, {8, 8, 8}, 1, Activation::Tanh, Architecture::Pirate), npde::Error);  // input width
+  Mlp<double> bare(8, {8, 8, 8}, 1, Activation::Tanh, Architecture::Pirate);
+  EXPECT_THROW(JetMlp<double>(bare, JetSpec::value_only(8), 4), npde::Error);  // no embedding
 }

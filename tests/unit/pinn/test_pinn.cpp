@@ -389,6 +389,29 @@ TEST(Pinn, ModifiedMlpWithWeightFactorizationGradient) {
   check_gradient(rwf, {"pde", "bc", "initial"});
 }
 
+// PirateNet over Fourier features, with and without weight factorisation: the blocks' alphas travel
+// with the factorised parameters, and the gradient over everything matches finite differences.
+TEST(Pinn, PirateNetGradient) {
+  Problem p = balancing::burgers_soft();
+  PinnOptions o = small_options();
+  o.hidden = {12, 12, 12};
+  o.fourier_frequencies = 6;
+  o.architecture = npde::nn::Architecture::Pirate;
+  Pinn<double> pirate(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  EXPECT_EQ(pirate.network().n_blocks(), 1);
+  // move alpha off 0 so that the block's layers reach the output
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pirate.params());
+  h(pirate.network().alpha_offset()) = 0.4;
+  Kokkos::deep_copy(pirate.params(), h);
+  check_gradient(pirate, {"pde", "bc", "initial"});
+  o.weight_factorization = true;
+  Pinn<double> rwf(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  auto hr = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), rwf.params());
+  hr(rwf.network().alpha_offset()) = 0.4;
+  Kokkos::deep_copy(rwf.params(), hr);
+  check_gradient(rwf, {"pde", "bc", "initial"});
+}
+
 TEST(Pinn, GradientHeatSoftWithNeumann) {
   Problem p = space_time("heat", {0.8, 0.1}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "cos(t)", p));
