@@ -3,7 +3,7 @@
 //
 //   bench_jet_kernels [--arch 2-64x4-1] [--n 1000 10000 100000] [--dtype float64 float32]
 //                     [--chunk 2048 ...] [--jet laplacian diagonal burgers heat] [--reps 5]
-//                     [--min-time 0.5] [--peak 2048] [--shapes]
+//                     [--min-time 0.5] [--peak 2048] [--shapes] [--network mlp modified_mlp]
 //
 // Single process, no MPI, so it also builds with NPDE_KERNELS_ONLY (e.g. for a GPU check).
 // --jet picks the channels (default laplacian, the forward-Laplacian jet of d+2 channels):
@@ -20,7 +20,8 @@
 //   npde-kernels arch=... dtype=... jet=... channels=... N=... chunk=... fwd_ms=... jet_ms=... gemm_ms=...
 //                gemm_share=... jet_gflops=... gemm_gflops=...
 // (times are minima over repetitions; gflops use the useful count 3*C*2*N*sum w_i w_{i+1} for C
-// channels, which is 3*(d+2)*2*N*sum w_i w_{i+1} for the Laplacian jet).
+// channels, which is 3*(d+2)*2*N*sum w_i w_{i+1} for the Laplacian jet; a modified MLP adds its two
+// encoders, 2 d w_1, to the sum, while `gemm` replays the layers' GEMMs only).
 // --shapes adds, per chunk size, the time and rate of each of the three GEMMs of the first, a
 // hidden and the last layer alone:
 //   npde-gemm-shapes dtype=... layer=INxOUT columns=... fwd_us=... wgrad_us=... adj_us=... fwd_gflops=... ...
@@ -50,9 +51,10 @@ nn::JetSpec jet_spec_named(const std::string& name, int d) {
 }
 
 template <class T>
-void bench_kernels(const bench::Arch& arch, const std::string& jet_name, long n, int chunk, int reps,
-                   double min_time) {
-  nn::Mlp<T> net(arch.n_in, arch.hidden, arch.n_out, nn::Activation::Tanh);
+void bench_kernels(const bench::Arch& arch, const std::string& network, const std::string& jet_name, long n, int chunk,
+                   int reps, double min_time) {
+  nn::Mlp<T> net(arch.n_in, arch.hidden, arch.n_out, nn::Activation::Tanh,
+                 nn::architecture_from_name(network, "bench_jet_kernels --network"));
   net.init_glorot(0);
   const auto spec = jet_spec_named(jet_name, arch.n_in);
   nn::JetMlp<T> jet(net, spec, chunk);
@@ -79,11 +81,11 @@ void bench_kernels(const bench::Arch& arch, const std::string& jet_name, long n,
   const auto t =
       bench::time_interleaved({forward, forward_backward, gemms}, reps, min_time, [](double v) { return v; });
   const auto &fwd = t[0], &full = t[1], &gemm = t[2];
-  const double flops = bench::useful_flops(arch, double(n), channels);
+  const double flops = 3.0 * channels * 2.0 * double(n) * double(net.macs_per_point());
   std::printf(
-      "npde-kernels arch=%s dtype=%s jet=%s channels=%d N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f "
+      "npde-kernels arch=%s network=%s dtype=%s jet=%s channels=%d N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f "
       "gemm_share=%.3f jet_gflops=%.2f gemm_gflops=%.2f\n",
-      arch.text.c_str(), std::is_same_v<T, double> ? "float64" : "float32", jet_name.c_str(), channels, n, chunk,
+      arch.text.c_str(), network.c_str(), std::is_same_v<T, double> ? "float64" : "float32", jet_name.c_str(), channels, n, chunk,
       fwd.min_s * 1e3, full.min_s * 1e3, gemm.min_s * 1e3, gemm.min_s / full.min_s, flops / full.min_s / 1e9,
       flops / gemm.min_s / 1e9);
   std::fflush(stdout);
@@ -121,7 +123,8 @@ void bench_gemm_shapes(int wi, int wo, int channels, int chunk, int reps, double
 }
 
 int run(const bench::Args& args) {
-  args.require_known({"arch", "n", "dtype", "chunk", "jet", "reps", "min-time", "peak", "shapes"});
+  args.require_known({"arch", "n", "dtype", "chunk", "jet", "reps", "min-time", "peak", "shapes", "network"});
+  const auto networks = args.list("network", {"mlp"});
   const auto arch = bench::parse_arch(args.list("arch", {"2-64x4-1"}).front());
   const auto ns = args.ints("n", {1000, 10000, 100000});
   const auto dtypes = args.list("dtype", {"float64", "float32"});
@@ -155,15 +158,16 @@ int run(const bench::Args& args) {
             bench_gemm_shapes<float>(wi, wo, c, int(chunk), reps, min_time);
         }
       }
-  for (const auto& jet : jets)
-    for (const auto& dt : dtypes)
-      for (const long n : ns)
-        for (const long chunk : chunks) {
-          if (bench::is_double(dt))
-            bench_kernels<double>(arch, jet, n, int(chunk), reps, min_time);
-          else
-            bench_kernels<float>(arch, jet, n, int(chunk), reps, min_time);
-        }
+  for (const auto& network : networks)
+    for (const auto& jet : jets)
+      for (const auto& dt : dtypes)
+        for (const long n : ns)
+          for (const long chunk : chunks) {
+            if (bench::is_double(dt))
+              bench_kernels<double>(arch, network, jet, n, int(chunk), reps, min_time);
+            else
+              bench_kernels<float>(arch, network, jet, n, int(chunk), reps, min_time);
+          }
   return 0;
 }
 

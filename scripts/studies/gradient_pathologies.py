@@ -55,7 +55,7 @@ def main():
             for seed in a.seeds:
                 extra = ["training.seed=%d" % seed, "training.stages[0].iterations=%d" % a.iterations] + sets
                 if a.plan == "lbfgs":
-                    extra.append("training.stages=[{optimizer: adam, iterations: %d, lr: 1e-3, decay: step, "
+                    extra.append("training.stages=[{optimizer: adam, iterations: %d, lr: 1e-3, decay: exponential, "
                                  "decay_rate: 0.9, decay_steps: 1000}, {optimizer: lbfgs, iterations: 5000}]"
                                  % a.iterations)
                 jobs.append(((prob, m, seed), deck, extra, 1))

@@ -370,6 +370,16 @@ void read_training(const DeckReader& r, Deck& d) {
     d.fourier_frequencies = r.get_int("network.fourier_features.frequencies");
     d.fourier_sigma = r.get_real("network.fourier_features.sigma");
   }
+  if (d.pde != "highdim") d.input_normalization = r.get_enum("network.input_normalization");
+  if (d.input_normalization == "standard") {
+    if (d.fourier_frequencies > 0)
+      r.fail("network.input_normalization", "standard scaling does not combine with network.fourier_features (the "
+                                            "features are already scaled)");
+    for (const auto& b : d.boundary)
+      if (b.type == "periodic" && d.bc_enforcement == "hard")
+        r.fail("network.input_normalization", "standard scaling does not combine with the periodic embedding of hard "
+                                              "periodic conditions");
+  }
   if (r.has("training.balancing")) {
     d.balancing = r.get_enum("training.balancing.scheme");
     d.balancing_every = r.has("training.balancing.every") ? r.get_int("training.balancing.every")

@@ -93,6 +93,7 @@ const std::vector<KeySpec> kSchema = {
   {"network.fourier_features.frequencies", K::Int,        kOpt, "64",           kNone,                       closed(1, 4096),   0, 0,         kNone,    "frequency vectors b_j: the network sees 2 x frequencies features"},
   {"network.fourier_features.sigma",       K::Real,       kOpt, "1.0",          kNone,                       above(0),          0, 0,         kNone,    "standard deviation of the entries of b (cycles per unit length)"},
   {"network.architecture",                 K::Enum,       kOpt, "mlp",          "mlp|modified_mlp|pirate",   any(),             0, 0,         kNone,    "plain MLP, the modified MLP (gated by two input encoders U and V), or PirateNet blocks"},
+  {"network.input_normalization",          K::Enum,       kOpt, "none",         "none|standard",             any(),             0, 0,         kBoxPinnPdes, "standard: the inputs shifted and scaled to mean 0, variance 1 over the box"},
   {"network.activation",                   K::Enum,       kOpt, "tanh",         "tanh|sin|softplus",         any(),             0, 0,         kNone,    "hidden activation"},
   {"training",                             K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kPinnPdes, "points, loss weights and optimiser stages (required by npde train)"},
   {"training.precision",                   K::Enum,       kOpt, "double",       "double|float",              any(),             0, 0,         kNone,    "floating-point type of network and training"},

@@ -10,6 +10,22 @@
 
 namespace npde::nn {
 
+InputEmbedding InputEmbedding::standardized(const std::vector<double>& lower, const std::vector<double>& upper) {
+  NPDE_REQUIRE(lower.size() == upper.size(), lower.size() << " lower bounds for " << upper.size() << " upper bounds");
+  InputEmbedding e;
+  e.n_inputs = int(lower.size());
+  for (int a = 0; a < e.n_inputs; ++a) {
+    NPDE_REQUIRE(upper[a] > lower[a], "empty interval on axis " << a);
+    const double s = (upper[a] - lower[a]) / (2 * std::sqrt(3.0));
+    Feature f;
+    f.omega.assign(std::size_t(e.n_inputs), 0.0);
+    f.omega[a] = 1 / s;
+    f.shift = -0.5 * (lower[a] + upper[a]) / s;
+    e.features.push_back(f);
+  }
+  return e;
+}
+
 InputEmbedding InputEmbedding::periodic(const std::vector<double>& lower, const std::vector<double>& period) {
   NPDE_REQUIRE(lower.size() == period.size(), lower.size() << " lower bounds for " << period.size() << " periods");
   InputEmbedding e;

@@ -103,11 +103,16 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   for (int a = 0; a < m_n_in; ++a) lower[a] = problem.box.lower[a];
   // Fourier features (whole cycles along the periodic axes, so periodicity stays exact) or the plain
   // periodic embedding
+  NPDE_REQUIRE(!opts.standardize_inputs || (opts.fourier_frequencies == 0 && !m_periodic_embedded),
+               "standardised inputs do not combine with the periodic embedding or Fourier features");
+  std::vector<double> upper(static_cast<std::size_t>(m_n_in));
+  for (int a = 0; a < m_n_in; ++a) upper[a] = problem.box.upper[a];
   const nn::InputEmbedding embedding =
       opts.fourier_frequencies > 0
           ? nn::InputEmbedding::fourier(lower, period, opts.fourier_frequencies, opts.fourier_sigma, opts.seed)
-      : m_periodic_embedded ? nn::InputEmbedding::periodic(lower, period)
-                            : nn::InputEmbedding{};
+      : m_periodic_embedded      ? nn::InputEmbedding::periodic(lower, period)
+      : opts.standardize_inputs  ? nn::InputEmbedding::standardized(lower, upper)
+                                 : nn::InputEmbedding{};
   m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden, m_n_out, opts.activation,
                      opts.architecture);
   m_net.init_glorot(opts.seed);

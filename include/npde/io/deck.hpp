@@ -88,7 +88,8 @@ struct Deck {
   int sdgd_dimensions = 0;
   bool sdgd_independent = true;  ///< training.sdgd.gradient: independent
   long n_validation = 2000;
-  std::string architecture = "mlp";         ///< network.architecture: mlp, modified_mlp
+  std::string architecture = "mlp";
+  std::string input_normalization = "none";  ///< network.input_normalization: none, standard         ///< network.architecture: mlp, modified_mlp
 
   // training
   std::string precision = "double";         ///< double, float

@@ -35,6 +35,10 @@ struct InputEmbedding {
   /// exactly periodic there. 2 n_frequencies features, no raw inputs.
   static InputEmbedding fourier(const std::vector<double>& lower, const std::vector<double>& period, int n_frequencies,
                                 double sigma, std::uint64_t seed);
+  /// Standardised inputs: (x_a - m_a) / s_a with m_a, s_a the mean and standard deviation of the
+  /// uniform distribution on [lower_a, upper_a] (midpoint, half-width / sqrt 3), as codes that
+  /// normalise their inputs by the statistics of a large uniform sample do. Linear features only.
+  static InputEmbedding standardized(const std::vector<double>& lower, const std::vector<double>& upper);
   /// One line for logs, e.g. "x, cos/sin(2 pi (t ...)/1)".
   std::string describe() const;
 };

@@ -31,6 +31,9 @@ struct PinnOptions {
   /// per output unit (the trained parameters are V, b and s).
   bool weight_factorization = false;
   double rwf_mean = 1.0, rwf_stddev = 0.1;
+  /// Standardised inputs (nn::InputEmbedding::standardized over the problem's box; not with the
+  /// periodic embedding or Fourier features).
+  bool standardize_inputs = false;
   /// Random Fourier features of the inputs (0: none): cos/sin of 2 pi b_j . x, b ~ N(0, sigma^2).
   int fourier_frequencies = 0;
   double fourier_sigma = 1.0;

@@ -412,6 +412,27 @@ TEST(Pinn, PirateNetGradient) {
   check_gradient(rwf, {"pde", "bc", "initial"});
 }
 
+// Standardised inputs: the network sees (x - m)/s, the derivatives stay those in x (the gradient
+// check goes through the residual), and the start equals a plain network whose first layer is
+// W/s with bias -W m/s.
+TEST(Pinn, StandardizedInputs) {
+  Problem p = balancing::burgers_soft();
+  PinnOptions o = small_options();
+  o.standardize_inputs = true;
+  Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  check_gradient(pinn, {"pde", "bc", "initial"});
+  const auto& e = pinn.network().embedding();
+  ASSERT_EQ(e.n_features(), 2);
+  // x in [-1, 1]: s = 1/sqrt(3), m = 0; t in [0, 1]: s = 0.5/sqrt(3), m = 0.5
+  EXPECT_NEAR(e.features[0].omega[0], std::sqrt(3.0), 1e-14);
+  EXPECT_NEAR(e.features[0].shift, 0.0, 1e-14);
+  EXPECT_NEAR(e.features[1].omega[1], 2 * std::sqrt(3.0), 1e-14);
+  EXPECT_NEAR(e.features[1].shift, -std::sqrt(3.0), 1e-14);
+  o.fourier_frequencies = 4;
+  EXPECT_THROW(Pinn<double>(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o),
+               npde::Error);
+}
+
 TEST(Pinn, GradientHeatSoftWithNeumann) {
   Problem p = space_time("heat", {0.8, 0.1}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "cos(t)", p));
