@@ -596,10 +596,11 @@ def check_headers(cfg):
         # The parameter count printed is the one of the deck's network (no PyYAML needed here).
         layers = re.search(r"\blayers:\s*\[([0-9,\s]+)\]", text)
         lower = re.search(r"lower:\s*\[([^\]]*)\]", text)
-        expect(layers and lower, "%s: cannot find network.layers or problem.domain.lower" % name)
+        dimension = re.search(r"^\s*dimension:\s*(\d+)", text, re.M)  # highdim: the unit ball
+        expect(layers and (lower or dimension), "%s: cannot find network.layers or problem.domain.lower" % name)
         # inputs: the space dimensions, plus t for a deck with a time interval
         timed = re.search(r"^\s*time:", text, re.M) is not None
-        n_in = len(lower.group(1).split(",")) + (1 if timed else 0)
+        n_in = int(dimension.group(1)) if dimension else len(lower.group(1).split(",")) + (1 if timed else 0)
         n_out = 3 if re.search(r"pde:\s*navier_stokes", text) else 1  # u, v, p
         n = expected_parameters(n_in, [int(w) for w in layers.group(1).split(",")], n_out)
         expect(re.search(r"^network .* %d parameters" % n, stdout, re.M),
