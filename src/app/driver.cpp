@@ -131,12 +131,9 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   os << "deck            " << deck.path << "\n";
   if (deck.pde == "highdim") {
     const auto o = make_highdim_options(deck);
-    pinn::PinnOptions shape;
-    shape.hidden = o.hidden;
-    shape.architecture = o.architecture;
     const nn::Mlp<double> net(int(deck.dimension), o.hidden, 1, o.activation, o.architecture);
     os << "problem         " << problem_string(deck) << ", coefficients from seed " << deck.coefficient_seed << "\n"
-       << "network         " << detail::network_string(int(deck.dimension), shape, 1) << " " << deck.activation << ", "
+       << "network         " << detail::network_string(int(deck.dimension), o.hidden, o.architecture, 1) << " " << deck.activation << ", "
        << net.n_params() << " parameters, " << deck.precision << "\n"
        << "points          " << o.n_interior << " per round in the ball, resample every " << deck.resample_every
        << ", " << o.n_validation << " validation\n"
@@ -168,7 +165,7 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
      << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n";
   for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
   os << "boundary        " << deck.boundary.size() << " condition(s), enforcement " << deck.bc_enforcement << "\n"
-     << "network         " << detail::network_string(n_in, opts, n_out) << " " << deck.activation << ", "
+     << "network         " << detail::network_string(n_in, opts.hidden, opts.architecture, n_out) << " " << deck.activation << ", "
      << net.n_params() << " parameters, " << deck.precision << "\n"
      << "points          " << deck.n_interior << " interior (" << (deck.n_interior + comm.size() - 1) / comm.size()
      << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary"

@@ -38,12 +38,9 @@ int highdim_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   pinn::HighDimPinn<T> net(comm, problem, opts);
   check_stages(net, cfg);
   const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
-  pinn::PinnOptions shape;
-  shape.hidden = opts.hidden;
-  shape.architecture = opts.architecture;
   log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", Laplacian from ",
                         opts.sdgd_dimensions, " of ", problem.dimension, " dimensions per step, network ",
-                        network_string(problem.dimension, shape, 1), " ", deck.activation, " (", net.n_params(),
+                        network_string(problem.dimension, opts.hidden, opts.architecture, 1), " ", deck.activation, " (", net.n_params(),
                         " parameters), ", deck.precision, ", ", comm.size(), " rank(s), ", opts.n_interior,
                         " points per round, BLAS core ", nn::blas_core_name()));
   io::OutputFile out(comm, deck.output_file);

@@ -26,11 +26,11 @@ std::string grid_string(const std::vector<int>& g) {
   return s;
 }
 
-std::string network_string(int n_in, const pinn::PinnOptions& opts, int n_out) {
+std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out) {
   std::string s = std::to_string(n_in);
-  for (int w : opts.hidden) s += "-" + std::to_string(w);
+  for (int w : hidden) s += "-" + std::to_string(w);
   s += "-" + std::to_string(n_out);
-  return opts.architecture == nn::Architecture::Plain ? s : s + " " + nn::to_string(opts.architecture);
+  return architecture == nn::Architecture::Plain ? s : s + " " + nn::to_string(architecture);
 }
 
 std::string problem_string(const io::Deck& deck) {

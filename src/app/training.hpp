@@ -30,9 +30,8 @@ namespace npde::app::detail {
 
 /// "65x65": a grid's points per axis.
 std::string grid_string(const std::vector<int>& g);
-/// "2-32-32-1": a network's widths.
 /// "2-64-64-1", followed by the architecture unless it is the plain MLP.
-std::string network_string(int n_in, const pinn::PinnOptions& opts, int n_out);
+std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out);
 /// "1D burgers, t in [0, 1]": the deck's equation for progress lines.
 std::string problem_string(const io::Deck& deck);
 /// reference.grid, or 65 points per axis.

@@ -149,17 +149,25 @@ void HighDimPinn<T>::draw(std::uint64_t stream, std::uint64_t round, std::size_t
 template <class T>
 void HighDimPinn<T>::sample(std::uint64_t round) {
   draw(kStreamPoints, round, m_opts.n_interior, m_x, m_n_local);
-  m_f = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::pinn::HighDimPinn::f"), m_n_local);
+  if (m_f.extent(0) < m_n_local) {  // the same size every round: allocated once
+    m_f = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::pinn::HighDimPinn::f"), m_n_local);
+    m_weight_d = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::pinn::HighDimPinn::D"), m_n_local);
+  }
   const int d = m_d;
   const bool poisson = m_problem.form == TwoBody::Form::Poisson;
   const T* x = m_x.data();
   T* f = m_f.data();
+  T* dw = m_weight_d.data();
   const double* c = m_coef.data();
   Kokkos::parallel_for(
       "npde::pinn::HighDimPinn::source", Kokkos::RangePolicy<ExecSpace>(0, m_n_local), KOKKOS_LAMBDA(const int p) {
         double u, lap;
         two_body(x + long(d) * p, 1, d, c, u, lap);
         f[p] = T(poisson ? -lap : lap + u - u * u * u);
+        const T* xp = x + long(d) * p;
+        T r2 = T(0);
+        for (int k = 0; k < d; ++k) r2 += xp[k] * xp[k];
+        dw[p] = T(1) - r2;
       });
 }
 
@@ -217,8 +225,8 @@ void HighDimPinn<T>::use_draw(std::size_t k) {
 }
 
 template <class T>
-double HighDimPinn<T>::chunk_loss(std::size_t draw, const T* x, const T* f, int n, double scale_d, const T* r_other,
-                                  T* residual_out) {
+double HighDimPinn<T>::chunk_loss(std::size_t draw, const T* x, const T* f, const T* dw, int n, double scale_d,
+                                  const T* r_other, T* residual_out) {
   const int d = m_d, B = int(m_dims[draw].size());
   const T kappa = T(double(d) / B), scale = T(scale_d), two_d = T(2.0 * d);
   const T sign = m_problem.form == TwoBody::Form::Poisson ? T(-1) : T(1);
@@ -231,9 +239,7 @@ double HighDimPinn<T>::chunk_loss(std::size_t draw, const T* x, const T* f, int 
       "npde::pinn::HighDimPinn::residual", Kokkos::RangePolicy<ExecSpace>(0, n),
       KOKKOS_LAMBDA(const int p, double& acc) {
         const T* xp = x + long(d) * p;
-        T r2 = T(0);
-        for (int k = 0; k < d; ++k) r2 += xp[k] * xp[k];
-        const T D = T(1) - r2;
+        const T D = dw[p];
         const T N = out[p], L = out[long(B + 1) * n + p];
         T xn = T(0);  // sum over the sampled dimensions of x_i N_i
         for (int t = 0; t < B; ++t) xn += xp[dims[t]] * out[long(1 + t) * n + p];
@@ -264,18 +270,19 @@ T HighDimPinn<T>::loss_and_gradient(const View1<T>& grad) {
     const int n = int(std::min<std::size_t>(std::size_t(m_opts.chunk), m_n_local - off));
     const T* x = m_x.data() + std::size_t(m_d) * off;
     const T* f = m_f.data() + off;
+    const T* dw = m_weight_d.data() + off;
     if (m_dims.size() == 2) {  // r_I, then r_J and the adjoint 2 scale r_I dr_J
       use_draw(0);
       m_jet->forward(x, n);
-      chunk_loss(0, x, f, n, scale, nullptr, m_r.data());
+      chunk_loss(0, x, f, dw, n, scale, nullptr, m_r.data());
       use_draw(1);
       m_jet->forward(x, n);
-      loss += chunk_loss(1, x, f, n, scale, m_r.data(), nullptr);
+      loss += chunk_loss(1, x, f, dw, n, scale, m_r.data(), nullptr);
       m_jet->backward(x, n, m_adj.data(), m_grad.data());
       use_draw(0);
     } else {
       m_jet->forward(x, n);
-      loss += chunk_loss(0, x, f, n, scale, nullptr, nullptr);
+      loss += chunk_loss(0, x, f, dw, n, scale, nullptr, nullptr);
       m_jet->backward(x, n, m_adj.data(), m_grad.data());
     }
   }
@@ -298,7 +305,7 @@ std::vector<double> HighDimPinn<T>::residuals() {
     const int n = int(std::min<std::size_t>(std::size_t(m_opts.chunk), m_n_local - off));
     const T* x = m_x.data() + std::size_t(m_d) * off;
     m_jet->forward(x, n);
-    chunk_loss(0, x, m_f.data() + off, n, 1.0, nullptr, r.data());
+    chunk_loss(0, x, m_f.data() + off, m_weight_d.data() + off, n, 1.0, nullptr, r.data());
     auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), r);
     for (int p = 0; p < n; ++p) out[off + p] = double(h(p));
   }

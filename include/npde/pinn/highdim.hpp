@@ -107,6 +107,7 @@ class HighDimPinn final : public Model<T> {
   View1<T> m_r;                                        ///< per chunk: r_I (independent draws)
   std::size_t m_n_local = 0;
   View1<T> m_x, m_f;        ///< this rank's points (d, n) and the source there
+  View1<T> m_weight_d;      ///< 1 - |x|^2 at those points (the trial function's factor)
   View1<T> m_adj, m_sq;     ///< per chunk: adjoint of the jets, squared residuals
   View1<T> m_grad;          ///< gradient accumulator, then [gradient, loss] on the host for the allreduce
   View1<double> m_coef;  ///< c_0 .. c_{d-2} (device)
@@ -123,8 +124,9 @@ class HighDimPinn final : public Model<T> {
   void use_draw(std::size_t k);
   /// The residual kernel on one chunk after a forward with draw k: returns the sum of scale r r_other
   /// (r_other null: r^2) and fills m_adj with its derivative, r_other held constant (2 scale r_other
-  /// dr); residual_out (may be null) gets r.
-  double chunk_loss(std::size_t k, const T* x, const T* f, int n, double scale, const T* r_other, T* residual_out);
+  /// dr); dw holds 1 - |x|^2 per point; residual_out (may be null) gets r.
+  double chunk_loss(std::size_t k, const T* x, const T* f, const T* dw, int n, double scale, const T* r_other,
+                    T* residual_out);
 };
 
 }  // namespace npde::pinn
