@@ -36,10 +36,16 @@ elseif(NOT NPDE_HAVE_KOKKOSKERNELS)
 endif()
 
 # --- CBLAS (OpenBLAS) for host GEMMs in float and double, and its core query ---
-find_path(NPDE_CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas x86_64-linux-gnu/openblas-pthread)
-find_library(NPDE_OPENBLAS_LIBRARY NAMES openblas)
+# A kernels-only device build never runs a host GEMM (nn dispatches on the memory space), so it
+# does not link OpenBLAS: the binaries then need nothing beyond the CUDA/HIP runtime libraries.
 set(NPDE_HAVE_CBLAS 0)
 add_library(npde_blas INTERFACE)
+if(NPDE_KERNELS_ONLY AND NPDE_HAVE_KOKKOSKERNELS AND (Kokkos_ENABLE_CUDA OR Kokkos_ENABLE_HIP))
+  message(STATUS "npde: device kernels-only build: GEMMs through Kokkos Kernels, no CBLAS")
+else()
+  find_path(NPDE_CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas x86_64-linux-gnu/openblas-pthread)
+  find_library(NPDE_OPENBLAS_LIBRARY NAMES openblas)
+endif()
 if(NPDE_CBLAS_INCLUDE_DIR AND NPDE_OPENBLAS_LIBRARY)
   set(NPDE_HAVE_CBLAS 1)
   target_include_directories(npde_blas SYSTEM INTERFACE ${NPDE_CBLAS_INCLUDE_DIR})
@@ -50,6 +56,23 @@ elseif(NOT NPDE_HAVE_KOKKOSKERNELS)
 endif()
 
 if(NPDE_KERNELS_ONLY)
+  # The kernel tests (nn, pde) need GoogleTest alone: an installed one, or its sources (Debian's
+  # googletest package puts them in /usr/src/googletest) built here for a bare device machine.
+  set(NPDE_GTEST_SOURCE_DIR "" CACHE PATH "GoogleTest sources to build with the kernel tests")
+  if(NPDE_ENABLE_TESTS AND NPDE_GTEST_SOURCE_DIR)
+    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+    set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+    add_subdirectory(${NPDE_GTEST_SOURCE_DIR} ${PROJECT_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+    if(NOT TARGET GTest::gtest)
+      add_library(GTest::gtest ALIAS gtest)
+    endif()
+  elseif(NPDE_ENABLE_TESTS)
+    find_package(GTest QUIET)
+    if(NOT TARGET GTest::gtest)
+      message(STATUS "npde: GoogleTest not found; kernel tests off (pass -DNPDE_GTEST_SOURCE_DIR=...)")
+      set(NPDE_ENABLE_TESTS OFF)
+    endif()
+  endif()
   return()
 endif()
 

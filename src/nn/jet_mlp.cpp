@@ -14,27 +14,45 @@ namespace detail {
 /// Above this many raw inputs the first layer's value channel is a GEMM (a loop per point below).
 constexpr int kGemmInputs = 8;
 
+/// Runs body(p, i0, i1) over the neurons [i0, i1) of each of n points of w neurons. On the host: one
+/// call per point with all its neurons, so the loops over neurons inside vectorise. On a device: one
+/// call per neuron, so consecutive threads touch consecutive neurons of a channel (at i + c*cs + w*p)
+/// and their memory accesses coalesce; a thread per point would stride by w elements. Every jet
+/// kernel below treats the neurons of a point independently, so both give the same numbers.
+template <class F>
+void for_neurons(const char* label, int w, int n, const F& body) {
+  if constexpr (device_is_host) {
+    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) { body(p, 0, w); });
+  } else {
+    Kokkos::parallel_for(
+        label, Kokkos::RangePolicy<ExecSpace>(0, long(w) * n), KOKKOS_LAMBDA(const long e) {
+          const int p = int(e / w), i = int(e - long(w) * p);
+          body(p, i, i + 1);
+        });
+  }
+}
+
 /// First linear layer on jets: z0 = W x (the bias is added by the next kernel); a tangent channel for input k is the column W[:, k]
 /// (dx/dx_k is the unit vector), second-order channels are zero. d = 0: the value channel is already
 /// in z (a GEMM did it); x and the first d inputs are then unused.
 template <class T>
 void first_layer(const JetLayout L, int w, int d, int n, const T* W, const T* x, T* z) {
   const long cs = long(w) * n;  // channel stride
-  Kokkos::parallel_for(
-      "npde::nn::JetMlp::forward::first_layer", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        T* zp = z + long(w) * p;
-        for (int i = 0; i < w && d > 0; ++i) {
-          T acc = T(0);
-          for (int k = 0; k < d; ++k) acc += W[i + long(w) * k] * x[k + long(d) * p];
-          zp[i] = acc;
-        }
-        for (int t = 0; t < L.n_tan; ++t) {
-          const T* col = W + long(w) * L.tan_dim[t];
-          for (int i = 0; i < w; ++i) zp[(1 + t) * cs + i] = col[i];
-        }
-        for (int c = 1 + L.n_tan; c < L.n_channels; ++c)
-          for (int i = 0; i < w; ++i) zp[c * cs + i] = T(0);
-      });
+  for_neurons("npde::nn::JetMlp::forward::first_layer", w, n,
+              KOKKOS_LAMBDA(const int p, const int i0, const int i1) {
+                T* zp = z + long(w) * p;
+                for (int i = i0; i < i1 && d > 0; ++i) {
+                  T acc = T(0);
+                  for (int k = 0; k < d; ++k) acc += W[i + long(w) * k] * x[k + long(d) * p];
+                  zp[i] = acc;
+                }
+                for (int t = 0; t < L.n_tan; ++t) {
+                  const T* col = W + long(w) * L.tan_dim[t];
+                  for (int i = i0; i < i1; ++i) zp[(1 + t) * cs + i] = col[i];
+                }
+                for (int c = 1 + L.n_tan; c < L.n_channels; ++c)
+                  for (int i = i0; i < i1; ++i) zp[c * cs + i] = T(0);
+              });
 }
 
 /// Jets of the embedding's features: feature j = f(s), s = omega_j . x + shift_j, so channel by channel
@@ -43,11 +61,11 @@ template <class T>
 void embed_features(const JetLayout L, int m, int d, int n, const int* kind, const T* omega, const T* shift,
                     const T* x, T* phi) {
   const long cs = long(m) * n;
-  Kokkos::parallel_for(
-      "npde::nn::JetMlp::forward::embedding", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+  for_neurons(
+      "npde::nn::JetMlp::forward::embedding", m, n, KOKKOS_LAMBDA(const int p, const int j0, const int j1) {
         T* out = phi + long(m) * p;
         const int cl = 1 + L.n_tan, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
-        for (int j = 0; j < m; ++j) {
+        for (int j = j0; j < j1; ++j) {
           const T* w = omega + long(d) * j;
           T s = shift[j];
           for (int k = 0; k < d; ++k) s += w[k] * x[k + long(d) * p];
@@ -80,10 +98,9 @@ void embed_features(const JetLayout L, int m, int d, int n, const int* kind, con
 /// Adds the bias to the value channel (columns 0..n-1) of z (w x C*n).
 template <class T>
 void add_bias(int w, int n, const T* b, T* z) {
-  Kokkos::parallel_for(
-      "npde::nn::JetMlp::forward::bias", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        for (int i = 0; i < w; ++i) z[i + long(w) * p] += b[i];
-      });
+  for_neurons("npde::nn::JetMlp::forward::bias", w, n, KOKKOS_LAMBDA(const int p, const int i0, const int i1) {
+    for (int i = i0; i < i1; ++i) z[i + long(w) * p] += b[i];
+  });
 }
 
 /// Activation on jets: a = sigma(z) channel-wise by the chain rule; adds the bias to z's value channel
@@ -91,22 +108,22 @@ void add_bias(int w, int n, const T* b, T* z) {
 template <class Fn, class T>
 void activation_forward(const JetLayout L, int w, int n, const T* b, T* z, T* a) {
   const long cs = long(w) * n;
-  Kokkos::parallel_for(
-      "npde::nn::JetMlp::forward::activation", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        const long e = long(w) * p;
-        jet_activation_forward<Fn>(L, w, cs, b, z + e, a + e);
-      });
+  for_neurons("npde::nn::JetMlp::forward::activation", w, n,
+              KOKKOS_LAMBDA(const int p, const int i0, const int i1) {
+                const long e = long(w) * p + i0;
+                jet_activation_forward<Fn>(L, i1 - i0, cs, b + i0, z + e, a + e);
+              });
 }
 
 /// Reverse of activation_forward: zb from ab.
 template <class Fn, class T>
 void activation_backward(const JetLayout L, int w, int n, const T* z, const T* a, const T* ab, T* zb) {
   const long cs = long(w) * n;
-  Kokkos::parallel_for(
-      "npde::nn::JetMlp::backward::activation", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        const long e = long(w) * p;
-        jet_activation_backward<Fn>(L, w, cs, z + e, a + e, ab + e, zb + e);
-      });
+  for_neurons("npde::nn::JetMlp::backward::activation", w, n,
+              KOKKOS_LAMBDA(const int p, const int i0, const int i1) {
+                const long e = long(w) * p + i0;
+                jet_activation_backward<Fn>(L, i1 - i0, cs, z + e, a + e, ab + e, zb + e);
+              });
 }
 
 template <class T, class F>
@@ -253,11 +270,11 @@ void JetMlp<T>::forward(const T* x, int n) {
       const T* v = m_enc_a[1].data();
       T* a = m_a[l].data();
       const int wl = w[l + 1];
-      Kokkos::parallel_for(
-          "npde::nn::JetMlp::forward::gate", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-            const long e = long(wl) * p;
-            detail::jet_gate_forward(L, wl, cs, sv + e, u + e, v + e, a + e);
-          });
+      detail::for_neurons("npde::nn::JetMlp::forward::gate", wl, n,
+                          KOKKOS_LAMBDA(const int p, const int i0, const int i1) {
+                            const long e = long(wl) * p + i0;
+                            detail::jet_gate_forward(L, i1 - i0, cs, sv + e, u + e, v + e, a + e);
+                          });
     } else {
       detail::add_bias(w[l + 1], n, b, z);
     }
@@ -340,11 +357,12 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
       T* sb = m_adj_s.data();
       T* ub = m_adj_enc[0].data();
       T* vb = m_adj_enc[1].data();
-      Kokkos::parallel_for(
-          "npde::nn::JetMlp::backward::gate", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-            const long e = long(wo) * p;
-            detail::jet_gate_backward(L, wo, cs, sv + e, u + e, v + e, ab + e, sb + e, ub + e, vb + e);
-          });
+      detail::for_neurons("npde::nn::JetMlp::backward::gate", wo, n,
+                          KOKKOS_LAMBDA(const int p, const int i0, const int i1) {
+                            const long e = long(wo) * p + i0;
+                            detail::jet_gate_backward(L, i1 - i0, cs, sv + e, u + e, v + e, ab + e, sb + e, ub + e,
+                                                      vb + e);
+                          });
       detail::dispatch_activation<T>(m_net->activation(), [&](auto fn) {
         detail::activation_backward<decltype(fn), T>(L, wo, n, m_z[l].data(), sv, sb, m_adj_z.data());
       });
