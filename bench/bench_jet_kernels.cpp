@@ -4,12 +4,15 @@
 //   bench_jet_kernels [--arch 2-64x4-1] [--n 1000 10000 100000] [--dtype float64 float32]
 //                     [--chunk 2048 ...] [--jet laplacian diagonal burgers heat] [--reps 5]
 //                     [--min-time 0.5] [--peak 2048] [--shapes] [--network mlp modified_mlp]
+//                     [--gaussians K]
 //
 // Single process, no MPI, so it also builds with NPDE_KERNELS_ONLY (e.g. for a GPU check).
 // --jet picks the channels (default laplacian, the forward-Laplacian jet of d+2 channels):
 //   laplacian  u, grad u, Laplacian over all inputs      diagonal  u, grad u, every d2u/dx_k^2
 //   burgers    u, grad u, d2u/dx_k^2 for all but the last input (the last one is time: no u_tt)
 //   heat       u, grad u, Laplacian over all but the last input
+//   stream     u, grad u, every second and third derivative (the stream-function form of
+//              Navier-Stokes: u = psi_y, v = -psi_x need psi_xxx ... psi_yyy); 2 or 3 inputs
 // For N points in chunks it times:
 //   fwd   JetMlp::forward over all chunks;
 //   jet   JetMlp::forward + JetMlp::backward (the network part of a training step);
@@ -22,6 +25,9 @@
 // (times are minima over repetitions; gflops use the useful count 3*C*2*N*sum w_i w_{i+1} for C
 // channels, which is 3*(d+2)*2*N*sum w_i w_{i+1} for the Laplacian jet; a modified MLP adds its two
 // encoders, 2 d w_1, to the sum, while `gemm` replays the layers' GEMMs only).
+// --gaussians K puts K trainable Gaussian features (PIG) of the arch's inputs in front of the network
+// (its first layer then reads K features); `jet` then includes their jets and the reverse pass to
+// their centres and widths, which the useful-FLOP count leaves out (it counts the layers alone).
 // --shapes adds, per chunk size, the time and rate of each of the three GEMMs of the first, a
 // hidden and the last layer alone:
 //   npde-gemm-shapes dtype=... layer=INxOUT columns=... fwd_us=... wgrad_us=... adj_us=... fwd_gflops=... ...
@@ -42,8 +48,18 @@ using namespace npde;
 nn::JetSpec jet_spec_named(const std::string& name, int d) {
   if (name == "laplacian") return nn::JetSpec::laplacian(d);
   if (name == "diagonal") return nn::JetSpec::diagonal(d);
+  if (name == "stream") {
+    NPDE_REQUIRE(d == 2 || d == 3, "bench_jet_kernels: --jet stream takes 2 or 3 inputs, got " << d);
+    nn::JetSpec spec = nn::JetSpec::diagonal(d);
+    for (int a = 0; a < d; ++a)
+      for (int b = a + 1; b < d; ++b) spec.mixed.push_back({a, b});
+    for (int a = 0; a < d; ++a)
+      for (int b = a; b < d; ++b)
+        for (int c = b; c < d; ++c) spec.third.push_back({a, b, c});
+    return spec;
+  }
   NPDE_REQUIRE(name == "burgers" || name == "heat",
-               "bench_jet_kernels: --jet '" << name << "' is not laplacian, diagonal, burgers or heat");
+               "bench_jet_kernels: --jet '" << name << "' is not laplacian, diagonal, burgers, heat or stream");
   NPDE_REQUIRE(d >= 2, "bench_jet_kernels: --jet " << name << " needs at least one space and one time input");
   nn::JetSpec spec = nn::JetSpec::first_order(d);
   for (int k = 0; k + 1 < d; ++k) (name == "burgers" ? spec.diagonal_terms : spec.laplacian_terms).push_back(k);
@@ -52,10 +68,13 @@ nn::JetSpec jet_spec_named(const std::string& name, int d) {
 
 template <class T>
 void bench_kernels(const bench::Arch& arch, const std::string& network, const std::string& jet_name, long n, int chunk,
-                   int reps, double min_time) {
-  nn::Mlp<T> net(arch.n_in, arch.hidden, arch.n_out, nn::Activation::Tanh,
+                   int reps, double min_time, int gaussians) {
+  nn::Mlp<T> net(gaussians > 0 ? gaussians : arch.n_in, arch.hidden, arch.n_out, nn::Activation::Tanh,
                  nn::architecture_from_name(network, "bench_jet_kernels --network"));
   net.init_glorot(0);
+  if (gaussians > 0)
+    net.set_embedding(nn::InputEmbedding::gaussian(std::vector<double>(std::size_t(arch.n_in), 0.0),
+                                                   std::vector<double>(std::size_t(arch.n_in), 1.0), gaussians, 0.1, 0));
   const auto spec = jet_spec_named(jet_name, arch.n_in);
   nn::JetMlp<T> jet(net, spec, chunk);
   const int channels = spec.n_channels();
@@ -83,9 +102,9 @@ void bench_kernels(const bench::Arch& arch, const std::string& network, const st
   const auto &fwd = t[0], &full = t[1], &gemm = t[2];
   const double flops = 3.0 * channels * 2.0 * double(n) * double(net.macs_per_point());
   std::printf(
-      "npde-kernels arch=%s network=%s dtype=%s jet=%s channels=%d N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f "
+      "npde-kernels arch=%s network=%s gaussians=%d dtype=%s jet=%s channels=%d N=%ld chunk=%d fwd_ms=%.3f jet_ms=%.3f gemm_ms=%.3f "
       "gemm_share=%.3f jet_gflops=%.2f gemm_gflops=%.2f\n",
-      arch.text.c_str(), network.c_str(), std::is_same_v<T, double> ? "float64" : "float32", jet_name.c_str(), channels, n, chunk,
+      arch.text.c_str(), network.c_str(), gaussians, std::is_same_v<T, double> ? "float64" : "float32", jet_name.c_str(), channels, n, chunk,
       fwd.min_s * 1e3, full.min_s * 1e3, gemm.min_s * 1e3, gemm.min_s / full.min_s, flops / full.min_s / 1e9,
       flops / gemm.min_s / 1e9);
   std::fflush(stdout);
@@ -123,7 +142,8 @@ void bench_gemm_shapes(int wi, int wo, int channels, int chunk, int reps, double
 }
 
 int run(const bench::Args& args) {
-  args.require_known({"arch", "n", "dtype", "chunk", "jet", "reps", "min-time", "peak", "shapes", "network"});
+  args.require_known({"arch", "n", "dtype", "chunk", "jet", "reps", "min-time", "peak", "shapes", "network", "gaussians"});
+  const int gaussians = args.has("gaussians") ? int(args.ints("gaussians", {64}).front()) : 0;
   const auto networks = args.list("network", {"mlp"});
   const auto arch = bench::parse_arch(args.list("arch", {"2-64x4-1"}).front());
   const auto ns = args.ints("n", {1000, 10000, 100000});
@@ -164,9 +184,9 @@ int run(const bench::Args& args) {
         for (const long n : ns)
           for (const long chunk : chunks) {
             if (bench::is_double(dt))
-              bench_kernels<double>(arch, network, jet, n, int(chunk), reps, min_time);
+              bench_kernels<double>(arch, network, jet, n, int(chunk), reps, min_time, gaussians);
             else
-              bench_kernels<float>(arch, network, jet, n, int(chunk), reps, min_time);
+              bench_kernels<float>(arch, network, jet, n, int(chunk), reps, min_time, gaussians);
           }
   return 0;
 }

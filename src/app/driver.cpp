@@ -160,12 +160,20 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   const auto opts = make_pinn_options(deck);
   const bool timed = io::is_time_dependent(deck.pde);
   const int n_in = deck.dim + (timed ? 1 : 0), n_out = deck.pde == "navier_stokes" ? 3 : 1;
-  const nn::Mlp<double> net(n_in, opts.hidden, n_out, opts.activation, opts.architecture);
+  // the first layer reads the embedding's features; Gaussians add their centres and widths
+  const int n_first = opts.fourier_frequencies > 0 ? 2 * opts.fourier_frequencies
+                      : opts.gaussian_features > 0 ? opts.gaussian_features
+                                                   : n_in;
+  nn::Mlp<double> net(n_first, opts.hidden, n_out, opts.activation, opts.architecture);
+  if (opts.gaussian_features > 0)
+    net.set_embedding(nn::InputEmbedding::gaussian(std::vector<double>(std::size_t(n_in), 0.0),
+                                                   std::vector<double>(std::size_t(n_in), 1.0), opts.gaussian_features,
+                                                   opts.gaussian_width, 0));
   os << "problem         " << problem_string(deck) << ", source " << deck.source
      << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n";
   for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
   os << "boundary        " << deck.boundary.size() << " condition(s), enforcement " << deck.bc_enforcement << "\n"
-     << "network         " << detail::network_string(n_in, opts.hidden, opts.architecture, n_out) << " " << deck.activation << ", "
+     << "network         " << detail::network_string(n_in, opts, n_out) << " " << deck.activation << ", "
      << net.n_params() << " parameters, " << deck.precision << "\n"
      << "points          " << deck.n_interior << " interior (" << (deck.n_interior + comm.size() - 1) / comm.size()
      << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary"

@@ -233,6 +233,8 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.rwf_stddev = deck.rwf_stddev;
   o.fourier_frequencies = deck.fourier_frequencies;
   o.fourier_sigma = deck.fourier_sigma;
+  o.gaussian_features = deck.gaussian_features;
+  o.gaussian_width = deck.gaussian_width;
   o.standardize_inputs = deck.input_normalization == "standard";
   o.rad_candidates = std::size_t(deck.rad_candidates);
   o.rad_k = deck.rad_k;

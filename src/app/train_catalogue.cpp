@@ -71,7 +71,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
   const std::string terms = terms_string(net.term_names(), net.term_points());
   log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", ", deck.bc_enforcement,
-                        " conditions, network ", network_string(problem.n_inputs(), opts.hidden, opts.architecture, problem.n_outputs()),
+                        " conditions, network ", network_string(problem.n_inputs(), opts, problem.n_outputs()),
                         " ", deck.activation, " (", net.n_params(), " parameters), ", deck.precision, ", ",
                         comm.size(), " rank(s), loss terms (points): ", terms, ", BLAS core ", nn::blas_core_name()));
   // 2. the output file exists (under its temporary name) from the start, as for Poisson

@@ -59,7 +59,7 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
   const std::string terms = terms_string(net.term_names(), net.term_points());
   log::info(log::format("npde train ", deck.path, ": ", deck.dim, "D Poisson, ", deck.bc_enforcement,
-                        " BC, network ", network_string(deck.dim, opts.hidden, opts.architecture, 1), " ", deck.activation, " (",
+                        " BC, network ", network_string(deck.dim, opts, 1), " ", deck.activation, " (",
                         net.n_params(), " parameters), ", deck.precision, ", ", comm.size(),
                         " rank(s), loss terms (points): ", terms, ", BLAS core ", nn::blas_core_name()));
   // 2. the output file exists (under its temporary name) from the start: the history is flushed into

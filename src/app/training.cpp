@@ -33,6 +33,13 @@ std::string network_string(int n_in, const std::vector<int>& hidden, nn::Archite
   return architecture == nn::Architecture::Plain ? s : s + " " + nn::to_string(architecture);
 }
 
+std::string network_string(int n_in, const pinn::PinnOptions& o, int n_out) {
+  std::string s = network_string(n_in, o.hidden, o.architecture, n_out);
+  if (o.fourier_frequencies > 0) s += " on " + std::to_string(2 * o.fourier_frequencies) + " Fourier features";
+  if (o.gaussian_features > 0) s += " on " + std::to_string(o.gaussian_features) + " trainable Gaussians";
+  return s;
+}
+
 std::string problem_string(const io::Deck& deck) {
   if (deck.pde == "highdim")
     return "two-body " + deck.form + " on the unit ball of " + std::to_string(deck.dimension) + " dimensions";

@@ -32,6 +32,8 @@ namespace npde::app::detail {
 std::string grid_string(const std::vector<int>& g);
 /// "2-64-64-1", followed by the architecture unless it is the plain MLP.
 std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out);
+/// The same, and the input embedding that feeds the first layer (Fourier features, Gaussians).
+std::string network_string(int n_in, const pinn::PinnOptions& o, int n_out);
 /// "1D burgers, t in [0, 1]": the deck's equation for progress lines.
 std::string problem_string(const io::Deck& deck);
 /// reference.grid, or 65 points per axis.

@@ -370,11 +370,24 @@ void read_training(const DeckReader& r, Deck& d) {
     d.fourier_frequencies = r.get_int("network.fourier_features.frequencies");
     d.fourier_sigma = r.get_real("network.fourier_features.sigma");
   }
+  if (r.has("network.gaussian_features")) {
+    d.gaussian_features = r.get_int("network.gaussian_features.count");
+    d.gaussian_width = r.get_real("network.gaussian_features.width");
+    if (d.fourier_frequencies > 0)
+      r.fail("network.gaussian_features", "Gaussian features replace the inputs as Fourier features do: use one of the two");
+    for (const auto& b : d.boundary)
+      if (b.type == "periodic" && d.bc_enforcement == "hard")
+        r.fail("network.gaussian_features", "Gaussian features are not periodic: hard periodic conditions need the "
+                                            "periodic embedding (use bc_enforcement: soft, or drop the Gaussians)");
+  }
   if (d.pde != "highdim") d.input_normalization = r.get_enum("network.input_normalization");
   if (d.input_normalization == "standard") {
     if (d.fourier_frequencies > 0)
       r.fail("network.input_normalization", "standard scaling does not combine with network.fourier_features (the "
                                             "features are already scaled)");
+    if (d.gaussian_features > 0)
+      r.fail("network.input_normalization", "standard scaling does not combine with network.gaussian_features (the "
+                                            "Gaussians are placed in the box's own coordinates)");
     for (const auto& b : d.boundary)
       if (b.type == "periodic" && d.bc_enforcement == "hard")
         r.fail("network.input_normalization", "standard scaling does not combine with the periodic embedding of hard "

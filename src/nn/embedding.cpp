@@ -73,8 +73,32 @@ InputEmbedding InputEmbedding::fourier(const std::vector<double>& lower, const s
   return e;
 }
 
+InputEmbedding InputEmbedding::gaussian(const std::vector<double>& lower, const std::vector<double>& upper, int count,
+                                       double width, std::uint64_t seed) {
+  NPDE_REQUIRE(lower.size() == upper.size(), lower.size() << " lower bounds for " << upper.size() << " upper bounds");
+  NPDE_REQUIRE(count > 0 && width > 0, "Gaussian features: " << count << " Gaussians of width " << width);
+  NPDE_REQUIRE(int(lower.size()) <= kMaxGaussianInputs,
+               "Gaussian features take at most " << kMaxGaussianInputs << " inputs, got " << lower.size());
+  InputEmbedding e;
+  e.n_inputs = int(lower.size());
+  constexpr std::uint64_t kStream = 0x6A55;  // not the streams of the network's initialisation
+  e.gaussians.count = count;
+  for (int k = 0; k < count; ++k)
+    for (int a = 0; a < e.n_inputs; ++a) {
+      NPDE_REQUIRE(upper[a] > lower[a], "empty interval on axis " << a);
+      const double u = rng::uniform(seed, kStream, std::uint64_t(k) * std::uint64_t(e.n_inputs) + std::uint64_t(a));
+      e.gaussians.mu.push_back(lower[a] + u * (upper[a] - lower[a]));
+      e.gaussians.sigma.push_back(width * (upper[a] - lower[a]));
+    }
+  return e;
+}
+
 std::string InputEmbedding::describe() const {
   std::ostringstream os;
+  if (gaussian()) {
+    os << gaussians.count << " trainable Gaussians";
+    return os.str();
+  }
   for (int j = 0; j < n_features(); ++j) {
     const auto& f = features[j];
     os << (j ? ", " : "") << (f.kind == FeatureKind::Linear ? "" : f.kind == FeatureKind::Cos ? "cos(" : "sin(");

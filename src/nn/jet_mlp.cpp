@@ -91,8 +91,115 @@ void embed_features(const JetLayout L, int m, int d, int n, const int* kind, con
           }
           for (int i = 0; i < L.n_mixed; ++i)
             out[(cm + i) * cs + j] = f2 * w[L.tan_dim[L.mixed_a[i]]] * w[L.tan_dim[L.mixed_b[i]]];
+          const T f3 = kind[j] == 0 ? T(0) : -f1;  // third derivative: cos -> sin = -(cos)', sin -> -cos = -(sin)'
+          for (int i = 0; i < L.n_third; ++i)
+            out[(cm + L.n_mixed + i) * cs + j] = f3 * w[L.tan_dim[L.third_pos[i][0]]] *
+                                                  w[L.tan_dim[L.third_pos[i][1]]] * w[L.tan_dim[L.third_pos[i][2]]];
         }
       });
+}
+
+/// Jets of Gaussian features G_k = exp(-1/2 sum_a r_a^2), r_a = (x_a - mu_ka) / sigma_ka. With
+/// q_a = dG/dx_a / G = -r_a / sigma_ka and h_a = 1 / sigma_ka^2: tangent G q_a, second derivative
+/// G (q_a^2 - h_a), mixed G q_a q_b. theta: mu (K x d, row k at k d), then log sigma, same shape.
+template <class T>
+void embed_gaussians(const JetLayout L, int K, int d, int n, const T* theta, const T* x, T* phi) {
+  const long cs = long(K) * n;
+  const T* mu = theta;
+  const T* ls = theta + long(K) * d;
+  for_neurons("npde::nn::JetMlp::forward::gaussians", K, n, KOKKOS_LAMBDA(const int p, const int k0, const int k1) {
+    T* out = phi + long(K) * p;
+    const int cl = 1 + L.n_tan, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
+    for (int k = k0; k < k1; ++k) {
+      T q[kMaxGaussianInputs], h[kMaxGaussianInputs];
+      T e = T(0);
+      for (int a = 0; a < d; ++a) {
+        const T is = math::exp(-ls[long(k) * d + a]);
+        const T r = (x[a + long(d) * p] - mu[long(k) * d + a]) * is;
+        e += r * r;
+        h[a] = is * is;
+        q[a] = -r * is;
+      }
+      const T G = math::exp(T(-0.5) * e);
+      out[k] = G;
+      for (int t = 0; t < L.n_tan; ++t) out[(1 + t) * cs + k] = G * q[L.tan_dim[t]];
+      if (L.n_lap > 0) {
+        T s = T(0);
+        for (int i = 0; i < L.n_lap; ++i) {
+          const int a = L.tan_dim[L.lap_pos[i]];
+          s += q[a] * q[a] - h[a];
+        }
+        out[cl * cs + k] = G * s;
+      }
+      for (int i = 0; i < L.n_diag; ++i) {
+        const int a = L.tan_dim[L.diag_pos[i]];
+        out[(cd + i) * cs + k] = G * (q[a] * q[a] - h[a]);
+      }
+      for (int i = 0; i < L.n_mixed; ++i)
+        out[(cm + i) * cs + k] = G * q[L.tan_dim[L.mixed_a[i]]] * q[L.tan_dim[L.mixed_b[i]]];
+    }
+  });
+}
+
+/// Reverse of embed_gaussians: from the adjoints ab of the feature jets, each point's contribution to
+/// the gradient of mu and log sigma, written to column p of g (2 K d rows, the order of theta). Every
+/// channel X = G v depends on mu_b and s_b = log sigma_b through G (dG/dmu_b = -G q_b, dG/ds_b = G r_b^2)
+/// and through v along its own axes: dq_a/dmu_a = h_a, dq_a/ds_a = -2 q_a, dh_a/ds_a = -2 h_a.
+template <class T>
+void gaussian_backward(const JetLayout L, int K, int d, int n, const T* theta, const T* x, const T* ab, T* g) {
+  const long cs = long(K) * n, rows = 2L * K * d;
+  const T* mu = theta;
+  const T* ls = theta + long(K) * d;
+  for_neurons("npde::nn::JetMlp::backward::gaussians", K, n, KOKKOS_LAMBDA(const int p, const int k0, const int k1) {
+    const T* a0 = ab + long(K) * p;
+    const int cl = 1 + L.n_tan, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
+    for (int k = k0; k < k1; ++k) {
+      T q[kMaxGaussianInputs], h[kMaxGaussianInputs], rho[kMaxGaussianInputs];
+      T gm[kMaxGaussianInputs], gs[kMaxGaussianInputs];
+      T e = T(0);
+      for (int a = 0; a < d; ++a) {
+        const T is = math::exp(-ls[long(k) * d + a]);
+        const T r = (x[a + long(d) * p] - mu[long(k) * d + a]) * is;
+        e += r * r;
+        rho[a] = r * r;
+        h[a] = is * is;
+        q[a] = -r * is;
+        gm[a] = gs[a] = T(0);
+      }
+      const T G = math::exp(T(-0.5) * e);
+      T S = a0[k] * G;  // sum over channels of adjoint times channel value: the part through G
+      for (int t = 0; t < L.n_tan; ++t) {
+        const int a = L.tan_dim[t];
+        const T A = a0[(1 + t) * cs + k];
+        S += A * G * q[a];
+        gm[a] += A * G * h[a];
+        gs[a] -= T(2) * A * G * q[a];
+      }
+      auto second = [&](int a, T A) {  // X = G (q_a^2 - h_a)
+        S += A * G * (q[a] * q[a] - h[a]);
+        gm[a] += T(2) * A * G * q[a] * h[a];
+        gs[a] += A * G * (T(2) * h[a] - T(4) * q[a] * q[a]);
+      };
+      if (L.n_lap > 0)
+        for (int i = 0; i < L.n_lap; ++i) second(L.tan_dim[L.lap_pos[i]], a0[cl * cs + k]);
+      for (int i = 0; i < L.n_diag; ++i) second(L.tan_dim[L.diag_pos[i]], a0[(cd + i) * cs + k]);
+      for (int i = 0; i < L.n_mixed; ++i) {  // X = G q_a q_b
+        const int a = L.tan_dim[L.mixed_a[i]], b = L.tan_dim[L.mixed_b[i]];
+        const T A = a0[(cm + i) * cs + k];
+        const T X = G * q[a] * q[b];
+        S += A * X;
+        gm[a] += A * G * h[a] * q[b];
+        gm[b] += A * G * h[b] * q[a];
+        gs[a] -= T(2) * A * X;
+        gs[b] -= T(2) * A * X;
+      }
+      T* col = g + rows * p;
+      for (int a = 0; a < d; ++a) {
+        col[long(k) * d + a] = gm[a] - q[a] * S;
+        col[long(K) * d + long(k) * d + a] = gs[a] + rho[a] * S;
+      }
+    }
+  });
 }
 
 /// Adds the bias to the value channel (columns 0..n-1) of z (w x C*n).
@@ -170,7 +277,14 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
   m_ones = View1<T>("npde::nn::JetMlp::ones", max_points);
   Kokkos::deep_copy(m_ones, T(1));
   const InputEmbedding& e = net.embedding();
-  if (!e.empty()) {
+  NPDE_REQUIRE(!e.gaussian() || spec.n_third() == 0, "Gaussian features carry jets up to second order");
+  if (e.gaussian()) {
+    const int m = e.n_features();
+    m_phi = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::phi"), m * cp);
+    m_adj_phi = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::adj_phi"), m * cp);
+    m_gauss_grad = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::gauss_grad"),
+                            2 * std::size_t(m) * std::size_t(e.n_inputs) * std::size_t(max_points));
+  } else if (!e.empty()) {
     const int m = e.n_features(), d = e.n_inputs;
     m_phi = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::phi"), m * cp);
     m_omega = View1<T>("npde::nn::JetMlp::omega", std::size_t(m) * d);
@@ -226,7 +340,9 @@ void JetMlp<T>::forward(const T* x, int n) {
   const T* params = m_net->params().data();
   const JetLayout L = m_layout;
   const long cs = long(w[1]) * n;
-  if (m_phi.extent(0) > 0)  // the embedding's features feed the first layer (and the encoders)
+  if (m_net->embedding().gaussian())
+    detail::embed_gaussians(L, w[0], m_spec.n_inputs, n, params + m_net->gaussian_offset(), x, m_phi.data());
+  else if (m_phi.extent(0) > 0)  // the embedding's features feed the first layer (and the encoders)
     detail::embed_features(L, w[0], m_spec.n_inputs, n, m_kind.data(), m_omega.data(), m_shift.data(), x,
                            m_phi.data());
   if (m_net->gated())  // U and V
@@ -290,6 +406,11 @@ void JetMlp<T>::input_linear_backward(const T* x, int n, const DenseLayer& d, co
   gemm<T>(false, false, d.out, 1, n, T(1), zbar, ones, T(1), grad + d.b);  // bias: value channel only
   if (m_phi.extent(0) > 0) {  // z = W phi: every channel of the features
     gemm<T>(false, true, d.out, d.in, C * n, T(1), zbar, m_phi.data(), T(1), grad + d.w);
+    if (m_adj_phi.extent(0) > 0) {  // trainable features: their adjoint W^T zbar, summed over the maps
+      gemm<T>(true, false, d.in, C * n, d.out, T(1), m_net->params().data() + d.w, zbar,
+              m_adj_phi_started ? T(1) : T(0), m_adj_phi.data());
+      m_adj_phi_started = true;
+    }
   } else {
     // z = W x + b on the value channel; tangent channel t is the column W[:, tan_dim[t]].
     gemm<T>(false, true, d.out, d.in, n, T(1), zbar, x, T(1), grad + d.w);
@@ -310,6 +431,7 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
   const JetLayout L = m_layout;
   const bool modified = m_net->gated();  // gates (modified MLP, PirateNet)
   const long cs = long(w[1]) * n;
+  m_adj_phi_started = false;
   if (modified)
     for (int k = 0; k < 2; ++k)
       Kokkos::deep_copy(Kokkos::subview(m_adj_enc[k], std::make_pair(std::size_t(0), std::size_t(w[1]) * C * n)), T(0));
@@ -394,6 +516,12 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
       });
       input_linear_backward(x, n, d, m_adj_z.data(), grad);
     }
+  if (m_net->embedding().gaussian()) {  // centres and widths: per-point terms, summed by a GEMM
+    const int K = w[0], d = m_spec.n_inputs;
+    const std::size_t off = m_net->gaussian_offset();
+    detail::gaussian_backward(L, K, d, n, params + off, x, m_adj_phi.data(), m_gauss_grad.data());
+    gemm<T>(false, false, 2 * K * d, 1, n, T(1), m_gauss_grad.data(), m_ones.data(), T(1), grad + off);
+  }
   Kokkos::Profiling::popRegion();
 }
 

@@ -40,6 +40,17 @@ int JetSpec::find_tangent(int input_dim) const {
   return -1;
 }
 
+int JetSpec::second_channel(int a, int b) const {
+  if (a > b) std::swap(a, b);
+  if (a == b) {
+    const int i = find_diagonal(a);
+    return i < 0 ? -1 : diagonal_channel(i);
+  }
+  for (int m = 0; m < n_mixed(); ++m)
+    if (mixed[m].first == a && mixed[m].second == b) return mixed_channel(m);
+  return -1;
+}
+
 int JetSpec::find_diagonal(int tangent_pos) const {
   for (int i = 0; i < n_diagonal(); ++i)
     if (diagonal_terms[i] == tangent_pos) return i;
@@ -93,6 +104,19 @@ void JetSpec::validate() const {
                                                                      << n_tangents() << " tangents");
     NPDE_REQUIRE(pairs.insert({a, b}).second, "mixed pair (" << a << ", " << b << ") listed twice");
   }
+  NPDE_REQUIRE(n_third() <= kMaxThird, n_third() << " third-order triples > kMaxThird = " << kMaxThird);
+  std::set<std::array<int, 3>> triples;
+  for (const auto& t : third) {
+    NPDE_REQUIRE(t[0] >= 0 && t[0] <= t[1] && t[1] <= t[2] && t[2] < n_tangents(),
+                 "third-order triple (" << t[0] << ", " << t[1] << ", " << t[2] << ") invalid for " << n_tangents()
+                                        << " tangents (positions a <= b <= c)");
+    NPDE_REQUIRE(triples.insert(t).second, "third-order triple (" << t[0] << ", " << t[1] << ", " << t[2]
+                                                                  << ") listed twice");
+    for (const auto& [a, b] : {std::pair{t[1], t[2]}, std::pair{t[0], t[2]}, std::pair{t[0], t[1]}})
+      NPDE_REQUIRE(second_channel(a, b) >= 0, "third-order triple (" << t[0] << ", " << t[1] << ", " << t[2]
+                                                  << ") needs the second-order channel of positions (" << a << ", " << b
+                                                  << ") (" << (a == b ? "a diagonal term" : "a mixed pair") << ")");
+  }
 }
 
 std::string JetSpec::describe() const {
@@ -106,6 +130,7 @@ std::string JetSpec::describe() const {
   if (has_laplacian()) os << " + Laplacian" << dims_of(*this, laplacian_terms);
   if (n_diagonal() > 0) os << " + " << n_diagonal() << " diagonal" << dims_of(*this, diagonal_terms);
   if (n_mixed() > 0) os << " + " << n_mixed() << " mixed";
+  if (n_third() > 0) os << " + " << n_third() << " third-order";
   os << " (" << n_channels() << " channels)";
   return os.str();
 }
@@ -124,6 +149,14 @@ JetLayout make_layout(const JetSpec& spec) {
   for (int m = 0; m < l.n_mixed; ++m) {
     l.mixed_a[m] = spec.mixed[m].first;
     l.mixed_b[m] = spec.mixed[m].second;
+  }
+  l.n_third = spec.n_third();
+  for (int m = 0; m < l.n_third; ++m) {
+    const auto& t = spec.third[m];
+    for (int i = 0; i < 3; ++i) l.third_pos[m][i] = t[i];
+    l.third_pair[m][0] = spec.second_channel(t[1], t[2]);
+    l.third_pair[m][1] = spec.second_channel(t[0], t[2]);
+    l.third_pair[m][2] = spec.second_channel(t[0], t[1]);
   }
   return l;
 }

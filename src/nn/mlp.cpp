@@ -40,6 +40,7 @@ Mlp<T>::Mlp(int n_in, const std::vector<int>& hidden, int n_out, Activation acti
   if (gated()) m_n_params += 2 * std::size_t(m_widths[1]) * (m_widths[0] + 1);
   m_alpha_offset = m_n_params;
   m_n_params += std::size_t(n_blocks());  // alpha = 0: each block starts as the identity
+  m_gaussian_offset = m_n_params;
   m_params = View1<T>("npde::nn::Mlp::params", m_n_params);
 }
 
@@ -95,6 +96,27 @@ void Mlp<T>::set_embedding(InputEmbedding embedding) {
   for (const auto& f : embedding.features)
     NPDE_REQUIRE(int(f.omega.size()) == embedding.n_inputs, "a feature with " << f.omega.size() << " frequencies for "
                                                                             << embedding.n_inputs << " inputs");
+  const GaussianFeatures& g = embedding.gaussians;
+  const std::size_t kd = std::size_t(g.count) * std::size_t(embedding.n_inputs);
+  if (embedding.gaussian()) {
+    NPDE_REQUIRE(embedding.features.empty(), "Gaussian features do not combine with fixed features");
+    NPDE_REQUIRE(!pirate(), "a PirateNet takes Fourier features, not Gaussian features");
+    NPDE_REQUIRE(embedding.n_inputs <= kMaxGaussianInputs,
+                 "Gaussian features take at most " << kMaxGaussianInputs << " inputs");
+    NPDE_REQUIRE(g.mu.size() == kd && g.sigma.size() == kd, "Gaussian features: " << g.mu.size() << " centre and "
+                                                                << g.sigma.size() << " width entries for " << kd);
+  }
+  m_n_params = m_gaussian_offset + 2 * kd;
+  if (m_params.extent(0) != m_n_params) Kokkos::resize(m_params, m_n_params);
+  if (kd > 0) {
+    auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
+    for (std::size_t i = 0; i < kd; ++i) {
+      NPDE_REQUIRE(g.sigma[i] > 0, "Gaussian feature width " << g.sigma[i]);
+      h(m_gaussian_offset + i) = T(g.mu[i]);
+      h(m_gaussian_offset + kd + i) = T(std::log(g.sigma[i]));
+    }
+    Kokkos::deep_copy(m_params, h);
+  }
   m_embedding = std::move(embedding);
 }
 

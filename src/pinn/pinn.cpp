@@ -105,11 +105,16 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
   // periodic embedding
   NPDE_REQUIRE(!opts.standardize_inputs || (opts.fourier_frequencies == 0 && !m_periodic_embedded),
                "standardised inputs do not combine with the periodic embedding or Fourier features");
+  NPDE_REQUIRE(opts.gaussian_features == 0 || (opts.fourier_frequencies == 0 && !m_periodic_embedded &&
+                                               !opts.standardize_inputs),
+               "Gaussian features do not combine with Fourier features, the periodic embedding or standardised inputs");
   std::vector<double> upper(static_cast<std::size_t>(m_n_in));
   for (int a = 0; a < m_n_in; ++a) upper[a] = problem.box.upper[a];
   const nn::InputEmbedding embedding =
       opts.fourier_frequencies > 0
           ? nn::InputEmbedding::fourier(lower, period, opts.fourier_frequencies, opts.fourier_sigma, opts.seed)
+      : opts.gaussian_features > 0
+          ? nn::InputEmbedding::gaussian(lower, upper, opts.gaussian_features, opts.gaussian_width, opts.seed)
       : m_periodic_embedded      ? nn::InputEmbedding::periodic(lower, period)
       : opts.standardize_inputs  ? nn::InputEmbedding::standardized(lower, upper)
                                  : nn::InputEmbedding{};
@@ -150,6 +155,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
         p(b0 + i) = w(b0 + i);
       }
     }
+    for (std::size_t i = m_net.alpha_offset(); i < n_net; ++i) p(i) = w(i);  // alphas, Gaussians: not factorised
     Kokkos::deep_copy(m_params, p);
     materialize();
   }
@@ -387,7 +393,8 @@ void Pinn<T>::materialize() {
       w(b0 + i) = p(b0 + i);
     }
   }
-  for (int b = 0; b < m_net.n_blocks(); ++b) w(m_net.alpha_offset() + b) = p(m_net.alpha_offset() + b);  // PirateNet
+  // not factorised: PirateNet's alphas, the Gaussian features' centres and widths
+  for (std::size_t i = m_net.alpha_offset(); i < m_n_net; ++i) w(i) = p(i);
   Kokkos::deep_copy(m_net.params(), w);
 }
 

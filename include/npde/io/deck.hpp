@@ -111,6 +111,8 @@ struct Deck {
   double rwf_mean = 1.0, rwf_stddev = 0.1;  ///< network.weight_factorization.mean, .stddev
   int fourier_frequencies = 0;              ///< network.fourier_features.frequencies (0: none)
   double fourier_sigma = 1.0;               ///< network.fourier_features.sigma
+  int gaussian_features = 0;                ///< network.gaussian_features.count (0: none)
+  double gaussian_width = 0.1;              ///< network.gaussian_features.width
   std::string balancing = "fixed";          ///< training.balancing.scheme
   int balancing_every = 0;                  ///< training.balancing.every (filled in by scheme)
   double balancing_momentum = 0.9;          ///< training.balancing.momentum

@@ -80,6 +80,13 @@ struct TanhFn {
     s2 = T(-2) * a * s1;
     s3 = s1 * (T(4) * a * a - T(2) * s1);
   }
+  /// Also the fourth derivative (third-order jets' reverse pass): s3 = s1 (6 a^2 - 2), so
+  /// s4 = s2 (6 a^2 - 2) + 12 a s1^2.
+  template <class T>
+  KOKKOS_INLINE_FUNCTION static void derivs4(T z, T a, T& s1, T& s2, T& s3, T& s4) {
+    derivs(z, a, s1, s2, s3);
+    s4 = s2 * (T(6) * a * a - T(2)) + T(12) * a * s1 * s1;
+  }
 };
 
 struct SinFn {
@@ -93,6 +100,11 @@ struct SinFn {
     s1 = c;
     s2 = -a;
     s3 = -c;
+  }
+  template <class T>
+  KOKKOS_INLINE_FUNCTION static void derivs4(T z, T a, T& s1, T& s2, T& s3, T& s4) {
+    derivs(z, a, s1, s2, s3);
+    s4 = a;
   }
 };
 
@@ -111,6 +123,11 @@ struct SoftplusFn {
     s1 = sig;
     s2 = sig * (T(1) - sig);
     s3 = s2 * (T(1) - T(2) * sig);
+  }
+  template <class T>
+  KOKKOS_INLINE_FUNCTION static void derivs4(T z, T a, T& s1, T& s2, T& s3, T& s4) {
+    derivs(z, a, s1, s2, s3);
+    s4 = s3 * (T(1) - T(2) * s1) - T(2) * s2 * s2;
   }
 };
 

@@ -70,6 +70,20 @@ KOKKOS_INLINE_FUNCTION void jet_activation_forward(const JetLayout& L, int w, lo
       ym[i] = s1 * zm[i] + s2 * za[i] * zb[i];
     }
   }
+  for (int m = 0; m < L.n_third; ++m) {  // y_abc = s1 z_abc + s2 (z_bc z_a + z_ac z_b + z_ab z_c) + s3 z_a z_b z_c
+    const T* za = z + (1 + L.third_pos[m][0]) * cs;
+    const T* zb = z + (1 + L.third_pos[m][1]) * cs;
+    const T* zc = z + (1 + L.third_pos[m][2]) * cs;
+    const T* zbc = z + L.third_pair[m][0] * cs;
+    const T* zac = z + L.third_pair[m][1] * cs;
+    const T* zab = z + L.third_pair[m][2] * cs;
+    const long ct = (cm + L.n_mixed + m) * cs;
+    for (int i = 0; i < w; ++i) {
+      T s1, s2, s3;
+      Fn::derivs(z[i], a[i], s1, s2, s3);
+      a[ct + i] = s1 * z[ct + i] + s2 * (zbc[i] * za[i] + zac[i] * zb[i] + zab[i] * zc[i]) + s3 * za[i] * zb[i] * zc[i];
+    }
+  }
 }
 
 /// Reverse of one diagonal channel y_tt = s1 z_tt + s2 z_t^2 over the w neurons of a point: adds to
@@ -160,6 +174,28 @@ KOKKOS_INLINE_FUNCTION void jet_activation_backward(const JetLayout& L, int w, l
     const long ca = (1 + L.mixed_a[m]) * cs, cb = (1 + L.mixed_b[m]) * cs, cab = (cm + m) * cs;
     mixed_backward<Fn>(w, z, a, z + ca, z + cb, z + cab, ab + cab, zb, zb + ca, zb + cb, zb + cab);
   }
+  // third order, after the second-order channels' adjoints are written (they collect from here); a
+  // repeated position (a == b) is the same channel twice, and its adjoint collects both terms
+  for (int m = 0; m < L.n_third; ++m) {
+    const long c0 = (1 + L.third_pos[m][0]) * cs, c1 = (1 + L.third_pos[m][1]) * cs, c2 = (1 + L.third_pos[m][2]) * cs;
+    const long p0 = L.third_pair[m][0] * cs, p1 = L.third_pair[m][1] * cs, p2 = L.third_pair[m][2] * cs;
+    const long ct = (cm + L.n_mixed + m) * cs;
+    for (int i = 0; i < w; ++i) {
+      T s1, s2, s3, s4;
+      Fn::derivs4(z[i], a[i], s1, s2, s3, s4);
+      const T Y = ab[ct + i];
+      const T za = z[c0 + i], zb2 = z[c1 + i], zc = z[c2 + i];
+      const T zbc = z[p0 + i], zac = z[p1 + i], zab = z[p2 + i];
+      zb[i] += Y * (s2 * z[ct + i] + s3 * (zbc * za + zac * zb2 + zab * zc) + s4 * za * zb2 * zc);
+      zb[ct + i] = Y * s1;
+      zb[p0 + i] += Y * s2 * za;
+      zb[p1 + i] += Y * s2 * zb2;
+      zb[p2 + i] += Y * s2 * zc;
+      zb[c0 + i] += Y * (s2 * zbc + s3 * zb2 * zc);
+      zb[c1 + i] += Y * (s2 * zac + s3 * za * zc);
+      zb[c2 + i] += Y * (s2 * zab + s3 * za * zb2);
+    }
+  }
 }
 
 /// Gate of the modified MLP on jets at one point: g = v + s (.) (u - v) channel by channel (product
@@ -195,6 +231,17 @@ KOKKOS_INLINE_FUNCTION void jet_gate_forward(const JetLayout& L, int w, long cs,
     for (int i = 0; i < w; ++i)
       g[c + i] = v[c + i] + s[c + i] * (u[i] - v[i]) + s[i] * (u[c + i] - v[c + i]) +
                  s[ca + i] * (u[cb + i] - v[cb + i]) + s[cb + i] * (u[ca + i] - v[ca + i]);
+  }
+  // g_abc = v_abc + s_abc d + s d_abc + s_bc d_a + s_ac d_b + s_ab d_c + s_a d_bc + s_b d_ac + s_c d_ab
+  for (int m = 0; m < L.n_third; ++m) {
+    const long c = (cm + L.n_mixed + m) * cs;
+    const long c0 = (1 + L.third_pos[m][0]) * cs, c1 = (1 + L.third_pos[m][1]) * cs, c2 = (1 + L.third_pos[m][2]) * cs;
+    const long p0 = L.third_pair[m][0] * cs, p1 = L.third_pair[m][1] * cs, p2 = L.third_pair[m][2] * cs;
+    for (int i = 0; i < w; ++i)
+      g[c + i] = v[c + i] + s[c + i] * (u[i] - v[i]) + s[i] * (u[c + i] - v[c + i]) +
+                 s[p0 + i] * (u[c0 + i] - v[c0 + i]) + s[p1 + i] * (u[c1 + i] - v[c1 + i]) +
+                 s[p2 + i] * (u[c2 + i] - v[c2 + i]) + s[c0 + i] * (u[p0 + i] - v[p0 + i]) +
+                 s[c1 + i] * (u[p1 + i] - v[p1 + i]) + s[c2 + i] * (u[p2 + i] - v[p2 + i]);
   }
 }
 
@@ -250,6 +297,17 @@ KOKKOS_INLINE_FUNCTION void jet_gate_backward(const JetLayout& L, int w, long cs
     const long c = (cm + m) * cs, ca = (1 + L.mixed_a[m]) * cs, cb = (1 + L.mixed_b[m]) * cs;
     cross(c, ca, cb, T(1));
     cross(c, cb, ca, T(1));
+  }
+  for (int m = 0; m < L.n_third; ++m) {  // s_bc d_a + s_ac d_b + s_ab d_c + s_a d_bc + s_b d_ac + s_c d_ab
+    const long c = (cm + L.n_mixed + m) * cs;
+    const long c0 = (1 + L.third_pos[m][0]) * cs, c1 = (1 + L.third_pos[m][1]) * cs, c2 = (1 + L.third_pos[m][2]) * cs;
+    const long p0 = L.third_pair[m][0] * cs, p1 = L.third_pair[m][1] * cs, p2 = L.third_pair[m][2] * cs;
+    cross(c, p0, c0, T(1));
+    cross(c, p1, c1, T(1));
+    cross(c, p2, c2, T(1));
+    cross(c, c0, p0, T(1));
+    cross(c, c1, p1, T(1));
+    cross(c, c2, p2, T(1));
   }
 }
 

@@ -57,6 +57,10 @@ class JetMlp {
   // features' frequencies (n_features, raw inputs, column-major by feature), shifts and kinds
   View1<T> m_phi, m_omega, m_shift;
   Kokkos::View<int*, MemSpace> m_kind;
+  // Gaussian features: the adjoint of their jets (the sum over the maps that read them) and each
+  // point's contribution to the gradient of mu and log sigma (2 K d rows, n columns)
+  View1<T> m_adj_phi, m_gauss_grad;
+  bool m_adj_phi_started = false;
 
   /// z = W x (bias not added) for a map reading the network input (raw coordinates or features).
   void input_linear(const T* W, int out, const T* x, int n, T* z);

@@ -51,7 +51,9 @@ class Mlp {
   int n_inputs() const { return m_widths.front(); }
   /// Inputs the caller gives (the coordinates): the embedding's n_inputs, else n_inputs().
   int raw_inputs() const { return m_embedding.empty() ? n_inputs() : m_embedding.n_inputs; }
-  /// A fixed embedding in front of the first layer; its feature count must be n_inputs().
+  /// An embedding in front of the first layer; its feature count must be n_inputs(). Gaussian
+  /// features add their centres and log-widths to the parameters (at gaussian_offset(): mu, K x d
+  /// row by row, then log sigma, the same shape), set from the embedding's initial values.
   void set_embedding(InputEmbedding embedding);
   const InputEmbedding& embedding() const { return m_embedding; }
   int n_outputs() const { return m_widths.back(); }
@@ -68,6 +70,8 @@ class Mlp {
   /// PirateNet: number of blocks, and the offset of alpha of block b (alpha_offset() + b).
   int n_blocks() const { return pirate() ? (n_layers() - 1) / 3 : 0; }
   std::size_t alpha_offset() const { return m_alpha_offset; }
+  /// Gaussian features: offset of their parameters (2 * count * raw_inputs(), see set_embedding).
+  std::size_t gaussian_offset() const { return m_gaussian_offset; }
   /// Encoder k (0: U, 1: V) of a gated network.
   DenseLayer encoder(int k) const;
   /// Every dense map: the layers in order, then the encoders. Weight factorisation and the
@@ -101,6 +105,7 @@ class Mlp {
   Architecture m_architecture = Architecture::Plain;
   std::size_t m_encoder_offset = 0;  ///< W_u of a gated network
   std::size_t m_alpha_offset = 0;    ///< PirateNet: the blocks' alphas, after the encoders
+  std::size_t m_gaussian_offset = 0; ///< Gaussian features' mu and log sigma, after the alphas
   InputEmbedding m_embedding;
   View1<T> m_params;
 };

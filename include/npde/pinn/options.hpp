@@ -37,6 +37,10 @@ struct PinnOptions {
   /// Random Fourier features of the inputs (0: none): cos/sin of 2 pi b_j . x, b ~ N(0, sigma^2).
   int fourier_frequencies = 0;
   double fourier_sigma = 1.0;
+  /// Physics-Informed Gaussians (0: none): trainable Gaussian features of the inputs, initial widths
+  /// gaussian_width times each side of the box (nn::InputEmbedding::gaussian).
+  int gaussian_features = 0;
+  double gaussian_width = 0.1;
   /// Adaptive loss weights (docs/numerics.md, "Loss balancing"): none, learning-rate annealing or
   /// gradient-norm weighting, updated every balance_every iterations with a moving average.
   enum class Balancing { Fixed, Annealing, GradNorm };

@@ -398,6 +398,15 @@ TEST(Restart, BitIdenticalPirateNet) {
                  {13, k_adam_iterations, 41}, "pirate");
 }
 
+// Physics-Informed Gaussians: the centres and widths are parameters (with weight factorisation of
+// the layers and the modified MLP's encoders reading the features).
+TEST(Restart, BitIdenticalGaussianFeatures) {
+  check_restarts(make_deck({"network.gaussian_features.count=6", "network.gaussian_features.width=0.2",
+                            "network.architecture=modified_mlp", "network.weight_factorization.mean=0.5"},
+                           k_burgers_deck),
+                 {13, k_adam_iterations, 41}, "gaussians");
+}
+
 // A stage's resample_every: an L-BFGS stage draws new points (none by default).
 TEST(Restart, QuasiNewtonStageResamplesOnlyWhenAsked) {
   const Communicator comm = Communicator::world();

@@ -178,6 +178,17 @@ std::vector<BadDeck> bad_decks() {
       {"highdim_reference", highdim + "reference: {grid: [9]}\n", {"reference: highdim has no classical solver"}},
       {"highdim_soft_conditions", replaced(highdim, "  form: poisson\n", "  form: poisson\n  bc_enforcement: soft\n"),
        {"problem.bc_enforcement: not used by problem.pde: highdim"}},
+      {"gaussians_with_fourier", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                       "network: {gaussian_features: {count: 8}, fourier_features: {frequencies: 4}}\n",
+       {"network.gaussian_features: Gaussian features replace the inputs as Fourier features do"}},
+      {"gaussians_standardised", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                       "network: {gaussian_features: {count: 8}, input_normalization: standard}\n",
+       {"network.input_normalization: standard scaling does not combine with network.gaussian_features"}},
+      {"gaussians_zero_width", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                     "network: {gaussian_features: {count: 8, width: 0}}\n",
+       {"network.gaussian_features.width"}},
+      {"gaussians_for_highdim", highdim + "network: {gaussian_features: {count: 8}}\n",
+       {"network.gaussian_features: not used by problem.pde: highdim"}},
       {"dimension_for_burgers", replaced(burgers, "  initial:", "  dimension: 3\n  initial:"),
        {"problem.dimension: not used by problem.pde: burgers (only by highdim)"}},
   };

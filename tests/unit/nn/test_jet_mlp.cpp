@@ -142,6 +142,26 @@ void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbed
             << "mixed " << a << "," << b;
       }
     }
+  // third order: the x_c derivative of the second-order channel of (a, b), checked above, by central
+  // differences of the jets with every point moved along x_c
+  for (int m = 0; m < spec.n_third(); ++m) {
+    const auto& t = spec.third[m];
+    const int dim = spec.tangents[t[2]], pair = spec.second_channel(t[0], t[1]);
+    ASSERT_GE(pair, 0);
+    auto xp = x, xm = x;
+    for (int p = 0; p < n; ++p) {
+      xp[dim + std::size_t(d) * p] += h1;
+      xm[dim + std::size_t(d) * p] -= h1;
+    }
+    const auto jp = eval_jets(jm, xp, n, n_out), jn = eval_jets(jm, xm, n, n_out);
+    for (int p = 0; p < n; ++p)
+      for (int o = 0; o < n_out; ++o) {
+        const std::size_t e = o + std::size_t(n_out) * (std::size_t(pair) * n + p);
+        const double fd = (jp[e] - jn[e]) / (2 * h1);
+        EXPECT_NEAR(at(o, spec.third_channel(m), p), fd, kTolJet * std::max(1.0, std::fabs(fd)))
+            << "third " << t[0] << t[1] << t[2] << " at point " << p;
+      }
+  }
 }
 
 // Loss = 1/2 sum over outputs, channels, points of wt_c * jet^2; checks dLoss/dparams by central differences.
@@ -158,8 +178,18 @@ void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedd
   const int n = 6, C = spec.n_channels(), no = net.n_outputs();
   JetMlp<double> jm(net, spec, n);
   const auto x = random_points(d, n, 11);
+  // channel weights that make every channel's part of the loss O(1): third-order channels of fast
+  // features reach ~1e2, and a loss of ~1e5 would drown central differences in rounding
   std::vector<double> wt(C);
-  for (int c = 0; c < C; ++c) wt[c] = 0.5 + 0.25 * c;
+  {
+    const auto j0 = eval_jets(jm, x, n, no);
+    for (int c = 0; c < C; ++c) {
+      double big = 1;
+      for (int p = 0; p < n; ++p)
+        for (int o = 0; o < no; ++o) big = std::max(big, std::fabs(j0[o + std::size_t(no) * (std::size_t(c) * n + p)]));
+      wt[c] = (0.5 + 0.25 * c) / (big * big);
+    }
+  }
   auto loss_of = [&]() {
     const auto j = eval_jets(jm, x, n, no);
     double l = 0;
@@ -550,4 +580,113 @@ TEST(JetMlpPirate, StartsAsTheLinearMapOfTheFeatures) {
   EXPECT_THROW(Mlp<double>(6, {8, 8, 8}, 1, Activation::Tanh, Architecture::Pirate), npde::Error);  // input width
   Mlp<double> bare(8, {8, 8, 8}, 1, Activation::Tanh, Architecture::Pirate);
   EXPECT_THROW(JetMlp<double>(bare, JetSpec::value_only(8), 4), npde::Error);  // no embedding
+}
+
+// Physics-Informed Gaussians: trainable centres and widths in front of the network. Every channel
+// (value, tangents, Laplacian, diagonal, mixed; subsets of the inputs) against finite differences,
+// and the gradient of every parameter, the Gaussians' centres and log-widths included.
+namespace {
+InputEmbedding gaussian_embedding(int d) {
+  return InputEmbedding::gaussian(std::vector<double>(std::size_t(d), -1.0), std::vector<double>(std::size_t(d), 1.0),
+                                  5, 0.35, 17);
+}
+}  // namespace
+
+TEST(JetMlpGaussian, TanhAllChannels2D) {
+  check_jets(with_all_mixed(space_time(2, {0, 1}, {0, 1})), Activation::Tanh, 2, gaussian_embedding(2));
+}
+TEST(JetMlpGaussian, SinSubsetReordered3D) { check_jets(subset_reordered(), Activation::Sin, 1, gaussian_embedding(3)); }
+TEST(JetMlpGaussian, ModifiedHeat) {
+  check_jets(space_time(3, {0, 1}, {}), Activation::Tanh, 1, gaussian_embedding(3), Architecture::Modified);
+}
+TEST(JetMlpGaussianGradient, TanhAllChannels2D) {
+  check_param_gradient(with_all_mixed(space_time(2, {0, 1}, {0, 1})), Activation::Tanh, gaussian_embedding(2));
+}
+TEST(JetMlpGaussianGradient, SinSubsetReordered3D) {
+  check_param_gradient(subset_reordered(), Activation::Sin, gaussian_embedding(3));
+}
+TEST(JetMlpGaussianGradient, ModifiedLaplacianMixed2D) {
+  check_param_gradient(with_all_mixed(JetSpec::laplacian(2)), Activation::Tanh, gaussian_embedding(2),
+                       Architecture::Modified);
+}
+TEST(JetMlpGaussian, ParametersAfterTheNetwork) {
+  const InputEmbedding e = gaussian_embedding(2);
+  Mlp<double> net(5, {8}, 1, Activation::Tanh);
+  const std::size_t plain = net.n_params();
+  net.init_glorot(1);
+  net.set_embedding(e);
+  ASSERT_EQ(net.n_params(), plain + 2 * 5 * 2);
+  EXPECT_EQ(net.gaussian_offset(), plain);
+  const auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), net.params());
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(h(plain + i), e.gaussians.mu[i]);
+    EXPECT_GE(e.gaussians.mu[i], -1.0);
+    EXPECT_LE(e.gaussians.mu[i], 1.0);
+    EXPECT_NEAR(std::exp(h(plain + 10 + i)), 0.35 * 2.0, 1e-15);
+  }
+  EXPECT_THROW(net.set_embedding(InputEmbedding::gaussian({0.0}, {1.0}, 4, 0.1, 1)), npde::Error);  // 4 features, 5 inputs
+  Mlp<double> pirate(4, {4, 4, 4}, 1, Activation::Tanh, Architecture::Pirate);
+  EXPECT_THROW(pirate.set_embedding(InputEmbedding::gaussian({0.0}, {1.0}, 4, 0.1, 1)), npde::Error);
+}
+
+// Third-order channels (the stream-function form of Navier-Stokes needs psi_xxx ... psi_yyy): every
+// one against central differences of an already checked second-order channel, the parameter
+// gradient through them, for every activation, the modified MLP and fixed input features.
+namespace {
+// psi(x, y): all first, second and third derivatives (u = psi_y, v = -psi_x and their Laplacians)
+JetSpec stream_function() {
+  JetSpec s = JetSpec::diagonal(2);
+  s.mixed = {{0, 1}};
+  s.third = {{0, 0, 0}, {0, 0, 1}, {0, 1, 1}, {1, 1, 1}};
+  return s;
+}
+// three inputs, tangents on x2 and x0 only (positions differ from dimensions), a subset of triples
+JetSpec third_subset() {
+  JetSpec s = JetSpec::value_only(3);
+  s.tangents = {2, 0};
+  s.laplacian_terms = {0, 1};
+  s.diagonal_terms = {1, 0};
+  s.mixed = {{0, 1}};
+  s.third = {{0, 1, 1}, {0, 0, 0}};
+  return s;
+}
+}  // namespace
+
+TEST(JetMlpThird, TanhStreamFunction) { check_jets(stream_function(), Activation::Tanh, 2); }
+TEST(JetMlpThird, SinStreamFunction) { check_jets(stream_function(), Activation::Sin, 1); }
+TEST(JetMlpThird, SoftplusSubset) { check_jets(third_subset(), Activation::Softplus, 2); }
+TEST(JetMlpThird, ModifiedStreamFunction) {
+  check_jets(stream_function(), Activation::Tanh, 2, {}, Architecture::Modified);
+}
+TEST(JetMlpThird, FixedFeatures) { check_jets(stream_function(), Activation::Tanh, 1, test_embedding()); }
+TEST(JetMlpThirdGradient, TanhStreamFunction) { check_param_gradient(stream_function(), Activation::Tanh); }
+TEST(JetMlpThirdGradient, SoftplusSubset) { check_param_gradient(third_subset(), Activation::Softplus); }
+TEST(JetMlpThirdGradient, SinModified) {
+  check_param_gradient(stream_function(), Activation::Sin, {}, Architecture::Modified);
+}
+TEST(JetMlpThirdGradient, FixedFeaturesModified) {
+  check_param_gradient(stream_function(), Activation::Tanh, test_embedding(), Architecture::Modified);
+}
+TEST(JetSpec, ThirdOrderLayoutAndValidation) {
+  const JetSpec s = stream_function();
+  EXPECT_EQ(s.n_channels(), 1 + 2 + 2 + 1 + 4);
+  EXPECT_EQ(s.third_channel(0), 6);
+  EXPECT_EQ(s.second_channel(1, 0), s.mixed_channel(0));
+  EXPECT_EQ(s.second_channel(1, 1), s.diagonal_channel(1));
+  const auto L = npde::nn::make_layout(s);
+  EXPECT_EQ(L.n_third, 4);
+  // (0, 1, 1): the pairs opposite each position are (1, 1), (0, 1), (0, 1)
+  EXPECT_EQ(L.third_pair[2][0], s.diagonal_channel(1));
+  EXPECT_EQ(L.third_pair[2][1], s.mixed_channel(0));
+  EXPECT_EQ(L.third_pair[2][2], s.mixed_channel(0));
+  JetSpec no_mixed = s;
+  no_mixed.mixed.clear();
+  EXPECT_THROW(no_mixed.validate(), npde::Error);  // (0, 0, 1) needs d2/dx0 dx1
+  JetSpec unsorted = s;
+  unsorted.third = {{1, 0, 0}};
+  EXPECT_THROW(unsorted.validate(), npde::Error);
+  JetSpec twice = s;
+  twice.third.push_back({0, 0, 0});
+  EXPECT_THROW(twice.validate(), npde::Error);
+  EXPECT_NE(s.describe().find("4 third-order"), std::string::npos);
 }
