@@ -100,6 +100,8 @@ pkg_check_modules(SLEPC REQUIRED IMPORTED_TARGET slepc)
 set(NPDE_HAVE_SLEPC 1)
 # FFTW (double) for the pseudo-spectral solvers and Gaussian random fields of reference/.
 pkg_check_modules(FFTW REQUIRED IMPORTED_TARGET fftw3)
+# single precision for the Fourier neural operators' float32 mode (same Debian package)
+pkg_check_modules(FFTWF REQUIRED IMPORTED_TARGET fftw3f)
 message(STATUS "npde: PETSc ${PETSC_VERSION}, SLEPc ${SLEPC_VERSION}, FFTW ${FFTW_VERSION}")
 
 # --- input decks and expressions ---

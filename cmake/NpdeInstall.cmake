@@ -48,7 +48,7 @@ install(EXPORT npdeTargets NAMESPACE npde:: DESTINATION ${NPDE_INSTALL_CMAKEDIR}
 # them to PKG_CONFIG_PATH, so a consumer finds the same libraries without repeating the environment.
 set(NPDE_PKG_CONFIG_DIRS "")
 if(NOT NPDE_KERNELS_ONLY AND PKG_CONFIG_EXECUTABLE)
-  foreach(_pc PETSc slepc fftw3)
+  foreach(_pc PETSc slepc fftw3 fftw3f)
     execute_process(COMMAND ${PKG_CONFIG_EXECUTABLE} --variable=pcfiledir ${_pc}
                     OUTPUT_VARIABLE _dir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
     if(_dir AND NOT _dir IN_LIST NPDE_PKG_CONFIG_DIRS)

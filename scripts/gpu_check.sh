@@ -9,7 +9,8 @@
 # -DNPDE_GTEST_SOURCE_DIR=... where GoogleTest is not installed), see docs/developing.md. It runs
 #   1. test_unit_nn and test_unit_pde (the jets, FD-checked, and the samplers) on the device;
 #   2. bench_jet_kernels: the GEMM peak, the layer GEMM shapes, and forward+backward of the
-#      plain and modified MLP jets at N = 1e5 and 1e6 points in float64 and float32;
+#      plain and modified MLP jets at N = 1e5 and 1e6 points in float64 and float32; then, in
+#      float64 at the largest N and chunk, the third-order (stream-function) jet and 64 Gaussians;
 #   3. the peer's torch_pinn_step.py on the GPU (bench/torch_on_gpu.py), where python3 has a CUDA
 #      PyTorch; the script is taken from NPDE_TORCH_SCRIPT or bench/.
 # Logs go to OUT_DIR (default gpu-check/): tests_nn.log, tests_pde.log, bench.log, torch.log.
@@ -39,6 +40,12 @@ ns=(100000 1000000) chunks=(16384 131072) reps=3 min_time=0.2
 "$build/bench/bench_jet_kernels" --peak 8192 --shapes --dtype float64 float32 --n "${ns[@]}" \
   --chunk "${chunks[@]}" --network mlp modified_mlp --reps $reps --min-time $min_time 2>&1 | tee "$out/bench.log"
 ((PIPESTATUS[0] == 0)) || rc=1
+for extra in "--jet stream" "--gaussians 64"; do
+  # shellcheck disable=SC2086
+  "$build/bench/bench_jet_kernels" $extra --dtype float64 --n "${ns[-1]}" --chunk "${chunks[-1]}" --reps $reps \
+    --min-time $min_time 2>&1 | grep npde-kernels | tee -a "$out/bench.log"
+  ((PIPESTATUS[0] == 0)) || rc=1
+done
 torch_script="${NPDE_TORCH_SCRIPT:-$root/bench/torch_pinn_step.py}"
 if [[ -f "$torch_script" ]] && python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
   echo "== PyTorch peer on the GPU"

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The FFT interface of the spectral layers: batched 2D transforms between real fields and their half
+// spectra, in the two directions a spectral convolution and its reverse pass need (docs/numerics.md,
+// "Fourier neural operators"). FFTW on host memory; a device FFT (cuFFT, hipFFT) can implement the
+// same class.
+#pragma once
+
+#include <Kokkos_Complex.hpp>
+#include <memory>
+
+namespace npde::fno {
+
+template <class T>
+using Complex = Kokkos::complex<T>;
+
+/// Batched 2D transforms of `batch` real fields of nx x ny values (element (b, i, j) at
+/// (b nx + i) ny + j, y fastest) and their half spectra of nx x nyh complex values, nyh = ny/2 + 1:
+/// ky in [0, ny/2] is the column, kx >= 0 is row kx and kx < 0 row nx + kx. Plans are made once, at
+/// construction (FFTW_ESTIMATE: the same algorithm, hence the same rounding, in every run), and their
+/// scratch is reused by every call. Not thread-safe (one per rank and shape).
+template <class T>
+class Fft2d {
+ public:
+  Fft2d(int batch, int nx, int ny);
+  ~Fft2d();
+  Fft2d(const Fft2d&) = delete;
+  Fft2d& operator=(const Fft2d&) = delete;
+  Fft2d(Fft2d&&) noexcept;
+  Fft2d& operator=(Fft2d&&) noexcept;
+
+  int batch() const { return m_batch; }
+  int nx() const { return m_nx; }
+  int ny() const { return m_ny; }
+  int nyh() const { return m_ny / 2 + 1; }
+
+  /// X = rfft2(x), unnormalised: X_k = sum_n x_n exp(-2 pi i (kx i / nx + ky j / ny)). x is kept.
+  void forward(const T* x, Complex<T>* X);
+  /// x = the real inverse of a half spectrum as irfft2 defines it, unnormalised: a complex inverse
+  /// transform along x, the imaginary parts of the columns ky = 0 and (ny even) ky = ny/2 dropped,
+  /// then the real inverse along y. Equivalently x_n = sum_k c_ky Re(X_k exp(+2 pi i k.n / N)) with
+  /// c = 1 on those two columns and 2 on the others. X is kept.
+  void inverse(const Complex<T>* X, T* x);
+
+ private:
+  struct Plans;
+  int m_batch = 0, m_nx = 0, m_ny = 0;
+  std::unique_ptr<Plans> m_plans;
+};
+
+}  // namespace npde::fno

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The FFT interface and the spectral convolution: transforms against direct sums, the forward pass
+// against a direct evaluation of its definition (kept modes, normalisation, irfft2's treatment of the
+// ky = 0 and Nyquist columns), and the reverse pass against central differences, on even and odd
+// grids, with truncated and with all modes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <vector>
+
+#include "npde/core/error.hpp"
+#include "npde/core/rng.hpp"
+#include "npde/fno/fft.hpp"
+#include "npde/fno/spectral_conv.hpp"
+
+namespace {
+
+using npde::fno::Complex;
+using npde::fno::Fft2d;
+using npde::fno::SpectralConv2d;
+using cd = std::complex<double>;
+
+std::vector<double> random_field(std::size_t n, std::uint64_t seed) {
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = 2 * npde::rng::uniform(seed, 9, i) - 1;
+  return v;
+}
+
+TEST(Fft2d, ForwardIsTheDirectSumAndInverseUndoesIt) {
+  for (const auto& [nx, ny] : {std::pair{6, 8}, std::pair{5, 7}}) {
+    const int batch = 2, nyh = ny / 2 + 1;
+    const auto x = random_field(std::size_t(batch) * nx * ny, 3);
+    std::vector<Complex<double>> X(std::size_t(batch) * nx * nyh);
+    Fft2d<double> fft(batch, nx, ny);
+    fft.forward(x.data(), X.data());
+    for (int b = 0; b < batch; ++b)
+      for (int kx = 0; kx < nx; ++kx)
+        for (int ky = 0; ky < nyh; ++ky) {
+          cd s = 0;
+          for (int i = 0; i < nx; ++i)
+            for (int j = 0; j < ny; ++j)
+              s += x[(std::size_t(b) * nx + i) * ny + j] * std::exp(cd(0, -2 * M_PI * (double(kx * i) / nx + double(ky * j) / ny)));
+          const auto& got = X[(std::size_t(b) * nx + kx) * nyh + ky];
+          EXPECT_NEAR(got.real(), s.real(), 1e-12) << nx << "x" << ny;
+          EXPECT_NEAR(got.imag(), s.imag(), 1e-12) << nx << "x" << ny;
+        }
+    std::vector<double> back(x.size());
+    fft.inverse(X.data(), back.data());
+    for (std::size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(back[i], double(nx) * ny * x[i], 1e-11);
+  }
+}
+
+TEST(Fft2d, InverseDropsTheImaginaryPartsOfTheEdgeColumns) {
+  // x_n = sum_k c_ky Re(X_k e^{+i k.n}) for any half spectrum, Hermitian or not
+  const int nx = 4, ny = 6, nyh = ny / 2 + 1;
+  std::vector<Complex<double>> X(std::size_t(nx) * nyh);
+  for (std::size_t i = 0; i < X.size(); ++i)
+    X[i] = Complex<double>(npde::rng::normal(5, 1, i), npde::rng::normal(5, 2, i));
+  std::vector<double> x(std::size_t(nx) * ny);
+  Fft2d<double> fft(1, nx, ny);
+  fft.inverse(X.data(), x.data());
+  for (int i = 0; i < nx; ++i)
+    for (int j = 0; j < ny; ++j) {
+      double s = 0;
+      for (int kx = 0; kx < nx; ++kx)
+        for (int ky = 0; ky < nyh; ++ky) {
+          const double c = (ky == 0 || ky == ny / 2) ? 1 : 2;
+          const auto& v = X[std::size_t(kx) * nyh + ky];
+          s += c * (cd(v.real(), v.imag()) * std::exp(cd(0, 2 * M_PI * (double(kx * i) / nx + double(ky * j) / ny)))).real();
+        }
+      EXPECT_NEAR(x[std::size_t(i) * ny + j], s, 1e-12);
+    }
+}
+
+// The spectral convolution by its definition, with direct sums.
+std::vector<double> direct_conv(const std::vector<double>& w, const std::vector<double>& x, int batch, int cin, int cout,
+                                int mx, int my, int nx, int ny) {
+  const int nyh = ny / 2 + 1, myh = my / 2 + 1;
+  std::vector<double> y(std::size_t(batch) * cout * nx * ny, 0.0);
+  for (int b = 0; b < batch; ++b)
+    for (int r = 0; r < mx; ++r)
+      for (int c = 0; c < myh; ++c) {
+        const int kx = r < mx / 2 ? r : r - mx;
+        std::vector<cd> X(cin);
+        for (int i = 0; i < cin; ++i)
+          for (int p = 0; p < nx; ++p)
+            for (int q = 0; q < ny; ++q)
+              X[i] += x[((std::size_t(b) * cin + i) * nx + p) * ny + q] *
+                      std::exp(cd(0, -2 * M_PI * (double(kx * p) / nx + double(c * q) / ny))) / double(nx * ny);
+        const double cw = (c == 0 || (ny % 2 == 0 && c == nyh - 1)) ? 1 : 2;
+        for (int o = 0; o < cout; ++o) {
+          cd Y = 0;
+          for (int i = 0; i < cin; ++i) {
+            const std::size_t at = 2 * (((std::size_t(i) * cout + o) * mx + r) * myh + c);
+            Y += X[i] * cd(w[at], w[at + 1]);
+          }
+          for (int p = 0; p < nx; ++p)
+            for (int q = 0; q < ny; ++q)
+              y[((std::size_t(b) * cout + o) * nx + p) * ny + q] +=
+                  cw * (Y * std::exp(cd(0, 2 * M_PI * (double(kx * p) / nx + double(c * q) / ny)))).real();
+        }
+      }
+  return y;
+}
+
+struct Case {
+  int batch, cin, cout, mx, my, nx, ny;
+};
+
+void check_case(const Case& k) {
+  SCOPED_TRACE(::testing::Message() << k.nx << "x" << k.ny << " modes " << k.mx << "x" << k.my);
+  SpectralConv2d<double> conv(k.cin, k.cout, k.mx, k.my);
+  std::vector<double> w(conv.n_params());
+  conv.init(w.data(), 7, 3);
+  const auto x = random_field(std::size_t(k.batch) * k.cin * k.nx * k.ny, 4);
+  std::vector<double> y(std::size_t(k.batch) * k.cout * k.nx * k.ny);
+  conv.forward(w.data(), x.data(), k.batch, k.nx, k.ny, y.data());
+  const auto ref = direct_conv(w, x, k.batch, k.cin, k.cout, k.mx, k.my, k.nx, k.ny);
+  for (std::size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-12) << i;
+  // reverse pass: L = 1/2 sum wt_n y_n^2
+  std::vector<double> wt(y.size());
+  for (std::size_t i = 0; i < wt.size(); ++i) wt[i] = 0.5 + npde::rng::uniform(8, 1, i);
+  auto loss = [&](const std::vector<double>& ww, const std::vector<double>& xx) {
+    std::vector<double> yy(y.size());
+    conv.forward(ww.data(), xx.data(), k.batch, k.nx, k.ny, yy.data());
+    double l = 0;
+    for (std::size_t i = 0; i < yy.size(); ++i) l += 0.5 * wt[i] * yy[i] * yy[i];
+    return l;
+  };
+  conv.forward(w.data(), x.data(), k.batch, k.nx, k.ny, y.data());
+  std::vector<double> yb(y.size()), gw(w.size(), 0.0), xb(x.size());
+  for (std::size_t i = 0; i < y.size(); ++i) yb[i] = wt[i] * y[i];
+  conv.backward(w.data(), yb.data(), xb.data(), gw.data());
+  const double h = 1e-6;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    auto wp = w, wm = w;
+    wp[i] += h, wm[i] -= h;
+    const double fd = (loss(wp, x) - loss(wm, x)) / (2 * h);
+    EXPECT_NEAR(gw[i], fd, 1e-7 * std::max(1.0, std::fabs(fd))) << "weight " << i;
+  }
+  for (std::size_t i = 0; i < x.size(); i += 3) {
+    auto xp = x, xm = x;
+    xp[i] += h, xm[i] -= h;
+    const double fd = (loss(w, xp) - loss(w, xm)) / (2 * h);
+    EXPECT_NEAR(xb[i], fd, 1e-7 * std::max(1.0, std::fabs(fd))) << "input " << i;
+  }
+}
+
+TEST(SpectralConv2d, TruncatedModesEvenGrid) { check_case({2, 2, 3, 4, 4, 8, 8}); }
+TEST(SpectralConv2d, TruncatedModesOddGrid) { check_case({2, 3, 2, 4, 2, 7, 9}); }
+TEST(SpectralConv2d, AllModesWithNyquist) { check_case({1, 2, 2, 6, 6, 6, 6}); }
+
+TEST(SpectralConv2d, RejectsBadShapes) {
+  EXPECT_THROW(SpectralConv2d<double>(2, 2, 3, 4), npde::Error);  // odd modes along x
+  SpectralConv2d<double> conv(1, 1, 8, 8);
+  std::vector<double> w(conv.n_params()), x(16), y(16);
+  EXPECT_THROW(conv.forward(w.data(), x.data(), 1, 4, 4, y.data()), npde::Error);  // grid coarser than the modes
+}
+
+TEST(SpectralConv2d, InitialisationHasTheReferenceSpread) {
+  SpectralConv2d<double> conv(16, 16, 8, 8);
+  std::vector<double> w(conv.n_params());
+  conv.init(w.data(), 1, 2);
+  double s2 = 0;
+  for (std::size_t i = 0; i + 1 < w.size(); i += 2) s2 += w[i] * w[i] + w[i + 1] * w[i + 1];
+  const double var = s2 / double(w.size() / 2);  // E|W|^2 = 2 / (cin + cout)
+  EXPECT_NEAR(var, 2.0 / 32, 0.05 * 2.0 / 32);
+}
+
+}  // namespace
