@@ -1,33 +1,215 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// SpectralConv2d: forward, reverse pass and initialisation.
+// SpectralConv2d: dense, CP and Tucker weights; forward, reverse pass, initialisation, reconstruction.
 #include "npde/fno/spectral_conv.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "npde/core/error.hpp"
 #include "npde/core/rng.hpp"
 
 namespace npde::fno {
 
+SpectralWeights::Kind spectral_weights_from_name(const std::string& name, const std::string& what) {
+  if (name == "dense") return SpectralWeights::Kind::Dense;
+  if (name == "cp") return SpectralWeights::Kind::CP;
+  if (name == "tucker") return SpectralWeights::Kind::Tucker;
+  NPDE_INPUT_ERROR(what << ": unknown factorisation '" << name << "' (dense, cp, tucker)");
+}
+
+namespace {
+
+/// One operand of a mode-wise contraction: element (u, v, m) at p[u s0 + v s1 + m s2] (stride 0: the
+/// operand does not depend on that index), conjugated if `conj`.
 template <class T>
-SpectralConv2d<T>::SpectralConv2d(int cin, int cout, int modes_x, int modes_y)
-    : m_cin(cin), m_cout(cout), m_mx(modes_x), m_my(modes_y) {
-  NPDE_REQUIRE(cin >= 1 && cout >= 1, "spectral convolution of " << cin << " -> " << cout << " channels");
-  NPDE_REQUIRE(modes_x >= 2 && modes_x % 2 == 0, "modes along x must be even and >= 2, got " << modes_x);
-  NPDE_REQUIRE(modes_y >= 1, "modes along y must be >= 1, got " << modes_y);
+struct Operand {
+  const Complex<T>* p;
+  long s0, s1, s2;
+  bool conj = false;
+};
+
+/// C(x, y, m) = [C +] sum_z A(x, z, m) B(z, y, m) for every kept mode m; with sum_m the modes are
+/// summed too and C(x, y) has no mode index. Every output element is one thread with a fixed loop
+/// order, so the result does not depend on the execution space's scheduling.
+template <class T>
+void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Operand<T> A, Operand<T> B, Complex<T>* C,
+              long c0, long c1, long c2, bool add) {
+  auto term = KOKKOS_LAMBDA(int x, int y, int z, int m) {
+    const Complex<T> a = A.p[x * A.s0 + z * A.s1 + m * A.s2], b = B.p[z * B.s0 + y * B.s1 + m * B.s2];
+    return (A.conj ? Kokkos::conj(a) : a) * (B.conj ? Kokkos::conj(b) : b);
+  };
+  if (!sum_m) {
+    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, long(n0) * n1 * nm), KOKKOS_LAMBDA(const long e) {
+      const int m = int(e % nm), y = int((e / nm) % n1), x = int(e / (long(nm) * n1));
+      Complex<T> acc(0);
+      for (int z = 0; z < nz; ++z) acc += term(x, y, z, m);
+      Complex<T>& out = C[x * c0 + y * c1 + m * c2];
+      out = add ? out + acc : acc;
+    });
+  } else {
+    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, long(n0) * n1), KOKKOS_LAMBDA(const long e) {
+      const int y = int(e % n1), x = int(e / n1);
+      Complex<T> acc(0);
+      for (int m = 0; m < nm; ++m)
+        for (int z = 0; z < nz; ++z) acc += term(x, y, z, m);
+      Complex<T>& out = C[x * c0 + y * c1];
+      out = add ? out + acc : acc;
+    });
+  }
 }
 
 template <class T>
-std::size_t SpectralConv2d<T>::n_params() const {
+Operand<T> op(const Complex<T>* p, long s0, long s1, long s2, bool conj = false) {
+  return Operand<T>{p, s0, s1, s2, conj};
+}
+
+/// Tucker ranks round(s I_k) (at least 1, at most I_k) with s such that core + factors hold about
+/// `fraction` of the dense count (bisection on s).
+std::vector<int> tucker_ranks(const std::vector<int>& dims, double fraction) {
+  const double dense = std::accumulate(dims.begin(), dims.end(), 1.0, [](double a, int b) { return a * b; });
+  auto ranks_at = [&](double s) {
+    std::vector<int> r;
+    for (int d : dims) r.push_back(std::clamp(int(std::lround(s * d)), 1, d));
+    return r;
+  };
+  auto count = [&](const std::vector<int>& r) {
+    double core = 1, factors = 0;
+    for (std::size_t k = 0; k < r.size(); ++k) core *= r[k], factors += double(dims[k]) * r[k];
+    return core + factors;
+  };
+  double lo = 0, hi = 1;
+  for (int it = 0; it < 60; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (count(ranks_at(mid)) <= fraction * dense ? lo : hi) = mid;
+  }
+  return ranks_at(lo);
+}
+
+}  // namespace
+
+template <class T>
+SpectralConv2d<T>::SpectralConv2d(int cin, int cout, int modes_x, int modes_y, const SpectralWeights& weights)
+    : m_cin(cin), m_cout(cout), m_mx(modes_x), m_my(modes_y), m_kind(weights.kind) {
+  NPDE_REQUIRE(cin >= 1 && cout >= 1, "spectral convolution of " << cin << " -> " << cout << " channels");
+  NPDE_REQUIRE(modes_x >= 2 && modes_x % 2 == 0, "modes along x must be even and >= 2, got " << modes_x);
+  NPDE_REQUIRE(modes_y >= 1, "modes along y must be >= 1, got " << modes_y);
+  const std::vector<int> dims = {cin, cout, modes_x, modes_y / 2 + 1};
+  const double dense = double(cin) * cout * modes_x * (modes_y / 2 + 1);
+  if (m_kind == SpectralWeights::Kind::CP) {
+    if (!weights.ranks.empty()) {
+      NPDE_REQUIRE(weights.ranks.size() == 1 && weights.ranks[0] >= 1, "a CP factorisation takes one rank >= 1");
+      m_ranks = weights.ranks;
+    } else {
+      NPDE_REQUIRE(weights.rank > 0, "factorisation rank " << weights.rank << " must be > 0");
+      m_ranks = {std::max(1, int(std::lround(weights.rank * dense / double(cin + cout + modes_x + modes_y / 2 + 1))))};
+    }
+  } else if (m_kind == SpectralWeights::Kind::Tucker) {
+    if (!weights.ranks.empty()) {
+      NPDE_REQUIRE(weights.ranks.size() == 4, "a Tucker factorisation takes 4 ranks (in, out, rows, columns)");
+      for (std::size_t k = 0; k < 4; ++k)
+        NPDE_REQUIRE(weights.ranks[k] >= 1 && weights.ranks[k] <= dims[k],
+                     "Tucker rank " << weights.ranks[k] << " outside [1, " << dims[k] << "]");
+      m_ranks = weights.ranks;
+    } else {
+      NPDE_REQUIRE(weights.rank > 0, "factorisation rank " << weights.rank << " must be > 0");
+      m_ranks = tucker_ranks(dims, weights.rank);
+    }
+  }
+}
+
+template <class T>
+std::size_t SpectralConv2d<T>::n_dense_params() const {
   return 2 * std::size_t(m_cin) * m_cout * m_mx * std::size_t(m_my / 2 + 1);
 }
 
 template <class T>
+std::size_t SpectralConv2d<T>::n_params() const {
+  const std::size_t myh = std::size_t(m_my / 2 + 1), sum = std::size_t(m_cin) + m_cout + m_mx + myh;
+  switch (m_kind) {
+    case SpectralWeights::Kind::Dense: return n_dense_params();
+    case SpectralWeights::Kind::CP: return 2 * std::size_t(m_ranks[0]) * (1 + sum);
+    case SpectralWeights::Kind::Tucker: {
+      const auto& r = m_ranks;
+      return 2 * (std::size_t(r[0]) * r[1] * r[2] * r[3] + std::size_t(m_cin) * r[0] + std::size_t(m_cout) * r[1] +
+                  std::size_t(m_mx) * r[2] + myh * r[3]);
+    }
+  }
+  return 0;
+}
+
+template <class T>
 void SpectralConv2d<T>::init(T* params, std::uint64_t seed, std::uint64_t stream) const {
-  const double s = std::sqrt(1.0 / (m_cin + m_cout));  // per real part: total variance 2 / (cin + cout)
-  auto h = Kokkos::create_mirror_view(UView1<T>(params, n_params()));
-  for (std::size_t i = 0; i < n_params(); ++i) h(i) = T(s * rng::normal(seed, stream, i));
-  Kokkos::deep_copy(UView1<T>(params, n_params()), h);
+  const double target = 2.0 / (m_cin + m_cout);  // E|W|^2 of every entry of the tensor
+  const std::size_t n = n_params();
+  auto h = Kokkos::create_mirror_view(UView1<T>(params, n));
+  // complex normal of E|z|^2 = v: real and imaginary parts N(0, v/2)
+  auto fill = [&](std::size_t from, std::size_t count, double v) {
+    for (std::size_t i = from; i < from + count; ++i) h(i) = T(std::sqrt(v / 2) * rng::normal(seed, stream, i));
+  };
+  const std::size_t myh = std::size_t(m_my / 2 + 1);
+  if (m_kind == SpectralWeights::Kind::Dense) {
+    fill(0, n, target);
+  } else if (m_kind == SpectralWeights::Kind::CP) {
+    const std::size_t R = std::size_t(m_ranks[0]);
+    for (std::size_t r = 0; r < R; ++r) h(2 * r) = T(1), h(2 * r + 1) = T(0);  // lambda = 1
+    // W = sum of R products of four factors: each factor E|f|^2 = (target / R)^(1/4)
+    fill(2 * R, n - 2 * R, std::pow(target / double(R), 0.25));
+  } else {
+    const auto& r = m_ranks;
+    std::size_t at = 0;
+    const std::size_t core = std::size_t(r[0]) * r[1] * r[2] * r[3];
+    fill(at, 2 * core, target), at += 2 * core;  // E|W|^2 = E|g|^2 prod_k (R_k E|u_k|^2) = target
+    const std::size_t dims[4] = {std::size_t(m_cin), std::size_t(m_cout), std::size_t(m_mx), myh};
+    for (int k = 0; k < 4; ++k) {
+      const std::size_t len = 2 * dims[k] * std::size_t(r[k]);
+      fill(at, len, 1.0 / r[k]);
+      at += len;
+    }
+  }
+  Kokkos::deep_copy(UView1<T>(params, n), h);
+}
+
+template <class T>
+void SpectralConv2d<T>::reconstruct(const T* params, T* dense) const {
+  const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, M = mx * myh;
+  const auto* P = reinterpret_cast<const Complex<T>*>(params);
+  auto* W = reinterpret_cast<Complex<T>*>(dense);
+  if (m_kind == SpectralWeights::Kind::Dense) {
+    Kokkos::deep_copy(UView1<T>(dense, n_dense_params()), UView1<const T>(params, n_dense_params()));
+    return;
+  }
+  if (m_kind == SpectralWeights::Kind::CP) {
+    const int R = m_ranks[0];
+    const Complex<T>*lam = P, *A = P + R, *B = A + long(cin) * R, *Cr = B + long(cout) * R, *Cc = Cr + long(mx) * R;
+    Kokkos::parallel_for("npde::fno::SpectralConv2d::reconstruct_cp", Kokkos::RangePolicy<ExecSpace>(0, long(cin) * cout * M),
+                         KOKKOS_LAMBDA(const long e) {
+                           const int m = int(e % M), o = int((e / M) % cout), i = int(e / (long(M) * cout));
+                           const int r = m / myh, c = m % myh;
+                           Complex<T> acc(0);
+                           for (int q = 0; q < R; ++q) acc += lam[q] * A[i * R + q] * B[o * R + q] * Cr[r * R + q] * Cc[c * R + q];
+                           W[e] = acc;
+                         });
+    return;
+  }
+  const int R0 = m_ranks[0], R1 = m_ranks[1], R2 = m_ranks[2], R3 = m_ranks[3];
+  const Complex<T>* G = P;
+  const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
+                   *Uc = Ur + long(mx) * R2;
+  Kokkos::parallel_for(
+      "npde::fno::SpectralConv2d::reconstruct_tucker", Kokkos::RangePolicy<ExecSpace>(0, long(cin) * cout * M),
+      KOKKOS_LAMBDA(const long e) {
+        const int m = int(e % M), o = int((e / M) % cout), i = int(e / (long(M) * cout));
+        const int r = m / myh, c = m % myh;
+        Complex<T> acc(0);
+        for (int p = 0; p < R0; ++p)
+          for (int q = 0; q < R1; ++q)
+            for (int s = 0; s < R2; ++s)
+              for (int t = 0; t < R3; ++t)
+                acc += G[((long(p) * R1 + q) * R2 + s) * R3 + t] * Ui[i * R0 + p] * Uo[o * R1 + q] * Ur[r * R2 + s] *
+                       Uc[c * R3 + t];
+        W[e] = acc;
+      });
 }
 
 template <class T>
@@ -38,85 +220,256 @@ void SpectralConv2d<T>::shape(int batch, int nx, int ny) {
   m_batch = batch, m_nx = nx, m_ny = ny;
   m_fft_in = std::make_unique<Fft2d<T>>(batch * m_cin, nx, ny);
   m_fft_out = std::make_unique<Fft2d<T>>(batch * m_cout, nx, ny);
-  const std::size_t half = std::size_t(nx) * (ny / 2 + 1);
-  m_X = View1<Complex<T>>("npde::fno::SpectralConv2d::X", std::size_t(batch) * m_cin * half);
-  m_Y = View1<Complex<T>>("npde::fno::SpectralConv2d::Y", std::size_t(batch) * std::max(m_cin, m_cout) * half);
+  const std::size_t half = std::size_t(nx) * (ny / 2 + 1), M = std::size_t(m_mx) * (m_my / 2 + 1);
+  const std::size_t b = std::size_t(batch);
+  m_spec = View1<Complex<T>>("npde::fno::SpectralConv2d::spectrum", b * std::max(m_cin, m_cout) * half);
+  m_xk = View1<Complex<T>>("npde::fno::SpectralConv2d::xk", b * m_cin * M);
+  m_yk = View1<Complex<T>>("npde::fno::SpectralConv2d::yk", b * m_cout * M);
+  const std::size_t r0 = m_ranks.empty() ? 0 : std::size_t(m_ranks[0]);
+  const std::size_t r1 = m_ranks.size() == 4 ? std::size_t(m_ranks[1]) : r0;
+  if (m_kind != SpectralWeights::Kind::Dense) {
+    m_t1 = View1<Complex<T>>("npde::fno::SpectralConv2d::t1", b * r0 * M);
+    m_t2 = View1<Complex<T>>("npde::fno::SpectralConv2d::t2", b * r1 * M);
+  }
+  if (m_kind == SpectralWeights::Kind::Tucker) m_k = View1<Complex<T>>("npde::fno::SpectralConv2d::k", r0 * r1 * M);
 }
 
 template <class T>
-void SpectralConv2d<T>::forward(const T* weights, const T* x, int batch, int nx, int ny, T* y) {
+void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
+  const int B = m_batch, cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, M = mx * myh;
+  const Complex<T>* X = m_xk.data();
+  Complex<T>* Y = m_yk.data();
+  if (m_kind == SpectralWeights::Kind::Dense) {  // Y[b, o, m] = sum_i X[b, i, m] W[i, o, m]
+    contract<T>("npde::fno::dense", B, cout, cin, M, false, op(X, long(cin) * M, M, 1), op(P, long(cout) * M, M, 1), Y,
+                long(cout) * M, M, 1, false);
+    return;
+  }
+  if (m_kind == SpectralWeights::Kind::CP) {
+    // T1[b, q, m] = sum_i X[b, i, m] A[i, q]; S = lambda_q Cr[r, q] Cc[c, q] T1; Y[b, o, m] = sum_q S[b, q, m] B[o, q]
+    const int R = m_ranks[0];
+    const Complex<T>*lam = P, *A = P + R, *Bf = A + long(cin) * R, *Cr = Bf + long(cout) * R, *Cc = Cr + long(mx) * R;
+    Complex<T>*T1 = m_t1.data(), *S = m_t2.data();
+    contract<T>("npde::fno::cp_in", B, R, cin, M, false, op(X, long(cin) * M, M, 1), op(A, R, 1, 0), T1, long(R) * M, M,
+                1, false);
+    Kokkos::parallel_for("npde::fno::cp_modes", Kokkos::RangePolicy<ExecSpace>(0, long(B) * R * M),
+                         KOKKOS_LAMBDA(const long e) {
+                           const int m = int(e % M), q = int((e / M) % R);
+                           S[e] = lam[q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q] * T1[e];
+                         });
+    contract<T>("npde::fno::cp_out", B, cout, R, M, false, op<T>(S, long(R) * M, M, 1), op(Bf, 1, R, 0), Y,
+                long(cout) * M, M, 1, false);
+    return;
+  }
+  // Tucker: K[p, q, m] = sum_{s,t} G[p, q, s, t] Ur[r, s] Uc[c, t] (the core carried to the kept modes,
+  // R_in x R_out per mode instead of cin x cout); T1 = X Ui; T2[b, q, m] = sum_p T1[b, p, m] K[p, q, m];
+  // Y[b, o, m] = sum_q T2[b, q, m] Uo[o, q]
+  const int R0 = m_ranks[0], R1 = m_ranks[1], R2 = m_ranks[2], R3 = m_ranks[3];
+  const Complex<T>* G = P;
+  const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
+                   *Uc = Ur + long(mx) * R2;
+  Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
+  Kokkos::parallel_for("npde::fno::tucker_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * M),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int m = int(e % M), pq = int(e / M);
+                         const int r = m / myh, c = m % myh;
+                         Complex<T> acc(0);
+                         for (int s = 0; s < R2; ++s) {
+                           Complex<T> inner(0);
+                           for (int t = 0; t < R3; ++t) inner += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
+                           acc += inner * Ur[r * R2 + s];
+                         }
+                         K[e] = acc;
+                       });
+  contract<T>("npde::fno::tucker_in", B, R0, cin, M, false, op(X, long(cin) * M, M, 1), op(Ui, R0, 1, 0), T1,
+              long(R0) * M, M, 1, false);
+  contract<T>("npde::fno::tucker_core_apply", B, R1, R0, M, false, op<T>(T1, long(R0) * M, M, 1),
+              op<T>(K, long(R1) * M, M, 1), T2, long(R1) * M, M, 1, false);
+  contract<T>("npde::fno::tucker_out", B, cout, R1, M, false, op<T>(T2, long(R1) * M, M, 1), op(Uo, 1, R1, 0), Y,
+              long(cout) * M, M, 1, false);
+}
+
+template <class T>
+void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, Complex<T>* XB) {
+  const int B = m_batch, cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, M = mx * myh;
+  const Complex<T>* X = m_xk.data();
+  const Complex<T>* YB = m_yk.data();  // the adjoint of the kept output modes
+  if (m_kind == SpectralWeights::Kind::Dense) {
+    // dW[i, o, m] += sum_b conj(X[b, i, m]) Ybar[b, o, m]; Xbar[b, i, m] = sum_o Ybar[b, o, m] conj(W[i, o, m])
+    contract<T>("npde::fno::dense_grad", cin, cout, B, M, false, op(X, M, long(cin) * M, 1, true),
+                op(YB, long(cout) * M, M, 1), Gr, long(cout) * M, M, 1, true);
+    contract<T>("npde::fno::dense_adjoint", B, cin, cout, M, false, op(YB, long(cout) * M, M, 1),
+                op(P, M, long(cout) * M, 1, true), XB, long(cin) * M, M, 1, false);
+    return;
+  }
+  if (m_kind == SpectralWeights::Kind::CP) {
+    const int R = m_ranks[0];
+    const Complex<T>*lam = P, *A = P + R, *Bf = A + long(cin) * R, *Cr = Bf + long(cout) * R, *Cc = Cr + long(mx) * R;
+    Complex<T>*glam = Gr, *gA = Gr + R, *gB = gA + long(cin) * R, *gCr = gB + long(cout) * R, *gCc = gCr + long(mx) * R;
+    const Complex<T>*T1 = m_t1.data(), *S = m_t2.data();
+    View1<Complex<T>> sbar_v("npde::fno::cp_sbar", std::size_t(B) * R * M), pv("npde::fno::cp_p", std::size_t(R) * M);
+    Complex<T>*SB = sbar_v.data(), *Pm = pv.data();
+    // dB[o, q] += sum_{b,m} Ybar[b, o, m] conj(S[b, q, m]); Sbar[b, q, m] = sum_o Ybar[b, o, m] conj(B[o, q])
+    contract<T>("npde::fno::cp_grad_out", cout, R, B, M, true, op(YB, M, long(cout) * M, 1),
+                op(S, long(R) * M, M, 1, true), gB, R, 1, 0, true);
+    contract<T>("npde::fno::cp_sbar", B, R, cout, M, false, op(YB, long(cout) * M, M, 1), op(Bf, R, 1, 0, true), SB,
+                long(R) * M, M, 1, false);
+    // P[q, m] = sum_b Sbar conj(T1): the mode factors' and lambda's gradients from it
+    Kokkos::parallel_for("npde::fno::cp_p", Kokkos::RangePolicy<ExecSpace>(0, long(R) * M), KOKKOS_LAMBDA(const long e) {
+      Complex<T> acc(0);
+      for (int b = 0; b < B; ++b) acc += SB[long(b) * R * M + e] * Kokkos::conj(T1[long(b) * R * M + e]);
+      Pm[e] = acc;
+    });
+    Kokkos::parallel_for("npde::fno::cp_grad_modes", Kokkos::RangePolicy<ExecSpace>(0, R), KOKKOS_LAMBDA(const int q) {
+      Complex<T> gl(0);
+      for (int m = 0; m < M; ++m) gl += Pm[long(q) * M + m] * Kokkos::conj(Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
+      glam[q] += gl;
+      for (int r = 0; r < mx; ++r) {
+        Complex<T> g(0);
+        for (int c = 0; c < myh; ++c) g += Pm[long(q) * M + r * myh + c] * Kokkos::conj(lam[q] * Cc[c * R + q]);
+        gCr[r * R + q] += g;
+      }
+      for (int c = 0; c < myh; ++c) {
+        Complex<T> g(0);
+        for (int r = 0; r < mx; ++r) g += Pm[long(q) * M + r * myh + c] * Kokkos::conj(lam[q] * Cr[r * R + q]);
+        gCc[c * R + q] += g;
+      }
+    });
+    // T1bar = Sbar conj(lambda Cr Cc), in place
+    Kokkos::parallel_for("npde::fno::cp_t1bar", Kokkos::RangePolicy<ExecSpace>(0, long(B) * R * M),
+                         KOKKOS_LAMBDA(const long e) {
+                           const int m = int(e % M), q = int((e / M) % R);
+                           SB[e] *= Kokkos::conj(lam[q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
+                         });
+    // dA[i, q] += sum_{b,m} conj(X[b, i, m]) T1bar[b, q, m]; Xbar[b, i, m] = sum_q T1bar[b, q, m] conj(A[i, q])
+    contract<T>("npde::fno::cp_grad_in", cin, R, B, M, true, op(X, M, long(cin) * M, 1, true),
+                op<T>(SB, long(R) * M, M, 1), gA, R, 1, 0, true);
+    contract<T>("npde::fno::cp_adjoint", B, cin, R, M, false, op<T>(SB, long(R) * M, M, 1), op(A, 1, R, 0, true), XB,
+                long(cin) * M, M, 1, false);
+    return;
+  }
+  const int R0 = m_ranks[0], R1 = m_ranks[1], R2 = m_ranks[2], R3 = m_ranks[3];
+  const Complex<T>* G = P;
+  const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
+                   *Uc = Ur + long(mx) * R2;
+  Complex<T>*gG = Gr, *gUi = gG + long(R0) * R1 * R2 * R3, *gUo = gUi + long(cin) * R0, *gUr = gUo + long(cout) * R1,
+             *gUc = gUr + long(mx) * R2;
+  const Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
+  View1<Complex<T>> t2b_v("npde::fno::tucker_t2bar", std::size_t(B) * R1 * M),
+      t1b_v("npde::fno::tucker_t1bar", std::size_t(B) * R0 * M), kb_v("npde::fno::tucker_kbar", std::size_t(R0) * R1 * M);
+  Complex<T>*T2B = t2b_v.data(), *T1B = t1b_v.data(), *KB = kb_v.data();
+  contract<T>("npde::fno::tucker_grad_out", cout, R1, B, M, true, op(YB, M, long(cout) * M, 1),
+              op(T2, long(R1) * M, M, 1, true), gUo, R1, 1, 0, true);
+  contract<T>("npde::fno::tucker_t2bar", B, R1, cout, M, false, op(YB, long(cout) * M, M, 1), op(Uo, R1, 1, 0, true), T2B,
+              long(R1) * M, M, 1, false);
+  // Kbar[p, q, m] = sum_b conj(T1[b, p, m]) T2bar[b, q, m]; T1bar[b, p, m] = sum_q T2bar[b, q, m] conj(K[p, q, m])
+  contract<T>("npde::fno::tucker_kbar", R0, R1, B, M, false, op(T1, M, long(R0) * M, 1, true),
+              op<T>(T2B, long(R1) * M, M, 1), KB, long(R1) * M, M, 1, false);
+  contract<T>("npde::fno::tucker_t1bar", B, R0, R1, M, false, op<T>(T2B, long(R1) * M, M, 1),
+              op(K, M, long(R1) * M, 1, true), T1B, long(R0) * M, M, 1, false);
+  // the core and the mode factors from Kbar
+  Kokkos::parallel_for("npde::fno::tucker_grad_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * R2 * R3),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int t = int(e % R3), s = int((e / R3) % R2), pq = int(e / (long(R3) * R2));
+                         Complex<T> acc(0);
+                         for (int m = 0; m < M; ++m)
+                           acc += KB[long(pq) * M + m] * Kokkos::conj(Ur[(m / myh) * R2 + s] * Uc[(m % myh) * R3 + t]);
+                         gG[e] += acc;
+                       });
+  Kokkos::parallel_for("npde::fno::tucker_grad_rows", Kokkos::RangePolicy<ExecSpace>(0, long(mx) * R2),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int s = int(e % R2), r = int(e / R2);
+                         Complex<T> acc(0);
+                         for (int pq = 0; pq < R0 * R1; ++pq)
+                           for (int c = 0; c < myh; ++c) {
+                             Complex<T> gc(0);
+                             for (int t = 0; t < R3; ++t) gc += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
+                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gc);
+                           }
+                         gUr[e] += acc;
+                       });
+  Kokkos::parallel_for("npde::fno::tucker_grad_columns", Kokkos::RangePolicy<ExecSpace>(0, long(myh) * R3),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int t = int(e % R3), c = int(e / R3);
+                         Complex<T> acc(0);
+                         for (int pq = 0; pq < R0 * R1; ++pq)
+                           for (int r = 0; r < mx; ++r) {
+                             Complex<T> gr(0);
+                             for (int s = 0; s < R2; ++s) gr += G[(long(pq) * R2 + s) * R3 + t] * Ur[r * R2 + s];
+                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gr);
+                           }
+                         gUc[e] += acc;
+                       });
+  contract<T>("npde::fno::tucker_grad_in", cin, R0, B, M, true, op(X, M, long(cin) * M, 1, true),
+              op<T>(T1B, long(R0) * M, M, 1), gUi, R0, 1, 0, true);
+  contract<T>("npde::fno::tucker_adjoint", B, cin, R0, M, false, op<T>(T1B, long(R0) * M, M, 1), op(Ui, 1, R0, 0, true),
+              XB, long(cin) * M, M, 1, false);
+}
+
+template <class T>
+void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, int ny, T* y) {
   shape(batch, nx, ny);
-  const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, nyh = ny / 2 + 1;
+  const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, nyh = ny / 2 + 1, M = mx * myh;
   const long half = long(nx) * nyh;
-  m_fft_in->forward(x, m_X.data());
+  m_fft_in->forward(x, m_spec.data());
   const T scale = T(1) / T(double(nx) * ny);  // norm = forward
-  Complex<T>* X = m_X.data();
-  Complex<T>* Y = m_Y.data();
-  const auto* W = reinterpret_cast<const Complex<T>*>(weights);
-  Kokkos::parallel_for("npde::fno::SpectralConv2d::scale", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * half),
-                       KOKKOS_LAMBDA(const long e) { X[e] *= scale; });
-  Kokkos::deep_copy(Kokkos::subview(m_Y, std::make_pair(std::size_t(0), std::size_t(batch) * cout * half)),
+  Complex<T>* S = m_spec.data();
+  Complex<T>* X = m_xk.data();
+  // gather the kept modes, scaled
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::gather", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int row = r < mx / 2 ? r : nx - mx + r;
+                         X[e] = scale * S[long(f) * half + long(row) * nyh + c];
+                       });
+  contract_forward(reinterpret_cast<const Complex<T>*>(params));
+  // scatter into an otherwise zero spectrum and transform back
+  Kokkos::deep_copy(Kokkos::subview(m_spec, std::make_pair(std::size_t(0), std::size_t(batch) * cout * half)),
                     Complex<T>(0));
-  // Y[b, o, k] = sum_i X[b, i, k] W[i, o, k] on the kept modes
-  Kokkos::parallel_for(
-      "npde::fno::SpectralConv2d::contract", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * mx * myh),
-      KOKKOS_LAMBDA(const long e) {
-        const int c = int(e % myh), r = int((e / myh) % mx), o = int((e / (long(myh) * mx)) % cout);
-        const int b = int(e / (long(myh) * mx * cout));
-        const int row = r < mx / 2 ? r : nx - mx + r;
-        Complex<T> acc(0);
-        for (int i = 0; i < cin; ++i)
-          acc += X[(long(b) * cin + i) * half + long(row) * nyh + c] * W[((long(i) * cout + o) * mx + r) * myh + c];
-        Y[(long(b) * cout + o) * half + long(row) * nyh + c] = acc;
-      });
-  m_fft_out->inverse(m_Y.data(), y);
+  const Complex<T>* Y = m_yk.data();
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int row = r < mx / 2 ? r : nx - mx + r;
+                         S[long(f) * half + long(row) * nyh + c] = Y[e];
+                       });
+  m_fft_out->inverse(m_spec.data(), y);
 }
 
 template <class T>
-void SpectralConv2d<T>::backward(const T* weights, const T* ybar, T* xbar, T* grad) {
+void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   NPDE_REQUIRE(m_batch > 0, "SpectralConv2d::backward before forward");
   const int batch = m_batch, nx = m_nx, ny = m_ny;
-  const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, nyh = ny / 2 + 1;
+  const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, nyh = ny / 2 + 1, M = mx * myh;
   const long half = long(nx) * nyh;
   const bool even = ny % 2 == 0;
-  // the inverse transform's adjoint: Ybar = c_ky rfft2(ybar), c = 1 on ky = 0 (and ny/2 for even ny), else 2
-  m_fft_out->forward(ybar, m_Y.data());
-  const Complex<T>* X = m_X.data();
-  Complex<T>* Y = m_Y.data();
-  const auto* W = reinterpret_cast<const Complex<T>*>(weights);
-  auto* G = reinterpret_cast<Complex<T>*>(grad);
-  auto col_weight = [=] KOKKOS_FUNCTION(int c) { return (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2); };
-  // dW[i, o, k] += sum_b conj(X[b, i, k]) Ybar[b, o, k]
-  Kokkos::parallel_for(
-      "npde::fno::SpectralConv2d::weight_gradient", Kokkos::RangePolicy<ExecSpace>(0, long(cin) * cout * mx * myh),
-      KOKKOS_LAMBDA(const long e) {
-        const int c = int(e % myh), r = int((e / myh) % mx), o = int((e / (long(myh) * mx)) % cout);
-        const int i = int(e / (long(myh) * mx * cout));
-        const int row = r < mx / 2 ? r : nx - mx + r;
-        Complex<T> acc(0);
-        for (int b = 0; b < batch; ++b)
-          acc += Kokkos::conj(X[(long(b) * cin + i) * half + long(row) * nyh + c]) *
-                 Y[(long(b) * cout + o) * half + long(row) * nyh + c];
-        G[e] += col_weight(c) * acc;
-      });
+  // the inverse transform's adjoint on the kept modes: Ybar = c_ky rfft2(ybar), c = 1 on ky = 0 (and
+  // ny/2 for even ny), else 2. yk holds it from here on (forward's output modes are not needed).
+  m_fft_out->forward(ybar, m_spec.data());
+  Complex<T>* S = m_spec.data();
+  Complex<T>* YB = m_yk.data();
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::gather_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int row = r < mx / 2 ? r : nx - mx + r;
+                         const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
+                         YB[e] = w * S[long(f) * half + long(row) * nyh + c];
+                       });
+  View1<Complex<T>> xkb_v("npde::fno::SpectralConv2d::xkbar", std::size_t(batch) * cin * M);
+  contract_backward(reinterpret_cast<const Complex<T>*>(params), reinterpret_cast<Complex<T>*>(grad), xkb_v.data());
   if (xbar == nullptr) return;
-  // Xbar[b, i, k] = sum_o Ybar[b, o, k] conj(W[i, o, k]) on the kept modes, then x = (1/N) G(Xbar / c):
-  // the c_ky of Ybar and the 1/c_ky cancel, so Xbar / c is the contraction of the plain rfft2(ybar)
-  View1<Complex<T>> Xb("npde::fno::SpectralConv2d::Xbar", std::size_t(batch) * cin * half);
-  Complex<T>* XB = Xb.data();
+  // the forward transform's adjoint: x = G(Xbar / c_ky) / N
+  Kokkos::deep_copy(Kokkos::subview(m_spec, std::make_pair(std::size_t(0), std::size_t(batch) * cin * half)),
+                    Complex<T>(0));
+  const Complex<T>* XB = xkb_v.data();
   const T scale = T(1) / T(double(nx) * ny);
-  Kokkos::parallel_for(
-      "npde::fno::SpectralConv2d::input_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * mx * myh),
-      KOKKOS_LAMBDA(const long e) {
-        const int c = int(e % myh), r = int((e / myh) % mx), i = int((e / (long(myh) * mx)) % cin);
-        const int b = int(e / (long(myh) * mx * cin));
-        const int row = r < mx / 2 ? r : nx - mx + r;
-        Complex<T> acc(0);
-        for (int o = 0; o < cout; ++o)
-          acc += Y[(long(b) * cout + o) * half + long(row) * nyh + c] * Kokkos::conj(W[((long(i) * cout + o) * mx + r) * myh + c]);
-        XB[(long(b) * cin + i) * half + long(row) * nyh + c] = scale * acc;
-      });
-  m_fft_in->inverse(Xb.data(), xbar);
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int row = r < mx / 2 ? r : nx - mx + r;
+                         const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
+                         S[long(f) * half + long(row) * nyh + c] = (scale / w) * XB[e];
+                       });
+  m_fft_in->inverse(m_spec.data(), xbar);
 }
 
 template class SpectralConv2d<double>;

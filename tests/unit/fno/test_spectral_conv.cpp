@@ -106,17 +106,22 @@ std::vector<double> direct_conv(const std::vector<double>& w, const std::vector<
 
 struct Case {
   int batch, cin, cout, mx, my, nx, ny;
+  npde::fno::SpectralWeights weights = {};
 };
 
 void check_case(const Case& k) {
-  SCOPED_TRACE(::testing::Message() << k.nx << "x" << k.ny << " modes " << k.mx << "x" << k.my);
-  SpectralConv2d<double> conv(k.cin, k.cout, k.mx, k.my);
+  SCOPED_TRACE(::testing::Message() << k.nx << "x" << k.ny << " modes " << k.mx << "x" << k.my << " weights "
+                                    << int(k.weights.kind));
+  SpectralConv2d<double> conv(k.cin, k.cout, k.mx, k.my, k.weights);
   std::vector<double> w(conv.n_params());
   conv.init(w.data(), 7, 3);
   const auto x = random_field(std::size_t(k.batch) * k.cin * k.nx * k.ny, 4);
   std::vector<double> y(std::size_t(k.batch) * k.cout * k.nx * k.ny);
   conv.forward(w.data(), x.data(), k.batch, k.nx, k.ny, y.data());
-  const auto ref = direct_conv(w, x, k.batch, k.cin, k.cout, k.mx, k.my, k.nx, k.ny);
+  // the factorised contraction equals the dense one with the reconstructed tensor
+  std::vector<double> dense(conv.n_dense_params());
+  conv.reconstruct(w.data(), dense.data());
+  const auto ref = direct_conv(dense, x, k.batch, k.cin, k.cout, k.mx, k.my, k.nx, k.ny);
   for (std::size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-12) << i;
   // reverse pass: L = 1/2 sum wt_n y_n^2
   std::vector<double> wt(y.size());
@@ -150,6 +155,40 @@ void check_case(const Case& k) {
 TEST(SpectralConv2d, TruncatedModesEvenGrid) { check_case({2, 2, 3, 4, 4, 8, 8}); }
 TEST(SpectralConv2d, TruncatedModesOddGrid) { check_case({2, 3, 2, 4, 2, 7, 9}); }
 TEST(SpectralConv2d, AllModesWithNyquist) { check_case({1, 2, 2, 6, 6, 6, 6}); }
+
+using Kind = npde::fno::SpectralWeights::Kind;
+TEST(SpectralConv2d, CpEvenGrid) { check_case({2, 2, 3, 4, 4, 8, 8, {Kind::CP, 1.0, {3}}}); }
+TEST(SpectralConv2d, CpOddGridAllModes) { check_case({2, 3, 2, 4, 6, 5, 7, {Kind::CP, 1.0, {2}}}); }
+TEST(SpectralConv2d, TuckerEvenGrid) { check_case({2, 3, 2, 4, 4, 8, 8, {Kind::Tucker, 1.0, {2, 2, 3, 2}}}); }
+TEST(SpectralConv2d, TuckerOddGridFullRanks) { check_case({1, 2, 2, 4, 2, 7, 9, {Kind::Tucker, 1.0, {2, 2, 4, 2}}}); }
+
+// rank as a fraction of the dense parameters (neuraloperator's meaning), and the initial spread of
+// the reconstructed tensor
+TEST(SpectralConv2d, FactorisedRanksAndInitialisation) {
+  const int cin = 32, cout = 32, mx = 12, my = 12;
+  const SpectralConv2d<double> dense(cin, cout, mx, my);
+  const SpectralConv2d<double> tucker(cin, cout, mx, my, {Kind::Tucker, 0.1, {}});
+  const SpectralConv2d<double> cp(cin, cout, mx, my, {Kind::CP, 0.1, {}});
+  const double td = double(tucker.n_params()) / double(dense.n_params()), cd_ = double(cp.n_params()) / double(dense.n_params());
+  EXPECT_GT(td, 0.05);
+  EXPECT_LT(td, 0.12);
+  EXPECT_GT(cd_, 0.09);
+  EXPECT_LT(cd_, 0.11);
+  EXPECT_EQ(cp.ranks().at(0), int(std::lround(0.1 * cin * cout * mx * 7 / double(cin + cout + mx + 7))));
+  for (const auto* conv : {&dense, &tucker, &cp}) {
+    std::vector<double> w(conv->n_params()), full(conv->n_dense_params());
+    conv->init(w.data(), 3, 4);
+    conv->reconstruct(w.data(), full.data());
+    double s2 = 0;
+    for (double v : full) s2 += v * v;
+    const double var = s2 / double(full.size() / 2);  // E|W|^2 over the complex entries
+    EXPECT_NEAR(var, 2.0 / (cin + cout), 0.25 * 2.0 / (cin + cout)) << int(conv->kind());
+  }
+  EXPECT_THROW(SpectralConv2d<double>(4, 4, 4, 4, {Kind::Tucker, 1.0, {2, 2, 5, 2}}), npde::Error);  // rank > 4 rows
+  EXPECT_THROW(SpectralConv2d<double>(4, 4, 4, 4, {Kind::CP, 1.0, {1, 2}}), npde::Error);
+  EXPECT_EQ(npde::fno::spectral_weights_from_name("tucker", "w"), Kind::Tucker);
+  EXPECT_THROW(npde::fno::spectral_weights_from_name("tt", "w"), npde::InputError);
+}
 
 TEST(SpectralConv2d, RejectsBadShapes) {
   EXPECT_THROW(SpectralConv2d<double>(2, 2, 3, 4), npde::Error);  // odd modes along x
