@@ -9,6 +9,7 @@ namespace npde::math {
 // Kokkos 3.4 keeps its device-callable math in Kokkos::Experimental; Kokkos >= 3.7 in Kokkos.
 #if KOKKOS_VERSION >= 30700
 using Kokkos::cos;
+using Kokkos::erf;
 using Kokkos::exp;
 using Kokkos::fabs;
 using Kokkos::log;
@@ -19,6 +20,7 @@ using Kokkos::sqrt;
 using Kokkos::tanh;
 #else
 using Kokkos::Experimental::cos;
+using Kokkos::Experimental::erf;
 using Kokkos::Experimental::exp;
 using Kokkos::Experimental::fabs;
 using Kokkos::Experimental::log;

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The FNO / TFNO model of neuraloperator's defaults in 2D: grid channels, lifting, Fourier blocks,
+// projection; forward and hand-written reverse pass over a batch (docs/numerics.md, "Fourier neural
+// operators").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "npde/core/types.hpp"
+#include "npde/fno/spectral_conv.hpp"
+
+namespace npde::fno {
+
+/// Shape of an FNO: `in` data channels (two grid channels x = i/nx, y = j/ny are appended), `out`
+/// channels, `width` H hidden channels, `blocks` Fourier blocks keeping modes_x x modes_y modes.
+struct FnoShape {
+  int in = 1, out = 1, width = 32, blocks = 4, modes_x = 12, modes_y = 12;
+  int lifting_ratio = 2;     ///< lifting MLP: in + 2 -> ratio H -> H
+  int projection_ratio = 2;  ///< projection MLP: H -> ratio H -> out
+  SpectralWeights weights;   ///< dense, CP or Tucker spectral weights
+};
+
+/// One dense 1x1 map of the model: W (out x in, column-major) at offset w, bias (out) at b (or none).
+struct ChannelMap {
+  std::size_t w = 0, b = 0;
+  int out = 0, in = 0;
+  bool bias = true;
+};
+
+/// neuraloperator's FNO with its defaults (block: spectral conv with bias + 1x1 linear skip without
+/// bias, GELU, channel MLP H -> H/2 -> H with GELU + soft-gating skip of the block input, GELU except
+/// after the last block), all parameters in one flat vector. Fields (batch, channel, nx, ny), y fastest.
+template <class T>
+class FnoModel {
+ public:
+  explicit FnoModel(const FnoShape& shape);
+  const FnoShape& shape() const { return m_shape; }
+  std::size_t n_params() const { return m_n_params; }
+  /// Real parameters of the spectral weights (dense or factorised) and what they would be dense.
+  std::size_t spectral_params() const;
+  std::size_t dense_spectral_params() const;
+  /// 1x1 layers U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default), spectral weights as
+  /// SpectralConv2d::init, spectral biases N(0, 2/(2H)), gates 1; counter-based from the seed.
+  void init(T* params, std::uint64_t seed) const;
+  /// y (batch, out, nx, ny) from x (batch, in, nx, ny); keeps the activations for backward().
+  void forward(const T* params, const T* x, int batch, int nx, int ny, T* y);
+  /// From ybar: ADDS the parameters' gradient to grad; WRITES xbar when it is not null.
+  void backward(const T* params, const T* ybar, T* xbar, T* grad);
+
+ private:
+  struct Block {
+    std::size_t spectral = 0, spectral_bias = 0, gate = 0;
+    ChannelMap skip, mlp1, mlp2;
+  };
+  FnoShape m_shape;
+  std::size_t m_n_params = 0;
+  ChannelMap m_lift1, m_lift2, m_proj1, m_proj2;
+  std::vector<Block> m_blocks;
+  std::vector<SpectralConv2d<T>> m_convs;
+  int m_batch = 0, m_nx = 0, m_ny = 0;
+  // activations kept for the reverse pass (each batch x channels x nx x ny)
+  View1<T> m_a0, m_l1z, m_l1, m_proj_z, m_proj_a;
+  std::vector<View1<T>> m_h;            ///< block inputs (blocks + 1 of them: the last is the projection's input)
+  std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
+  View1<T> m_ones;
+  void allocate(int batch, int nx, int ny);
+};
+
+}  // namespace npde::fno

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The FNO model: parameter layout and counts, and the reverse pass of the whole model (lifting, blocks
+// with spectral convolution, skip, channel MLP and soft gating, projection) against central
+// differences, with dense and Tucker spectral weights.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "npde/core/error.hpp"
+#include "npde/core/rng.hpp"
+#include "npde/fno/fno_model.hpp"
+
+namespace {
+
+using npde::fno::FnoModel;
+using npde::fno::FnoShape;
+using Kind = npde::fno::SpectralWeights::Kind;
+
+void check_gradient(const FnoShape& s) {
+  FnoModel<double> model(s);
+  std::vector<double> w(model.n_params());
+  model.init(w.data(), 5);
+  const int batch = 2, nx = 8, ny = 6;
+  const std::size_t nin = std::size_t(batch) * s.in * nx * ny, nout = std::size_t(batch) * s.out * nx * ny;
+  std::vector<double> x(nin), y(nout), wt(nout);
+  for (std::size_t i = 0; i < nin; ++i) x[i] = 2 * npde::rng::uniform(2, 1, i) - 1;
+  for (std::size_t i = 0; i < nout; ++i) wt[i] = 0.5 + npde::rng::uniform(2, 2, i);
+  auto loss = [&](const std::vector<double>& ww, const std::vector<double>& xx) {
+    std::vector<double> yy(nout);
+    model.forward(ww.data(), xx.data(), batch, nx, ny, yy.data());
+    double l = 0;
+    for (std::size_t i = 0; i < nout; ++i) l += 0.5 * wt[i] * yy[i] * yy[i];
+    return l;
+  };
+  model.forward(w.data(), x.data(), batch, nx, ny, y.data());
+  std::vector<double> yb(nout), g(w.size(), 0.0), xb(nin);
+  for (std::size_t i = 0; i < nout; ++i) yb[i] = wt[i] * y[i];
+  model.backward(w.data(), yb.data(), xb.data(), g.data());
+  const double h = 1e-6;
+  double worst = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    auto wp = w, wm = w;
+    wp[i] += h, wm[i] -= h;
+    const double fd = (loss(wp, x) - loss(wm, x)) / (2 * h);
+    const double err = std::fabs(fd - g[i]) / std::max(1.0, std::fabs(fd));
+    worst = std::max(worst, err);
+    EXPECT_LT(err, 1e-6) << "parameter " << i << " fd " << fd << " analytic " << g[i];
+  }
+  for (std::size_t i = 0; i < nin; i += 5) {
+    auto xp = x, xm = x;
+    xp[i] += h, xm[i] -= h;
+    const double fd = (loss(w, xp) - loss(w, xm)) / (2 * h);
+    EXPECT_NEAR(xb[i], fd, 1e-6 * std::max(1.0, std::fabs(fd))) << "input " << i;
+  }
+  EXPECT_LT(worst, 1e-6);
+}
+
+TEST(FnoModel, GradientDense) { check_gradient({1, 1, 4, 2, 4, 4, 2, 2, {}}); }
+TEST(FnoModel, GradientTuckerTwoChannels) { check_gradient({2, 2, 4, 2, 4, 4, 2, 2, {Kind::Tucker, 1.0, {2, 3, 2, 2}}}); }
+
+TEST(FnoModel, ParameterCounts) {
+  // in 1, out 1, width 32, 4 blocks of 12 x 12 modes (7 columns), ratios 2
+  const FnoShape s{1, 1, 32, 4, 12, 12, 2, 2, {}};
+  const FnoModel<double> m(s);
+  const std::size_t spectral = 4 * 2 * 32 * 32 * 12 * 7;
+  EXPECT_EQ(m.spectral_params(), spectral);
+  EXPECT_EQ(m.dense_spectral_params(), spectral);
+  const std::size_t lift = (64 * 3 + 64) + (32 * 64 + 32), proj = (64 * 32 + 64) + (1 * 64 + 1);
+  const std::size_t block = 32 + 32 * 32 + (16 * 32 + 16) + (32 * 16 + 32) + 32;
+  EXPECT_EQ(m.n_params(), lift + proj + 4 * block + spectral);
+  FnoShape t = s;
+  t.weights = {Kind::Tucker, 0.1, {}};
+  const FnoModel<double> tucker(t);
+  EXPECT_LT(double(tucker.spectral_params()), 0.11 * double(spectral));
+  EXPECT_EQ(tucker.dense_spectral_params(), spectral);
+  EXPECT_THROW(FnoModel<double>(FnoShape{1, 1, 1, 4, 12, 12, 2, 2, {}}), npde::Error);  // width 1
+}
+
+}  // namespace
