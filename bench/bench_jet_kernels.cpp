@@ -193,16 +193,4 @@ int run(const bench::Args& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  nn::blas_set_single_thread();
-  int rc = 0;
-  Kokkos::initialize(argc, argv);
-  try {
-    rc = run(bench::Args(argc, argv));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_jet_kernels: %s\n", e.what());
-    rc = 1;
-  }
-  Kokkos::finalize();
-  return rc;
-}
+int main(int argc, char** argv) { return npde::bench::single_process_main(argc, argv, "bench_jet_kernels", run); }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -257,6 +258,23 @@ inline std::string blas_warning(const std::string& core) {
   return "WARNING: OpenBLAS uses the generic '" + core +
          "' kernels on a CPU with AVX2/AVX-512: GEMMs run several times slower than they can. "
          "Run `source scripts/npde-env.sh` (sets OPENBLAS_CORETYPE) first.";
+}
+
+/// main() of a single-process benchmark: one BLAS thread, Kokkos around run(args), an error as one
+/// line "name: message" on stderr and exit code 1.
+template <class Run>
+int single_process_main(int argc, char** argv, const char* name, Run&& run) {
+  nn::blas_set_single_thread();
+  int rc = 0;
+  Kokkos::initialize(argc, argv);
+  try {
+    rc = run(Args(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    rc = 1;
+  }
+  Kokkos::finalize();
+  return rc;
 }
 
 }  // namespace npde::bench

@@ -78,3 +78,32 @@ TEST(FnoModel, ParameterCounts) {
 }
 
 }  // namespace
+
+#include "npde/fno/losses.hpp"
+
+namespace {
+TEST(RelativeL2, ValueAndGradient) {
+  const int batch = 3;
+  const long n = 10;
+  std::vector<double> y(batch * n), t(batch * n), g(batch * n);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = npde::rng::normal(1, 1, i), t[i] = npde::rng::normal(1, 2, i);
+  const double l = npde::fno::relative_l2(y.data(), t.data(), batch, n, g.data());
+  double ref = 0;
+  for (int b = 0; b < batch; ++b) {
+    double d2 = 0, t2 = 0;
+    for (long i = 0; i < n; ++i) d2 += std::pow(y[b * n + i] - t[b * n + i], 2), t2 += t[b * n + i] * t[b * n + i];
+    ref += std::sqrt(d2 / t2);
+  }
+  EXPECT_NEAR(l, ref / batch, 1e-14);
+  const double h = 1e-6;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    auto yp = y, ym = y;
+    yp[i] += h, ym[i] -= h;
+    const double fd = (npde::fno::relative_l2(yp.data(), t.data(), batch, n, static_cast<double*>(nullptr)) -
+                       npde::fno::relative_l2(ym.data(), t.data(), batch, n, static_cast<double*>(nullptr))) / (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-8);
+  }
+  std::vector<double> zero(batch * n, 0.0);
+  EXPECT_THROW(npde::fno::relative_l2(y.data(), zero.data(), batch, n, g.data()), npde::Error);
+}
+}  // namespace
