@@ -169,12 +169,15 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
     net.set_embedding(nn::InputEmbedding::gaussian(std::vector<double>(std::size_t(n_in), 0.0),
                                                    std::vector<double>(std::size_t(n_in), 1.0), opts.gaussian_features,
                                                    opts.gaussian_width, 0));
+  std::size_t n_params = net.n_params();  // weight factorisation adds a scale per output of every map
+  if (opts.weight_factorization)
+    for (const nn::DenseLayer& d : net.dense_layers()) n_params += std::size_t(d.out);
   os << "problem         " << problem_string(deck) << ", source " << deck.source
      << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n";
   for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
   os << "boundary        " << deck.boundary.size() << " condition(s), enforcement " << deck.bc_enforcement << "\n"
      << "network         " << detail::network_string(n_in, opts, n_out) << " " << deck.activation << ", "
-     << net.n_params() << " parameters, " << deck.precision << "\n"
+     << n_params << " parameters, " << deck.precision << "\n"
      << "points          " << deck.n_interior << " interior (" << (deck.n_interior + comm.size() - 1) / comm.size()
      << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary"
      << (timed && !opts.hard_bc ? ", " + std::to_string(deck.n_initial) + " initial" : std::string())

@@ -565,9 +565,28 @@ def check_solver_failure(cfg):
 
 
 # ---------------------------------------------------------------------------------------------- decks, CLI
-def expected_parameters(n_inputs, layers, n_outputs=1):
-    widths = [n_inputs] + list(layers) + [n_outputs]
-    return sum(widths[i] * widths[i + 1] + widths[i + 1] for i in range(len(widths) - 1))
+def expected_parameters(n_inputs, layers, n_outputs=1, text=""):
+    """Parameters of the deck's network: the layers; the embedding that feeds the first layer (Fourier
+    features, trainable Gaussians with their centres and widths); a modified MLP's or PirateNet's
+    encoders (and PirateNet's alphas); one scale per output of every map under weight factorisation."""
+    freq = re.search(r"fourier_features:\s*\{[^}]*frequencies:\s*(\d+)", text)
+    gauss = re.search(r"gaussian_features:\s*\{[^}]*count:\s*(\d+)", text)
+    arch = re.search(r"^\s*architecture:\s*(\w+)", text, re.M)
+    arch = arch.group(1) if arch else "mlp"
+    first = 2 * int(freq.group(1)) if freq else int(gauss.group(1)) if gauss else n_inputs
+    widths = [first] + list(layers) + [n_outputs]
+    n = sum(widths[i] * widths[i + 1] + widths[i + 1] for i in range(len(widths) - 1))
+    outs = sum(widths[1:])
+    if arch in ("modified_mlp", "pirate"):
+        n += 2 * (widths[1] * first + widths[1])
+        outs += 2 * widths[1]
+    if arch == "pirate":
+        n += len(layers) // 3
+    if gauss:
+        n += 2 * int(gauss.group(1)) * n_inputs
+    if re.search(r"^\s*weight_factorization:", text, re.M):
+        n += outs
+    return n
 
 
 def check_headers(cfg):
@@ -602,7 +621,7 @@ def check_headers(cfg):
         timed = re.search(r"^\s*time:", text, re.M) is not None
         n_in = int(dimension.group(1)) if dimension else len(lower.group(1).split(",")) + (1 if timed else 0)
         n_out = 3 if re.search(r"pde:\s*navier_stokes", text) else 1  # u, v, p
-        n = expected_parameters(n_in, [int(w) for w in layers.group(1).split(",")], n_out)
+        n = expected_parameters(n_in, [int(w) for w in layers.group(1).split(",")], n_out, text)
         expect(re.search(r"^network .* %d parameters" % n, stdout, re.M),
                "%s: npde info does not print '%d parameters'" % (name, n))
 
