@@ -24,16 +24,30 @@ KOKKOS_INLINE_FUNCTION T gelu_prime(T z) {
          z * T(0.39894228040143267794) * math::exp(T(-0.5) * z * z);
 }
 
+/// a = gelu(z), and z overwritten by gelu'(z): the reverse pass needs only the derivative, and one
+/// erf per element then serves both.
 template <class T>
-void apply_gelu(const char* label, const T* z, T* a, long n) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) { a[i] = gelu(z[i]); });
+void apply_gelu(const char* label, T* z, T* a, long n) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) {
+    const T v = z[i], cdf = T(0.5) * (T(1) + math::erf(v * T(0.70710678118654752440)));
+    a[i] = v * cdf;
+    z[i] = cdf + v * T(0.39894228040143267794) * math::exp(T(-0.5) * v * v);
+  });
 }
 
-/// abar *= gelu'(z), in place.
+/// abar *= gelu'(z), in place, from the derivative apply_gelu left.
 template <class T>
-void gelu_backward(const char* label, const T* z, T* abar, long n) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n),
-                       KOKKOS_LAMBDA(const long i) { abar[i] *= gelu_prime(z[i]); });
+void gelu_backward(const char* label, const T* dgelu, T* abar, long n) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) { abar[i] *= dgelu[i]; });
+}
+
+/// f(row, p) for every (sample, channel) row of `rows` and grid point p < P: a thread per row, so
+/// a per-channel value is read once and the inner loop runs over contiguous points.
+template <class F>
+void for_rows(const char* label, long rows, long P, const F& f) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, rows), KOKKOS_LAMBDA(const long row) {
+    for (long p = 0; p < P; ++p) f(row, p);
+  });
 }
 
 /// out = W in (+ bias) for every sample: per sample a (P x in) . W^T GEMM, P grid points.
@@ -45,8 +59,9 @@ void map_forward(const ChannelMap& m, const T* params, const T* in, int batch, l
   if (!m.bias) return;
   const T* bias = params + m.b;
   const int no = m.out;
-  Kokkos::parallel_for("npde::fno::bias", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * no * P),
-                       KOKKOS_LAMBDA(const long e) { out[e] += bias[(e / P) % no]; });
+  for_rows("npde::fno::bias", long(batch) * no, P, KOKKOS_LAMBDA(const long row, const long p) {
+    out[row * P + p] += bias[row % no];
+  });
 }
 
 /// Gradient of map_forward: grad(W, bias) += ...; inbar (if not null) = or += outbar W.
@@ -152,6 +167,12 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
     m_m1z.push_back(field(H / 2)), m_m1.push_back(field(H / 2));
   }
   m_ones = View1<T>("npde::fno::FnoModel::ones", P);
+  // the reverse pass's adjoints, allocated once per shape (every one is written before it is read)
+  const std::size_t adj_channels[8] = {std::size_t(m_proj1.out), H, H, H, H / 2, H, std::size_t(m_lift1.out),
+                                       std::size_t(m_shape.in + 2)};
+  for (int k = 0; k < 8; ++k)
+    m_adj[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::adjoint"),
+                        B * adj_channels[k] * P);
   Kokkos::deep_copy(m_ones, T(1));
 }
 
@@ -182,8 +203,8 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
     // z = spectral(h) + bias + W_skip h
     m_convs[l].forward(params + bl.spectral, h, batch, nx, ny, z);
     const T* sb = params + bl.spectral_bias;
-    Kokkos::parallel_for("npde::fno::FnoModel::spectral_bias", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * H * P),
-                         KOKKOS_LAMBDA(const long e) { z[e] += sb[(e / P) % H]; });
+    for_rows("npde::fno::FnoModel::spectral_bias", long(batch) * H, P,
+             KOKKOS_LAMBDA(const long row, const long p) { z[row * P + p] += sb[row % H]; });
     map_forward(bl.skip, params, h, batch, P, z, true);
     apply_gelu("npde::fno::FnoModel::block_gelu", z, m_g[l].data(), long(batch) * H * P);
     map_forward(bl.mlp1, params, m_g[l].data(), batch, P, m_m1z[l].data());
@@ -193,11 +214,17 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
     const T* gate = params + bl.gate;
     T* hn = m_h[l + 1].data();
     const bool last = l + 1 == L;
-    Kokkos::parallel_for("npde::fno::FnoModel::gate", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * H * P),
-                         KOKKOS_LAMBDA(const long e) {
-                           oz[e] += gate[(e / P) % H] * h[e];
-                           hn[e] = last ? oz[e] : gelu(oz[e]);
-                         });
+    for_rows("npde::fno::FnoModel::gate", long(batch) * H, P, KOKKOS_LAMBDA(const long row, const long p) {
+      const long e = row * P + p;
+      oz[e] += gate[row % H] * h[e];
+      if (last) {
+        hn[e] = oz[e];
+      } else {  // the output, and gelu' kept in oz for the reverse pass
+        const T v = oz[e];
+        hn[e] = gelu(v);
+        oz[e] = gelu_prime(v);
+      }
+    });
   }
   map_forward(m_proj1, params, m_h[L].data(), batch, P, m_proj_z.data());
   apply_gelu("npde::fno::FnoModel::proj_gelu", m_proj_z.data(), m_proj_a.data(), long(m_proj_z.extent(0)));
@@ -210,11 +237,7 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   const int batch = m_batch, nx = m_nx, ny = m_ny, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
   const long P = long(nx) * ny;
   const T* ones = m_ones.data();
-  auto scratch = [&](std::size_t channels) {
-    return View1<T>("npde::fno::FnoModel::adjoint", std::size_t(batch) * channels * std::size_t(P));
-  };
-  View1<T> pa = scratch(m_proj1.out), hb = scratch(H), hb_next = scratch(H), gb = scratch(H), mb = scratch(H / 2),
-           sb = scratch(H);
+  View1<T>&pa = m_adj[0], &hb = m_adj[1], &hb_next = m_adj[2], &gb = m_adj[3], &mb = m_adj[4], &sb = m_adj[5];
   map_backward(m_proj2, params, m_proj_a.data(), ybar, batch, P, ones, pa.data(), false, grad);
   gelu_backward("npde::fno::FnoModel::proj_gelu_adjoint", m_proj_z.data(), pa.data(), long(pa.extent(0)));
   map_backward(m_proj1, params, m_h[L].data(), pa.data(), batch, P, ones, hb_next.data(), false, grad);
@@ -226,11 +249,11 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     const bool last = l + 1 == L;
     const T* gate = params + bl.gate;
     T* hbl = hb.data();
-    Kokkos::parallel_for("npde::fno::FnoModel::gate_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * H * P),
-                         KOKKOS_LAMBDA(const long e) {
-                           if (!last) ob[e] *= gelu_prime(oz[e]);
-                           hbl[e] = gate[(e / P) % H] * ob[e];
-                         });
+    for_rows("npde::fno::FnoModel::gate_adjoint", long(batch) * H, P, KOKKOS_LAMBDA(const long row, const long p) {
+      const long e = row * P + p;
+      if (!last) ob[e] *= oz[e];  // oz holds gelu'
+      hbl[e] = gate[row % H] * ob[e];
+    });
     // gate gradient: sum over samples and points of ob * h, per channel
     {
       T* gg = grad + bl.gate;
@@ -265,7 +288,7 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     Kokkos::parallel_for("npde::fno::FnoModel::block_input_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * H * P),
                          KOKKOS_LAMBDA(const long e) { next[e] = hbl[e] + s[e]; });
   }
-  View1<T> lb = scratch(m_lift1.out), ab = scratch(cin + 2);
+  View1<T>&lb = m_adj[6], &ab = m_adj[7];
   map_backward(m_lift2, params, m_l1.data(), hb_next.data(), batch, P, ones, lb.data(), false, grad);
   gelu_backward("npde::fno::FnoModel::lift_gelu_adjoint", m_l1z.data(), lb.data(), long(lb.extent(0)));
   map_backward(m_lift1, params, m_a0.data(), lb.data(), batch, P, ones, xbar ? ab.data() : nullptr, false, grad);

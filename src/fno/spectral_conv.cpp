@@ -232,6 +232,13 @@ void SpectralConv2d<T>::shape(int batch, int nx, int ny) {
     m_t2 = View1<Complex<T>>("npde::fno::SpectralConv2d::t2", b * r1 * M);
   }
   if (m_kind == SpectralWeights::Kind::Tucker) m_k = View1<Complex<T>>("npde::fno::SpectralConv2d::k", r0 * r1 * M);
+  // the reverse pass's scratch, once per shape (each written before it is read)
+  auto scratch = [](std::size_t n) {
+    return View1<Complex<T>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::SpectralConv2d::scratch"), n);
+  };
+  m_xkb = scratch(b * m_cin * M);
+  if (m_kind == SpectralWeights::Kind::CP) m_s1 = scratch(b * r0 * M), m_s2 = scratch(r0 * M);
+  if (m_kind == SpectralWeights::Kind::Tucker) m_s1 = scratch(b * r1 * M), m_s2 = scratch(b * r0 * M), m_s3 = scratch(r0 * r1 * M);
 }
 
 template <class T>
@@ -306,8 +313,7 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
     const Complex<T>*lam = P, *A = P + R, *Bf = A + long(cin) * R, *Cr = Bf + long(cout) * R, *Cc = Cr + long(mx) * R;
     Complex<T>*glam = Gr, *gA = Gr + R, *gB = gA + long(cin) * R, *gCr = gB + long(cout) * R, *gCc = gCr + long(mx) * R;
     const Complex<T>*T1 = m_t1.data(), *S = m_t2.data();
-    View1<Complex<T>> sbar_v("npde::fno::cp_sbar", std::size_t(B) * R * M), pv("npde::fno::cp_p", std::size_t(R) * M);
-    Complex<T>*SB = sbar_v.data(), *Pm = pv.data();
+    Complex<T>*SB = m_s1.data(), *Pm = m_s2.data();  // Sbar (B x R x M), P (R x M)
     // dB[o, q] += sum_{b,m} Ybar[b, o, m] conj(S[b, q, m]); Sbar[b, q, m] = sum_o Ybar[b, o, m] conj(B[o, q])
     contract<T>("npde::fno::cp_grad_out", cout, R, B, M, true, op(YB, M, long(cout) * M, 1),
                 op(S, long(R) * M, M, 1, true), gB, R, 1, 0, true);
@@ -354,9 +360,7 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
   Complex<T>*gG = Gr, *gUi = gG + long(R0) * R1 * R2 * R3, *gUo = gUi + long(cin) * R0, *gUr = gUo + long(cout) * R1,
              *gUc = gUr + long(mx) * R2;
   const Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
-  View1<Complex<T>> t2b_v("npde::fno::tucker_t2bar", std::size_t(B) * R1 * M),
-      t1b_v("npde::fno::tucker_t1bar", std::size_t(B) * R0 * M), kb_v("npde::fno::tucker_kbar", std::size_t(R0) * R1 * M);
-  Complex<T>*T2B = t2b_v.data(), *T1B = t1b_v.data(), *KB = kb_v.data();
+  Complex<T>*T2B = m_s1.data(), *T1B = m_s2.data(), *KB = m_s3.data();
   contract<T>("npde::fno::tucker_grad_out", cout, R1, B, M, true, op(YB, M, long(cout) * M, 1),
               op(T2, long(R1) * M, M, 1, true), gUo, R1, 1, 0, true);
   contract<T>("npde::fno::tucker_t2bar", B, R1, cout, M, false, op(YB, long(cout) * M, M, 1), op(Uo, R1, 1, 0, true), T2B,
@@ -454,13 +458,12 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
                          const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
                          YB[e] = w * S[long(f) * half + long(row) * nyh + c];
                        });
-  View1<Complex<T>> xkb_v("npde::fno::SpectralConv2d::xkbar", std::size_t(batch) * cin * M);
-  contract_backward(reinterpret_cast<const Complex<T>*>(params), reinterpret_cast<Complex<T>*>(grad), xkb_v.data());
+  contract_backward(reinterpret_cast<const Complex<T>*>(params), reinterpret_cast<Complex<T>*>(grad), m_xkb.data());
   if (xbar == nullptr) return;
   // the forward transform's adjoint: x = G(Xbar / c_ky) / N
   Kokkos::deep_copy(Kokkos::subview(m_spec, std::make_pair(std::size_t(0), std::size_t(batch) * cin * half)),
                     Complex<T>(0));
-  const Complex<T>* XB = xkb_v.data();
+  const Complex<T>* XB = m_xkb.data();
   const T scale = T(1) / T(double(nx) * ny);
   Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
                        KOKKOS_LAMBDA(const long e) {

@@ -64,6 +64,7 @@ class FnoModel {
   std::vector<View1<T>> m_h;            ///< block inputs (blocks + 1 of them: the last is the projection's input)
   std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
   View1<T> m_ones;
+  View1<T> m_adj[8];  ///< the reverse pass's adjoints (projection, block, MLP, lifting, input)
   void allocate(int batch, int nx, int ny);
 };
 

@@ -77,6 +77,7 @@ class SpectralConv2d {
   View1<Complex<T>> m_spec;        ///< a full half spectrum (batch x max(cin, cout) fields)
   View1<Complex<T>> m_xk, m_yk;    ///< kept modes: (batch, cin, M) and (batch, cout, M)
   View1<Complex<T>> m_t1, m_t2, m_k;  ///< the factorised contraction's intermediates (kept for backward)
+  View1<Complex<T>> m_xkb, m_s1, m_s2, m_s3;  ///< the reverse pass's scratch
   void shape(int batch, int nx, int ny);
   void contract_forward(const Complex<T>* p);
   void contract_backward(const Complex<T>* p, Complex<T>* g, Complex<T>* xkbar);
