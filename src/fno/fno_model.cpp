@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // FnoModel: layout of the parameters, initialisation, forward and reverse pass.
 #include "npde/fno/fno_model.hpp"
+#include "npde/fno/gelu.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "npde/core/error.hpp"
 #include "npde/core/math.hpp"
@@ -13,25 +15,15 @@ namespace npde::fno {
 
 namespace {
 
-/// GELU (exact, as PyTorch's default) and its derivative Phi(z) + z phi(z).
-template <class T>
-KOKKOS_INLINE_FUNCTION T gelu(T z) {
-  return T(0.5) * z * (T(1) + math::erf(z * T(0.70710678118654752440)));
-}
-template <class T>
-KOKKOS_INLINE_FUNCTION T gelu_prime(T z) {
-  return T(0.5) * (T(1) + math::erf(z * T(0.70710678118654752440))) +
-         z * T(0.39894228040143267794) * math::exp(T(-0.5) * z * z);
-}
-
 /// a = gelu(z), and z overwritten by gelu'(z): the reverse pass needs only the derivative, and one
 /// erf per element then serves both.
 template <class T>
 void apply_gelu(const char* label, T* z, T* a, long n) {
   Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) {
-    const T v = z[i], cdf = T(0.5) * (T(1) + math::erf(v * T(0.70710678118654752440)));
-    a[i] = v * cdf;
-    z[i] = cdf + v * T(0.39894228040143267794) * math::exp(T(-0.5) * v * v);
+    T av, dv;
+    gelu_both(z[i], av, dv);
+    a[i] = av;
+    z[i] = dv;
   });
 }
 
@@ -220,9 +212,10 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
       if (last) {
         hn[e] = oz[e];
       } else {  // the output, and gelu' kept in oz for the reverse pass
-        const T v = oz[e];
-        hn[e] = gelu(v);
-        oz[e] = gelu_prime(v);
+        T av, dv;
+        gelu_both(oz[e], av, dv);
+        hn[e] = av;
+        oz[e] = dv;
       }
     });
   }

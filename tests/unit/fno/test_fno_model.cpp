@@ -107,3 +107,27 @@ TEST(RelativeL2, ValueAndGradient) {
   EXPECT_THROW(npde::fno::relative_l2(y.data(), zero.data(), batch, n, g.data()), npde::Error);
 }
 }  // namespace
+
+#include "npde/fno/gelu.hpp"
+
+namespace {
+// GELU against its definition with erf; the float path (a polynomial erf that vectorises) within
+// float's resolution, and its derivative consistent with the value.
+TEST(Gelu, ValueAndDerivative) {
+  double worst_f = 0;
+  for (int k = -800; k <= 800; ++k) {
+    const double z = k / 100.0;
+    const double cdf = 0.5 * (1 + std::erf(z / std::sqrt(2.0)));
+    const double a = z * cdf, d = cdf + z * std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
+    double ad, dd;
+    npde::fno::gelu_both(z, ad, dd);
+    EXPECT_NEAR(ad, a, 1e-15 * std::max(1.0, std::fabs(z)));
+    EXPECT_NEAR(dd, d, 1e-14);
+    float af, df;
+    npde::fno::gelu_both(float(z), af, df);
+    worst_f = std::max(worst_f, std::fabs(af - a) / std::max(1.0, std::fabs(z)));
+    EXPECT_NEAR(df, d, 5e-7) << z;
+  }
+  EXPECT_LT(worst_f, 5e-7);
+}
+}  // namespace
