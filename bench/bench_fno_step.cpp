@@ -4,7 +4,7 @@
 // dense ones):
 //
 //   bench_fno_step [--res 64 128] [--batch 16] [--hidden 32 64] [--modes 16] [--layers 4]
-//                  [--rank 0.1] [--impl factorized dense] [--dtype float32 float64]
+//                  [--rank 0.1] [--impl factorized reconstructed dense] [--dtype float32 float64]
 //                  [--reps 5] [--min-time 1.0]
 //
 // One step = forward + relative-L2 loss + backward + Adam on a random batch (single process). Prints
@@ -30,10 +30,10 @@ void bench(const std::string& impl, int res, int batch, int hidden, int modes, i
            double min_time) {
   fno::FnoShape s;
   s.in = 1, s.out = 1, s.width = hidden, s.blocks = layers, s.modes_x = modes, s.modes_y = modes;
-  if (impl == "factorized")
-    s.weights = {fno::SpectralWeights::Kind::Tucker, rank, {}};
+  if (impl == "factorized" || impl == "reconstructed")
+    s.weights = {fno::SpectralWeights::Kind::Tucker, rank, {}, impl == "reconstructed"};
   else
-    NPDE_REQUIRE(impl == "dense", "bench_fno_step: --impl '" << impl << "' is not factorized or dense");
+    NPDE_REQUIRE(impl == "dense", "bench_fno_step: --impl '" << impl << "' is not factorized, reconstructed or dense");
   fno::FnoModel<T> model(s);
   View1<T> params("npde::bench::fno::params", model.n_params()), grad("npde::bench::fno::grad", model.n_params());
   model.init(params.data(), 0);
@@ -74,7 +74,7 @@ int run(const bench::Args& args) {
   std::printf("npde-info ranks=1 blas_core=%s OPENBLAS_CORETYPE=%s exec_space=%s\n", nn::blas_core_name().c_str(),
               std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "<unset>", ExecSpace::name());
   for (const auto& dt : args.list("dtype", {"float32", "float64"}))
-    for (const auto& impl : args.list("impl", {"factorized", "dense"}))
+    for (const auto& impl : args.list("impl", {"factorized", "reconstructed", "dense"}))
       for (long h : hiddens)
         for (long r : res)
           for (long b : batches) {

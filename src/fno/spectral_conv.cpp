@@ -86,11 +86,95 @@ std::vector<int> tucker_ranks(const std::vector<int>& dims, double fraction) {
   return ranks_at(lo);
 }
 
+/// The CP weights' lambda and mode factors' gradients from P[q, m], the adjoint of the q-th rank-one
+/// term's mode product lambda_q Cr[r, q] Cc[c, q] summed against what it multiplies.
+template <class T>
+void cp_mode_gradients(int R, int mx, int myh, const Complex<T>* lam, const Complex<T>* Cr, const Complex<T>* Cc,
+                       const Complex<T>* Pm, Complex<T>* glam, Complex<T>* gCr, Complex<T>* gCc) {
+  const int M = mx * myh;
+  Kokkos::parallel_for("npde::fno::cp_grad_modes", Kokkos::RangePolicy<ExecSpace>(0, R), KOKKOS_LAMBDA(const int q) {
+    Complex<T> gl(0);
+    for (int m = 0; m < M; ++m) gl += Pm[long(q) * M + m] * Kokkos::conj(Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
+    glam[q] += gl;
+    for (int r = 0; r < mx; ++r) {
+      Complex<T> g(0);
+      for (int c = 0; c < myh; ++c) g += Pm[long(q) * M + r * myh + c] * Kokkos::conj(lam[q] * Cc[c * R + q]);
+      gCr[r * R + q] += g;
+    }
+    for (int c = 0; c < myh; ++c) {
+      Complex<T> g(0);
+      for (int r = 0; r < mx; ++r) g += Pm[long(q) * M + r * myh + c] * Kokkos::conj(lam[q] * Cr[r * R + q]);
+      gCc[c * R + q] += g;
+    }
+  });
+}
+
+/// The Tucker core's and mode factors' gradients from Kbar[p, q, m], the adjoint of the core carried
+/// to the kept modes, K[p, q, m] = sum_{s,t} G[p, q, s, t] Ur[r, s] Uc[c, t].
+template <class T>
+void tucker_mode_gradients(int R0, int R1, int R2, int R3, int mx, int myh, const Complex<T>* G, const Complex<T>* Ur,
+                           const Complex<T>* Uc, const Complex<T>* KB, Complex<T>* gG, Complex<T>* gUr,
+                           Complex<T>* gUc) {
+  const int M = mx * myh;
+  Kokkos::parallel_for("npde::fno::tucker_grad_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * R2 * R3),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int t = int(e % R3), s = int((e / R3) % R2), pq = int(e / (long(R3) * R2));
+                         Complex<T> acc(0);
+                         for (int m = 0; m < M; ++m)
+                           acc += KB[long(pq) * M + m] * Kokkos::conj(Ur[(m / myh) * R2 + s] * Uc[(m % myh) * R3 + t]);
+                         gG[e] += acc;
+                       });
+  Kokkos::parallel_for("npde::fno::tucker_grad_rows", Kokkos::RangePolicy<ExecSpace>(0, long(mx) * R2),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int s = int(e % R2), r = int(e / R2);
+                         Complex<T> acc(0);
+                         for (int pq = 0; pq < R0 * R1; ++pq)
+                           for (int c = 0; c < myh; ++c) {
+                             Complex<T> gc(0);
+                             for (int t = 0; t < R3; ++t) gc += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
+                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gc);
+                           }
+                         gUr[e] += acc;
+                       });
+  Kokkos::parallel_for("npde::fno::tucker_grad_columns", Kokkos::RangePolicy<ExecSpace>(0, long(myh) * R3),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int t = int(e % R3), c = int(e / R3);
+                         Complex<T> acc(0);
+                         for (int pq = 0; pq < R0 * R1; ++pq)
+                           for (int r = 0; r < mx; ++r) {
+                             Complex<T> gr(0);
+                             for (int s = 0; s < R2; ++s) gr += G[(long(pq) * R2 + s) * R3 + t] * Ur[r * R2 + s];
+                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gr);
+                           }
+                         gUc[e] += acc;
+                       });
+}
+
+/// The Tucker core carried to the kept modes: K[p, q, m] = sum_s Ur[r, s] sum_t G[p, q, s, t] Uc[c, t].
+template <class T>
+void tucker_core(int R0, int R1, int R2, int R3, int mx, int myh, const Complex<T>* G, const Complex<T>* Ur,
+                 const Complex<T>* Uc, Complex<T>* K) {
+  const int M = mx * myh;
+  Kokkos::parallel_for("npde::fno::tucker_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * M),
+                       KOKKOS_LAMBDA(const long e) {
+                         const int m = int(e % M), pq = int(e / M);
+                         const int r = m / myh, c = m % myh;
+                         Complex<T> acc(0);
+                         for (int s = 0; s < R2; ++s) {
+                           Complex<T> inner(0);
+                           for (int t = 0; t < R3; ++t) inner += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
+                           acc += inner * Ur[r * R2 + s];
+                         }
+                         K[e] = acc;
+                       });
+}
+
 }  // namespace
 
 template <class T>
 SpectralConv2d<T>::SpectralConv2d(int cin, int cout, int modes_x, int modes_y, const SpectralWeights& weights)
-    : m_cin(cin), m_cout(cout), m_mx(modes_x), m_my(modes_y), m_kind(weights.kind) {
+    : m_cin(cin), m_cout(cout), m_mx(modes_x), m_my(modes_y), m_kind(weights.kind),
+      m_reconstructed(weights.reconstructed && weights.kind != SpectralWeights::Kind::Dense) {
   NPDE_REQUIRE(cin >= 1 && cout >= 1, "spectral convolution of " << cin << " -> " << cout << " channels");
   NPDE_REQUIRE(modes_x >= 2 && modes_x % 2 == 0, "modes along x must be even and >= 2, got " << modes_x);
   NPDE_REQUIRE(modes_y >= 1, "modes along y must be >= 1, got " << modes_y);
@@ -196,20 +280,15 @@ void SpectralConv2d<T>::reconstruct(const T* params, T* dense) const {
   const Complex<T>* G = P;
   const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
                    *Uc = Ur + long(mx) * R2;
-  Kokkos::parallel_for(
-      "npde::fno::SpectralConv2d::reconstruct_tucker", Kokkos::RangePolicy<ExecSpace>(0, long(cin) * cout * M),
-      KOKKOS_LAMBDA(const long e) {
-        const int m = int(e % M), o = int((e / M) % cout), i = int(e / (long(M) * cout));
-        const int r = m / myh, c = m % myh;
-        Complex<T> acc(0);
-        for (int p = 0; p < R0; ++p)
-          for (int q = 0; q < R1; ++q)
-            for (int s = 0; s < R2; ++s)
-              for (int t = 0; t < R3; ++t)
-                acc += G[((long(p) * R1 + q) * R2 + s) * R3 + t] * Ui[i * R0 + p] * Uo[o * R1 + q] * Ur[r * R2 + s] *
-                       Uc[c * R3 + t];
-        W[e] = acc;
-      });
+  // W[i, o, m] = sum_p Ui[i, p] V[p, o, m], V[p, o, m] = sum_q K[p, q, m] Uo[o, q]: three small
+  // contractions instead of the sum over all four ranks per entry
+  View1<Complex<T>> Kv("npde::fno::reconstruct::k", std::size_t(R0) * R1 * M),
+      Vv("npde::fno::reconstruct::v", std::size_t(R0) * cout * M);
+  tucker_core<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, Kv.data());
+  contract<T>("npde::fno::reconstruct_v", R0, cout, R1, M, false, op<T>(Kv.data(), long(R1) * M, M, 1), op(Uo, 1, R1, 0),
+              Vv.data(), long(cout) * M, M, 1, false);
+  contract<T>("npde::fno::reconstruct_w", cin, cout, R0, M, false, op(Ui, R0, 1, 0), op<T>(Vv.data(), long(cout) * M, M, 1),
+              W, long(cout) * M, M, 1, false);
 }
 
 template <class T>
@@ -239,6 +318,13 @@ void SpectralConv2d<T>::shape(int batch, int nx, int ny) {
   m_xkb = scratch(b * m_cin * M);
   if (m_kind == SpectralWeights::Kind::CP) m_s1 = scratch(b * r0 * M), m_s2 = scratch(r0 * M);
   if (m_kind == SpectralWeights::Kind::Tucker) m_s1 = scratch(b * r1 * M), m_s2 = scratch(b * r0 * M), m_s3 = scratch(r0 * r1 * M);
+  if (m_reconstructed) {  // the dense tensor, its gradient, and the chain rule's intermediates
+    const std::size_t dense = std::size_t(m_cin) * m_cout * M;
+    m_wd = scratch(dense), m_wg = scratch(dense);
+    if (m_kind == SpectralWeights::Kind::CP) m_s2 = scratch(r0 * M);
+    if (m_kind == SpectralWeights::Kind::Tucker)
+      m_s1 = scratch(std::max(r0 * m_cout, m_cin * r1) * M), m_s2 = scratch(r0 * m_cout * M), m_s3 = scratch(r0 * r1 * M);
+  }
 }
 
 template <class T>
@@ -246,7 +332,11 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
   const int B = m_batch, cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, M = mx * myh;
   const Complex<T>* X = m_xk.data();
   Complex<T>* Y = m_yk.data();
-  if (m_kind == SpectralWeights::Kind::Dense) {  // Y[b, o, m] = sum_i X[b, i, m] W[i, o, m]
+  if (m_reconstructed) {  // the comparison implementation: the dense tensor first, then the dense product
+    reconstruct(reinterpret_cast<const T*>(P), reinterpret_cast<T*>(m_wd.data()));
+    P = m_wd.data();
+  }
+  if (m_kind == SpectralWeights::Kind::Dense || m_reconstructed) {  // Y[b, o, m] = sum_i X[b, i, m] W[i, o, m]
     contract<T>("npde::fno::dense", B, cout, cin, M, false, op(X, long(cin) * M, M, 1), op(P, long(cout) * M, M, 1), Y,
                 long(cout) * M, M, 1, false);
     return;
@@ -275,18 +365,7 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
   const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
                    *Uc = Ur + long(mx) * R2;
   Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
-  Kokkos::parallel_for("npde::fno::tucker_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * M),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int m = int(e % M), pq = int(e / M);
-                         const int r = m / myh, c = m % myh;
-                         Complex<T> acc(0);
-                         for (int s = 0; s < R2; ++s) {
-                           Complex<T> inner(0);
-                           for (int t = 0; t < R3; ++t) inner += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
-                           acc += inner * Ur[r * R2 + s];
-                         }
-                         K[e] = acc;
-                       });
+  tucker_core<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, K);
   contract<T>("npde::fno::tucker_in", B, R0, cin, M, false, op(X, long(cin) * M, M, 1), op(Ui, R0, 1, 0), T1,
               long(R0) * M, M, 1, false);
   contract<T>("npde::fno::tucker_core_apply", B, R1, R0, M, false, op<T>(T1, long(R0) * M, M, 1),
@@ -300,6 +379,10 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
   const int B = m_batch, cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, M = mx * myh;
   const Complex<T>* X = m_xk.data();
   const Complex<T>* YB = m_yk.data();  // the adjoint of the kept output modes
+  if (m_reconstructed) {
+    backward_reconstructed(P, Gr, XB);
+    return;
+  }
   if (m_kind == SpectralWeights::Kind::Dense) {
     // dW[i, o, m] += sum_b conj(X[b, i, m]) Ybar[b, o, m]; Xbar[b, i, m] = sum_o Ybar[b, o, m] conj(W[i, o, m])
     contract<T>("npde::fno::dense_grad", cin, cout, B, M, false, op(X, M, long(cin) * M, 1, true),
@@ -325,21 +408,7 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
       for (int b = 0; b < B; ++b) acc += SB[long(b) * R * M + e] * Kokkos::conj(T1[long(b) * R * M + e]);
       Pm[e] = acc;
     });
-    Kokkos::parallel_for("npde::fno::cp_grad_modes", Kokkos::RangePolicy<ExecSpace>(0, R), KOKKOS_LAMBDA(const int q) {
-      Complex<T> gl(0);
-      for (int m = 0; m < M; ++m) gl += Pm[long(q) * M + m] * Kokkos::conj(Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
-      glam[q] += gl;
-      for (int r = 0; r < mx; ++r) {
-        Complex<T> g(0);
-        for (int c = 0; c < myh; ++c) g += Pm[long(q) * M + r * myh + c] * Kokkos::conj(lam[q] * Cc[c * R + q]);
-        gCr[r * R + q] += g;
-      }
-      for (int c = 0; c < myh; ++c) {
-        Complex<T> g(0);
-        for (int r = 0; r < mx; ++r) g += Pm[long(q) * M + r * myh + c] * Kokkos::conj(lam[q] * Cr[r * R + q]);
-        gCc[c * R + q] += g;
-      }
-    });
+    cp_mode_gradients<T>(R, mx, myh, lam, Cr, Cc, Pm, glam, gCr, gCc);
     // T1bar = Sbar conj(lambda Cr Cc), in place
     Kokkos::parallel_for("npde::fno::cp_t1bar", Kokkos::RangePolicy<ExecSpace>(0, long(B) * R * M),
                          KOKKOS_LAMBDA(const long e) {
@@ -371,42 +440,81 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
   contract<T>("npde::fno::tucker_t1bar", B, R0, R1, M, false, op<T>(T2B, long(R1) * M, M, 1),
               op(K, M, long(R1) * M, 1, true), T1B, long(R0) * M, M, 1, false);
   // the core and the mode factors from Kbar
-  Kokkos::parallel_for("npde::fno::tucker_grad_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * R2 * R3),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int t = int(e % R3), s = int((e / R3) % R2), pq = int(e / (long(R3) * R2));
-                         Complex<T> acc(0);
-                         for (int m = 0; m < M; ++m)
-                           acc += KB[long(pq) * M + m] * Kokkos::conj(Ur[(m / myh) * R2 + s] * Uc[(m % myh) * R3 + t]);
-                         gG[e] += acc;
-                       });
-  Kokkos::parallel_for("npde::fno::tucker_grad_rows", Kokkos::RangePolicy<ExecSpace>(0, long(mx) * R2),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int s = int(e % R2), r = int(e / R2);
-                         Complex<T> acc(0);
-                         for (int pq = 0; pq < R0 * R1; ++pq)
-                           for (int c = 0; c < myh; ++c) {
-                             Complex<T> gc(0);
-                             for (int t = 0; t < R3; ++t) gc += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
-                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gc);
-                           }
-                         gUr[e] += acc;
-                       });
-  Kokkos::parallel_for("npde::fno::tucker_grad_columns", Kokkos::RangePolicy<ExecSpace>(0, long(myh) * R3),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int t = int(e % R3), c = int(e / R3);
-                         Complex<T> acc(0);
-                         for (int pq = 0; pq < R0 * R1; ++pq)
-                           for (int r = 0; r < mx; ++r) {
-                             Complex<T> gr(0);
-                             for (int s = 0; s < R2; ++s) gr += G[(long(pq) * R2 + s) * R3 + t] * Ur[r * R2 + s];
-                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gr);
-                           }
-                         gUc[e] += acc;
-                       });
+  tucker_mode_gradients<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, KB, gG, gUr, gUc);
   contract<T>("npde::fno::tucker_grad_in", cin, R0, B, M, true, op(X, M, long(cin) * M, 1, true),
               op<T>(T1B, long(R0) * M, M, 1), gUi, R0, 1, 0, true);
   contract<T>("npde::fno::tucker_adjoint", B, cin, R0, M, false, op<T>(T1B, long(R0) * M, M, 1), op(Ui, 1, R0, 0, true),
               XB, long(cin) * M, M, 1, false);
+}
+
+template <class T>
+void SpectralConv2d<T>::backward_reconstructed(const Complex<T>* P, Complex<T>* Gr, Complex<T>* XB) {
+  // the dense product's reverse pass with the rebuilt tensor, then the chain rule through the rebuild
+  const int B = m_batch, cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, M = mx * myh;
+  const Complex<T>* X = m_xk.data();
+  const Complex<T>* YB = m_yk.data();
+  const Complex<T>* W = m_wd.data();
+  Complex<T>* WG = m_wg.data();
+  contract<T>("npde::fno::rebuilt_grad", cin, cout, B, M, false, op(X, M, long(cin) * M, 1, true),
+              op(YB, long(cout) * M, M, 1), WG, long(cout) * M, M, 1, false);
+  contract<T>("npde::fno::rebuilt_adjoint", B, cin, cout, M, false, op(YB, long(cout) * M, M, 1),
+              op(W, M, long(cout) * M, 1, true), XB, long(cin) * M, M, 1, false);
+  if (m_kind == SpectralWeights::Kind::CP) {
+    // W = sum_q lambda_q A[i, q] B[o, q] Cr[r, q] Cc[c, q]
+    const int R = m_ranks[0];
+    const Complex<T>*lam = P, *A = P + R, *Bf = A + long(cin) * R, *Cr = Bf + long(cout) * R, *Cc = Cr + long(mx) * R;
+    Complex<T>*glam = Gr, *gA = Gr + R, *gB = gA + long(cin) * R, *gCr = gB + long(cout) * R, *gCc = gCr + long(mx) * R;
+    Complex<T>* Pm = m_s2.data();
+    Kokkos::parallel_for("npde::fno::rebuilt_cp_p", Kokkos::RangePolicy<ExecSpace>(0, long(R) * M), KOKKOS_LAMBDA(const long e) {
+      const int m = int(e % M), q = int(e / M);
+      Complex<T> acc(0);
+      for (int i = 0; i < cin; ++i)
+        for (int o = 0; o < cout; ++o) acc += WG[(long(i) * cout + o) * M + m] * Kokkos::conj(A[i * R + q] * Bf[o * R + q]);
+      Pm[e] = acc;
+    });
+    cp_mode_gradients<T>(R, mx, myh, lam, Cr, Cc, Pm, glam, gCr, gCc);
+    Kokkos::parallel_for("npde::fno::rebuilt_cp_in", Kokkos::RangePolicy<ExecSpace>(0, long(cin) * R), KOKKOS_LAMBDA(const long e) {
+      const int q = int(e % R), i = int(e / R);
+      Complex<T> acc(0);
+      for (int o = 0; o < cout; ++o)
+        for (int m = 0; m < M; ++m)
+          acc += WG[(long(i) * cout + o) * M + m] * Kokkos::conj(lam[q] * Bf[o * R + q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
+      gA[e] += acc;
+    });
+    Kokkos::parallel_for("npde::fno::rebuilt_cp_out", Kokkos::RangePolicy<ExecSpace>(0, long(cout) * R), KOKKOS_LAMBDA(const long e) {
+      const int q = int(e % R), o = int(e / R);
+      Complex<T> acc(0);
+      for (int i = 0; i < cin; ++i)
+        for (int m = 0; m < M; ++m)
+          acc += WG[(long(i) * cout + o) * M + m] * Kokkos::conj(lam[q] * A[i * R + q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
+      gB[e] += acc;
+    });
+    return;
+  }
+  // Tucker: W[i, o, m] = sum_{p,q} Ui[i, p] K[p, q, m] Uo[o, q]
+  const int R0 = m_ranks[0], R1 = m_ranks[1], R2 = m_ranks[2], R3 = m_ranks[3];
+  const Complex<T>* G = P;
+  const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
+                   *Uc = Ur + long(mx) * R2;
+  Complex<T>*gG = Gr, *gUi = gG + long(R0) * R1 * R2 * R3, *gUo = gUi + long(cin) * R0, *gUr = gUo + long(cout) * R1,
+             *gUc = gUr + long(mx) * R2;
+  Complex<T>*K = m_k.data(), *Z = m_s1.data(), *V = m_s2.data(), *KB = m_s3.data();
+  tucker_core<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, K);
+  // Kbar = Ui^H Wbar conj(Uo), then the core's and mode factors' gradients
+  contract<T>("npde::fno::rebuilt_z", R0, cout, cin, M, false, op(Ui, 1, R0, 0, true), op<T>(WG, long(cout) * M, M, 1),
+              Z, long(cout) * M, M, 1, false);
+  contract<T>("npde::fno::rebuilt_kbar", R0, R1, cout, M, false, op<T>(Z, long(cout) * M, M, 1), op(Uo, R1, 1, 0, true),
+              KB, long(R1) * M, M, 1, false);
+  tucker_mode_gradients<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, KB, gG, gUr, gUc);
+  // dUi[i, p] = sum_{o,m} Wbar[i, o, m] conj(V[p, o, m]), V = K Uo^T; dUo[o, q] = sum_{i,m} Wbar conj(U[i, q, m]), U = Ui K
+  contract<T>("npde::fno::rebuilt_v", R0, cout, R1, M, false, op<T>(K, long(R1) * M, M, 1), op(Uo, 1, R1, 0), V,
+              long(cout) * M, M, 1, false);
+  contract<T>("npde::fno::rebuilt_grad_in", cin, R0, cout, M, true, op<T>(WG, long(cout) * M, M, 1),
+              op<T>(V, M, long(cout) * M, 1, true), gUi, R0, 1, 0, true);
+  contract<T>("npde::fno::rebuilt_u", cin, R1, R0, M, false, op(Ui, R0, 1, 0), op<T>(K, long(R1) * M, M, 1), Z,
+              long(R1) * M, M, 1, false);
+  contract<T>("npde::fno::rebuilt_grad_out", cout, R1, cin, M, true, op<T>(WG, M, long(cout) * M, 1),
+              op<T>(Z, long(R1) * M, M, 1, true), gUo, R1, 1, 0, true);
 }
 
 template <class T>

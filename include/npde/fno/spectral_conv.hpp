@@ -24,6 +24,9 @@ struct SpectralWeights {
   Kind kind = Kind::Dense;
   double rank = 1.0;
   std::vector<int> ranks;
+  /// Factorised weights only: contract with the dense tensor rebuilt from the factors at every call
+  /// (the comparison implementation), instead of factor by factor.
+  bool reconstructed = false;
 };
 /// "dense" | "cp" | "tucker" -> Kind; throws InputError naming `what` otherwise.
 SpectralWeights::Kind spectral_weights_from_name(const std::string& name, const std::string& what);
@@ -71,6 +74,7 @@ class SpectralConv2d {
  private:
   int m_cin, m_cout, m_mx, m_my;
   SpectralWeights::Kind m_kind;
+  bool m_reconstructed;
   std::vector<int> m_ranks;
   int m_batch = 0, m_nx = 0, m_ny = 0;
   std::unique_ptr<Fft2d<T>> m_fft_in, m_fft_out;
@@ -78,9 +82,11 @@ class SpectralConv2d {
   View1<Complex<T>> m_xk, m_yk;    ///< kept modes: (batch, cin, M) and (batch, cout, M)
   View1<Complex<T>> m_t1, m_t2, m_k;  ///< the factorised contraction's intermediates (kept for backward)
   View1<Complex<T>> m_xkb, m_s1, m_s2, m_s3;  ///< the reverse pass's scratch
+  View1<Complex<T>> m_wd, m_wg;               ///< reconstructed: the dense tensor and its gradient
   void shape(int batch, int nx, int ny);
   void contract_forward(const Complex<T>* p);
   void contract_backward(const Complex<T>* p, Complex<T>* g, Complex<T>* xkbar);
+  void backward_reconstructed(const Complex<T>* p, Complex<T>* g, Complex<T>* xkbar);
 };
 
 }  // namespace npde::fno

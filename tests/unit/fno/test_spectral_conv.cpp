@@ -161,6 +161,9 @@ TEST(SpectralConv2d, CpEvenGrid) { check_case({2, 2, 3, 4, 4, 8, 8, {Kind::CP, 1
 TEST(SpectralConv2d, CpOddGridAllModes) { check_case({2, 3, 2, 4, 6, 5, 7, {Kind::CP, 1.0, {2}}}); }
 TEST(SpectralConv2d, TuckerEvenGrid) { check_case({2, 3, 2, 4, 4, 8, 8, {Kind::Tucker, 1.0, {2, 2, 3, 2}}}); }
 TEST(SpectralConv2d, TuckerOddGridFullRanks) { check_case({1, 2, 2, 4, 2, 7, 9, {Kind::Tucker, 1.0, {2, 2, 4, 2}}}); }
+// the comparison implementation: the dense tensor rebuilt from the factors, then the dense product
+TEST(SpectralConv2d, CpReconstructed) { check_case({2, 2, 3, 4, 4, 8, 8, {Kind::CP, 1.0, {3}, true}}); }
+TEST(SpectralConv2d, TuckerReconstructed) { check_case({2, 3, 2, 4, 4, 8, 7, {Kind::Tucker, 1.0, {2, 2, 3, 2}, true}}); }
 
 // rank as a fraction of the dense parameters (neuraloperator's meaning), and the initial spread of
 // the reconstructed tensor
