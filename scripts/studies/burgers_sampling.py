@@ -49,25 +49,8 @@ def main():
                   "training.points.adaptive.candidates=%d" % (10 * a.points),
                   "training.points.adaptive.add=%d" % max(1, (a.points - a.points // 2) // rounds)],
     }
-    jobs = []
-    for name, sets in samplers.items():
-        for seed in a.seeds:
-            jobs.append(("%s seed %d" % (name, seed), deck, common + sets + ["training.seed=%d" % seed], 1))
-    print("%d runs, %d at a time" % (len(jobs), a.parallel), flush=True)
-    res = sr.run_all(jobs, a.parallel)
-    lines = ["| sampler | " + " | ".join("seed %d" % s for s in a.seeds) + " | mean | train s per run |",
-             "|---|" + "---|" * len(a.seeds) + "---|---|"]
-    for name in samplers:
-        errs, walls = [], []
-        for seed in a.seeds:
-            s, _, _ = res["%s seed %d" % (name, seed)]
-            e = s.get("rel_l2_reference")
-            errs.append(e if isinstance(e, float) else None)
-            walls.append(s.get("train_seconds", float("nan")))
-        ok = [e for e in errs if e is not None]
-        lines.append("| %s | %s | %s | %.0f |" % (name, " | ".join(sr.fmt(e) for e in errs),
-                                                sr.fmt(sum(ok) / len(ok) if ok else None), sum(walls) / len(walls)))
-    table = "\n".join(lines)
+    res = sr.run_seeds(deck, common, samplers, a.seeds, a.parallel)
+    table = sr.seed_table("sampler", samplers, a.seeds, res, "rel_l2_reference")
     print(table)
     if not a.no_write:
         head = ("## Burgers: uniform vs RAD vs RAR-D (Wu et al. 2023)\n\n"

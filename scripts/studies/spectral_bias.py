@@ -47,25 +47,8 @@ def main():
                                                      "network.fourier_features.sigma=%g" % s]
     methods["PIG, %d Gaussians" % a.gaussians] = ["network.gaussian_features.count=%d" % a.gaussians,
                                                   "network.gaussian_features.width=%g" % a.width]
-    jobs = []
-    for name, sets in methods.items():
-        for seed in a.seeds:
-            jobs.append(("%s seed %d" % (name, seed), deck, common + sets + ["training.seed=%d" % seed], 1))
-    print("%d runs, %d at a time" % (len(jobs), a.parallel), flush=True)
-    res = sr.run_all(jobs, a.parallel)
-    lines = ["| network | " + " | ".join("seed %d" % s for s in a.seeds) + " | mean | train s per run |",
-             "|---|" + "---|" * len(a.seeds) + "---|---|"]
-    for name in methods:
-        errs, walls = [], []
-        for seed in a.seeds:
-            s, _, _ = res["%s seed %d" % (name, seed)]
-            e = s.get("rel_l2_exact")
-            errs.append(e if isinstance(e, float) else None)
-            walls.append(s.get("train_seconds", float("nan")))
-        ok = [e for e in errs if e is not None]
-        lines.append("| %s | %s | %s | %.0f |" % (name, " | ".join(sr.fmt(e) for e in errs),
-                                                sr.fmt(sum(ok) / len(ok) if ok else None), sum(walls) / len(walls)))
-    table = "\n".join(lines)
+    res = sr.run_seeds(deck, common, methods, a.seeds, a.parallel)
+    table = sr.seed_table("network", methods, a.seeds, res, "rel_l2_exact")
     print(table)
     if not a.no_write:
         head = ("## Spectral bias: plain MLP, Fourier features and Physics-Informed Gaussians\n\n"

@@ -79,6 +79,33 @@ def run_all(jobs, parallel):
     return results
 
 
+def run_seeds(deck, common, variants, seeds, parallel):
+    """Runs every variant {name: sets} with every seed (one rank per run, `parallel` at a time);
+    returns run_all's {"<name> seed <s>": (summary, seconds, command)}."""
+    jobs = [("%s seed %d" % (name, seed), deck, common + sets + ["training.seed=%d" % seed], 1)
+            for name, sets in variants.items() for seed in seeds]
+    print("%d runs, %d at a time" % (len(jobs), parallel), flush=True)
+    return run_all(jobs, parallel)
+
+
+def seed_table(label, names, seeds, res, key):
+    """Markdown table: one row per name with the summary's `key` per seed, their mean and the mean
+    training seconds of a run."""
+    lines = ["| %s | " % label + " | ".join("seed %d" % s for s in seeds) + " | mean | train s per run |",
+             "|---|" + "---|" * len(seeds) + "---|---|"]
+    for name in names:
+        errs, walls = [], []
+        for seed in seeds:
+            s, _, _ = res["%s seed %d" % (name, seed)]
+            e = s.get(key)
+            errs.append(e if isinstance(e, float) else None)
+            walls.append(s.get("train_seconds", float("nan")))
+        ok = [e for e in errs if e is not None]
+        lines.append("| %s | %s | %s | %.0f |" % (name, " | ".join(fmt(e) for e in errs),
+                                                fmt(sum(ok) / len(ok) if ok else None), sum(walls) / len(walls)))
+    return "\n".join(lines)
+
+
 def write_section(name, text, path=None):
     """Replaces (or appends) the block between <!-- study:name --> and <!-- end:name --> in docs/studies.md."""
     path = path or os.path.join(ROOT, "docs", "studies.md")

@@ -306,24 +306,24 @@ void SpectralConv2d<T>::shape(int batch, int nx, int ny) {
   m_yk = View1<Complex<T>>("npde::fno::SpectralConv2d::yk", b * m_cout * M);
   const std::size_t r0 = m_ranks.empty() ? 0 : std::size_t(m_ranks[0]);
   const std::size_t r1 = m_ranks.size() == 4 ? std::size_t(m_ranks[1]) : r0;
-  if (m_kind != SpectralWeights::Kind::Dense) {
-    m_t1 = View1<Complex<T>>("npde::fno::SpectralConv2d::t1", b * r0 * M);
-    m_t2 = View1<Complex<T>>("npde::fno::SpectralConv2d::t2", b * r1 * M);
-  }
-  if (m_kind == SpectralWeights::Kind::Tucker) m_k = View1<Complex<T>>("npde::fno::SpectralConv2d::k", r0 * r1 * M);
-  // the reverse pass's scratch, once per shape (each written before it is read)
+  // intermediates and the reverse pass's scratch, once per shape (each written before it is read),
+  // only those of the path in use
   auto scratch = [](std::size_t n) {
     return View1<Complex<T>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::SpectralConv2d::scratch"), n);
   };
   m_xkb = scratch(b * m_cin * M);
-  if (m_kind == SpectralWeights::Kind::CP) m_s1 = scratch(b * r0 * M), m_s2 = scratch(r0 * M);
-  if (m_kind == SpectralWeights::Kind::Tucker) m_s1 = scratch(b * r1 * M), m_s2 = scratch(b * r0 * M), m_s3 = scratch(r0 * r1 * M);
+  const bool cp = m_kind == SpectralWeights::Kind::CP, tucker = m_kind == SpectralWeights::Kind::Tucker;
+  if (tucker) m_k = scratch(r0 * r1 * M);
   if (m_reconstructed) {  // the dense tensor, its gradient, and the chain rule's intermediates
     const std::size_t dense = std::size_t(m_cin) * m_cout * M;
     m_wd = scratch(dense), m_wg = scratch(dense);
-    if (m_kind == SpectralWeights::Kind::CP) m_s2 = scratch(r0 * M);
-    if (m_kind == SpectralWeights::Kind::Tucker)
+    if (cp) m_s2 = scratch(r0 * M);
+    if (tucker)
       m_s1 = scratch(std::max(r0 * m_cout, m_cin * r1) * M), m_s2 = scratch(r0 * m_cout * M), m_s3 = scratch(r0 * r1 * M);
+  } else if (cp || tucker) {  // the factorised contraction's intermediates (kept for backward)
+    m_t1 = scratch(b * r0 * M), m_t2 = scratch(b * r1 * M);
+    if (cp) m_s1 = scratch(b * r0 * M), m_s2 = scratch(r0 * M);
+    if (tucker) m_s1 = scratch(b * r1 * M), m_s2 = scratch(b * r0 * M), m_s3 = scratch(r0 * r1 * M);
   }
 }
 

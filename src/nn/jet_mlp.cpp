@@ -99,6 +99,22 @@ void embed_features(const JetLayout L, int m, int d, int n, const int* kind, con
       });
 }
 
+/// Gaussian k at point p: returns G = exp(-1/2 sum_a r_a^2), r_a = (x_a - mu_ka) / sigma_ka, and per
+/// axis q_a = -r_a / sigma_ka, h_a = 1 / sigma_ka^2 and (rho not null) rho_a = r_a^2.
+template <class T>
+KOKKOS_INLINE_FUNCTION T gaussian_axes(int k, int d, int p, const T* mu, const T* ls, const T* x, T* q, T* h, T* rho) {
+  T e = T(0);
+  for (int a = 0; a < d; ++a) {
+    const T is = math::exp(-ls[long(k) * d + a]);
+    const T r = (x[a + long(d) * p] - mu[long(k) * d + a]) * is;
+    e += r * r;
+    h[a] = is * is;
+    q[a] = -r * is;
+    if (rho) rho[a] = r * r;
+  }
+  return math::exp(T(-0.5) * e);
+}
+
 /// Jets of Gaussian features G_k = exp(-1/2 sum_a r_a^2), r_a = (x_a - mu_ka) / sigma_ka. With
 /// q_a = dG/dx_a / G = -r_a / sigma_ka and h_a = 1 / sigma_ka^2: tangent G q_a, second derivative
 /// G (q_a^2 - h_a), mixed G q_a q_b. theta: mu (K x d, row k at k d), then log sigma, same shape.
@@ -112,15 +128,7 @@ void embed_gaussians(const JetLayout L, int K, int d, int n, const T* theta, con
     const int cl = 1 + L.n_tan, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
     for (int k = k0; k < k1; ++k) {
       T q[kMaxGaussianInputs], h[kMaxGaussianInputs];
-      T e = T(0);
-      for (int a = 0; a < d; ++a) {
-        const T is = math::exp(-ls[long(k) * d + a]);
-        const T r = (x[a + long(d) * p] - mu[long(k) * d + a]) * is;
-        e += r * r;
-        h[a] = is * is;
-        q[a] = -r * is;
-      }
-      const T G = math::exp(T(-0.5) * e);
+      const T G = gaussian_axes<T>(k, d, p, mu, ls, x, q, h, nullptr);
       out[k] = G;
       for (int t = 0; t < L.n_tan; ++t) out[(1 + t) * cs + k] = G * q[L.tan_dim[t]];
       if (L.n_lap > 0) {
@@ -155,18 +163,8 @@ void gaussian_backward(const JetLayout L, int K, int d, int n, const T* theta, c
     const int cl = 1 + L.n_tan, cd = cl + (L.n_lap > 0 ? 1 : 0), cm = cd + L.n_diag;
     for (int k = k0; k < k1; ++k) {
       T q[kMaxGaussianInputs], h[kMaxGaussianInputs], rho[kMaxGaussianInputs];
-      T gm[kMaxGaussianInputs], gs[kMaxGaussianInputs];
-      T e = T(0);
-      for (int a = 0; a < d; ++a) {
-        const T is = math::exp(-ls[long(k) * d + a]);
-        const T r = (x[a + long(d) * p] - mu[long(k) * d + a]) * is;
-        e += r * r;
-        rho[a] = r * r;
-        h[a] = is * is;
-        q[a] = -r * is;
-        gm[a] = gs[a] = T(0);
-      }
-      const T G = math::exp(T(-0.5) * e);
+      T gm[kMaxGaussianInputs] = {}, gs[kMaxGaussianInputs] = {};
+      const T G = gaussian_axes<T>(k, d, p, mu, ls, x, q, h, rho);
       T S = a0[k] * G;  // sum over channels of adjoint times channel value: the part through G
       for (int t = 0; t < L.n_tan; ++t) {
         const int a = L.tan_dim[t];
