@@ -42,6 +42,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         cl.error = "--restart= needs a checkpoint file";
         return cl;
       }
+    } else if (a == "--output" || starts_with(a, "--output=")) {
+      if (a == "--output" && i + 1 >= argc) {
+        cl.error = "--output needs a file name";
+        return cl;
+      }
+      cl.output = a == "--output" ? argv[++i] : a.substr(9);
     } else if (a == "--allow-deck-change") {
       cl.allow_deck_change = true;
     } else if (a == "--set") {
@@ -72,12 +78,27 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   }
   if (cl.help || cl.version) return cl;
   if (positional.empty()) {
-    cl.error = "missing command (train, reference, dataset or info); see npde --help";
+    cl.error = "missing command (train, reference, dataset, predict or info); see npde --help";
     return cl;
   }
   cl.verb = positional[0];
-  if (cl.verb != "train" && cl.verb != "reference" && cl.verb != "dataset" && cl.verb != "info") {
-    cl.error = "unknown command '" + cl.verb + "' (expected train, reference, dataset or info)";
+  if (cl.verb != "train" && cl.verb != "reference" && cl.verb != "dataset" && cl.verb != "info" &&
+      cl.verb != "predict") {
+    cl.error = "unknown command '" + cl.verb + "' (expected train, reference, dataset, predict or info)";
+    return cl;
+  }
+  if (cl.verb == "predict") {
+    if (positional.size() != 3) {
+      cl.error = positional.size() < 3 ? "npde predict: needs a model and a dataset (npde predict model.h5 data.h5)"
+                                       : "npde predict: unexpected argument '" + positional[3] + "'";
+      return cl;
+    }
+    cl.deck = positional[1];
+    cl.dataset = positional[2];
+    return cl;
+  }
+  if (!cl.output.empty()) {
+    cl.error = "--output applies to npde predict only (other commands write output.file)";
     return cl;
   }
   if (positional.size() < 2) {
@@ -96,6 +117,7 @@ std::string usage() {
   return R"(npde: physics-informed neural PDE solver with PETSc reference solutions
 
 usage: mpirun -n N npde <command> <deck.yaml> [--set key.sub=value ...] [PETSc options]
+       mpirun -n N npde predict <model.h5> <dataset.h5> [--output FILE]
        npde --help | --version
 
 commands:
@@ -106,6 +128,10 @@ commands:
   dataset    solve dataset.samples random instances (darcy, ns_vorticity), spread over the ranks,
              into one HDF5 file (/inputs, /outputs, /grid); sample i depends only on (seed, i)
   info       validate the deck and print what a run would do
+  predict    npde predict <model.h5> <dataset.h5> [--output FILE]: a trained operator (the output of
+             `npde train` of an operator deck) on every sample of a dataset, at any resolution: the
+             predictions, references and errors as fields (+ .xmf), the error per sample, the
+             inference time beside the classical solver's
 
 options:
   --set key.sub=value   override one deck key (value parsed as YAML), e.g. --set training.seed=3
@@ -114,6 +140,7 @@ options:
   --restart [FILE.h5]   resume training from a checkpoint: FILE, or the newest valid one in
                         training.checkpoint.dir (a corrupt newest one is skipped with a warning)
   --allow-deck-change   restart even though the deck differs from the checkpoint's
+  --output FILE         npde predict: the output file (default <dataset name>_predict.h5 here)
   -ksp_type cg ...      any PETSc/SLEPc option, passed to the reference solver (after reference.petsc);
                         put them after the deck: a word following a PETSc flag is its value
   --kokkos-...          Kokkos runtime options

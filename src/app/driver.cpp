@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/operator.hpp"
 #include "app/training.hpp"
 #include "npde/app/dataset.hpp"
 #include "npde/app/observations.hpp"
@@ -147,6 +148,28 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
     log::info(os.str());
     return ExitSuccess;
   }
+  if (deck.has_model) {  // an operator deck: the model and its data (the files are checked by train)
+    const auto& op = deck.op;
+    const int cin = deck.pde == "darcy" ? 1 : int(op.input_times.size());
+    const int cout = deck.pde == "darcy" ? 1 : std::max<int>(1, int(op.output_times.size()));
+    const auto shape = detail::fno_shape(deck, cin, cout);
+    const fno::FnoModel<double> model(shape);
+    os << "problem         " << problem_string(deck) << ", learnt as an operator\n"
+       << "model           " << detail::model_string(shape) << ", " << model.n_params() << " parameters ("
+       << model.spectral_params() << " spectral, compression "
+       << double(model.dense_spectral_params()) / double(model.spectral_params()) << "x), " << deck.precision << "\n"
+       << "data            train " << op.train_file << (op.n_train ? " (" + std::to_string(op.n_train) + ")" : "")
+       << ", test " << op.test_file << (op.n_test ? " (" + std::to_string(op.n_test) + ")" : "");
+    for (const auto& f : op.extra_test) os << ", " << f;
+    os << "\n"
+       << "training        " << op.epochs << " epochs, batch " << op.batch << " (" << (op.batch + comm.size() - 1) / comm.size()
+       << " per rank), Adam lr " << op.lr << ", weight decay " << op.weight_decay << ", schedule " << op.schedule
+       << ", loss " << op.loss << "\n"
+       << "output          " << deck.output_file << "\n"
+       << "ranks           " << comm.size();
+    log::info(os.str());
+    return ExitSuccess;
+  }
   if (!deck.has_training) {
     os << "problem         " << problem_string(deck) << "\n";
     for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
@@ -214,13 +237,21 @@ std::string version_text() {
 }
 
 int run(const decomp::Communicator& comm, const CommandLine& cl) {
+  if (cl.verb == "predict") {  // a model file and a dataset, no deck
+    try {
+      return detail::operator_predict(comm, cl);
+    } catch (const std::exception& e) {
+      log::error(e.what());
+      return ExitFailure;
+    }
+  }
   // 1. validation: every step that can fail on bad input reaches the same verdict on every rank
   io::Deck deck;
   pde::Problem equation;  // what the PINN trains and the reference solves
   const bool ok = agree(comm, [&] {
     const std::string text = read_deck_text(comm, cl.deck);
     deck = io::parse_deck(text, cl.deck, cl.sets);
-    if (cl.verb == "train") {
+    if (cl.verb == "train" && !deck.has_model) {
       if (!has_neural_solver(deck.pde))
         NPDE_INPUT_ERROR(cl.deck << ": problem.pde: " << deck.pde
                                  << " has no neural solver yet; `npde reference` runs its classical solver");
@@ -233,7 +264,9 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (deck.pde == "highdim" && cl.verb == "reference")
       NPDE_INPUT_ERROR(cl.deck << ": problem.pde: highdim has no classical solver; `npde train` compares with its "
                                   "exact solution");
-    if (deck.pde == "highdim") {
+    if (deck.has_model) {
+      if (cl.verb == "train") detail::check_operator_deck(deck);  // the data files, before anything runs
+    } else if (deck.pde == "highdim") {
       (void)make_highdim_options(deck);
     } else if (deck.has_training || has_neural_solver(deck.pde)) {
       equation = make_equation_problem(deck);
@@ -243,7 +276,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
         if (deck.has_inverse && cl.verb == "train") (void)read_observations(comm, deck);  // collective
       }
     }
-    if (deck.has_training && deck.pde != "highdim") (void)make_pinn_options(deck);
+    if (deck.has_training && !deck.has_model && deck.pde != "highdim") (void)make_pinn_options(deck);
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
   if (!ok) return ExitInput;
@@ -254,6 +287,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (cl.verb == "reference")
       return deck.pde == "poisson" ? detail::poisson_reference(comm, deck, equation)
                                    : catalogue_reference_verb(comm, deck, equation);
+    if (deck.has_model) return detail::operator_train(comm, deck, cl);
     if (deck.pde == "schrodinger")
       return detail::eigen_train(comm, deck, equation, cl);
     if (deck.pde == "highdim")
@@ -268,6 +302,9 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
   } catch (const InputError& e) {
     log::error(e.what());
     return ExitInput;
+  } catch (const fno::OperatorDiverged& e) {
+    if (comm.is_root()) log::error(e.what());
+    return ExitDiverged;
   } catch (const pinn::TrainingDiverged& e) {
     if (comm.is_root()) log::error(e.what());  // the NaN guard decides alike on every rank
     return ExitDiverged;

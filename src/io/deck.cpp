@@ -301,9 +301,100 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
   return s;
 }
 
+/// The operator-learning keys: `model`, `data` and the operator keys of `training`.
+void read_operator(const DeckReader& r, Deck& d) {
+  OperatorSpec& o = d.op;
+  if (!r.has("data")) r.fail("model", "an operator is fitted to data: give a 'data' section (data.train, data.test)");
+  if (r.has("training.stages"))
+    r.fail("training.stages", "an operator deck trains by epochs (training.epochs, batch, lr, schedule), not by stages");
+  // the PINN keys of `training` mean nothing to an operator
+  static const char* operator_keys[] = {"precision", "seed", "log_every", "checkpoint", "walltime", "epochs", "batch",
+                                        "lr", "weight_decay", "schedule", "schedule_step", "schedule_gamma", "loss",
+                                        "weights"};
+  if (const auto* t = r.find("training"))
+    for (const auto& key : t->keys) {
+      bool ok = false;
+      for (const char* k : operator_keys) ok = ok || key == k;
+      if (!ok) r.fail("training." + key, "not used by an operator deck (a `model` section): see docs/input-reference.md, "
+                                         "\"Operator learning\"");
+    }
+  if (const auto* w = r.find("training.weights"))
+    for (const auto& key : w->keys)
+      if (key != "data" && key != "physics")
+        r.fail("training.weights." + key, "not used by an operator deck (its loss terms are data and physics)");
+  o.kind = r.get_enum("model.kind");
+  o.width = r.get_int("model.width");
+  o.blocks = r.get_int("model.blocks");
+  const auto modes = r.get_ints("model.modes", 2);
+  o.modes_x = modes[0], o.modes_y = modes[1];
+  if (o.modes_x % 2 != 0)
+    r.fail("model.modes", "the x modes are centred (kx in [-m/2, m/2 - 1]): give an even number, got " +
+                              std::to_string(o.modes_x));
+  o.lifting_ratio = r.get_int("model.lifting_ratio");
+  o.projection_ratio = r.get_int("model.projection_ratio");
+  o.factorization = r.has("model.factorization") ? r.get_enum("model.factorization")
+                                                  : (o.kind == "tfno" ? "tucker" : "dense");
+  if (o.kind == "fno" && o.factorization != "dense")
+    r.fail("model.factorization", "kind fno has dense spectral weights: use kind tfno for " + o.factorization);
+  if (o.kind == "tfno" && o.factorization == "dense")
+    r.fail("model.factorization", "kind tfno factorises its spectral weights: cp or tucker (or kind fno for dense)");
+  if (o.factorization == "dense") {
+    if (r.has("model.rank")) r.fail("model.rank", "applies to factorised weights (kind tfno) only");
+    if (r.has("model.ranks")) r.fail("model.ranks", "applies to factorised weights (kind tfno) only");
+  }
+  o.rank = r.has("model.rank") ? r.get_real("model.rank") : (o.factorization == "dense" ? 1.0 : 0.1);
+  if (r.has("model.ranks")) {
+    if (r.has("model.rank")) r.fail("model.ranks", "give model.rank or model.ranks, not both");
+    o.ranks = r.get_ints("model.ranks", 0);
+    const std::size_t want = o.factorization == "cp" ? 1 : 4;
+    if (o.ranks.size() != want)
+      r.fail("model.ranks", o.factorization + " takes " + std::to_string(want) + " rank(s), got " +
+                                std::to_string(o.ranks.size()));
+  }
+  o.train_file = r.get_string("data.train");
+  o.test_file = r.get_string("data.test");
+  o.n_train = r.get_int("data.n_train");
+  o.n_test = r.get_int("data.n_test");
+  for (std::size_t j = 0; j < r.count("data.extra_test"); ++j) {
+    o.extra_test.push_back(r.get_string(idx("data.extra_test", j) + ".file"));
+    o.extra_test_samples.push_back(r.get_int(idx("data.extra_test", j) + ".samples"));
+  }
+  if (d.pde == "ns_vorticity") {
+    o.input_times = r.get_reals("data.input_times", 0);
+    if (r.has("data.output_times")) o.output_times = r.get_reals("data.output_times", 0);
+  }
+  o.epochs = r.get_int("training.epochs");
+  o.batch = r.get_int("training.batch");
+  o.lr = r.get_real("training.lr");
+  o.weight_decay = r.get_real("training.weight_decay");
+  o.schedule = r.get_enum("training.schedule");
+  o.schedule_step = r.get_int("training.schedule_step");
+  o.schedule_gamma = r.get_real("training.schedule_gamma");
+  o.loss = r.get_enum("training.loss");
+  o.weight_data = r.get_real("training.weights.data");
+  if (d.pde == "darcy") o.weight_physics = r.get_real("training.weights.physics");
+  if (o.weight_data == 0 && o.weight_physics == 0)
+    r.fail("training.weights", "the data and the physics loss both have weight 0, so there is nothing to train");
+  d.precision = r.get_enum("training.precision");
+  d.seed = r.get_seed("training.seed");
+  d.log_every = r.has("training.log_every") ? r.get_int("training.log_every") : 1;
+  d.checkpoint_every = r.get_int("training.checkpoint.every");
+  d.checkpoint_keep = r.get_int("training.checkpoint.keep");
+  if (r.has("training.checkpoint.dir")) d.checkpoint_dir = r.get_string("training.checkpoint.dir");
+  d.walltime = r.get_real("training.walltime");
+}
+
 void read_training(const DeckReader& r, Deck& d) {
-  d.has_training = r.has("training");
+  d.has_model = r.has("model");
+  if (r.has("data") && !d.has_model)
+    r.fail("data", "data files are for operator learning: give a 'model' section too");
+  d.has_training = r.has("training") || d.has_model;
+  if (d.has_model) return read_operator(r, d);
   if (!d.has_training) return;
+  if (d.pde == "darcy" || d.pde == "ns_vorticity")
+    r.fail("training", d.pde + " is learnt as an operator: give a 'model' section and a 'data' section");
+  if (!r.has("training.stages"))
+    r.fail("training", "missing required key 'training.stages' (optimiser stages, run in order)");
   d.layers = r.get_ints("network.layers", d.dim);
   d.activation = r.get_enum("network.activation");
   d.architecture = r.get_enum("network.architecture");

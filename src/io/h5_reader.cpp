@@ -46,6 +46,39 @@ std::vector<double> H5Reader::read(const std::string& dataset, std::vector<unsig
   return values;
 }
 
+std::vector<unsigned long long> H5Reader::dims(const std::string& dataset, bool* is_float) const {
+  NPDE_REQUIRE(h5::path_exists(m_impl->file.get(), dataset), "no dataset '" << dataset << "' in '" << m_impl->path << "'");
+  const h5::Dataset dset(NPDE_H5_CHECK(H5Dopen2(m_impl->file.get(), dataset.c_str(), H5P_DEFAULT)));
+  const h5::Dataspace space(NPDE_H5_CHECK(H5Dget_space(dset.get())));
+  const int rank = NPDE_H5_CHECK(H5Sget_simple_extent_ndims(space.get()));
+  std::vector<hsize_t> extents(static_cast<std::size_t>(rank));
+  NPDE_H5_CHECK(H5Sget_simple_extent_dims(space.get(), extents.data(), nullptr));
+  if (is_float) {
+    const h5::Datatype type(NPDE_H5_CHECK(H5Dget_type(dset.get())));
+    *is_float = NPDE_H5_CHECK(H5Tget_class(type.get())) == H5T_FLOAT;
+  }
+  return std::vector<unsigned long long>(extents.begin(), extents.end());
+}
+
+std::vector<double> H5Reader::read_rows(const std::string& dataset, unsigned long long first,
+                                        unsigned long long count) const {
+  const auto extents = dims(dataset);
+  NPDE_REQUIRE(!extents.empty() && first + count <= extents[0],
+               "rows [" << first << ", " << first + count << ") of '" << dataset << "' in '" << m_impl->path << "'");
+  const h5::Dataset dset(NPDE_H5_CHECK(H5Dopen2(m_impl->file.get(), dataset.c_str(), H5P_DEFAULT)));
+  const h5::Dataspace space(NPDE_H5_CHECK(H5Dget_space(dset.get())));
+  std::vector<hsize_t> start(extents.size(), 0), block(extents.begin(), extents.end());
+  start[0] = first, block[0] = count;
+  std::size_t n = 1;
+  for (auto b : block) n *= std::size_t(b);
+  std::vector<double> values(n);
+  if (n == 0) return values;
+  NPDE_H5_CHECK(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr));
+  const h5::Dataspace mem(NPDE_H5_CHECK(H5Screate_simple(int(block.size()), block.data(), nullptr)));
+  NPDE_H5_CHECK(H5Dread(dset.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), H5P_DEFAULT, values.data()));
+  return values;
+}
+
 std::string H5Reader::attribute_string(const std::string& object, const std::string& name) const {
   const h5::Attribute attr = m_impl->open_attribute(object, name);
   const h5::Datatype type(NPDE_H5_CHECK(H5Aget_type(attr.get())));

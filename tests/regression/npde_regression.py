@@ -18,6 +18,10 @@ Checks (one ctest test each, see CMakeLists.txt):
                                      `npde reference SOURCE` (small grid), then catalogue-train of the
                                      inverse deck DECK on its output: coefficient_viscosity_rel_error <= BOUND
   dataset DECK [--set k=v ...]       `npde dataset` on 1 and on 2 ranks: bit-identical datasets
+  operator                           operator learning end to end on tiny Darcy data: `npde train` of
+                                     inputs/tfno_darcy.yaml on 1 and 2 ranks (same history), restart
+                                     bit-identity, the NaN guard, `npde predict` at another resolution,
+                                     and the data files' one-line errors
   petsc-options                      reference.petsc reaches a catalogue solver, the command line overrides it
   solver-failure                     a solver that does not converge: exit 5, one line, no file
   bad-input CASE                     a broken deck or command line: exit 2, one error line, no files
@@ -435,6 +439,112 @@ def check_dataset(cfg, name, extra_sets):
     expect(n >= 2 and not np.array_equal(inputs[0], inputs[1]), "samples 0 and 1 have the same input")
 
 
+def check_operator(cfg):
+    """Tiny Darcy datasets made by the deck itself, a small FNO trained on them in double precision."""
+    import h5py
+    import numpy as np
+    deck = deck_path(cfg, "tfno_darcy")
+    w = cfg.work_dir
+
+    def path(name):
+        return os.path.join(w, "op_" + name + ".h5")
+
+    def dataset(name, samples, grid, seed, deck_=deck, extra=()):
+        out = output_file(cfg, "op_" + name)
+        rc, _, _ = run(cfg, 2, ["dataset", deck_, "--set", "dataset.samples=%d" % samples, "--set",
+                                "reference.grid=[%d,%d]" % (grid, grid), "--set", "problem.random_field.seed=%d" % seed,
+                                "--set", "output.file=" + out] + list(extra))
+        expect(rc == 0, "npde dataset %s exited with %d" % (name, rc))
+
+    dataset("train", 24, 32, 0)
+    dataset("test", 8, 32, 1)
+    dataset("test48", 8, 48, 1)
+    small = ["--set", "model.width=8", "--set", "model.modes=[8,8]", "--set", "training.epochs=3", "--set",
+             "training.batch=4", "--set", "training.precision=double", "--set", "data.train=" + path("train"),
+             "--set", "data.test=" + path("test"), "--set", "data.extra_test[0].file=" + path("test48"),
+             "--set", "training.lr=2e-3", "--set", "training.checkpoint.every=0"]
+
+    def train(name, np_, env=None, extra=()):
+        out = output_file(cfg, "op_" + name)
+        if "--restart" not in extra:
+            shutil.rmtree(os.path.splitext(out)[0] + "_checkpoints", ignore_errors=True)
+        args = ["train", deck, "--quiet", "--set", "output.file=" + out] + small + list(extra)
+        cmd = ([] if np_ == 0 else cfg.mpiexec + [cfg.np_flag, str(np_)] + cfg.preflags) + [cfg.npde] + args
+        print("+ " + " ".join(cmd), flush=True)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=w,
+                           env=dict(os.environ, **(env or {})))
+        sys.stdout.write(p.stdout + p.stderr)
+        return p.returncode, out, p.stdout + p.stderr
+
+    rc, out2, _ = train("np2", 2)
+    expect(rc == 0, "npde train on 2 ranks exited with %d" % rc)
+    with h5py.File(out2, "r") as f:
+        s = f["summary"].attrs
+        for key in ("test_rel_l2", "test_rel_l2_48", "n_params", "spectral_params", "compression", "train_seconds",
+                    "samples_per_second", "inference_seconds_per_sample", "solve_seconds_per_sample", "ranks"):
+            expect(key in s and np.isfinite(s[key]), "summary attribute %s missing or not finite" % key)
+        h = {k: f["history/" + k][...] for k in f["history"]}
+        expect(np.array_equal(h["epoch"], [1, 2, 3]), "history epochs are %s" % h["epoch"])
+        expect(h["train_loss"][-1] < h["train_loss"][0], "the training loss did not decrease: %s" % h["train_loss"])
+        expect(s["test_rel_l2"] < 1.0, "test rel. L2 %.3f after 3 epochs" % s["test_rel_l2"])
+        expect(f["model/params"].shape[0] == int(s["n_params"]), "/model/params does not hold n_params values")
+        e = f["test/rel_l2"][...]
+        expect(len(e) == 8 and math.isclose(e.mean(), s["test_rel_l2"], rel_tol=1e-12), "/test/rel_l2 vs summary")
+        params2, loss2, test48 = f["model/params"][...], h["train_loss"], s["test_rel_l2_48"]
+        print("test rel. L2 %.4f (48x48: %.4f), %d parameters" % (s["test_rel_l2"], test48, s["n_params"]))
+    # the same run on one rank: the same history up to the summation order of the gradient
+    rc, out1, _ = train("np1", 1)
+    expect(rc == 0, "npde train on 1 rank exited with %d" % rc)
+    with h5py.File(out1, "r") as f:
+        loss1 = f["history/train_loss"][...]
+    expect(np.allclose(loss1, loss2, rtol=1e-9, atol=0), "1 and 2 ranks: train loss %s vs %s" % (loss1, loss2))
+    # stopped mid-epoch (after step 5 of 6 per epoch: 24 samples, batch 4), then restarted: bit-identical
+    rc, outs, _ = train("stop", 2, env={"NPDE_TEST_STOP_AT": "8"})
+    expect(rc == 3, "the stopped run exited with %d, expected 3" % rc)
+    rc, outs, _ = train("stop", 2, extra=["--restart"])
+    expect(rc == 0, "the restarted run exited with %d" % rc)
+    with h5py.File(outs, "r") as f:
+        expect(np.array_equal(f["model/params"][...], params2), "restarted parameters differ from the uninterrupted run's")
+    # the NaN guard: a non-finite loss at step 4 rolls the epoch back and halves the learning rate
+    rc, outn, _ = train("nan", 2, env={"NPDE_TEST_INJECT_NAN_AT": "4"})
+    expect(rc == 0, "the run with an injected NaN exited with %d" % rc)
+    with h5py.File(outn, "r") as f:
+        expect(f["summary"].attrs["nan_recoveries"] == 1, "nan_recoveries is not 1")
+    # predict at 48 x 48 (zero-shot super-resolution): the training run's figure, fields and sidecar
+    pred = output_file(cfg, "op_predict")
+    rc, stdout, _ = run(cfg, 2, ["predict", out2, path("test48"), "--output", pred])
+    expect(rc == 0, "npde predict exited with %d" % rc)
+    with h5py.File(pred, "r") as f:
+        s = f["summary"].attrs
+        expect(math.isclose(s["test_rel_l2"], test48, rel_tol=1e-9), "predict %.6e vs train %.6e" % (s["test_rel_l2"], test48))
+        p, r, e = (f["fields/%s/u" % g][...] for g in ("prediction", "reference", "error"))
+        expect(p.shape == (8, 48, 48) and np.allclose(e, p - r, atol=1e-12), "prediction fields")
+        got = np.sqrt(((p - r) ** 2).sum(axis=(1, 2)) / (r ** 2).sum(axis=(1, 2)))
+        expect(np.allclose(got, f["rel_l2"][...], rtol=1e-9), "/rel_l2 is not the fields' error")
+    expect(os.path.isfile(os.path.splitext(pred)[0] + ".xmf"), "no .xmf next to the predictions")
+    # the data files' errors: one line, exit 2
+    dataset("ns", 2, 16, 0, deck_=deck_path(cfg, "ns_vorticity"), extra=("--set", "problem.time.end=0.2",
+                                                                         "--set", "reference.snapshots=3"))
+    junk = os.path.join(w, "op_junk.h5")
+    with open(junk, "w") as fh:
+        fh.write("not hdf5\n")
+    cases = [(["--set", "data.train=" + path("ns")], "holds a ns_vorticity dataset"),
+             (["--set", "data.train=" + junk], "as an HDF5 file"),
+             (["--set", "data.test=" + path("test48")], "data.extra_test"),
+             (["--set", "data.n_train=100"], "24 samples"),
+             (["--set", "model.modes=[40,40]"], "fewer Fourier modes"),
+             (["--set", "data.train=" + path("missing")], "does not exist"),
+             (["--set", "model.kind=tfno", "--set", "model.rank=1.5"], "model.rank")]
+    for extra, word in cases:
+        rc, out, text = train("bad", 2, extra=extra)
+        lines = [l for l in own_lines(text) if "npde error" in l]
+        expect(rc == 2 and len(lines) == 1 and word in lines[0], "%s: exit %d, error lines %s (want '%s')"
+               % (" ".join(extra), rc, lines, word))
+        expect(not os.path.exists(out) and not os.path.exists(out + ".tmp"), "a file was left behind")
+    rc, _, stderr = run(cfg, 2, ["predict", path("test"), path("test48")])
+    expect(rc == 2 and "no trained operator" in stderr, "predict with a dataset as the model: exit %d" % rc)
+
+
 def check_petsc_options(cfg):
     """helmholtz2d's default is CG + GAMG: the deck string and then the command line change it."""
     import h5py
@@ -601,6 +711,7 @@ def check_headers(cfg):
             header.append(line.rstrip("\n"))
         text = open(path).read()
         trains = re.search(r"^training:", text, re.M) is not None
+        operator = re.search(r"^model:", text, re.M) is not None
         verb = "train" if trains else "reference"
         want = "#   mpirun -n 2 npde %s inputs/%s" % (verb, name)
         expect(any(h.startswith(want) for h in header), "%s: header lacks the command line '%s'" % (name, want))
@@ -611,6 +722,10 @@ def check_headers(cfg):
         expect(rc == 0, "npde info %s exited with %d" % (name, rc))
         if not trains:
             expect(re.search(r"^problem ", stdout, re.M), "%s: npde info prints no problem line" % name)
+            continue
+        if operator:  # the model line with its parameter counts (the FNO's layout: docs/numerics.md)
+            expect(re.search(r"^model .* \d+ parameters \(\d+ spectral", stdout, re.M),
+                   "%s: npde info prints no model line with its parameters" % name)
             continue
         # The parameter count printed is the one of the deck's network (no PyYAML needed here).
         layers = re.search(r"\blayers:\s*\[([0-9,\s]+)\]", text)
@@ -649,7 +764,7 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
-    ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "inverse", "dataset", "petsc-options",
+    ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "inverse", "dataset", "operator", "petsc-options",
                                       "solver-failure", "bad-input", "headers", "cli"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
@@ -672,6 +787,8 @@ def main():
             check_catalogue_train(cfg, a[0], a[1], float(a[2]), set_arguments(a[3:]))
         elif cfg.check == "dataset":
             check_dataset(cfg, a[0], set_arguments(a[1:]))
+        elif cfg.check == "operator":
+            check_operator(cfg)
         elif cfg.check == "petsc-options":
             check_petsc_options(cfg)
         elif cfg.check == "solver-failure":

@@ -10,7 +10,9 @@ namespace npde::app {
 /// What the user asked for.
 struct CommandLine {
   std::string verb;                      ///< train | reference | info
-  std::string deck;                      ///< path of the YAML deck
+  std::string deck;                      ///< path of the YAML deck (predict: the model file)
+  std::string dataset;                   ///< predict: the dataset file
+  std::string output;                    ///< predict: --output FILE (default <dataset stem>_predict.h5)
   std::vector<std::string> sets;         ///< --set key.sub=value, in order
   std::vector<std::string> petsc_args;   ///< -ksp_type cg ... (passed to PETSc)
   std::vector<std::string> kokkos_args;  ///< --kokkos-... (passed to Kokkos)

@@ -13,4 +13,18 @@ namespace npde::fno {
 template <class T>
 double relative_l2(const T* y, const T* target, int batch, long n, T* ybar);
 
+/// The sum over samples of ||y_b - t_b|| / ||t_b|| (per-sample ratios into `per_sample` when not
+/// null); ybar (when not null) = scale x its gradient. The data-parallel form: each rank sums its
+/// samples and scales by 1 / (the global batch).
+template <class T>
+double relative_l2_sum(const T* y, const T* target, int batch, long n, double scale, T* ybar,
+                       double* per_sample = nullptr);
+
+/// The same ratio in the discrete H1 norm, ||e||^2 + ||D1 e||^2 + ||D2 e||^2 summed over the channels
+/// of fields (batch, channels, n1, n2) (n2 fastest) on a grid of spacing h1, h2: D the centred
+/// difference, wrapped around on a periodic grid, one-sided (first order) at the ends of a bounded one.
+template <class T>
+double relative_h1_sum(const T* y, const T* target, int batch, int channels, int n1, int n2, double h1, double h2,
+                       bool periodic, double scale, T* ybar, double* per_sample = nullptr);
+
 }  // namespace npde::fno

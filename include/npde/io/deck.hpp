@@ -49,6 +49,32 @@ struct StageSpec {
   std::vector<std::pair<std::string, double>> weights;
 };
 
+/// The operator-learning part of a deck: a `model` section makes `npde train` fit a Fourier neural
+/// operator to npde dataset files (`data`), with the operator keys of `training`.
+struct OperatorSpec {
+  std::string kind = "fno";             ///< model.kind: fno, tfno
+  int width = 32, blocks = 4;           ///< model.width, model.blocks
+  int modes_x = 16, modes_y = 16;       ///< model.modes
+  int lifting_ratio = 2, projection_ratio = 2;
+  std::string factorization = "dense";  ///< model.factorization: dense, cp, tucker (tfno default tucker)
+  double rank = 1.0;                    ///< model.rank: fraction of the dense spectral parameters (tfno default 0.1)
+  std::vector<int> ranks;               ///< model.ranks: explicit ranks (CP: 1, Tucker: 4), overrides rank
+  std::string train_file, test_file;    ///< data.train, data.test
+  int n_train = 0, n_test = 0;          ///< data.n_train, data.n_test (0: every sample of the file)
+  std::vector<std::string> extra_test;  ///< data.extra_test[].file: more test sets (other resolutions)
+  std::vector<int> extra_test_samples;  ///< data.extra_test[].samples (0: all)
+  std::vector<double> input_times;      ///< data.input_times (ns_vorticity; 0 = the initial field w0)
+  std::vector<double> output_times;     ///< data.output_times (ns_vorticity; default: the last time)
+  int epochs = 100, batch = 16;         ///< training.epochs, training.batch (global, over all ranks)
+  double lr = 1e-3, weight_decay = 1e-4;
+  std::string schedule = "step";        ///< training.schedule: none, step, cosine
+  int schedule_step = 100;              ///< training.schedule_step (epochs per step)
+  double schedule_gamma = 0.5;          ///< training.schedule_gamma
+  std::string loss = "l2";              ///< training.loss: l2, h1
+  double weight_data = 1.0;             ///< training.weights.data
+  double weight_physics = 0.0;          ///< training.weights.physics (darcy: the PINO residual)
+};
+
 /// A validated input deck. Fields mirror the YAML keys (section.key).
 struct Deck {
   std::string text;  ///< YAML text as read (after --set overrides are applied: see `overrides`)
@@ -152,6 +178,10 @@ struct Deck {
   bool has_dataset = false;
   int dataset_samples = 0;                  ///< dataset.samples
   int dataset_batch = 0;                    ///< dataset.batch: samples per rank between writes (0: automatic)
+
+  // operator learning (optional `model` and `data` sections; `npde train` then fits an operator)
+  bool has_model = false;
+  OperatorSpec op;
 
   // output
   std::string output_file = "npde_out.h5";

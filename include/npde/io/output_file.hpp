@@ -125,6 +125,11 @@ class H5Reader {
   /// Reads a whole dataset converted to double, in C order. [out] dims (optional): its extents,
   /// slowest first.
   std::vector<double> read(const std::string& dataset, std::vector<unsigned long long>* dims = nullptr) const;
+  /// Extents of a dataset, slowest first, and whether its stored type is a floating-point one.
+  std::vector<unsigned long long> dims(const std::string& dataset, bool* is_float = nullptr) const;
+  /// Reads rows [first, first + count) of the first dimension of a dataset (all of the others),
+  /// converted to double, in C order.
+  std::vector<double> read_rows(const std::string& dataset, unsigned long long first, unsigned long long count) const;
   /// Reads a scalar string attribute (variable- or fixed-length) of the object at `object`.
   std::string attribute_string(const std::string& object, const std::string& name) const;
   /// Reads a scalar numeric attribute converted to double / to a 64-bit integer.

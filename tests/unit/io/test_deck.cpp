@@ -241,6 +241,50 @@ TEST(InputReference, DocumentsEveryKeyAndExampleParses) {
 }
 
 // The shipped example decks (inputs/*.yaml, when there are any) must pass validation.
+TEST(ParseDeck, OperatorDeckDefaultsAndValues) {
+  const std::string base =
+      "problem:\n  pde: ns_vorticity\n  domain: {lower: [0, 0], upper: [1, 1]}\n  time: {end: 10}\n"
+      "  coefficients: {viscosity: 1e-3}\n";
+  const Deck d = parse_deck(base + "model: {kind: tfno}\ndata: {train: a.h5, test: b.h5}\n", "deck.yaml");
+  EXPECT_TRUE(d.has_model);
+  EXPECT_TRUE(d.has_training);
+  EXPECT_EQ(d.op.factorization, "tucker");
+  EXPECT_DOUBLE_EQ(d.op.rank, 0.1);
+  EXPECT_EQ(d.op.width, 32);
+  EXPECT_EQ(d.op.modes_x, 16);
+  EXPECT_EQ(d.op.epochs, 100);
+  EXPECT_EQ(d.op.batch, 16);
+  EXPECT_EQ(d.op.schedule, "step");
+  EXPECT_EQ(d.op.input_times, std::vector<double>{0.0});
+  EXPECT_TRUE(d.op.output_times.empty());
+  EXPECT_EQ(d.log_every, 1);
+  const Deck e = parse_deck(base + "model: {kind: tfno, factorization: cp, ranks: [12], modes: [8, 6], width: 20}\n"
+                                   "data: {train: a.h5, test: b.h5, n_train: 50, extra_test: [{file: c.h5, samples: 3}],"
+                                   " input_times: [0, 1], output_times: [5, 10]}\n"
+                                   "training: {epochs: 7, batch: 4, lr: 1e-2, weight_decay: 0, schedule: cosine,"
+                                   " loss: h1, precision: float, log_every: 2, checkpoint: {every: 3}}\n",
+                          "deck.yaml");
+  EXPECT_EQ(e.op.factorization, "cp");
+  EXPECT_EQ(e.op.ranks, std::vector<int>{12});
+  EXPECT_EQ(e.op.modes_x, 8);
+  EXPECT_EQ(e.op.modes_y, 6);
+  EXPECT_EQ(e.op.width, 20);
+  EXPECT_EQ(e.op.n_train, 50);
+  EXPECT_EQ(e.op.extra_test, std::vector<std::string>{"c.h5"});
+  EXPECT_EQ(e.op.extra_test_samples, std::vector<int>{3});
+  EXPECT_EQ(e.op.input_times, (std::vector<double>{0, 1}));
+  EXPECT_EQ(e.op.output_times, (std::vector<double>{5, 10}));
+  EXPECT_EQ(e.op.epochs, 7);
+  EXPECT_EQ(e.op.batch, 4);
+  EXPECT_DOUBLE_EQ(e.op.lr, 1e-2);
+  EXPECT_DOUBLE_EQ(e.op.weight_decay, 0.0);
+  EXPECT_EQ(e.op.schedule, "cosine");
+  EXPECT_EQ(e.op.loss, "h1");
+  EXPECT_EQ(e.precision, "float");
+  EXPECT_EQ(e.log_every, 2);
+  EXPECT_EQ(e.checkpoint_every, 3);
+}
+
 TEST(InputReference, ShippedInputsParse) {
   const std::filesystem::path dir = std::filesystem::path(NPDE_SOURCE_DIR) / "inputs";
   if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no inputs/ directory";

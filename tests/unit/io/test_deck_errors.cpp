@@ -31,6 +31,10 @@ std::vector<BadDeck> bad_decks() {
   const std::string highdim =
       "problem:\n  pde: highdim\n  dimension: 100\n  form: poisson\ntraining:\n  sdgd: {dimensions: 16}\n"
       "  stages: [{optimizer: adam, iterations: 10}]\noutput: {file: h.h5}\n";
+  const std::string darcy = "problem:\n  pde: darcy\n  domain: {lower: [0, 0], upper: [1, 1]}\noutput: {file: d.h5}\n";
+  const std::string ns = "problem:\n  pde: ns_vorticity\n  domain: {lower: [0, 0], upper: [1, 1]}\n"
+                         "  time: {end: 1}\n  coefficients: {viscosity: 1e-3}\noutput: {file: n.h5}\n";
+  const std::string operator_tail = "model: {kind: fno}\ndata: {train: a.h5, test: b.h5}\n";
   std::string deep = "problem:\n";  // nested maps far below any schema key
   for (int i = 0; i < 20; ++i) deep += std::string(2 * (i + 1), ' ') + "k" + std::to_string(i) + ":\n";
   deep += std::string(42, ' ') + "leaf: 1\n";
@@ -191,6 +195,25 @@ std::vector<BadDeck> bad_decks() {
        {"network.gaussian_features: not used by problem.pde: highdim"}},
       {"dimension_for_burgers", replaced(burgers, "  initial:", "  dimension: 3\n  initial:"),
        {"problem.dimension: not used by problem.pde: burgers (only by highdim)"}},
+      // operator decks
+      {"model_without_data", darcy + "model: {kind: fno}\n", {"model: an operator is fitted to data"}},
+      {"data_without_model", darcy + "data: {train: a.h5, test: b.h5}\n", {"data: data files are for operator learning"}},
+      {"operator_with_stages", darcy + operator_tail + "training: {stages: [{optimizer: adam, iterations: 1}]}\n",
+       {"training.stages: an operator deck trains by epochs"}},
+      {"operator_with_points", darcy + operator_tail + "training: {points: {interior: 10}}\n",
+       {"training.points: not used by an operator deck"}},
+      {"fno_factorised", darcy + "model: {kind: fno, factorization: cp}\ndata: {train: a.h5, test: b.h5}\n",
+       {"model.factorization: kind fno has dense spectral weights"}},
+      {"tfno_rank_out_of_range", darcy + "model: {kind: tfno, rank: 1.5}\ndata: {train: a.h5, test: b.h5}\n",
+       {"model.rank"}},
+      {"tfno_wrong_rank_count", darcy + "model: {kind: tfno, ranks: [4, 4]}\ndata: {train: a.h5, test: b.h5}\n",
+       {"model.ranks: tucker takes 4 rank(s), got 2"}},
+      {"odd_x_modes", darcy + "model: {modes: [7, 8]}\ndata: {train: a.h5, test: b.h5}\n",
+       {"model.modes: the x modes are centred"}},
+      {"darcy_training_without_model", darcy + "training: {epochs: 3}\n", {"training: darcy is learnt as an operator"}},
+      {"model_for_burgers", burgers + "model: {kind: fno}\n", {"model: not used by problem.pde: burgers"}},
+      {"physics_for_vorticity", ns + operator_tail + "training: {weights: {physics: 1}}\n",
+       {"training.weights.physics: not used by problem.pde: ns_vorticity"}},
   };
 }
 
