@@ -19,84 +19,113 @@ namespace {
 template <class T>
 struct Fftw;
 
+constexpr unsigned kFlags = FFTW_ESTIMATE;  // deterministic plans: the same rounding in every run
+
 template <>
 struct Fftw<double> {
   using plan = fftw_plan;
   using cpx = fftw_complex;
-  static plan r2c(int rank, const int* n, int howmany, double* in, int idist, cpx* out, int odist) {
-    return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist,
-                                  FFTW_ESTIMATE | FFTW_UNALIGNED);
+  using iodim = fftw_iodim;
+  static plan r2c(const iodim* dim, int hr, const iodim* how, double* in, cpx* out, unsigned f) {
+    return fftw_plan_guru_dft_r2c(1, dim, hr, how, in, out, kFlags | f);
   }
-  static plan c2r(int rank, const int* n, int howmany, cpx* in, int idist, double* out, int odist) {
-    return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist,
-                                  FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_DESTROY_INPUT);
+  static plan c2r(const iodim* dim, int hr, const iodim* how, cpx* in, double* out, unsigned f) {
+    return fftw_plan_guru_dft_c2r(1, dim, hr, how, in, out, kFlags | FFTW_DESTROY_INPUT | f);
   }
-  static plan c2c(const fftw_iodim* dims, int howmany_rank, const fftw_iodim* howmany, cpx* in, cpx* out) {
-    return fftw_plan_guru_dft(1, dims, howmany_rank, howmany, in, out, FFTW_BACKWARD, FFTW_ESTIMATE | FFTW_UNALIGNED);
+  static plan c2c(const iodim* dim, int hr, const iodim* how, cpx* io, int sign, unsigned f) {
+    return fftw_plan_guru_dft(1, dim, hr, how, io, io, sign, kFlags | f);
   }
   static void exec_r2c(plan p, double* in, cpx* out) { fftw_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan p, cpx* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
-  static void exec_c2c(plan p, cpx* in, cpx* out) { fftw_execute_dft(p, in, out); }
+  static void exec_c2c(plan p, cpx* io) { fftw_execute_dft(p, io, io); }
   static void destroy(plan p) { fftw_destroy_plan(p); }
+  static void* malloc(std::size_t n) { return fftw_malloc(n); }
+  static void free(void* p) { fftw_free(p); }
+  static int alignment(const void* p) { return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))); }
 };
 
 template <>
 struct Fftw<float> {
   using plan = fftwf_plan;
   using cpx = fftwf_complex;
-  static plan r2c(int rank, const int* n, int howmany, float* in, int idist, cpx* out, int odist) {
-    return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist,
-                                   FFTW_ESTIMATE | FFTW_UNALIGNED);
+  using iodim = fftwf_iodim;
+  static plan r2c(const iodim* dim, int hr, const iodim* how, float* in, cpx* out, unsigned f) {
+    return fftwf_plan_guru_dft_r2c(1, dim, hr, how, in, out, kFlags | f);
   }
-  static plan c2r(int rank, const int* n, int howmany, cpx* in, int idist, float* out, int odist) {
-    return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist,
-                                   FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_DESTROY_INPUT);
+  static plan c2r(const iodim* dim, int hr, const iodim* how, cpx* in, float* out, unsigned f) {
+    return fftwf_plan_guru_dft_c2r(1, dim, hr, how, in, out, kFlags | FFTW_DESTROY_INPUT | f);
   }
-  static plan c2c(const fftwf_iodim* dims, int howmany_rank, const fftwf_iodim* howmany, cpx* in, cpx* out) {
-    return fftwf_plan_guru_dft(1, dims, howmany_rank, howmany, in, out, FFTW_BACKWARD, FFTW_ESTIMATE | FFTW_UNALIGNED);
+  static plan c2c(const iodim* dim, int hr, const iodim* how, cpx* io, int sign, unsigned f) {
+    return fftwf_plan_guru_dft(1, dim, hr, how, io, io, sign, kFlags | f);
   }
   static void exec_r2c(plan p, float* in, cpx* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
-  static void exec_c2c(plan p, cpx* in, cpx* out) { fftwf_execute_dft(p, in, out); }
+  static void exec_c2c(plan p, cpx* io) { fftwf_execute_dft(p, io, io); }
   static void destroy(plan p) { fftwf_destroy_plan(p); }
+  static void* malloc(std::size_t n) { return fftwf_malloc(n); }
+  static void free(void* p) { fftwf_free(p); }
+  static int alignment(const void* p) { return fftwf_alignment_of(static_cast<float*>(const_cast<void*>(p))); }
 };
 
 }  // namespace
 
+/// Two sets of the three plans: one made on SIMD-aligned arrays (used when the caller's arrays are
+/// aligned alike, as Kokkos allocations are), one with FFTW_UNALIGNED for any other array.
 template <class T>
 struct Fft2d<T>::Plans {
   using F = Fftw<T>;
-  typename F::plan r2c2d = nullptr, c2c_x = nullptr, c2r_y = nullptr;
-  std::vector<Complex<T>> work;  ///< the inverse's scratch (c2r destroys its input)
+  struct Set {
+    typename F::plan r2c_y = nullptr, c2c_x_forward = nullptr, c2c_x_inverse = nullptr, c2r_y = nullptr;
+  };
+  Set aligned, unaligned;
+  Complex<T>* work = nullptr;  ///< the inverse's scratch (c2r destroys its input), SIMD-aligned
+  int work_alignment = 0;
   ~Plans() {
-    for (auto p : {r2c2d, c2c_x, c2r_y})
-      if (p) F::destroy(p);
+    for (Set* s : {&aligned, &unaligned})
+      for (auto p : {s->r2c_y, s->c2c_x_forward, s->c2c_x_inverse, s->c2r_y})
+        if (p) F::destroy(p);
+    if (work) F::free(work);
+  }
+  /// The set whose alignment matches both arrays.
+  const Set& pick(const void* a, const void* b) const {
+    return F::alignment(a) == work_alignment && F::alignment(b) == work_alignment ? aligned : unaligned;
   }
 };
 
 template <class T>
-Fft2d<T>::Fft2d(int batch, int nx, int ny) : m_batch(batch), m_nx(nx), m_ny(ny), m_plans(std::make_unique<Plans>()) {
+Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns)
+    : m_batch(batch), m_nx(nx), m_ny(ny), m_kept(kept_columns > 0 ? kept_columns : ny / 2 + 1),
+      m_plans(std::make_unique<Plans>()) {
   static_assert(sizeof(Complex<T>) == 2 * sizeof(T), "Kokkos::complex must be two reals, as FFTW's complex");
   NPDE_REQUIRE(device_is_host, "the FFTW transforms run on host memory; this build's memory space is a device's");
   NPDE_REQUIRE(batch >= 1 && nx >= 1 && ny >= 1, "FFT of " << batch << " fields of " << nx << " x " << ny);
+  NPDE_REQUIRE(m_kept <= ny / 2 + 1, "FFT keeping " << m_kept << " of " << ny / 2 + 1 << " columns");
   using F = Fftw<T>;
   using cpx = typename F::cpx;
   const int nyh = ny / 2 + 1;
   const std::size_t nreal = std::size_t(batch) * nx * ny, nhalf = std::size_t(batch) * nx * nyh;
-  // planning arrays (FFTW_ESTIMATE does not touch them; UNALIGNED lets any array run the plans)
-  std::vector<T> rbuf(nreal);
-  m_plans->work.assign(nhalf, Complex<T>(0));
-  cpx* cw = reinterpret_cast<cpx*>(m_plans->work.data());
-  const int n2[2] = {nx, ny};
-  m_plans->r2c2d = F::r2c(2, n2, batch, rbuf.data(), nx * ny, cw, nx * nyh);
-  // along x: length nx at stride nyh, for every column of every field
-  typename std::conditional_t<std::is_same_v<T, double>, fftw_iodim, fftwf_iodim> dim{nx, nyh, nyh};
-  decltype(dim) many[2] = {{batch, nx * nyh, nx * nyh}, {nyh, 1, 1}};
-  m_plans->c2c_x = F::c2c(&dim, 2, many, cw, cw);
-  const int n1[1] = {ny};
-  m_plans->c2r_y = F::c2r(1, n1, batch * nx, cw, nyh, rbuf.data(), ny);
-  NPDE_REQUIRE(m_plans->r2c2d && m_plans->c2c_x && m_plans->c2r_y,
-               "FFTW could not plan transforms of " << batch << " x " << nx << " x " << ny);
+  // planning arrays (FFTW_ESTIMATE does not touch them)
+  T* rbuf = static_cast<T*>(F::malloc(nreal * sizeof(T)));
+  m_plans->work = static_cast<Complex<T>*>(F::malloc(nhalf * sizeof(Complex<T>)));
+  NPDE_REQUIRE(rbuf && m_plans->work, "FFTW could not allocate " << nhalf << " complex values");
+  m_plans->work_alignment = F::alignment(m_plans->work);
+  cpx* cw = reinterpret_cast<cpx*>(m_plans->work);
+  // along y: the real transforms of every row of every field
+  const typename F::iodim ydim{ny, 1, 1}, yhow{batch * nx, ny, nyh}, yhow_inv{batch * nx, nyh, ny};
+  // along x: length nx at stride nyh, for the kept columns of every field only
+  const typename F::iodim xdim{nx, nyh, nyh};
+  const typename F::iodim xhow[2] = {{batch, nx * nyh, nx * nyh}, {m_kept, 1, 1}};
+  for (const bool unaligned : {false, true}) {
+    auto& s = unaligned ? m_plans->unaligned : m_plans->aligned;
+    const unsigned f = unaligned ? FFTW_UNALIGNED : 0u;
+    s.r2c_y = F::r2c(&ydim, 1, &yhow, rbuf, cw, f);
+    s.c2c_x_forward = F::c2c(&xdim, 2, xhow, cw, FFTW_FORWARD, f);
+    s.c2c_x_inverse = F::c2c(&xdim, 2, xhow, cw, FFTW_BACKWARD, f);
+    s.c2r_y = F::c2r(&ydim, 1, &yhow_inv, cw, rbuf, f);
+    NPDE_REQUIRE(s.r2c_y && s.c2c_x_forward && s.c2c_x_inverse && s.c2r_y,
+                 "FFTW could not plan transforms of " << batch << " x " << nx << " x " << ny);
+  }
+  F::free(rbuf);
 }
 
 template <class T>
@@ -109,23 +138,31 @@ Fft2d<T>& Fft2d<T>::operator=(Fft2d&&) noexcept = default;
 template <class T>
 void Fft2d<T>::forward(const T* x, Complex<T>* X) {
   using F = Fftw<T>;
-  F::exec_r2c(m_plans->r2c2d, const_cast<T*>(x), reinterpret_cast<typename F::cpx*>(X));
+  auto* cx = reinterpret_cast<typename F::cpx*>(X);
+  const auto& s = m_plans->pick(x, X);
+  F::exec_r2c(s.r2c_y, const_cast<T*>(x), cx);
+  F::exec_c2c(s.c2c_x_forward, cx);
 }
 
 template <class T>
 void Fft2d<T>::inverse(const Complex<T>* X, T* x) {
   using F = Fftw<T>;
-  auto& w = m_plans->work;
-  std::memcpy(static_cast<void*>(w.data()), static_cast<const void*>(X), w.size() * sizeof(Complex<T>));
-  auto* cw = reinterpret_cast<typename F::cpx*>(w.data());
-  F::exec_c2c(m_plans->c2c_x, cw, cw);
-  const int nyh = m_ny / 2 + 1;
+  Complex<T>* w = m_plans->work;
+  const int nyh = m_ny / 2 + 1, kept = m_kept;
   const std::size_t rows = std::size_t(m_batch) * m_nx;
+  // the kept columns, the others zero (c2r reads every column and destroys its input)
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::memcpy(static_cast<void*>(w + r * nyh), static_cast<const void*>(X + r * nyh), kept * sizeof(Complex<T>));
+    for (int c = kept; c < nyh; ++c) w[r * nyh + c] = Complex<T>(0);
+  }
+  auto* cw = reinterpret_cast<typename F::cpx*>(w);
+  const auto& s = m_plans->pick(w, x);
+  F::exec_c2c(s.c2c_x_inverse, cw);
   for (std::size_t r = 0; r < rows; ++r) {
     w[r * nyh] = Complex<T>(w[r * nyh].real(), T(0));
     if (m_ny % 2 == 0) w[r * nyh + nyh - 1] = Complex<T>(w[r * nyh + nyh - 1].real(), T(0));
   }
-  F::exec_c2r(m_plans->c2r_y, cw, x);
+  F::exec_c2r(s.c2r_y, cw, x);
 }
 
 template class Fft2d<double>;

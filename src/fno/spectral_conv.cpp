@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <vector>
+
+#include <cblas.h>
 
 #include "npde/core/error.hpp"
 #include "npde/core/rng.hpp"
@@ -29,34 +32,114 @@ struct Operand {
   bool conj = false;
 };
 
+/// Row-major complex GEMM, C = A B (or C += A B): A m x k, B k x n, C m x n, leading dimensions k, n, n.
+inline void cgemm(int m, int n, int k, const Complex<double>* A, const Complex<double>* B, Complex<double>* C, bool add) {
+  const Complex<double> one(1), beta(add ? 1 : 0);
+  cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, &one, A, k, B, n, &beta, C, n);
+}
+inline void cgemm(int m, int n, int k, const Complex<float>* A, const Complex<float>* B, Complex<float>* C, bool add) {
+  const Complex<float> one(1), beta(add ? 1 : 0);
+  cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, &one, A, k, B, n, &beta, C, n);
+}
+
+/// The contractions' packed operands, grown to the largest contraction once and then reused.
+template <class T>
+struct PackScratch {
+  std::vector<Complex<T>> a, b, c;  ///< contract()'s packed operands and product
+  std::vector<Complex<T>> t1, t2;   ///< the Tucker helpers' intermediates
+  static PackScratch& get() {
+    static PackScratch s;
+    return s;
+  }
+  static Complex<T>* sized(std::vector<Complex<T>>& v, std::size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
+  }
+};
+
+/// out[i] = op(element (u, v, m) of `o`) for the packed order given by `index` (i -> u, v, m).
+template <class T, class Index>
+void pack(const char* label, const Operand<T>& o, long n, Complex<T>* out, const Index& index) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) {
+    int u, v, m;
+    index(i, u, v, m);
+    const Complex<T> a = o.p[u * o.s0 + v * o.s1 + m * o.s2];
+    out[i] = o.conj ? Kokkos::conj(a) : a;
+  });
+}
+
 /// C(x, y, m) = [C +] sum_z A(x, z, m) B(z, y, m) for every kept mode m; with sum_m the modes are
-/// summed too and C(x, y) has no mode index. Every output element is one thread with a fixed loop
-/// order, so the result does not depend on the execution space's scheduling.
+/// summed too and C(x, y) has no mode index. The operands are packed into contiguous matrices and the
+/// products run as complex GEMMs: one GEMM when the modes are summed (z and m together form the inner
+/// dimension) or when one operand is the same for every mode (its stride over m is 0: the modes stack
+/// onto the other dimension), else one GEMM per mode. BLAS on one thread runs a fixed order, so the
+/// result is the same in every run.
 template <class T>
 void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Operand<T> A, Operand<T> B, Complex<T>* C,
               long c0, long c1, long c2, bool add) {
-  auto term = KOKKOS_LAMBDA(int x, int y, int z, int m) {
-    const Complex<T> a = A.p[x * A.s0 + z * A.s1 + m * A.s2], b = B.p[z * B.s0 + y * B.s1 + m * B.s2];
-    return (A.conj ? Kokkos::conj(a) : a) * (B.conj ? Kokkos::conj(b) : b);
-  };
-  if (!sum_m) {
-    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, long(n0) * n1 * nm), KOKKOS_LAMBDA(const long e) {
-      const int m = int(e % nm), y = int((e / nm) % n1), x = int(e / (long(nm) * n1));
-      Complex<T> acc(0);
-      for (int z = 0; z < nz; ++z) acc += term(x, y, z, m);
-      Complex<T>& out = C[x * c0 + y * c1 + m * c2];
-      out = add ? out + acc : acc;
+  auto& s = PackScratch<T>::get();
+  const long N0 = n0, N1 = n1, NZ = nz, NM = nm;
+  if (sum_m) {  // A'[x][m][z] (n0 x nm nz) . B'[m][z][y] (nm nz x n1) = C'[x][y]
+    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NM * NZ));
+    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NM * NZ * N1));
+    Complex<T>* c = PackScratch<T>::sized(s.c, std::size_t(N0 * N1));
+    pack(label, A, N0 * NM * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % NZ), m = int((i / NZ) % NM), u = int(i / (NZ * NM));
     });
-  } else {
-    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, long(n0) * n1), KOKKOS_LAMBDA(const long e) {
-      const int y = int(e % n1), x = int(e / n1);
-      Complex<T> acc(0);
-      for (int m = 0; m < nm; ++m)
-        for (int z = 0; z < nz; ++z) acc += term(x, y, z, m);
-      Complex<T>& out = C[x * c0 + y * c1];
-      out = add ? out + acc : acc;
+    pack(label, B, NM * NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
     });
+    cgemm(n0, n1, nm * nz, a, b, c, false);
+    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, N0 * N1), KOKKOS_LAMBDA(const long i) {
+      Complex<T>& out = C[(i / N1) * c0 + (i % N1) * c1];
+      out = add ? out + c[i] : c[i];
+    });
+    return;
   }
+  Complex<T>* c = PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));
+  if (B.s2 == 0) {  // B shared: A'[m][x][z] (nm n0 x nz) . B'[z][y] = C'[m][x][y]
+    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
+    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * N1));
+    pack(label, A, NM * N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
+    });
+    pack(label, B, NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % N1), u = int(i / N1), m = 0;
+    });
+    cgemm(nm * n0, n1, nz, a, b, c, false);
+  } else if (A.s2 == 0) {  // A shared: A'[x][z] . B'[z][m][y] (nz x nm n1) = C'[x][m][y]
+    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NZ));
+    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * NM * N1));
+    pack(label, A, N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % NZ), u = int(i / NZ), m = 0;
+    });
+    pack(label, B, NZ * NM * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % N1), m = int((i / N1) % NM), u = int(i / (N1 * NM));
+    });
+    cgemm(n0, nm * n1, nz, a, b, c, false);
+    // C'[x][m][y] -> the [m][x][y] order the scatter below reads
+    Complex<T>* a2 = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * N1));
+    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, NM * N0 * N1), KOKKOS_LAMBDA(const long i) {
+      const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
+      a2[i] = c[(x * NM + m) * N1 + y];
+    });
+    c = a2;
+  } else {  // per mode: A'[m][x][z] . B'[m][z][y] = C'[m][x][y]
+    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
+    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NM * NZ * N1));
+    pack(label, A, NM * N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
+    });
+    pack(label, B, NM * NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
+    });
+    for (long m = 0; m < NM; ++m) cgemm(n0, n1, nz, a + m * N0 * NZ, b + m * NZ * N1, c + m * N0 * N1, false);
+  }
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, NM * N0 * N1), KOKKOS_LAMBDA(const long i) {
+    const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
+    Complex<T>& out = C[x * c0 + y * c1 + m * c2];
+    out = add ? out + c[i] : c[i];
+  });
 }
 
 template <class T>
@@ -109,64 +192,51 @@ void cp_mode_gradients(int R, int mx, int myh, const Complex<T>* lam, const Comp
   });
 }
 
-/// The Tucker core's and mode factors' gradients from Kbar[p, q, m], the adjoint of the core carried
-/// to the kept modes, K[p, q, m] = sum_{s,t} G[p, q, s, t] Ur[r, s] Uc[c, t].
+/// H[pq, s, c] = sum_t G[pq, s, t] Uc[c, t] (the core's column factor applied), into `H`.
+template <class T>
+void tucker_columns(int R0, int R1, int R2, int R3, int myh, const Complex<T>* G, const Complex<T>* Uc, Complex<T>* H) {
+  contract<T>("npde::fno::tucker_columns", R0 * R1 * R2, myh, R3, 1, false, op(G, R3, 1, 0), op(Uc, 1, R3, 0), H, myh, 1,
+              0, false);
+}
+
+/// The gradients of the core and of the row and column factors from K's adjoint KB[p, q, m] (added),
+/// for K[p, q, (r, c)] = sum_s Ur[r, s] sum_t G[p, q, s, t] Uc[c, t]; each step a contraction:
+/// gG[pq, s, t] += sum_r conj(Ur[r, s]) Q[pq, r, t] with Q[pq, r, t] = sum_c KB[pq, r, c] conj(Uc[c, t]);
+/// gUr[r, s] += sum_{pq, c} KB[pq, r, c] conj(H[pq, s, c]); gUc[c, t] += sum_{pq, r} KB[pq, r, c]
+/// conj(E[pq, r, t]) with E[pq, r, t] = sum_s Ur[r, s] G[pq, s, t].
 template <class T>
 void tucker_mode_gradients(int R0, int R1, int R2, int R3, int mx, int myh, const Complex<T>* G, const Complex<T>* Ur,
                            const Complex<T>* Uc, const Complex<T>* KB, Complex<T>* gG, Complex<T>* gUr,
                            Complex<T>* gUc) {
-  const int M = mx * myh;
-  Kokkos::parallel_for("npde::fno::tucker_grad_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * R2 * R3),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int t = int(e % R3), s = int((e / R3) % R2), pq = int(e / (long(R3) * R2));
-                         Complex<T> acc(0);
-                         for (int m = 0; m < M; ++m)
-                           acc += KB[long(pq) * M + m] * Kokkos::conj(Ur[(m / myh) * R2 + s] * Uc[(m % myh) * R3 + t]);
-                         gG[e] += acc;
-                       });
-  Kokkos::parallel_for("npde::fno::tucker_grad_rows", Kokkos::RangePolicy<ExecSpace>(0, long(mx) * R2),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int s = int(e % R2), r = int(e / R2);
-                         Complex<T> acc(0);
-                         for (int pq = 0; pq < R0 * R1; ++pq)
-                           for (int c = 0; c < myh; ++c) {
-                             Complex<T> gc(0);
-                             for (int t = 0; t < R3; ++t) gc += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
-                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gc);
-                           }
-                         gUr[e] += acc;
-                       });
-  Kokkos::parallel_for("npde::fno::tucker_grad_columns", Kokkos::RangePolicy<ExecSpace>(0, long(myh) * R3),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int t = int(e % R3), c = int(e / R3);
-                         Complex<T> acc(0);
-                         for (int pq = 0; pq < R0 * R1; ++pq)
-                           for (int r = 0; r < mx; ++r) {
-                             Complex<T> gr(0);
-                             for (int s = 0; s < R2; ++s) gr += G[(long(pq) * R2 + s) * R3 + t] * Ur[r * R2 + s];
-                             acc += KB[long(pq) * M + r * myh + c] * Kokkos::conj(gr);
-                           }
-                         gUc[e] += acc;
-                       });
+  const int M = mx * myh, PQ = R0 * R1;
+  auto& s = PackScratch<T>::get();
+  Complex<T>* Q = PackScratch<T>::sized(s.t1, std::size_t(PQ) * mx * std::max(R3, 1));
+  Complex<T>* H = PackScratch<T>::sized(s.t2, std::size_t(PQ) * std::max(R2 * myh, mx * R3));
+  contract<T>("npde::fno::tucker_grad_q", PQ * mx, R3, myh, 1, false, op(KB, myh, 1, 0), op(Uc, R3, 1, 0, true), Q, R3, 1,
+              0, false);
+  contract<T>("npde::fno::tucker_grad_core", R2, R3, mx, PQ, false, op(Ur, 1, R2, 0, true), op<T>(Q, R3, 1, long(mx) * R3),
+              gG, R3, 1, long(R2) * R3, true);
+  tucker_columns(R0, R1, R2, R3, myh, G, Uc, H);
+  contract<T>("npde::fno::tucker_grad_rows", mx, R2, myh, PQ, true, op(KB, myh, 1, M), op<T>(H, 1, myh, long(R2) * myh, true),
+              gUr, R2, 1, 0, true);
+  Complex<T>* E = H;  // H is done with
+  contract<T>("npde::fno::tucker_grad_e", mx, R3, R2, PQ, false, op(Ur, R2, 1, 0), op(G, R3, 1, long(R2) * R3), E, R3, 1,
+              long(mx) * R3, false);
+  contract<T>("npde::fno::tucker_grad_columns", myh, R3, mx, PQ, true, op(KB, 1, myh, M),
+              op<T>(E, R3, 1, long(mx) * R3, true), gUc, R3, 1, 0, true);
 }
 
-/// The Tucker core carried to the kept modes: K[p, q, m] = sum_s Ur[r, s] sum_t G[p, q, s, t] Uc[c, t].
+/// The Tucker core carried to the kept modes: K[p, q, m] = sum_s Ur[r, s] sum_t G[p, q, s, t] Uc[c, t],
+/// as two contractions (the column factor first, then the row factor for every (p, q)).
 template <class T>
 void tucker_core(int R0, int R1, int R2, int R3, int mx, int myh, const Complex<T>* G, const Complex<T>* Ur,
                  const Complex<T>* Uc, Complex<T>* K) {
-  const int M = mx * myh;
-  Kokkos::parallel_for("npde::fno::tucker_core", Kokkos::RangePolicy<ExecSpace>(0, long(R0) * R1 * M),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int m = int(e % M), pq = int(e / M);
-                         const int r = m / myh, c = m % myh;
-                         Complex<T> acc(0);
-                         for (int s = 0; s < R2; ++s) {
-                           Complex<T> inner(0);
-                           for (int t = 0; t < R3; ++t) inner += G[(long(pq) * R2 + s) * R3 + t] * Uc[c * R3 + t];
-                           acc += inner * Ur[r * R2 + s];
-                         }
-                         K[e] = acc;
-                       });
+  const int M = mx * myh, PQ = R0 * R1;
+  auto& s = PackScratch<T>::get();
+  Complex<T>* H = PackScratch<T>::sized(s.t2, std::size_t(PQ) * std::max(R2 * myh, mx * R3));
+  tucker_columns(R0, R1, R2, R3, myh, G, Uc, H);
+  contract<T>("npde::fno::tucker_core", mx, myh, R2, PQ, false, op(Ur, R2, 1, 0), op<T>(H, myh, 1, long(R2) * myh), K, myh,
+              1, M, false);
 }
 
 }  // namespace
@@ -297,8 +367,9 @@ void SpectralConv2d<T>::shape(int batch, int nx, int ny) {
                "a " << nx << " x " << ny << " grid has fewer modes than the " << m_mx << " x " << m_my << " kept");
   if (batch == m_batch && nx == m_nx && ny == m_ny) return;
   m_batch = batch, m_nx = nx, m_ny = ny;
-  m_fft_in = std::make_unique<Fft2d<T>>(batch * m_cin, nx, ny);
-  m_fft_out = std::make_unique<Fft2d<T>>(batch * m_cout, nx, ny);
+  // only the columns ky <= my/2 are kept: the transforms along x skip the others
+  m_fft_in = std::make_unique<Fft2d<T>>(batch * m_cin, nx, ny, m_my / 2 + 1);
+  m_fft_out = std::make_unique<Fft2d<T>>(batch * m_cout, nx, ny, m_my / 2 + 1);
   const std::size_t half = std::size_t(nx) * (ny / 2 + 1), M = std::size_t(m_mx) * (m_my / 2 + 1);
   const std::size_t b = std::size_t(batch);
   m_spec = View1<Complex<T>>("npde::fno::SpectralConv2d::spectrum", b * std::max(m_cin, m_cout) * half);
@@ -518,6 +589,16 @@ void SpectralConv2d<T>::backward_reconstructed(const Complex<T>* P, Complex<T>* 
 }
 
 template <class T>
+void SpectralConv2d<T>::zero_kept_columns(int fields) {
+  const int kept = m_my / 2 + 1, nyh = m_ny / 2 + 1;
+  Complex<T>* S = m_spec.data();
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::zero", Kokkos::RangePolicy<ExecSpace>(0, long(fields) * m_nx),
+                       KOKKOS_LAMBDA(const long row) {
+                         for (int c = 0; c < kept; ++c) S[row * nyh + c] = Complex<T>(0);
+                       });
+}
+
+template <class T>
 void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, int ny, T* y) {
   shape(batch, nx, ny);
   const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, nyh = ny / 2 + 1, M = mx * myh;
@@ -534,9 +615,9 @@ void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, 
                          X[e] = scale * S[long(f) * half + long(row) * nyh + c];
                        });
   contract_forward(reinterpret_cast<const Complex<T>*>(params));
-  // scatter into an otherwise zero spectrum and transform back
-  Kokkos::deep_copy(Kokkos::subview(m_spec, std::make_pair(std::size_t(0), std::size_t(batch) * cout * half)),
-                    Complex<T>(0));
+  // scatter into an otherwise zero spectrum (the kept columns: the inverse reads no others) and
+  // transform back
+  zero_kept_columns(batch * cout);
   const Complex<T>* Y = m_yk.data();
   Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
                        KOKKOS_LAMBDA(const long e) {
@@ -569,8 +650,7 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
   contract_backward(reinterpret_cast<const Complex<T>*>(params), reinterpret_cast<Complex<T>*>(grad), m_xkb.data());
   if (xbar == nullptr) return;
   // the forward transform's adjoint: x = G(Xbar / c_ky) / N
-  Kokkos::deep_copy(Kokkos::subview(m_spec, std::make_pair(std::size_t(0), std::size_t(batch) * cin * half)),
-                    Complex<T>(0));
+  zero_kept_columns(batch * cin);
   const Complex<T>* XB = m_xkb.data();
   const T scale = T(1) / T(double(nx) * ny);
   Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),

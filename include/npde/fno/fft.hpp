@@ -17,11 +17,15 @@ using Complex = Kokkos::complex<T>;
 /// (b nx + i) ny + j, y fastest) and their half spectra of nx x nyh complex values, nyh = ny/2 + 1:
 /// ky in [0, ny/2] is the column, kx >= 0 is row kx and kx < 0 row nx + kx. Plans are made once, at
 /// construction (FFTW_ESTIMATE: the same algorithm, hence the same rounding, in every run), and their
-/// scratch is reused by every call. Not thread-safe (one per rank and shape).
+/// scratch is reused by every call. A 2D transform is the real transforms along y, then complex ones
+/// along x for the first `kept_columns` columns only (ky < kept_columns; 0: all ny/2 + 1): what a
+/// spectral layer that keeps only the low ky needs, at a fraction of the x pass. SIMD-aligned plans
+/// serve arrays aligned as FFTW's (Kokkos allocations are), unaligned ones any other array. Not
+/// thread-safe (one per rank and shape).
 template <class T>
 class Fft2d {
  public:
-  Fft2d(int batch, int nx, int ny);
+  Fft2d(int batch, int nx, int ny, int kept_columns = 0);
   ~Fft2d();
   Fft2d(const Fft2d&) = delete;
   Fft2d& operator=(const Fft2d&) = delete;
@@ -32,18 +36,21 @@ class Fft2d {
   int nx() const { return m_nx; }
   int ny() const { return m_ny; }
   int nyh() const { return m_ny / 2 + 1; }
+  int kept_columns() const { return m_kept; }
 
-  /// X = rfft2(x), unnormalised: X_k = sum_n x_n exp(-2 pi i (kx i / nx + ky j / ny)). x is kept.
+  /// X = rfft2(x), unnormalised: X_k = sum_n x_n exp(-2 pi i (kx i / nx + ky j / ny)), on the kept
+  /// columns ky < kept_columns() (the other columns of X are left holding intermediate values). x is kept.
   void forward(const T* x, Complex<T>* X);
   /// x = the real inverse of a half spectrum as irfft2 defines it, unnormalised: a complex inverse
   /// transform along x, the imaginary parts of the columns ky = 0 and (ny even) ky = ny/2 dropped,
   /// then the real inverse along y. Equivalently x_n = sum_k c_ky Re(X_k exp(+2 pi i k.n / N)) with
-  /// c = 1 on those two columns and 2 on the others. X is kept.
+  /// c = 1 on those two columns and 2 on the others. Reads the kept columns of X only (the others
+  /// count as zero). X is kept.
   void inverse(const Complex<T>* X, T* x);
 
  private:
   struct Plans;
-  int m_batch = 0, m_nx = 0, m_ny = 0;
+  int m_batch = 0, m_nx = 0, m_ny = 0, m_kept = 0;
   std::unique_ptr<Plans> m_plans;
 };
 

@@ -77,6 +77,7 @@ class SpectralConv2d {
   bool m_reconstructed;
   std::vector<int> m_ranks;
   int m_batch = 0, m_nx = 0, m_ny = 0;
+  void zero_kept_columns(int fields);  ///< zeroes the kept columns of the first `fields` spectra
   std::unique_ptr<Fft2d<T>> m_fft_in, m_fft_out;
   View1<Complex<T>> m_spec;        ///< a full half spectrum (batch x max(cin, cout) fields)
   View1<Complex<T>> m_xk, m_yk;    ///< kept modes: (batch, cin, M) and (batch, cout, M)
