@@ -56,12 +56,16 @@ void bench(const std::string& impl, int res, int batch, int hidden, int modes, i
     Kokkos::fence();
   };
   const auto t = bench::time_interleaved({step, forward}, reps, min_time, [](double v) { return v; });
+  static const double peak = bench::gemm_peak_gflops<T>(512, 3);  // this precision's single-core GEMM rate
+  const double gflops = model.step_flops(batch, res, res) / t[0].min_s / 1e9;
   std::printf(
       "npde tfno impl=%s res=%d batch=%d hidden=%d modes=%d layers=%d dtype=%s params=%zu spectral_params=%zu "
-      "step_ms_min=%.2f step_ms_median=%.2f samples_per_s=%.2f fwd_ms_min=%.2f\n",
+      "step_ms_min=%.2f step_ms_median=%.2f samples_per_s=%.2f fwd_ms_min=%.2f infer_samples_per_s=%.2f "
+      "step_gflop=%.3f gflops=%.2f gemm_peak_gflops=%.2f pct_peak=%.1f\n",
       impl.c_str(), res, batch, hidden, modes, layers, std::is_same_v<T, double> ? "float64" : "float32",
       model.n_params(), model.spectral_params(), t[0].min_s * 1e3, t[0].median_s * 1e3, batch / t[0].min_s,
-      t[1].min_s * 1e3);
+      t[1].min_s * 1e3, batch / t[1].min_s, model.step_flops(batch, res, res) / 1e9, gflops, peak,
+      100.0 * gflops / peak);
   std::fflush(stdout);
 }
 

@@ -158,13 +158,18 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
        << "model           " << detail::model_string(shape) << ", " << model.n_params() << " parameters ("
        << model.spectral_params() << " spectral, compression "
        << double(model.dense_spectral_params()) / double(model.spectral_params()) << "x), " << deck.precision << "\n"
+       << (op.patch_levels > 0 ? "patching        " + std::to_string(op.patch_levels) + " level(s), " +
+                                         std::to_string(1 << (2 * op.patch_levels)) + " patches per field, padding " +
+                                         std::to_string(op.patch_padding).substr(0, 4) + "\n"
+                               : std::string())
        << "data            train " << op.train_file << (op.n_train ? " (" + std::to_string(op.n_train) + ")" : "")
        << ", test " << op.test_file << (op.n_test ? " (" + std::to_string(op.n_test) + ")" : "");
     for (const auto& f : op.extra_test) os << ", " << f;
     os << "\n"
        << "training        " << op.epochs << " epochs, batch " << op.batch << " (" << (op.batch + comm.size() - 1) / comm.size()
        << " per rank), Adam lr " << op.lr << ", weight decay " << op.weight_decay << ", schedule " << op.schedule
-       << ", loss " << op.loss << "\n"
+       << ", loss " << op.loss << ", weights data " << op.weight_data
+       << (deck.pde == "darcy" ? ", physics " + std::to_string(op.weight_physics).substr(0, 4) : std::string()) << "\n"
        << "output          " << deck.output_file << "\n"
        << "ranks           " << comm.size();
     log::info(os.str());

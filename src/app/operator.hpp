@@ -60,8 +60,12 @@ fno::FnoShape fno_shape(const io::Deck& deck, int in_channels, int out_channels)
 /// "FNO 3 -> 32 x 4 blocks, 16x16 modes, dense -> 1" for progress lines.
 std::string model_string(const fno::FnoShape& s);
 
-/// Checks that a grid of ny x nx points can take the model's modes (InputError naming `what`).
-void check_modes(const fno::FnoShape& s, int ny, int nx, const std::string& what);
+/// The multigrid patching of a deck or model on an ny x nx grid (levels 0: none); InputError naming
+/// `what` when the levels do not divide the grid.
+fno::Patching patching_for(int levels, double padding, int ny, int nx, const std::string& what);
+/// Checks that a grid of ny x nx points (with patching: its patch windows) can take the model's modes
+/// (InputError naming `what`).
+void check_modes(const fno::FnoShape& s, int ny, int nx, const std::string& what, const fno::Patching& pg = {});
 
 /// `npde train` of an operator deck (collective).
 int operator_train(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl);

@@ -194,6 +194,8 @@ void write_model(io::OutputFile& out, const io::Deck& deck, const fno::FnoModel<
   out.set_attribute("/model", "precision", deck.precision);
   out.set_attribute("/model", "pde", deck.pde);
   out.set_attribute("/model", "mollified", deck.op.weight_physics > 0 ? 1 : 0);
+  out.set_attribute("/model", "patch_levels", deck.op.patch_levels);
+  out.set_attribute("/model", "patch_padding", deck.op.patch_padding);
   for (const auto& [name, v] : std::vector<std::pair<const char*, int>>{{"in", s.in}, {"out", s.out}, {"width", s.width},
                                                                       {"blocks", s.blocks}, {"modes_x", s.modes_x},
                                                                       {"modes_y", s.modes_y},
@@ -234,6 +236,9 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   const long n_test = op.n_test > 0 ? op.n_test : test_file.samples;
   const int cin = int(train_file.inputs.size()), cout = int(train_file.outputs.size());
   const fno::FnoShape shape = fno_shape(deck, cin, cout);
+  const auto patching = [&](const DatasetFile& f) {
+    return patching_for(op.patch_levels, op.patch_padding, f.ny, f.nx, f.key);
+  };
   fno::FnoModel<T> model(shape);
   const long P = long(train_file.ny) * train_file.nx;
   const auto in_norm = fno::ChannelNormalizer::fit(read_inputs(train_file, n_train), int(n_train), cin, P);
@@ -258,6 +263,7 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   cfg.loss = op.loss, cfg.periodic = deck.pde == "ns_vorticity";
   cfg.weight_data = op.weight_data, cfg.weight_physics = op.weight_physics;
   cfg.seed = deck.seed, cfg.log_every = deck.log_every, cfg.quiet = cl.quiet;
+  cfg.patching = patching(train_file);
   const long steps_per_epoch = (n_train + std::min<long>(op.batch, n_train) - 1) / std::min<long>(op.batch, n_train);
 
   std::unique_ptr<fno::OperatorTrainState> resume;
@@ -314,10 +320,11 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   }
 
   // the final evaluation: the test set (timed: the inference figure) and the extra test sets
-  const int chunk = std::max(1, (std::min<int>(op.batch, int(n_train)) + comm.size() - 1) / comm.size());
+  const int items = std::min<int>(op.batch, int(n_train)) * (cfg.patching.levels > 0 ? cfg.patching.per_field() : 1);
+  const int chunk = std::max(1, (items + comm.size() - 1) / comm.size());
   comm.barrier();
   const auto t_eval = Clock::now();
-  const auto test_err = fno::evaluate_operator(comm, model, params, test, out_norm, chunk);
+  const auto test_err = fno::evaluate_operator(comm, model, params, test, out_norm, chunk, nullptr, &cfg.patching);
   comm.barrier();
   const double infer = seconds_since(t_eval) * comm.size() / double(n_test);  // core-seconds per sample
   std::vector<std::pair<std::string, double>> summary;
@@ -327,7 +334,8 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
                                        op.extra_test_samples[k]);
     const long n = op.extra_test_samples[k] > 0 ? op.extra_test_samples[k] : f.samples;
     const auto set = load_samples<T>(f, n, &in_norm, physics);
-    const double e = mean_of(fno::evaluate_operator(comm, model, params, set, out_norm, chunk));
+    const auto pg = patching(f);
+    const double e = mean_of(fno::evaluate_operator(comm, model, params, set, out_norm, chunk, nullptr, &pg));
     summary.emplace_back("test_rel_l2_" + std::to_string(f.nx), e);
     log::info(log::format("test set ", f.path, " (", f.ny, "x", f.nx, ", ", n, " samples): rel. L2 ", e));
   }
@@ -349,6 +357,10 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   if (test_file.solve_seconds_per_sample > 0) {
     summary.emplace_back("solve_seconds_per_sample", test_file.solve_seconds_per_sample);
     summary.emplace_back("speedup_vs_solver", test_file.solve_seconds_per_sample / infer);
+  }
+  if (cfg.patching.levels > 0) {  // what a rank holds of one field at a time
+    summary.emplace_back("patches_per_field", double(cfg.patching.per_field()));
+    summary.emplace_back("patches_per_rank_and_step", double(chunk));
   }
   summary.emplace_back("ranks", double(comm.size()));
   summary.emplace_back("nan_recoveries", double(result.nan_recoveries));
@@ -474,7 +486,7 @@ template fno::SampleSet<float> load_samples<float>(const DatasetFile&, long, con
 fno::FnoShape fno_shape(const io::Deck& deck, int in_channels, int out_channels) {
   fno::FnoShape s;
   const auto& op = deck.op;
-  s.in = in_channels, s.out = out_channels, s.width = op.width, s.blocks = op.blocks;
+  s.in = in_channels * (op.patch_levels + 1), s.out = out_channels, s.width = op.width, s.blocks = op.blocks;
   s.modes_x = op.modes_x, s.modes_y = op.modes_y;
   s.lifting_ratio = op.lifting_ratio, s.projection_ratio = op.projection_ratio;
   s.weights.kind = fno::spectral_weights_from_name(op.factorization, "model.factorization");
@@ -499,7 +511,20 @@ std::string model_string(const fno::FnoShape& s) {
   return os.str();
 }
 
-void check_modes(const fno::FnoShape& s, int ny, int nx, const std::string& what) {
+fno::Patching patching_for(int levels, double padding, int ny, int nx, const std::string& what) {
+  if (levels <= 0) return {};
+  try {
+    return fno::Patching(levels, padding, ny, nx);
+  } catch (const InputError& e) {
+    NPDE_INPUT_ERROR(what << ": " << e.what());
+  }
+}
+
+void check_modes(const fno::FnoShape& s, int ny, int nx, const std::string& what, const fno::Patching& pg) {
+  if (pg.levels > 0 && (pg.m1() < s.modes_x || pg.m2() / 2 < s.modes_y / 2))
+    NPDE_INPUT_ERROR(what << ": the " << pg.m1() << " x " << pg.m2() << " patch windows of a " << ny << " x " << nx
+                          << " grid have fewer Fourier modes than the model keeps (" << s.modes_x << " x " << s.modes_y
+                          << ", model.modes): lower the modes or the patching levels");
   if (ny < s.modes_x || nx / 2 < s.modes_y / 2)
     NPDE_INPUT_ERROR(what << ": a " << ny << " x " << nx << " grid has fewer Fourier modes than the model keeps ("
                           << s.modes_x << " x " << s.modes_y << ", model.modes): lower the modes or use a finer grid");
@@ -520,11 +545,12 @@ void check_operator_deck(const io::Deck& deck) {
   } catch (const std::exception& e) {
     NPDE_INPUT_ERROR((op.ranks.empty() ? "model.rank: " : "model.ranks: ") << e.what());
   }
-  check_modes(s, train.ny, train.nx, "model.modes");
+  check_modes(s, train.ny, train.nx, "model.modes",
+              patching_for(op.patch_levels, op.patch_padding, train.ny, train.nx, "data.train"));
   for (std::size_t k = 0; k < op.extra_test.size(); ++k) {
     const std::string key = "data.extra_test[" + std::to_string(k) + "].file";
     const DatasetFile f = open_dataset(op.extra_test[k], key, ch, op.extra_test_samples[k]);
-    check_modes(s, f.ny, f.nx, key);
+    check_modes(s, f.ny, f.nx, key, patching_for(op.patch_levels, op.patch_padding, f.ny, f.nx, key));
   }
 }
 
@@ -534,6 +560,8 @@ namespace {
 struct ModelFile {
   std::string path, precision, pde, kind;
   bool mollified = false;
+  int patch_levels = 0;
+  double patch_padding = 0;
   fno::FnoShape shape;
   OperatorChannels channels;
   fno::ChannelNormalizer in_norm, out_norm;
@@ -559,6 +587,8 @@ ModelFile read_model_file(const std::string& path) {
     m.pde = file->attribute_string("/model", "pde");
     m.kind = file->attribute_string("/model", "kind");
     m.mollified = file->attribute_int("/model", "mollified") != 0;
+    m.patch_levels = int(file->attribute_int("/model", "patch_levels"));
+    m.patch_padding = file->attribute_double("/model", "patch_padding");
     auto& s = m.shape;
     auto geti = [&](const char* k) { return int(file->attribute_int("/model", k)); };
     s.in = geti("in"), s.out = geti("out"), s.width = geti("width"), s.blocks = geti("blocks");
@@ -583,10 +613,13 @@ ModelFile read_model_file(const std::string& path) {
     NPDE_INPUT_ERROR("model '" << path << "' is incomplete or damaged: " << e.what());
   }
   const fno::FnoModel<double> probe(m.shape);
-  if (m.params.size() != probe.n_params() || m.in_norm.mean.size() != std::size_t(m.shape.in) ||
-      m.out_norm.mean.size() != std::size_t(m.shape.out))
+  if (m.params.size() != probe.n_params())
     NPDE_INPUT_ERROR("model '" << path << "' holds " << m.params.size() << " parameters, its shape needs "
                                << probe.n_params());
+  if (m.in_norm.mean.size() * std::size_t(m.patch_levels + 1) != std::size_t(m.shape.in) ||
+      m.out_norm.mean.size() != std::size_t(m.shape.out))
+    NPDE_INPUT_ERROR("model '" << path << "': its normalisation does not match its " << m.shape.in << " -> "
+                               << m.shape.out << " channels");
   return m;
 }
 
@@ -597,9 +630,10 @@ int predict_with(const decomp::Communicator& comm, const CommandLine& cl, const 
   const auto set = load_samples<T>(f, f.samples, &m.in_norm, m.mollified);
   const int chunk = 8;
   std::vector<double> pred;
+  const auto pg = patching_for(m.patch_levels, m.patch_padding, f.ny, f.nx, "dataset '" + f.path + "'");
   comm.barrier();
   const auto t0 = Clock::now();
-  const auto err = fno::evaluate_operator(comm, model, params, set, m.out_norm, chunk, &pred);
+  const auto err = fno::evaluate_operator(comm, model, params, set, m.out_norm, chunk, &pred, &pg);
   comm.barrier();
   const double infer = seconds_since(t0) * comm.size() / double(f.samples);
   const double mean = mean_of(err);
@@ -672,10 +706,11 @@ int operator_predict(const decomp::Communicator& comm, const CommandLine& cl) {
   try {  // every rank reads the same files: the same verdict, shared below all the same
     m = read_model_file(cl.deck);
     f = open_dataset(cl.dataset, "dataset", m.channels, 0);
-    if (int(f.inputs.size()) != m.shape.in || int(f.outputs.size()) != m.shape.out)
+    if (int(f.inputs.size()) * (m.patch_levels + 1) != m.shape.in || int(f.outputs.size()) != m.shape.out)
       NPDE_INPUT_ERROR("dataset '" << f.path << "' has " << f.inputs.size() << " -> " << f.outputs.size()
                                    << " channels, the model " << m.shape.in << " -> " << m.shape.out);
-    check_modes(m.shape, f.ny, f.nx, "dataset '" + f.path + "'");
+    check_modes(m.shape, f.ny, f.nx, "dataset '" + f.path + "'",
+                patching_for(m.patch_levels, m.patch_padding, f.ny, f.nx, "dataset '" + f.path + "'"));
   } catch (const std::exception& e) {
     err = e.what();
   }

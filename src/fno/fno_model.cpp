@@ -116,6 +116,27 @@ std::size_t FnoModel<T>::dense_spectral_params() const {
 }
 
 template <class T>
+double FnoModel<T>::step_flops(int batch, int nx, int ny) const {
+  const double P = double(nx) * ny, B = batch;
+  double maps = 0;
+  auto map = [&](const ChannelMap& m) { maps += 2.0 * P * m.in * m.out; };
+  for (const auto* m : {&m_lift1, &m_lift2, &m_proj1, &m_proj2}) map(*m);
+  for (const auto& b : m_blocks)
+    for (const auto* m : {&b.skip, &b.mlp1, &b.mlp2}) map(*m);
+  const int H = m_shape.width;
+  const double M = double(m_shape.modes_x) * (m_shape.modes_y / 2 + 1);
+  double spectral = 0;  // per sample and block, forward
+  const auto& r = m_convs.front().ranks();
+  switch (m_shape.weights.kind) {
+    case SpectralWeights::Kind::Dense: spectral = 8.0 * M * H * H; break;
+    case SpectralWeights::Kind::CP: spectral = 8.0 * M * (H * r[0] + r[0] + r[0] * H); break;
+    case SpectralWeights::Kind::Tucker: spectral = 8.0 * M * (double(H) * r[0] + double(r[0]) * r[1] + double(r[1]) * H); break;
+  }
+  const double fft = 4.0 * H * 2.5 * P * std::log2(P);  // per sample and block: 2 forward, 2 inverse
+  return 3.0 * B * (maps + m_shape.blocks * (spectral + fft));
+}
+
+template <class T>
 void FnoModel<T>::init(T* params, std::uint64_t seed) const {
   constexpr std::uint64_t kStreamMaps = 0xF001, kStreamBias = 0xF002, kStreamSpectral = 0xF100;
   auto h = Kokkos::create_mirror_view(UView1<T>(params, m_n_params));

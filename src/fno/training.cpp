@@ -213,10 +213,125 @@ double schedule_factor(const OperatorTrainConfig& cfg, long epoch) {
   return 1.0;
 }
 
+namespace {
+
+/// The (field, patch) items of `fields` consecutive fields: item i is patch i % K of field i / K.
+struct Items {
+  std::vector<int> field, patch;
+  std::size_t size() const { return field.size(); }
+};
+
+/// Inputs of the items into xb (capacity items of C (L + 1) x m1 x m2), the rest zero.
+template <class T>
+void extract_items(const Patching& pg, const SampleSet<T>& set, const Items& it, const View1<T>& xb, int capacity) {
+  const long sx = long(set.cin) * set.points(), si = long(pg.in_channels(set.cin)) * pg.patch_points();
+  for (std::size_t k = 0; k < it.size(); ++k)
+    pg.extract(set.x.data() + it.field[k] * sx, set.cin, it.patch[k], xb.data() + long(k) * si);
+  if (int(it.size()) < capacity)
+    Kokkos::deep_copy(Kokkos::subview(xb, std::make_pair(long(it.size()) * si, long(capacity) * si)), T(0));
+}
+
+/// Per item, the sums over its crop of (prediction - target)^2 and target^2 (out[2k], out[2k + 1]).
+template <class T>
+std::vector<double> crop_sums(const Patching& pg, const SampleSet<T>& set, const Items& it, const T* yb) {
+  std::vector<double> out(2 * it.size(), 0.0);
+  const int C = set.cout, M2 = pg.m2(), P1 = pg.p1, P2 = pg.p2, Q1 = pg.q1, Q2 = pg.q2, N2 = pg.n2, s0 = 1 << pg.levels;
+  const long pp = pg.patch_points(), fp = set.points();
+  View1<double> sums("npde::fno::crop_sums", 2 * it.size());
+  double* s = sums.data();
+  for (std::size_t k = 0; k < it.size(); ++k) {
+    const T* y = yb + long(k) * C * pp;
+    const T* t = set.y.data() + long(it.field[k]) * C * fp;
+    const int a = it.patch[k] / s0, b = it.patch[k] % s0;
+    Kokkos::parallel_reduce(
+        "npde::fno::crop_sums", Kokkos::RangePolicy<ExecSpace>(0, long(C) * P1),
+        KOKKOS_LAMBDA(const long row, double& e2, double& t2) {
+          const int i = int(row % P1), c = int(row / P1);
+          const T* yr = y + c * pp + long(Q1 + i) * M2 + Q2;
+          const T* tr = t + c * fp + long(a * P1 + i) * N2 + long(b) * P2;
+          for (int j = 0; j < P2; ++j) {
+            const double d = double(yr[j]) - double(tr[j]);
+            e2 += d * d, t2 += double(tr[j]) * double(tr[j]);
+          }
+        },
+        s[2 * k], s[2 * k + 1]);
+  }
+  Kokkos::fence();
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = s[i];
+  return out;
+}
+
+/// ybar of the items: coef[field] (prediction - target) on the crop, zero on the padding (and on the
+/// capacity's unused items).
+template <class T>
+void crop_adjoint(const Patching& pg, const SampleSet<T>& set, const Items& it, const std::vector<double>& coef,
+                  const std::vector<int>& field_slot, const T* yb, const View1<T>& ybar) {
+  Kokkos::deep_copy(ybar, T(0));
+  const int C = set.cout, M2 = pg.m2(), P1 = pg.p1, P2 = pg.p2, Q1 = pg.q1, Q2 = pg.q2, N2 = pg.n2, s0 = 1 << pg.levels;
+  const long pp = pg.patch_points(), fp = set.points();
+  for (std::size_t k = 0; k < it.size(); ++k) {
+    const T* y = yb + long(k) * C * pp;
+    const T* t = set.y.data() + long(it.field[k]) * C * fp;
+    T* g = ybar.data() + long(k) * C * pp;
+    const int a = it.patch[k] / s0, b = it.patch[k] % s0;
+    const double w = coef[std::size_t(field_slot[k])];
+    Kokkos::parallel_for("npde::fno::crop_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(C) * P1),
+                         KOKKOS_LAMBDA(const long row) {
+                           const int i = int(row % P1), c = int(row / P1);
+                           const long o = c * pp + long(Q1 + i) * M2 + Q2;
+                           const T* tr = t + c * fp + long(a * P1 + i) * N2 + long(b) * P2;
+                           for (int j = 0; j < P2; ++j) g[o + j] = T(w * (double(y[o + j]) - double(tr[j])));
+                         });
+  }
+}
+
+/// Patched evaluation: every rank takes a block of the (sample, patch) items, stitches its crops into
+/// the full predictions, which one allreduce completes; the errors follow from the full fields.
+template <class T>
+std::vector<double> evaluate_patched(const decomp::Communicator& comm, FnoModel<T>& model, const View1<T>& params,
+                                     const SampleSet<T>& set, const ChannelNormalizer& out_norm, int chunk,
+                                     std::vector<double>* predictions, const Patching& pg) {
+  const long K = pg.per_field(), sy = long(set.cout) * set.points();
+  const long sxi = long(pg.in_channels(set.cin)) * pg.patch_points(), syi = long(set.cout) * pg.patch_points();
+  const auto mean = device_copy(out_norm.mean, "npde::fno::out_mean");
+  const auto sd = device_copy(out_norm.stddev, "npde::fno::out_std");
+  const auto mine = decomp::block_range(std::size_t(set.n * K), comm.rank(), comm.size());
+  const std::size_t per_rank = (std::size_t(set.n * K) + comm.size() - 1) / comm.size();
+  View1<T> xb("npde::fno::eval_x", std::size_t(chunk) * sxi), yb("npde::fno::eval_y", std::size_t(chunk) * syi);
+  View1<T> full("npde::fno::eval_full", std::size_t(set.n) * sy);
+  for (std::size_t at = 0; at < per_rank; at += std::size_t(chunk)) {
+    Items it;
+    for (std::size_t i = mine.begin + at; i < std::min(mine.end, mine.begin + at + chunk); ++i)
+      it.field.push_back(int(i / K)), it.patch.push_back(int(i % K));
+    if (it.size() == 0) break;
+    extract_items(pg, set, it, xb, chunk);
+    model.forward(params.data(), xb.data(), chunk, pg.m1(), pg.m2(), yb.data());
+    decode(yb.data(), chunk, set.cout, pg.patch_points(), mean, sd, static_cast<const T*>(nullptr));
+    for (std::size_t k = 0; k < it.size(); ++k)
+      pg.stitch(yb.data() + long(k) * syi, set.cout, it.patch[k], full.data() + long(it.field[k]) * sy);
+  }
+  auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), full);
+  std::vector<double> pred(h.data(), h.data() + h.extent(0));
+  comm.allreduce_sum(pred.data(), pred.size());
+  View1<double> fd("npde::fno::eval_full_d", pred.size()), td("npde::fno::eval_target_d", pred.size());
+  {
+    auto ht = Kokkos::create_mirror_view_and_copy(HostSpace(), set.y);
+    for (std::size_t i = 0; i < pred.size(); ++i) fd(i) = pred[i], td(i) = double(ht(i));
+  }
+  std::vector<double> err(std::size_t(set.n));
+  relative_l2_sum<double>(fd.data(), td.data(), set.n, sy, 0.0, nullptr, err.data());
+  if (predictions) *predictions = std::move(pred);
+  return err;
+}
+
+}  // namespace
+
 template <class T>
 std::vector<double> evaluate_operator(const decomp::Communicator& comm, FnoModel<T>& model, const View1<T>& params,
                                       const SampleSet<T>& set, const ChannelNormalizer& out_norm, int chunk,
-                                      std::vector<double>* predictions) {
+                                      std::vector<double>* predictions, const Patching* patching) {
+  if (patching && patching->levels > 0)
+    return evaluate_patched(comm, model, params, set, out_norm, chunk, predictions, *patching);
   const auto mine = decomp::block_range(std::size_t(set.n), comm.rank(), comm.size());
   const long P = set.points(), sx = long(set.cin) * P, sy = long(set.cout) * P;
   const auto mean = device_copy(out_norm.mean, "npde::fno::out_mean");
@@ -261,8 +376,17 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
   NPDE_REQUIRE(train.n >= 1 && cfg.batch >= 1 && cfg.epochs >= 1, "operator training of " << train.n << " samples");
   const std::size_t n_params = model.n_params();
   const int ranks = comm.size(), B = std::min(cfg.batch, train.n);
-  const int capacity = (B + ranks - 1) / ranks;  // samples per rank and step, padded
+  const Patching& pg = cfg.patching;
+  const bool patched = pg.levels > 0;
+  NPDE_REQUIRE(!patched || (cfg.loss == "l2" && cfg.weight_physics == 0 && train.mollifier.extent(0) == 0),
+               "multigrid patching trains with the relative L2 data loss only");
+  const int K = patched ? pg.per_field() : 1;               // items per field: patches, or the field
+  const int capacity = (B * K + ranks - 1) / ranks;         // items per rank and step, padded
   const long P = train.points(), sx = long(train.cin) * P, sy = long(train.cout) * P;
+  // one item's input and output values (a patch's with patching)
+  const long sxi = patched ? long(pg.in_channels(train.cin)) * pg.patch_points() : sx;
+  const long syi = patched ? long(train.cout) * pg.patch_points() : sy;
+  const int i1 = patched ? pg.m1() : train.n1, i2 = patched ? pg.m2() : train.n2;
   const long steps_per_epoch = (train.n + B - 1) / B;
   const auto mean = device_copy(out_norm.mean, "npde::fno::out_mean");
   const auto sd = device_copy(out_norm.stddev, "npde::fno::out_std");
@@ -281,8 +405,8 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
     adam.set_state(st.adam);
   }
   // workspaces, once
-  View1<T> xb("npde::fno::batch_x", std::size_t(capacity) * sx), tb("npde::fno::batch_t", std::size_t(capacity) * sy);
-  View1<T> yb("npde::fno::batch_y", std::size_t(capacity) * sy), ybar("npde::fno::batch_ybar", std::size_t(capacity) * sy);
+  View1<T> xb("npde::fno::batch_x", std::size_t(capacity) * sxi), tb("npde::fno::batch_t", patched ? 0 : std::size_t(capacity) * sy);
+  View1<T> yb("npde::fno::batch_y", std::size_t(capacity) * syi), ybar("npde::fno::batch_ybar", std::size_t(capacity) * syi);
   const bool physics = cfg.weight_physics > 0;
   NPDE_REQUIRE(!physics || (train.cout == 1 && train.coefficient.extent(0) > 0 && train.source.extent(0) > 0),
                "the physics loss needs one output channel, the coefficient and the source");
@@ -302,19 +426,54 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
   double last_log = 0;
   const long total_steps = cfg.epochs * steps_per_epoch;
   if (comm.is_root() && !resume && !cfg.quiet)
-    log::info(log::format("training: ", train.n, " samples, batch ", B, " (", capacity, " per rank), ", steps_per_epoch,
-                          " steps per epoch, ", cfg.epochs, " epochs"));
+    log::info(log::format("training: ", train.n, " samples, batch ", B, " (", capacity,
+                          patched ? log::format(" patches of ", pg.m1(), "x", pg.m2()) : std::string(),
+                          " per rank), ", steps_per_epoch, " steps per epoch, ", cfg.epochs, " epochs"));
   while (st.epoch < cfg.epochs) {
     const auto order = epoch_order(train.n, cfg.seed, st.epoch);
     adam.set_lr_scale(schedule_factor(cfg, st.epoch) * st.nan_scale);
     bool rolled_back = false;
     for (; st.step < steps_per_epoch; ++st.step) {
       const long first = st.step * B, count = std::min<long>(B, train.n - first);
-      const auto part = decomp::block_range(std::size_t(count), comm.rank(), ranks);
-      std::vector<int> ids;
-      for (std::size_t k = part.begin; k < part.end; ++k) ids.push_back(order[std::size_t(first + long(k))]);
       Kokkos::deep_copy(grad, T(0));
       double loss_sum = 0;
+      std::vector<int> ids;
+      if (patched) {  // (field, patch) items in blocks over the ranks; the loss per whole field
+        const auto part = decomp::block_range(std::size_t(count) * K, comm.rank(), ranks);
+        Items it;
+        std::vector<int> slot;
+        for (std::size_t k = part.begin; k < part.end; ++k) {
+          slot.push_back(int(k / K));
+          it.field.push_back(order[std::size_t(first + long(k / K))]), it.patch.push_back(int(k % K));
+        }
+        std::vector<double> fs(2 * std::size_t(count), 0.0);
+        if (it.size() > 0) {
+          extract_items(pg, train, it, xb, capacity);
+          model.forward(params.data(), xb.data(), capacity, i1, i2, yb.data());
+          decode(yb.data(), capacity, train.cout, pg.patch_points(), mean, sd, static_cast<const T*>(nullptr));
+          const auto sums = crop_sums(pg, train, it, yb.data());
+          for (std::size_t k = 0; k < it.size(); ++k)
+            fs[2 * std::size_t(slot[k])] += sums[2 * k], fs[2 * std::size_t(slot[k]) + 1] += sums[2 * k + 1];
+        }
+        comm.allreduce_sum(fs.data(), fs.size());  // every field's sums, on every rank
+        std::vector<double> coef(static_cast<std::size_t>(count), 0.0);
+        double total = 0;
+        for (long f = 0; f < count; ++f) {
+          const double e2 = fs[2 * std::size_t(f)], t2 = fs[2 * std::size_t(f) + 1];
+          NPDE_REQUIRE(t2 > 0, "relative L2 loss: a training sample has a zero target");
+          total += std::sqrt(e2 / t2);
+          coef[std::size_t(f)] = e2 > 0 ? cfg.weight_data / double(count) / std::sqrt(e2 * t2) : 0.0;
+        }
+        loss_sum = comm.is_root() ? cfg.weight_data * total : 0.0;  // the allreduce below sums it once
+        if (it.size() > 0) {
+          crop_adjoint(pg, train, it, coef, slot, yb.data(), ybar);
+          encode_adjoint(ybar.data(), capacity, train.cout, pg.patch_points(), sd, static_cast<const T*>(nullptr));
+          model.backward(params.data(), ybar.data(), nullptr, grad.data());
+        }
+      } else {
+        const auto part = decomp::block_range(std::size_t(count), comm.rank(), ranks);
+        for (std::size_t k = part.begin; k < part.end; ++k) ids.push_back(order[std::size_t(first + long(k))]);
+      }
       if (!ids.empty()) {
         gather(train.x, sx, ids, xb, capacity);
         gather(train.y, sy, ids, tb, capacity);
@@ -405,7 +564,7 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
     const bool last = st.epoch + 1 == cfg.epochs;
     const bool log_now = last || (st.epoch + 1) % cfg.log_every == 0;
     if (log_now && test.n > 0) {
-      const auto e = evaluate_operator(comm, model, params, test, out_norm, capacity);
+      const auto e = evaluate_operator(comm, model, params, test, out_norm, capacity, nullptr, &pg);
       double s = 0;
       for (double v : e) s += v;
       row.test_rel_l2 = s / double(e.size());
@@ -459,9 +618,11 @@ template OperatorTrainResult train_operator<float>(const decomp::Communicator&, 
                                                    const OperatorTrainHooks&, const OperatorTrainState*);
 template std::vector<double> evaluate_operator<double>(const decomp::Communicator&, FnoModel<double>&,
                                                        const View1<double>&, const SampleSet<double>&,
-                                                       const ChannelNormalizer&, int, std::vector<double>*);
+                                                       const ChannelNormalizer&, int, std::vector<double>*,
+                                                       const Patching*);
 template std::vector<double> evaluate_operator<float>(const decomp::Communicator&, FnoModel<float>&,
                                                       const View1<float>&, const SampleSet<float>&,
-                                                      const ChannelNormalizer&, int, std::vector<double>*);
+                                                      const ChannelNormalizer&, int, std::vector<double>*,
+                                                      const Patching*);
 
 }  // namespace npde::fno

@@ -351,6 +351,10 @@ void read_operator(const DeckReader& r, Deck& d) {
       r.fail("model.ranks", o.factorization + " takes " + std::to_string(want) + " rank(s), got " +
                                 std::to_string(o.ranks.size()));
   }
+  if (r.has("model.patching")) {
+    o.patch_levels = r.get_int("model.patching.levels");
+    o.patch_padding = r.get_real("model.patching.padding");
+  }
   o.train_file = r.get_string("data.train");
   o.test_file = r.get_string("data.test");
   o.n_train = r.get_int("data.n_train");
@@ -373,6 +377,10 @@ void read_operator(const DeckReader& r, Deck& d) {
   o.loss = r.get_enum("training.loss");
   o.weight_data = r.get_real("training.weights.data");
   if (d.pde == "darcy") o.weight_physics = r.get_real("training.weights.physics");
+  if (o.patch_levels > 0 && o.loss != "l2")
+    r.fail("training.loss", "multigrid patching (model.patching) trains with the relative L2 loss only");
+  if (o.patch_levels > 0 && o.weight_physics > 0)
+    r.fail("training.weights.physics", "the physics loss needs whole fields: it does not combine with model.patching");
   if (o.weight_data == 0 && o.weight_physics == 0)
     r.fail("training.weights", "the data and the physics loss both have weight 0, so there is nothing to train");
   d.precision = r.get_enum("training.precision");

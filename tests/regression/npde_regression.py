@@ -522,6 +522,23 @@ def check_operator(cfg):
         got = np.sqrt(((p - r) ** 2).sum(axis=(1, 2)) / (r ** 2).sum(axis=(1, 2)))
         expect(np.allclose(got, f["rel_l2"][...], rtol=1e-9), "/rel_l2 is not the fields' error")
     expect(os.path.isfile(os.path.splitext(pred)[0] + ".xmf"), "no .xmf next to the predictions")
+    # multigrid patching (1 level: 4 patches per field spread over the ranks): the same history on 1 and
+    # 2 ranks, and predict at 48 x 48 reproduces the training run's figure
+    mg = ["--set", "model.patching.levels=1", "--set", "model.kind=tfno"]
+    rc, mg2, _ = train("mg_np2", 2, extra=mg)
+    expect(rc == 0, "patched training on 2 ranks exited with %d" % rc)
+    rc, mg1, _ = train("mg_np1", 1, extra=mg)
+    expect(rc == 0, "patched training on 1 rank exited with %d" % rc)
+    with h5py.File(mg2, "r") as f2, h5py.File(mg1, "r") as f1:
+        l2, l1 = f2["history/train_loss"][...], f1["history/train_loss"][...]
+        expect(np.allclose(l1, l2, rtol=1e-9, atol=0), "patched: 1 and 2 ranks give %s vs %s" % (l1, l2))
+        expect(f2["summary"].attrs["patches_per_field"] == 4, "patches_per_field is not 4")
+        mg48 = f2["summary"].attrs["test_rel_l2_48"]
+    pred = output_file(cfg, "op_mg_predict")
+    rc, _, _ = run(cfg, 2, ["predict", mg2, path("test48"), "--output", pred])
+    expect(rc == 0, "npde predict of the patched model exited with %d" % rc)
+    with h5py.File(pred, "r") as f:
+        expect(math.isclose(f["summary"].attrs["test_rel_l2"], mg48, rel_tol=1e-9), "patched predict vs train")
     # the data files' errors: one line, exit 2
     dataset("ns", 2, 16, 0, deck_=deck_path(cfg, "ns_vorticity"), extra=("--set", "problem.time.end=0.2",
                                                                          "--set", "reference.snapshots=3"))
@@ -534,7 +551,8 @@ def check_operator(cfg):
              (["--set", "data.n_train=100"], "24 samples"),
              (["--set", "model.modes=[40,40]"], "fewer Fourier modes"),
              (["--set", "data.train=" + path("missing")], "does not exist"),
-             (["--set", "model.kind=tfno", "--set", "model.rank=1.5"], "model.rank")]
+             (["--set", "model.kind=tfno", "--set", "model.rank=1.5"], "model.rank"),
+             (["--set", "model.patching.levels=3"], "patch windows")]
     for extra, word in cases:
         rc, out, text = train("bad", 2, extra=extra)
         lines = [l for l in own_lines(text) if "npde error" in l]

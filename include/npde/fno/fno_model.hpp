@@ -40,6 +40,12 @@ class FnoModel {
   /// Real parameters of the spectral weights (dense or factorised) and what they would be dense.
   std::size_t spectral_params() const;
   std::size_t dense_spectral_params() const;
+  /// Nominal floating-point operations of one training step (forward and reverse pass) on `batch`
+  /// fields of nx x ny: the 1x1 maps' GEMMs (2 P in out forward, twice that backward), the spectral
+  /// contractions (8 flops per complex multiply-add, factor by factor for CP/Tucker) and the FFTs
+  /// (2.5 N log2 N per real transform of N points, four per field and block). What the benchmark's
+  /// GFLOP/s and % of the GEMM peak are computed from.
+  double step_flops(int batch, int nx, int ny) const;
   /// 1x1 layers U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default), spectral weights as
   /// SpectralConv2d::init, spectral biases N(0, 2/(2H)), gates 1; counter-based from the seed.
   void init(T* params, std::uint64_t seed) const;

@@ -13,6 +13,7 @@
 #include "npde/core/types.hpp"
 #include "npde/decomp/communicator.hpp"
 #include "npde/fno/fno_model.hpp"
+#include "npde/fno/patching.hpp"
 #include "npde/optim/state.hpp"
 
 namespace npde::fno {
@@ -68,6 +69,10 @@ struct OperatorTrainConfig {
   std::uint64_t seed = 0;         ///< the data order of epoch e is a permutation drawn from (seed, e)
   int log_every = 1;              ///< epochs between test evaluations and progress lines
   bool quiet = false;             ///< no progress lines
+  /// Multigrid patching (MG-TFNO; levels 0: none): the model sees patches; a step's (field, patch)
+  /// items are split over the ranks, so one field's patches may sit on different ranks. Relative L2
+  /// loss only, no physics loss.
+  Patching patching;
 };
 
 /// One row of the history, one per epoch.
@@ -135,6 +140,6 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
 template <class T>
 std::vector<double> evaluate_operator(const decomp::Communicator& comm, FnoModel<T>& model, const View1<T>& params,
                                       const SampleSet<T>& set, const ChannelNormalizer& out_norm, int chunk,
-                                      std::vector<double>* predictions = nullptr);
+                                      std::vector<double>* predictions = nullptr, const Patching* patching = nullptr);
 
 }  // namespace npde::fno

@@ -56,6 +56,8 @@ struct OperatorSpec {
   int width = 32, blocks = 4;           ///< model.width, model.blocks
   int modes_x = 16, modes_y = 16;       ///< model.modes
   int lifting_ratio = 2, projection_ratio = 2;
+  int patch_levels = 0;                 ///< model.patching.levels (0: no patching)
+  double patch_padding = 0.25;          ///< model.patching.padding
   std::string factorization = "dense";  ///< model.factorization: dense, cp, tucker (tfno default tucker)
   double rank = 1.0;                    ///< model.rank: fraction of the dense spectral parameters (tfno default 0.1)
   std::vector<int> ranks;               ///< model.ranks: explicit ranks (CP: 1, Tucker: 4), overrides rank
