@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Operator learning: dataset files (validated), `npde train` of an operator deck (FNO / TFNO trained
 // data-parallel, checkpoints, summary, model file) and `npde predict`.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -361,6 +363,11 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   if (cfg.patching.levels > 0) {  // what a rank holds of one field at a time
     summary.emplace_back("patches_per_field", double(cfg.patching.per_field()));
     summary.emplace_back("patches_per_rank_and_step", double(chunk));
+  }
+  {  // the largest resident set of any rank (data, model, workspaces)
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    summary.emplace_back("peak_memory_mib_per_rank", comm.max(double(ru.ru_maxrss) / 1024.0));
   }
   summary.emplace_back("ranks", double(comm.size()));
   summary.emplace_back("nan_recoveries", double(result.nan_recoveries));

@@ -9,14 +9,22 @@
 
 namespace npde::fno {
 
+UView1<double> loss_workspace(int slot, std::size_t n) {
+  static std::vector<double> spaces[8];  // plain vectors: nothing for Kokkos to free after finalize
+  NPDE_REQUIRE(slot >= 0 && slot < 8, "loss workspace " << slot);
+  std::vector<double>& w = spaces[slot];
+  if (w.size() < n) w.resize(n);
+  return UView1<double>(w.data(), n);
+}
+
 namespace {
 
 /// The per-sample coefficients of the ratio's gradient, scale / (||t|| ||d||), on the device; the
 /// ratios summed (and stored per sample).
-View1<double> ratio_coefficients(const View1<double>& sums, int batch, double scale, double& total,
+UView1<double> ratio_coefficients(const UView1<double>& sums, int batch, double scale, double& total,
                                  double* per_sample, const char* what) {
   const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sums);
-  View1<double> c("npde::fno::loss_coefficients", std::size_t(batch));
+  const auto c = loss_workspace(1, std::size_t(batch));
   auto ch = Kokkos::create_mirror_view(c);
   total = 0;
   for (int b = 0; b < batch; ++b) {
@@ -35,7 +43,7 @@ View1<double> ratio_coefficients(const View1<double>& sums, int batch, double sc
 template <class T>
 double relative_l2_sum(const T* y, const T* target, int batch, long n, double scale, T* ybar, double* per_sample) {
   // per sample ||y - t||^2 and ||t||^2, each summed in a fixed order (one thread per sample)
-  View1<double> sums("npde::fno::relative_l2::sums", 2 * std::size_t(batch));
+  const auto sums = loss_workspace(0, 2 * std::size_t(batch));
   double* s = sums.data();
   Kokkos::parallel_for("npde::fno::relative_l2", Kokkos::RangePolicy<ExecSpace>(0, batch), KOKKOS_LAMBDA(const int b) {
     double d2 = 0, t2 = 0;
@@ -74,7 +82,7 @@ double relative_h1_sum(const T* y, const T* target, int batch, int channels, int
     }
   };
   auto span = [periodic](int lo, int hi, int m) { return periodic ? 2 : hi - lo + (hi < lo ? m : 0); };
-  View1<double> sums("npde::fno::relative_h1::sums", 2 * std::size_t(batch));
+  const auto sums = loss_workspace(0, 2 * std::size_t(batch));
   double* s = sums.data();
   Kokkos::parallel_for("npde::fno::relative_h1", Kokkos::RangePolicy<ExecSpace>(0, batch), KOKKOS_LAMBDA(const int b) {
     double d2 = 0, t2 = 0;

@@ -150,8 +150,8 @@ double darcy_residual_sum(const T* u, const T* a, const T* f, int batch, int n1,
   const double w1 = 1.0 / (h1 * h1), w2 = 1.0 / (h2 * h2);
   // face coefficient between two nodes: the harmonic mean, as the reference solver assembles it
   auto face = [](double x, double y) { return 2 * x * y / (x + y); };
-  View1<double> r("npde::fno::darcy_residual", std::size_t(batch) * P);
-  View1<double> sums("npde::fno::darcy_residual_sums", 2 * std::size_t(batch));
+  const auto r = loss_workspace(2, std::size_t(batch) * P);
+  const auto sums = loss_workspace(3, 2 * std::size_t(batch));
   double* rr = r.data();
   double* s = sums.data();
   Kokkos::parallel_for("npde::fno::darcy_residual", Kokkos::RangePolicy<ExecSpace>(0, batch), KOKKOS_LAMBDA(const int b) {
@@ -182,7 +182,12 @@ double darcy_residual_sum(const T* u, const T* a, const T* f, int batch, int n1,
     coef[std::size_t(b)] = nr > 0 ? scale / (nr * nf) : 0.0;
   }
   if (!ubar) return total;
-  const auto c = device_copy(coef, "npde::fno::darcy_coefficients");
+  const auto c = loss_workspace(4, coef.size());
+  {
+    auto hc = Kokkos::create_mirror_view(c);
+    for (std::size_t b = 0; b < coef.size(); ++b) hc(b) = coef[b];
+    Kokkos::deep_copy(c, hc);
+  }
   const double* cc = c.data();
   // ubar = coef A^T r, gathered: every node collects the residuals that read it
   Kokkos::parallel_for("npde::fno::darcy_residual_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * P),
@@ -237,7 +242,7 @@ std::vector<double> crop_sums(const Patching& pg, const SampleSet<T>& set, const
   std::vector<double> out(2 * it.size(), 0.0);
   const int C = set.cout, M2 = pg.m2(), P1 = pg.p1, P2 = pg.p2, Q1 = pg.q1, Q2 = pg.q2, N2 = pg.n2, s0 = 1 << pg.levels;
   const long pp = pg.patch_points(), fp = set.points();
-  View1<double> sums("npde::fno::crop_sums", 2 * it.size());
+  const auto sums = loss_workspace(5, 2 * it.size());
   double* s = sums.data();
   for (std::size_t k = 0; k < it.size(); ++k) {
     const T* y = yb + long(k) * C * pp;

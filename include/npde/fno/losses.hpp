@@ -6,6 +6,11 @@
 
 namespace npde::fno {
 
+/// Workspace `slot` of the losses (host memory, as the FFT layers), grown to the largest request and
+/// then reused, so that a training step allocates nothing after its first (one per slot and process;
+/// the losses are called from one thread).
+UView1<double> loss_workspace(int slot, std::size_t n);
+
 /// Relative L2 loss as neuraloperator's LpLoss(p = 2) with its default mean reduction:
 /// L = (1/B) sum_b ||y_b - t_b|| / ||t_b|| over samples b of n values each (the grid spacing cancels
 /// in the ratio). Writes dL/dy into ybar (when not null) and returns L. A sample whose target is zero

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Navier-Stokes vorticity operators at the same budget: dense FNO, TFNO (Tucker, CP) and MG-TFNO.
+"""The vorticity map w(t = 0) -> w(t = 5) of inputs/fno_ns_vorticity.yaml (periodic, nu = 1e-3, 64 x 64):
+1000 training samples (seed 0) and 200 test samples (seed 1) made by `npde dataset`, then in the work
+directory, one after the other, each on 2 ranks with the same epochs, batch and schedule:
+  FNO       npde train inputs/fno_ns_vorticity.yaml --set output.file=ns_fno.h5
+  TFNO      ... --set model.kind=tfno --set output.file=ns_tfno.h5                (Tucker, rank 0.1)
+  TFNO-CP   ... --set model.kind=tfno --set model.factorization=cp --set output.file=ns_tfno_cp.h5
+  MG-TFNO   npde train inputs/mgtfno_ns_vorticity.yaml --set output.file=ns_mgtfno.h5 (1 level: 4 patches)
+Prints the table (test rel. L2, parameters, compression, training time, patches per rank) with the
+issue's targets, writes it into docs/studies.md. --epochs sets the common budget (default: the decks' 100).
+
+  scripts/studies/operator_ns.py --workdir ns_work --epochs 30
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import study_runner as sr  # noqa: E402
+from operator_darcy import npde, summary_of  # noqa: E402
+
+VARIANTS = {
+    "fno": ("FNO (dense)", "fno_ns_vorticity.yaml", ["output.file=ns_fno.h5"], "ns_fno.h5"),
+    "tfno": ("TFNO (Tucker, rank 0.1)", "fno_ns_vorticity.yaml", ["model.kind=tfno", "output.file=ns_tfno.h5"],
+             "ns_tfno.h5"),
+    "cp": ("TFNO (CP, rank 0.1)", "fno_ns_vorticity.yaml",
+           ["model.kind=tfno", "model.factorization=cp", "output.file=ns_tfno_cp.h5"], "ns_tfno_cp.h5"),
+    "mg": ("MG-TFNO (1 level, 4 patches)", "mgtfno_ns_vorticity.yaml", ["output.file=ns_mgtfno.h5"], "ns_mgtfno.h5"),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workdir", default="operator_ns_work")
+    ap.add_argument("--only", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--epochs", type=int, default=0)
+    ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+    w = os.path.abspath(a.workdir)
+    os.makedirs(w, exist_ok=True)
+    deck = lambda name: os.path.join(sr.ROOT, "inputs", name)  # noqa: E731
+    for name, sets in (("ns64_train.h5", ["dataset.samples=1000"]),
+                       ("ns64_test.h5", ["dataset.samples=200", "problem.random_field.seed=1"])):
+        if not os.path.exists(os.path.join(w, name)):
+            args = ["dataset", deck("fno_ns_vorticity.yaml"), "--quiet"]
+            for s in sets + ["output.file=" + name]:
+                args += ["--set", s]
+            npde(args, w)
+    rows = {}
+    for key in a.only:
+        label, d, sets, out = VARIANTS[key]
+        path = os.path.join(w, out)
+        if not (a.reuse and os.path.exists(path)):
+            args = ["train", deck(d), "--quiet"]
+            for s in sets + (["training.epochs=%d" % a.epochs] if a.epochs else []):
+                args += ["--set", s]
+            npde(args, w)
+        rows[key] = summary_of(path)
+    lines = ["| operator | test rel. L2 | parameters | spectral | compression | train s | samples/s | patches per rank and step |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, s in rows.items():
+        lines.append("| %s | %.4f | %d | %d | %.1fx | %.0f | %.1f | %s |" % (
+            VARIANTS[key][0], s["test_rel_l2"], s["n_params"], s["spectral_params"], s["compression"],
+            s["train_seconds"], s["samples_per_second"],
+            "%d of %d per field" % (s["patches_per_rank_and_step"], s["patches_per_field"])
+            if "patches_per_field" in s else "whole fields"))
+    targets = []
+    if "fno" in rows and "tfno" in rows:
+        f, t = rows["fno"], rows["tfno"]
+        targets.append("TFNO at %.1fx compression %.4f no worse than dense %.4f: %s"
+                       % (t["compression"], t["test_rel_l2"], f["test_rel_l2"], t["test_rel_l2"] <= f["test_rel_l2"]))
+    if "tfno" in rows and "mg" in rows:
+        t, m = rows["tfno"], rows["mg"]
+        targets.append("MG-TFNO %.4f <= 1.2 x full-field TFNO (%.4f): %s"
+                       % (m["test_rel_l2"], 1.2 * t["test_rel_l2"], m["test_rel_l2"] <= 1.2 * t["test_rel_l2"]))
+    table = "\n".join(lines)
+    print(table)
+    print("\n".join("target: " + t for t in targets))
+    if not a.no_write:
+        head = ("## Navier-Stokes vorticity operators: FNO, TFNO (Tucker, CP), MG-TFNO\n\n"
+                "Command: `scripts/studies/operator_ns.py --workdir %s%s` (2 ranks per run, one run at a time).\n"
+                "Machine: %s.\nData: `npde dataset` of inputs/fno_ns_vorticity.yaml (nu = 1e-3, 64 x 64, the map "
+                "w(t = 0) -> w(t = 5)), 1000 training samples (seed 0), 200 test samples (seed 1); width 32, 4 blocks, "
+                "16 x 16 modes, batch 16, Adam 5e-3 with cosine decay, float32, the same epochs for every row; "
+                "training.seed 0.\n\n" % (a.workdir, " --epochs %d" % a.epochs if a.epochs else "", sr.machine()))
+        sr.write_section("operator_ns", head + table + "\n\n" + "\n".join("- " + t for t in targets) + "\n")
+
+
+if __name__ == "__main__":
+    main()
