@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// BoxPartition: the cores tile the box, owners are contiguous blocks, interfaces pair both sides'
+// faces, locate agrees with the cores, the windows form a partition of unity; bad counts are refused.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "npde/core/error.hpp"
+#include "npde/core/rng.hpp"
+#include "npde/decomp/partition.hpp"
+
+namespace {
+
+using npde::decomp::BoxPartition;
+
+TEST(BoxPartition, CoresTileTheBoxAndOwnersAreBlocks) {
+  const BoxPartition p({0, -1}, {3, 1}, {3, 2}, 0.2, 4);
+  ASSERT_EQ(p.size(), 6);
+  double area = 0;
+  for (int s = 0; s < p.size(); ++s) {
+    const auto& sd = p[s];
+    EXPECT_EQ(p.index_of(sd.cell), s);
+    area += (sd.core_upper[0] - sd.core_lower[0]) * (sd.core_upper[1] - sd.core_lower[1]);
+    for (int a = 0; a < 2; ++a) {  // the extent holds the core, widened by 0.1 width inside the box only
+      EXPECT_LE(sd.lower[a], sd.core_lower[a]);
+      EXPECT_GE(sd.upper[a], sd.core_upper[a]);
+      const double w = sd.core_upper[a] - sd.core_lower[a];
+      EXPECT_NEAR(sd.core_lower[a] - sd.lower[a], sd.cell[a] == 0 ? 0.0 : 0.1 * w, 1e-14);
+    }
+  }
+  EXPECT_NEAR(area, 6.0, 1e-12);
+  // 6 subdomains over 4 ranks: 2, 2, 1, 1 in Cartesian order
+  const int owners[6] = {0, 0, 1, 1, 2, 3};
+  for (int s = 0; s < 6; ++s) EXPECT_EQ(p[s].owner, owners[s]) << s;
+  EXPECT_EQ(p.owned(1).begin, 2u);
+  EXPECT_EQ(p.owned(1).end, 4u);
+}
+
+TEST(BoxPartition, InterfacesPairNeighboursOnTheirSharedFace) {
+  const BoxPartition p({0, 0, 0}, {1, 2, 3}, {2, 2, 3}, 0, 3);
+  // faces: (2-1) 2 3 + 2 (2-1) 3 + 2 2 (3-1) = 6 + 6 + 8
+  ASSERT_EQ(p.interfaces().size(), 20u);
+  for (const auto& f : p.interfaces()) {
+    const auto &a = p[f.lower], &b = p[f.upper];
+    EXPECT_DOUBLE_EQ(a.core_upper[f.axis], f.position);
+    EXPECT_DOUBLE_EQ(b.core_lower[f.axis], f.position);
+    for (int k = 0; k < 3; ++k)
+      if (k != f.axis) {
+        EXPECT_DOUBLE_EQ(a.core_lower[k], b.core_lower[k]);
+        EXPECT_DOUBLE_EQ(f.face_lower[k], a.core_lower[k]);
+        EXPECT_DOUBLE_EQ(f.face_upper[k], a.core_upper[k]);
+      }
+    EXPECT_EQ(b.cell[f.axis], a.cell[f.axis] + 1);
+  }
+  EXPECT_EQ(p.neighbours(0), (std::vector<int>{1, 2, 4}));
+  for (int r = 0; r < 3; ++r)
+    for (int q : p.neighbour_ranks(r)) {
+      const auto back = p.neighbour_ranks(q);
+      EXPECT_NE(std::find(back.begin(), back.end(), r), back.end()) << r << " <-> " << q;
+    }
+}
+
+TEST(BoxPartition, LocateAgreesWithTheCores) {
+  const BoxPartition p({-1, 0}, {1, 1}, {4, 3}, 0.3, 2);
+  for (std::uint64_t i = 0; i < 500; ++i) {
+    const double x[2] = {-1 + 2 * npde::rng::uniform(3, 1, i), npde::rng::uniform(3, 2, i)};
+    const auto& sd = p[p.locate(x)];
+    for (int a = 0; a < 2; ++a) {
+      EXPECT_GE(x[a], sd.core_lower[a]);
+      EXPECT_LE(x[a], sd.core_upper[a]);
+    }
+  }
+  const double corner[2] = {1, 1}, face[2] = {-0.5, 0.5};
+  EXPECT_EQ(p.locate(corner), p.size() - 1);
+  EXPECT_EQ(p[p.locate(face)].cell[0], 1);  // a shared face belongs to the upper core
+}
+
+TEST(BoxPartition, WindowsArePositiveOnTheirExtentAndSumToOne) {
+  for (const double overlap : {0.0, 0.25, 0.6}) {
+    const BoxPartition p({0, 0}, {2, 1}, {4, 2}, overlap, 1);
+    for (std::uint64_t i = 0; i < 400; ++i) {
+      const double x[2] = {2 * npde::rng::uniform(5, 1, i), npde::rng::uniform(5, 2, i)};
+      double sum = 0;
+      for (const auto& [s, w] : p.unity(x)) {
+        EXPECT_GT(w, 0.0);
+        for (int a = 0; a < 2; ++a) {
+          EXPECT_GE(x[a], p[s].lower[a]);
+          EXPECT_LE(x[a], p[s].upper[a]);
+        }
+        sum += w;
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-14) << "overlap " << overlap;
+    }
+    // outside its extent a window vanishes; the box's own boundary is covered
+    const double far[2] = {1.9, 0.9}, edge[2] = {0, 0};
+    EXPECT_EQ(p.window(0, far), 0.0);
+    EXPECT_GT(p.window(0, edge), 0.0);
+  }
+}
+
+TEST(BoxPartition, BadCountsAndOverlap) {
+  EXPECT_THROW(BoxPartition({0, 0}, {1, 1}, {2, 0}, 0, 1), npde::InputError);
+  EXPECT_THROW(BoxPartition({0, 0}, {1, 1}, {2, 2}, 0, 5), npde::InputError);  // more ranks than subdomains
+  EXPECT_THROW(BoxPartition({0, 0}, {1, 1}, {2, 2}, 1.0, 1), npde::InputError);
+  EXPECT_THROW(BoxPartition({0, 0}, {1, 1}, {2}, 0, 1), npde::InputError);
+  std::string msg;
+  try {
+    BoxPartition({0}, {1}, {2}, 0, 3);
+  } catch (const npde::InputError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("at most 2 ranks"), std::string::npos) << msg;
+}
+
+}  // namespace
