@@ -264,6 +264,7 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   cfg.schedule = op.schedule, cfg.schedule_step = op.schedule_step, cfg.schedule_gamma = op.schedule_gamma;
   cfg.loss = op.loss, cfg.periodic = deck.pde == "ns_vorticity";
   cfg.weight_data = op.weight_data, cfg.weight_physics = op.weight_physics;
+  cfg.physics_preconditioned = op.physics_norm == "inverse_laplacian";
   cfg.seed = deck.seed, cfg.log_every = deck.log_every, cfg.quiet = cl.quiet;
   cfg.patching = patching(train_file);
   const long steps_per_epoch = (n_train + std::min<long>(op.batch, n_train) - 1) / std::min<long>(op.batch, n_train);
@@ -344,7 +345,8 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   if (physics) {  // the discretisation's floor: the physics loss of the stored solutions themselves
     std::vector<double> r(std::size_t(test.n));
     fno::darcy_residual_sum<T>(test.y.data(), test_coefficient<T>(test_file, n_test).data(), train.source.data(),
-                               test.n, test.n1, test.n2, train.h1, train.h2, 0.0, nullptr, r.data());
+                               test.n, test.n1, test.n2, train.h1, train.h2, 0.0, nullptr, r.data(),
+                               cfg.physics_preconditioned);
     summary.emplace_back("physics_residual_of_targets", mean_of(r));
   }
   summary.emplace_back("n_params", double(model.n_params()));

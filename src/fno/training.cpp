@@ -7,6 +7,11 @@
 #include <cmath>
 #include <limits>
 
+#include <fftw3.h>
+
+#include <array>
+#include <map>
+
 #include "npde/core/error.hpp"
 #include "npde/core/log.hpp"
 #include "npde/core/rng.hpp"
@@ -142,9 +147,55 @@ void ChannelNormalizer::encode(std::vector<double>& v, long points) const {
   }
 }
 
+namespace {
+
+/// z = L^-1 r for `count` fields on the interior of an n1 x n2 grid (r and z hold whole grids, zero
+/// on the boundary), L the 5-point -Laplacian with zero Dirichlet values: a sine transform (FFTW's
+/// RODFT00) along both axes, a division by L's eigenvalues, the transform back. Plans per shape, kept.
+void inverse_laplacian(const double* r, double* z, int count, int n1, int n2, double h1, double h2) {
+  const int m1 = n1 - 2, m2 = n2 - 2;
+  static std::vector<double> buf;
+  static std::map<std::array<int, 3>, fftw_plan> plans;
+  buf.resize(std::size_t(count) * m1 * m2);
+  const std::array<int, 3> key{count, m1, m2};
+  auto it = plans.find(key);
+  if (it == plans.end()) {
+    const int n[2] = {m1, m2};
+    const fftw_r2r_kind kinds[2] = {FFTW_RODFT00, FFTW_RODFT00};
+    fftw_plan p = fftw_plan_many_r2r(2, n, count, buf.data(), nullptr, 1, m1 * m2, buf.data(), nullptr, 1, m1 * m2, kinds,
+                                     FFTW_ESTIMATE | FFTW_UNALIGNED);
+    NPDE_REQUIRE(p, "FFTW could not plan sine transforms of " << m1 << " x " << m2);
+    it = plans.emplace(key, p).first;
+  }
+  const long P = long(n1) * n2, M = long(m1) * m2;
+  for (int b = 0; b < count; ++b)
+    for (int i = 0; i < m1; ++i)
+      for (int j = 0; j < m2; ++j) buf[std::size_t(b * M + long(i) * m2 + j)] = r[b * P + long(i + 1) * n2 + j + 1];
+  fftw_execute_r2r(it->second, buf.data(), buf.data());
+  // eigenvalues of L, and RODFT00's normalisation 2 (m + 1) per axis of the round trip
+  const double norm = 4.0 * (m1 + 1) * (m2 + 1);
+  for (int b = 0; b < count; ++b)
+    for (int k = 0; k < m1; ++k) {
+      const double l1 = (2 - 2 * std::cos(M_PI * (k + 1) / (m1 + 1))) / (h1 * h1);
+      for (int l = 0; l < m2; ++l) {
+        const double l2 = (2 - 2 * std::cos(M_PI * (l + 1) / (m2 + 1))) / (h2 * h2);
+        buf[std::size_t(b * M + long(k) * m2 + l)] /= (l1 + l2) * norm;
+      }
+    }
+  fftw_execute_r2r(it->second, buf.data(), buf.data());
+  for (int b = 0; b < count; ++b)
+    for (int i = 0; i < n1; ++i)
+      for (int j = 0; j < n2; ++j) {
+        const bool inside = i > 0 && j > 0 && i + 1 < n1 && j + 1 < n2;
+        z[b * P + long(i) * n2 + j] = inside ? buf[std::size_t(b * M + long(i - 1) * m2 + j - 1)] : 0.0;
+      }
+}
+
+}  // namespace
+
 template <class T>
 double darcy_residual_sum(const T* u, const T* a, const T* f, int batch, int n1, int n2, double h1, double h2,
-                          double scale, T* ubar, double* per_sample) {
+                          double scale, T* ubar, double* per_sample, bool preconditioned) {
   NPDE_REQUIRE(n1 >= 3 && n2 >= 3, "Darcy residual on a " << n1 << " x " << n2 << " grid");
   const long P = long(n1) * n2;
   const double w1 = 1.0 / (h1 * h1), w2 = 1.0 / (h2 * h2);
@@ -171,6 +222,23 @@ double darcy_residual_sum(const T* u, const T* a, const T* f, int batch, int n1,
       }
     s[2 * b] = r2, s[2 * b + 1] = f2;
   });
+  if (preconditioned) {  // z = L^-1 r and g = L^-1 f: the sums become ||z||^2 and ||g||^2
+    Kokkos::fence();
+    const auto g = loss_workspace(6, std::size_t(P));
+    const auto fd = loss_workspace(7, std::size_t(P));
+    for (long c = 0; c < P; ++c) fd(c) = double(f[c]);
+    inverse_laplacian(fd.data(), g.data(), 1, n1, n2, h1, h2);
+    double g2 = 0;
+    for (long c = 0; c < P; ++c) g2 += g(c) * g(c);
+    inverse_laplacian(rr, rr, batch, n1, n2, h1, h2);
+    for (int b = 0; b < batch; ++b) {
+      double z2 = 0;
+      for (long c = 0; c < P; ++c) z2 += rr[b * P + c] * rr[b * P + c];
+      s[2 * b] = z2, s[2 * b + 1] = g2;
+    }
+    // the gradient A^T L^-1 z: the adjoint kernel below applies A^T to what rr holds
+    if (ubar) inverse_laplacian(rr, rr, batch, n1, n2, h1, h2);
+  }
   const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sums);
   std::vector<double> coef(static_cast<std::size_t>(batch));
   double total = 0;
@@ -497,7 +565,8 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
           gather(train.coefficient, P, ids, ab, capacity);
           loss_sum += cfg.weight_physics * darcy_residual_sum<T>(yb.data(), ab.data(), train.source.data(), nb, train.n1,
                                                                  train.n2, train.h1, train.h2,
-                                                                 cfg.weight_physics / double(count), pbar.data());
+                                                                 cfg.weight_physics / double(count), pbar.data(),
+                                                                 nullptr, cfg.physics_preconditioned);
           T *yy = ybar.data();
           const T* pp = pbar.data();
           Kokkos::parallel_for("npde::fno::add_physics_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(nb) * sy),
@@ -610,9 +679,9 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
 }
 
 template double darcy_residual_sum<double>(const double*, const double*, const double*, int, int, int, double, double,
-                                           double, double*, double*);
+                                           double, double*, double*, bool);
 template double darcy_residual_sum<float>(const float*, const float*, const float*, int, int, int, double, double,
-                                          double, float*, double*);
+                                          double, float*, double*, bool);
 template OperatorTrainResult train_operator<double>(const decomp::Communicator&, FnoModel<double>&, View1<double>,
                                                     const OperatorTrainConfig&, const SampleSet<double>&,
                                                     const SampleSet<double>&, const ChannelNormalizer&,

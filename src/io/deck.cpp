@@ -310,7 +310,7 @@ void read_operator(const DeckReader& r, Deck& d) {
   // the PINN keys of `training` mean nothing to an operator
   static const char* operator_keys[] = {"precision", "seed", "log_every", "checkpoint", "walltime", "epochs", "batch",
                                         "lr", "weight_decay", "schedule", "schedule_step", "schedule_gamma", "loss",
-                                        "weights"};
+                                        "weights", "physics_norm"};
   if (const auto* t = r.find("training"))
     for (const auto& key : t->keys) {
       bool ok = false;
@@ -376,7 +376,10 @@ void read_operator(const DeckReader& r, Deck& d) {
   o.schedule_gamma = r.get_real("training.schedule_gamma");
   o.loss = r.get_enum("training.loss");
   o.weight_data = r.get_real("training.weights.data");
-  if (d.pde == "darcy") o.weight_physics = r.get_real("training.weights.physics");
+  if (d.pde == "darcy") {
+    o.weight_physics = r.get_real("training.weights.physics");
+    o.physics_norm = r.get_enum("training.physics_norm");
+  }
   if (o.patch_levels > 0 && o.loss != "l2")
     r.fail("training.loss", "multigrid patching (model.patching) trains with the relative L2 loss only");
   if (o.patch_levels > 0 && o.weight_physics > 0)

@@ -522,6 +522,16 @@ def check_operator(cfg):
         got = np.sqrt(((p - r) ** 2).sum(axis=(1, 2)) / (r ** 2).sum(axis=(1, 2)))
         expect(np.allclose(got, f["rel_l2"][...], rtol=1e-9), "/rel_l2 is not the fields' error")
     expect(os.path.isfile(os.path.splitext(pred)[0] + ".xmf"), "no .xmf next to the predictions")
+    # physics only (PINO): no solutions used; the stored solutions satisfy the discrete equation
+    rc, pino, _ = train("pino", 2, extra=["--set", "training.weights.data=0", "--set", "training.weights.physics=1"])
+    expect(rc == 0, "physics-only training exited with %d" % rc)
+    with h5py.File(pino, "r") as f:
+        s = f["summary"].attrs
+        expect(s["physics_residual_of_targets"] < 1e-8, "the stored solutions leave a residual %.2e"
+               % s["physics_residual_of_targets"])
+        h = f["history/train_loss"][...]
+        expect(h[-1] < h[0] and f["model"].attrs["mollified"] == 1, "physics-only: loss %s, mollified %s"
+               % (h, f["model"].attrs["mollified"]))
     # multigrid patching (1 level: 4 patches per field spread over the ranks): the same history on 1 and
     # 2 ranks, and predict at 48 x 48 reproduces the training run's figure
     mg = ["--set", "model.patching.levels=1", "--set", "model.kind=tfno"]

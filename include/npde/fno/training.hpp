@@ -50,11 +50,13 @@ struct ChannelNormalizer {
 
 /// The physics (PINO) loss of Darcy flow, per sample: ||r|| / ||f|| over the interior nodes, r the
 /// residual -div(a grad u) - f of the predicted u in the reference solver's discretisation (5 points,
-/// harmonic-mean face coefficients), u = 0 on the boundary built in by the mollifier. Values into
-/// `per_sample` (when not null); ubar = scale x the gradient. Fields (batch, n1, n2).
+/// harmonic-mean face coefficients), u = 0 on the boundary built in by the mollifier; `preconditioned`:
+/// ||L^-1 r|| / ||L^-1 f|| instead, L the 5-point -Laplacian (a sine-transform solve), which measures
+/// the residual as an error in u (up to the coefficient's contrast) rather than its roughest modes.
+/// Values into `per_sample` (when not null); ubar = scale x the gradient. Fields (batch, n1, n2).
 template <class T>
 double darcy_residual_sum(const T* u, const T* a, const T* f, int batch, int n1, int n2, double h1, double h2,
-                          double scale, T* ubar, double* per_sample = nullptr);
+                          double scale, T* ubar, double* per_sample = nullptr, bool preconditioned = false);
 
 /// How to train (deck: `training` of an operator deck).
 struct OperatorTrainConfig {
@@ -66,6 +68,7 @@ struct OperatorTrainConfig {
   std::string loss = "l2";        ///< l2, h1 (relative, summed over the batch and divided by its size)
   bool periodic = false;          ///< the fields' grid is periodic (H1 differences wrap around)
   double weight_data = 1.0, weight_physics = 0.0;  ///< physics: Darcy's residual (darcy_residual_sum)
+  bool physics_preconditioned = true;               ///< the residual in the inverse-Laplacian norm
   std::uint64_t seed = 0;         ///< the data order of epoch e is a permutation drawn from (seed, e)
   int log_every = 1;              ///< epochs between test evaluations and progress lines
   bool quiet = false;             ///< no progress lines

@@ -75,6 +75,7 @@ struct OperatorSpec {
   std::string loss = "l2";              ///< training.loss: l2, h1
   double weight_data = 1.0;             ///< training.weights.data
   double weight_physics = 0.0;          ///< training.weights.physics (darcy: the PINO residual)
+  std::string physics_norm = "inverse_laplacian";  ///< training.physics_norm: l2, inverse_laplacian
 };
 
 /// A validated input deck. Fields mirror the YAML keys (section.key).

@@ -140,6 +140,46 @@ TEST(FnoLosses, DarcyResidualValueAndGradient) {
   }
 }
 
+TEST(FnoLosses, PreconditionedDarcyResidualIsTheErrorForTheLaplacian) {
+  // a = 1 makes A the Laplacian L itself: with f = L v, ||L^-1 (L u - f)|| / ||L^-1 f|| = ||u - v|| / ||v||
+  const int n1 = 9, n2 = 7;
+  const long P = long(n1) * n2;
+  const double h1 = 1.0 / (n1 - 1), h2 = 1.0 / (n2 - 1);
+  std::vector<double> v(P, 0.0), u(P, 0.0), a(P, 1.0), f(P, 0.0);
+  for (int i = 1; i + 1 < n1; ++i)
+    for (int j = 1; j + 1 < n2; ++j) {
+      v[i * n2 + j] = npde::rng::normal(8, 1, i * n2 + j);
+      u[i * n2 + j] = v[i * n2 + j] + 0.1 * npde::rng::normal(8, 2, i * n2 + j);
+    }
+  for (int i = 1; i + 1 < n1; ++i)
+    for (int j = 1; j + 1 < n2; ++j) {
+      const long c = long(i) * n2 + j;
+      f[c] = (2 * v[c] - v[c - n2] - v[c + n2]) / (h1 * h1) + (2 * v[c] - v[c - 1] - v[c + 1]) / (h2 * h2);
+    }
+  double e2 = 0, v2 = 0;
+  for (long c = 0; c < P; ++c) e2 += (u[c] - v[c]) * (u[c] - v[c]), v2 += v[c] * v[c];
+  double per = 0;
+  npde::fno::darcy_residual_sum<double>(u.data(), a.data(), f.data(), 1, n1, n2, h1, h2, 0, nullptr, &per, true);
+  EXPECT_NEAR(per, std::sqrt(e2 / v2), 1e-10);
+  // and its gradient against central differences, on a varying coefficient
+  const int batch = 2;
+  auto ub = field(std::size_t(batch) * P, 9, 0.0), ab = field(std::size_t(batch) * P, 10, 3.0);
+  std::vector<double> g(ub.size());
+  npde::fno::darcy_residual_sum<double>(ub.data(), ab.data(), f.data(), batch, n1, n2, h1, h2, 0.5, g.data(), nullptr,
+                                        true);
+  const double h = 1e-6;
+  for (std::size_t i = 0; i < ub.size(); ++i) {
+    auto up = ub, um = ub;
+    up[i] += h, um[i] -= h;
+    const double fd =
+        0.5 *
+        (npde::fno::darcy_residual_sum<double>(up.data(), ab.data(), f.data(), batch, n1, n2, h1, h2, 1, nullptr, nullptr, true) -
+         npde::fno::darcy_residual_sum<double>(um.data(), ab.data(), f.data(), batch, n1, n2, h1, h2, 1, nullptr, nullptr, true)) /
+        (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-7 * std::max(1.0, std::fabs(fd))) << "node " << i;
+  }
+}
+
 TEST(FnoTraining, ChannelNormalizerFitsPerChannel) {
   // 2 samples, 2 channels, 3 points: channel 0 = {1..6} values, channel 1 constant 4
   const std::vector<double> v{1, 2, 3, 4, 4, 4, 4, 5, 6, 4, 4, 4};
