@@ -8,8 +8,10 @@
 #   npde, 1 core     build/bench/bench_fno_step: step ms, samples/s, GFLOP/s and % of this machine's
 #                    single-core GEMM peak, inference samples/s
 #   PyTorch          ../shared/bench/torch_tfno_step.py (Debian's python3-torch) on 1 and 2 threads
-#   npde train       `npde train` of inputs/tfno_darcy.yaml on 2 ranks (data parallel) for 6 epochs of
-#                    128 Darcy samples made here by `npde dataset`: training samples/s as a user sees it
+#   npde train       `npde train` of a Darcy deck (the model of inputs/tfno_darcy.yaml) on 1 and 2 ranks
+#                    (data parallel) for 6 epochs of 128 samples made here by `npde dataset`: training
+#                    samples/s as a user sees it, and the 1 -> 2 rank efficiency; the row "mg-tfno" does
+#                    the same with multigrid patching (1 level: the 4 patches of a field over the ranks)
 # Needs the build of scripts/quickstart.sh (NPDE_BUILD_DIR, default build/). PyTorch's script:
 # NPDE_TORCH_TFNO_SCRIPT, else bench/torch_tfno_step.py, else ../shared/bench/torch_tfno_step.py.
 set -euo pipefail
@@ -100,6 +102,17 @@ for r in $res; do
         "$(field step_ms_min "$line")" "$(field samples_per_s "$line")" "$(field gflops "$line")" \
         "$(field pct_peak "$line")" "$(field infer_samples_per_s "$line")" "$t1" "$t2" "$t2s" "$train1" "$train2" \
         "$scaling"
+      if ((!skip_train)) && [[ $i == factorized ]]; then  # MG-TFNO: the patches of a field over the ranks
+        for n in 1 2; do
+          out="$("${mpirun_cmd[@]}" -n "$n" "$npde" train "$tmp/deck.yaml" --quiet --set model.kind=tfno \
+            --set "model.width=$h" --set model.patching.levels=1 --set "data.train=$tmp/train$r.h5" \
+            --set "data.test=$tmp/train$r.h5" --set "output.file=$tmp/model.h5" 2>&1)"
+          printf -v "train$n" '%s' "$(sed -n 's/^ *samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
+        done
+        scaling="$(awk -v a="$train1" -v b="$train2" 'BEGIN { if (a > 0) printf "%.0f%%", 100 * b / (2 * a) }')"
+        printf '%-10s %4s %4s | %9s %9s %7s %6s %9s | %9s %9s %9s | %10s %10s %7s\n' mg-tfno "$r" "$h" - - - - - - - - \
+          "$train1" "$train2" "$scaling"
+      fi
     done
   done
 done

@@ -48,9 +48,11 @@ DatasetFile open_dataset(const std::string& path, const std::string& key, const 
 /// (none when null), targets in physical units; with `mollify` the mollifier sin(pi x) sin(pi y) of
 /// the file's grid (x, y scaled to [0, 1]); with `source` (a Darcy source expression of x, y) also the
 /// coefficient, the source on the grid and the spacings, for the physics loss. Not collective.
+/// With `coordinates` two channels x = i/nx, y = j/ny of the whole field follow the inputs: what
+/// multigrid patches carry so that the model knows where a patch lies.
 template <class T>
 fno::SampleSet<T> load_samples(const DatasetFile& f, long n, const fno::ChannelNormalizer* in_norm, bool mollify = false,
-                               const std::string* source = nullptr);
+                               const std::string* source = nullptr, bool coordinates = false);
 
 /// The raw inputs of samples [0, n), (n, channels, ny, nx), to fit a normaliser.
 std::vector<double> read_inputs(const DatasetFile& f, long n);

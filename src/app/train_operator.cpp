@@ -248,8 +248,9 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
                                                     int(n_train), cout, P);
   // a physics loss builds the zero boundary into the model (the mollifier), at every resolution
   const bool physics = op.weight_physics > 0;
-  const auto train = load_samples<T>(train_file, n_train, &in_norm, physics, physics ? &deck.source : nullptr);
-  const auto test = load_samples<T>(test_file, n_test, &in_norm, physics);
+  const bool coords = op.patch_levels > 0;  // patches carry the whole field's coordinates
+  const auto train = load_samples<T>(train_file, n_train, &in_norm, physics, physics ? &deck.source : nullptr, coords);
+  const auto test = load_samples<T>(test_file, n_test, &in_norm, physics, nullptr, coords);
 
   View1<T> params("npde::fno::params", model.n_params());
   model.init(params.data(), deck.seed);
@@ -336,7 +337,7 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
     const DatasetFile f = open_dataset(op.extra_test[k], "data.extra_test[" + std::to_string(k) + "].file", ch,
                                        op.extra_test_samples[k]);
     const long n = op.extra_test_samples[k] > 0 ? op.extra_test_samples[k] : f.samples;
-    const auto set = load_samples<T>(f, n, &in_norm, physics);
+    const auto set = load_samples<T>(f, n, &in_norm, physics, nullptr, coords);
     const auto pg = patching(f);
     const double e = mean_of(fno::evaluate_operator(comm, model, params, set, out_norm, chunk, nullptr, &pg));
     summary.emplace_back("test_rel_l2_" + std::to_string(f.nx), e);
@@ -458,12 +459,25 @@ std::vector<double> read_inputs(const DatasetFile& f, long n) { return read_chan
 
 template <class T>
 fno::SampleSet<T> load_samples(const DatasetFile& f, long n, const fno::ChannelNormalizer* in_norm, bool mollify,
-                               const std::string* source) {
+                               const std::string* source, bool coordinates) {
   fno::SampleSet<T> s;
   s.n = int(n), s.cin = int(f.inputs.size()), s.cout = int(f.outputs.size()), s.n1 = f.ny, s.n2 = f.nx;
   auto x = read_channels(f, f.inputs, n);
   if (source) s.coefficient = to_view<T>(x, "npde::fno::samples_a");  // Darcy: the one input, a
   if (in_norm) in_norm->encode(x, s.points());
+  if (coordinates) {  // (n, C, P) -> (n, C + 2, P) with the field's own grid channels last
+    const long P = s.points(), C = s.cin;
+    std::vector<double> xc(std::size_t(n * (C + 2) * P));
+    for (long b = 0; b < n; ++b) {
+      std::copy(x.begin() + b * C * P, x.begin() + (b + 1) * C * P, xc.begin() + b * (C + 2) * P);
+      for (long p = 0; p < P; ++p) {
+        xc[std::size_t((b * (C + 2) + C) * P + p)] = double(p / f.nx) / f.ny;
+        xc[std::size_t((b * (C + 2) + C + 1) * P + p)] = double(p % f.nx) / f.nx;
+      }
+    }
+    x = std::move(xc);
+    s.cin += 2;
+  }
   s.x = to_view<T>(x, "npde::fno::samples_x");
   s.y = to_view<T>(read_channels(f, f.outputs, n), "npde::fno::samples_y");
   const double x0 = f.x.front(), x1 = f.x.back(), y0 = f.y.front(), y1 = f.y.back();
@@ -488,14 +502,16 @@ fno::SampleSet<T> load_samples(const DatasetFile& f, long n, const fno::ChannelN
 }
 
 template fno::SampleSet<double> load_samples<double>(const DatasetFile&, long, const fno::ChannelNormalizer*, bool,
-                                                     const std::string*);
+                                                     const std::string*, bool);
 template fno::SampleSet<float> load_samples<float>(const DatasetFile&, long, const fno::ChannelNormalizer*, bool,
-                                                   const std::string*);
+                                                   const std::string*, bool);
 
 fno::FnoShape fno_shape(const io::Deck& deck, int in_channels, int out_channels) {
   fno::FnoShape s;
   const auto& op = deck.op;
-  s.in = in_channels * (op.patch_levels + 1), s.out = out_channels, s.width = op.width, s.blocks = op.blocks;
+  // with patching: the whole field's two coordinate channels too, at every level
+  s.in = (in_channels + (op.patch_levels > 0 ? 2 : 0)) * (op.patch_levels + 1);
+  s.out = out_channels, s.width = op.width, s.blocks = op.blocks;
   s.modes_x = op.modes_x, s.modes_y = op.modes_y;
   s.lifting_ratio = op.lifting_ratio, s.projection_ratio = op.projection_ratio;
   s.weights.kind = fno::spectral_weights_from_name(op.factorization, "model.factorization");
@@ -625,7 +641,7 @@ ModelFile read_model_file(const std::string& path) {
   if (m.params.size() != probe.n_params())
     NPDE_INPUT_ERROR("model '" << path << "' holds " << m.params.size() << " parameters, its shape needs "
                                << probe.n_params());
-  if (m.in_norm.mean.size() * std::size_t(m.patch_levels + 1) != std::size_t(m.shape.in) ||
+  if ((m.in_norm.mean.size() + (m.patch_levels > 0 ? 2 : 0)) * std::size_t(m.patch_levels + 1) != std::size_t(m.shape.in) ||
       m.out_norm.mean.size() != std::size_t(m.shape.out))
     NPDE_INPUT_ERROR("model '" << path << "': its normalisation does not match its " << m.shape.in << " -> "
                                << m.shape.out << " channels");
@@ -636,7 +652,7 @@ template <class T>
 int predict_with(const decomp::Communicator& comm, const CommandLine& cl, const ModelFile& m, const DatasetFile& f) {
   fno::FnoModel<T> model(m.shape);
   const View1<T> params = to_view<T>(m.params, "npde::fno::params");
-  const auto set = load_samples<T>(f, f.samples, &m.in_norm, m.mollified);
+  const auto set = load_samples<T>(f, f.samples, &m.in_norm, m.mollified, nullptr, m.patch_levels > 0);
   const int chunk = 8;
   std::vector<double> pred;
   const auto pg = patching_for(m.patch_levels, m.patch_padding, f.ny, f.nx, "dataset '" + f.path + "'");
@@ -715,7 +731,8 @@ int operator_predict(const decomp::Communicator& comm, const CommandLine& cl) {
   try {  // every rank reads the same files: the same verdict, shared below all the same
     m = read_model_file(cl.deck);
     f = open_dataset(cl.dataset, "dataset", m.channels, 0);
-    if (int(f.inputs.size()) * (m.patch_levels + 1) != m.shape.in || int(f.outputs.size()) != m.shape.out)
+    if ((int(f.inputs.size()) + (m.patch_levels > 0 ? 2 : 0)) * (m.patch_levels + 1) != m.shape.in ||
+        int(f.outputs.size()) != m.shape.out)
       NPDE_INPUT_ERROR("dataset '" << f.path << "' has " << f.inputs.size() << " -> " << f.outputs.size()
                                    << " channels, the model " << m.shape.in << " -> " << m.shape.out);
     check_modes(m.shape, f.ny, f.nx, "dataset '" + f.path + "'",
