@@ -65,7 +65,8 @@ def main():
         lines.append("| %s | %.4f | %d | %d | %.1fx | %.0f | %.1f | %s |" % (
             VARIANTS[key][0], s["test_rel_l2"], s["n_params"], s["spectral_params"], s["compression"],
             s["train_seconds"], s["samples_per_second"],
-            "%d of %d per field" % (s["patches_per_rank_and_step"], s["patches_per_field"])
+            "%d (%s of a field's %d)" % (s["patches_per_rank_and_step"], int(s["patches_of_a_field_per_rank"])
+                                          if "patches_of_a_field_per_rank" in s else "?", s["patches_per_field"])
             if "patches_per_field" in s else "whole fields"))
     targets = []
     if "fno" in rows and "tfno" in rows:

@@ -364,7 +364,16 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
     summary.emplace_back("speedup_vs_solver", test_file.solve_seconds_per_sample / infer);
   }
   if (cfg.patching.levels > 0) {  // what a rank holds of one field at a time
-    summary.emplace_back("patches_per_field", double(cfg.patching.per_field()));
+    const long K = cfg.patching.per_field(), B = std::min<long>(op.batch, n_train);
+    long most = 0;  // the most patches of one field any rank holds in a full step (items patch-major)
+    for (int r = 0; r < comm.size(); ++r) {
+      const auto part = decomp::block_range(std::size_t(B * K), r, comm.size());
+      std::vector<long> per(std::size_t(B), 0);
+      for (std::size_t k = part.begin; k < part.end; ++k) ++per[k % std::size_t(B)];
+      for (long v : per) most = std::max(most, v);
+    }
+    summary.emplace_back("patches_per_field", double(K));
+    summary.emplace_back("patches_of_a_field_per_rank", double(most));
     summary.emplace_back("patches_per_rank_and_step", double(chunk));
   }
   {  // the largest resident set of any rank (data, model, workspaces)

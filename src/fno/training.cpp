@@ -288,7 +288,8 @@ double schedule_factor(const OperatorTrainConfig& cfg, long epoch) {
 
 namespace {
 
-/// The (field, patch) items of `fields` consecutive fields: item i is patch i % K of field i / K.
+/// (field, patch) items. Items are ordered patch-major (item i of n fields is patch i / n of field
+/// i % n), so a block of items over R <= K ranks gives every rank K/R patches of every field.
 struct Items {
   std::vector<int> field, patch;
   std::size_t size() const { return field.size(); }
@@ -375,7 +376,7 @@ std::vector<double> evaluate_patched(const decomp::Communicator& comm, FnoModel<
   for (std::size_t at = 0; at < per_rank; at += std::size_t(chunk)) {
     Items it;
     for (std::size_t i = mine.begin + at; i < std::min(mine.end, mine.begin + at + chunk); ++i)
-      it.field.push_back(int(i / K)), it.patch.push_back(int(i % K));
+      it.field.push_back(int(i % std::size_t(set.n))), it.patch.push_back(int(i / std::size_t(set.n)));
     if (it.size() == 0) break;
     extract_items(pg, set, it, xb, chunk);
     model.forward(params.data(), xb.data(), chunk, pg.m1(), pg.m2(), yb.data());
@@ -516,8 +517,9 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
         Items it;
         std::vector<int> slot;
         for (std::size_t k = part.begin; k < part.end; ++k) {
-          slot.push_back(int(k / K));
-          it.field.push_back(order[std::size_t(first + long(k / K))]), it.patch.push_back(int(k % K));
+          const long f = long(k) % count, patch = long(k) / count;  // patch-major: see Items
+          slot.push_back(int(f));
+          it.field.push_back(order[std::size_t(first + f)]), it.patch.push_back(int(patch));
         }
         std::vector<double> fs(2 * std::size_t(count), 0.0);
         if (it.size() > 0) {
