@@ -148,10 +148,8 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
   return cp;
 }
 
-pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
-                                 bool allow_deck_change, const std::string& path,
-                                 const std::vector<std::string>& term_names,
-                                 const std::vector<std::string>& extra_names) {
+void check_checkpoint_identity(const io::Checkpoint& cp, const io::Deck& deck, bool allow_deck_change,
+                               const std::string& path) {
   auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
   if (cp.string("deck_sha256") != sha256_hex(deck.text)) {
     if (!allow_deck_change)
@@ -161,6 +159,14 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
   }
   if (cp.string("precision") != deck.precision)
     fail("written in " + cp.string("precision") + " precision, the deck asks for " + deck.precision);
+}
+
+pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,
+                                 bool allow_deck_change, const std::string& path,
+                                 const std::vector<std::string>& term_names,
+                                 const std::vector<std::string>& extra_names) {
+  auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
+  check_checkpoint_identity(cp, deck, allow_deck_change, path);
   pinn::TrainState s;
   s.global_iteration = as_count(cp, "global_iteration", path);
   s.stage = int(as_count(cp, "stage", path));

@@ -127,14 +127,7 @@ fno::OperatorTrainState operator_state(const io::Checkpoint& cp, const io::Deck&
   auto fail = [&](const std::string& m) { throw io::CheckpointError(path + ": " + m); };
   if (!cp.text.count("trainer") || cp.string("trainer") != "operator")
     fail("is a checkpoint of PINN training, not of an operator deck");
-  if (cp.string("deck_sha256") != sha256_hex(deck.text)) {
-    if (!allow_deck_change)
-      fail("written for a different deck (or different --set overrides); restarting would not continue the same "
-           "run. Pass --allow-deck-change to restart anyway");
-    log::warn(path + ": the deck differs from the checkpoint's; continuing because of --allow-deck-change");
-  }
-  if (cp.string("precision") != deck.precision)
-    fail("written in " + cp.string("precision") + " precision, the deck asks for " + deck.precision);
+  check_checkpoint_identity(cp, deck, allow_deck_change, path);
   auto count = [&](const std::string& key) {
     const double v = cp.scalar(key);
     if (!(v >= 0) || v > 9.0e15 || v != std::floor(v)) fail("value '" + key + "' is not a non-negative integer");
@@ -217,11 +210,6 @@ void write_model(io::OutputFile& out, const io::Deck& deck, const fno::FnoModel<
   out.write_array("/model/params", std::vector<double>(h.data(), h.data() + h.extent(0)));
 }
 
-template <class T>
-View1<T> test_coefficient(const DatasetFile& f, long n) {
-  return to_view<T>(read_channels(f, f.inputs, n), "npde::fno::coefficient");
-}
-
 double mean_of(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -250,7 +238,8 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   const bool physics = op.weight_physics > 0;
   const bool coords = op.patch_levels > 0;  // patches carry the whole field's coordinates
   const auto train = load_samples<T>(train_file, n_train, &in_norm, physics, physics ? &deck.source : nullptr, coords);
-  const auto test = load_samples<T>(test_file, n_test, &in_norm, physics, nullptr, coords);
+  // with a physics loss the test set keeps its coefficients too (the summary's residual of the targets)
+  const auto test = load_samples<T>(test_file, n_test, &in_norm, physics, physics ? &deck.source : nullptr, coords);
 
   View1<T> params("npde::fno::params", model.n_params());
   model.init(params.data(), deck.seed);
@@ -345,8 +334,8 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   }
   if (physics) {  // the discretisation's floor: the physics loss of the stored solutions themselves
     std::vector<double> r(std::size_t(test.n));
-    fno::darcy_residual_sum<T>(test.y.data(), test_coefficient<T>(test_file, n_test).data(), train.source.data(),
-                               test.n, test.n1, test.n2, train.h1, train.h2, 0.0, nullptr, r.data(),
+    fno::darcy_residual_sum<T>(test.y.data(), test.coefficient.data(), test.source.data(),
+                               test.n, test.n1, test.n2, test.h1, test.h2, 0.0, nullptr, r.data(),
                                cfg.physics_preconditioned);
     summary.emplace_back("physics_residual_of_targets", mean_of(r));
   }

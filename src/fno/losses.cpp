@@ -72,7 +72,7 @@ template <class T>
 double relative_h1_sum(const T* y, const T* target, int batch, int channels, int n1, int n2, double h1, double h2,
                        bool periodic, double scale, T* ybar, double* per_sample) {
   NPDE_REQUIRE(n1 >= 2 && n2 >= 2, "H1 loss on a " << n1 << " x " << n2 << " grid");
-  const long P = long(n1) * n2, n = long(channels) * P;
+  const long P = long(n1) * n2;
   // the difference operator along one axis at index i of m points: (v[i+] - v[i-]) / ((i+ - i-) h)
   auto neighbours = [periodic](int i, int m, int& lo, int& hi) {
     if (periodic) {
@@ -143,7 +143,6 @@ double relative_h1_sum(const T* y, const T* target, int batch, int channels, int
                            }
                          }
                        });
-  (void)n;
   return total;
 }
 

@@ -497,7 +497,6 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
   OperatorTrainResult res;
   const auto t0 = Clock::now();
   long steps_run = 0, samples_run = 0;
-  double last_log = 0;
   const long total_steps = cfg.epochs * steps_per_epoch;
   if (comm.is_root() && !resume && !cfg.quiet)
     log::info(log::format("training: ", train.n, " samples, batch ", B, " (", capacity,
@@ -658,7 +657,6 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
                               row.test_rel_l2, "  lr ", row.lr, "  ", long(std::lround(rate)), " samples/s  ETA ",
                               duration_string(double(left) * el / double(std::max(steps_run, 1L)))));
       if (hooks.history_block) hooks.history_block(st.history);
-      last_log = el;
     }
     if (hooks.checkpoint && hooks.checkpoint_every > 0 && st.epoch % hooks.checkpoint_every == 0 &&
         st.epoch < cfg.epochs) {
@@ -670,7 +668,6 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
       st.seconds = s0;
     }
   }
-  (void)last_log;
   res.history = st.history;
   res.seconds = st.seconds + seconds_since(t0);
   res.epochs = st.epoch;

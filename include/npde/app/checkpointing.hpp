@@ -14,6 +14,10 @@ namespace npde::app {
 /// Checkpoint directory of a deck: training.checkpoint.dir, or "<output.file minus .h5>_checkpoints".
 std::string checkpoint_dir(const io::Deck& deck);
 
+/// Refuses (io::CheckpointError naming `path`) a checkpoint written for another deck (unless
+/// allow_deck_change, which warns) or in another precision: what every kind of training checks first.
+void check_checkpoint_identity(const io::Checkpoint& cp, const io::Deck& deck, bool allow_deck_change,
+                               const std::string& path);
 /// The checkpoint content of a training state (identity: version, deck text and SHA-256, precision, ranks).
 io::Checkpoint to_checkpoint(const pinn::TrainState& state, const io::Deck& deck, int ranks);
 
