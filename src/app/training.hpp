@@ -60,12 +60,16 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
 /// the network (one line, exit 2, before anything is written); leaves the model's own weights in place.
 template <class T>
 void check_stages(pinn::Model<T>& model, const pinn::TrainConfig& cfg) {
-  for (std::size_t s = 0; s < cfg.stages.size(); ++s)
+  for (std::size_t s = 0; s < cfg.stages.size(); ++s) {
+    if (cfg.stages[s].lbfgs.dense && model.segments().active())
+      NPDE_INPUT_ERROR("training.stages[" << s << "].optimizer: ssbfgs keeps a dense inverse Hessian, which a "
+                                             "decomposition spread over ranks does not hold: use lbfgs");
     if (cfg.stages[s].lbfgs.dense && model.n_params() > optim::kMaxDenseParameters)
       NPDE_INPUT_ERROR("training.stages[" << s << "].optimizer: ssbfgs keeps a dense inverse Hessian (n x n); this "
                                           "network has "
                                        << model.n_params() << " parameters, at most " << optim::kMaxDenseParameters
                                        << " are supported: use lbfgs, or a smaller network");
+  }
   const auto state = model.adaptive_state();  // adapted weights carry over stages: put them back
   for (const auto& stage : cfg.stages) model.set_stage_weights(stage.weights);
   model.set_stage_weights({});
@@ -79,7 +83,7 @@ pinn::TrainState load_resume(const decomp::Communicator& comm, const io::Deck& d
                              const pinn::Model<T>& model) {
   std::string used;
   const auto cp = io::load_restart(comm, checkpoint_dir(deck), cl.restart_file, &used);
-  auto resume = from_checkpoint(cp, deck, model.n_params(), cl.allow_deck_change, used, model.term_names(),
+  auto resume = from_checkpoint(cp, deck, model.n_params_global(), cl.allow_deck_change, used, model.term_names(),
                                 model.extra_names());
   log::info("restarting from " + used);
   return resume;

@@ -56,9 +56,11 @@ void validate(const LbfgsOptions& o) {
 }
 
 template <class T>
-Lbfgs<T>::Lbfgs(std::size_t n, const LbfgsOptions& opts)
+Lbfgs<T>::Lbfgs(std::size_t n, const LbfgsOptions& opts, const Segments& segments)
     : m_n(n), m_opts(opts), m_reducer(std::make_unique<detail::Reducer>()) {
   validate(opts);
+  NPDE_REQUIRE(!(opts.dense && segments.active()), "a dense inverse Hessian over parameters spread across ranks");
+  m_reducer->set_segments(segments);
   NPDE_REQUIRE(!opts.dense || n <= kMaxDenseParameters,
                "a dense inverse Hessian for " << n << " parameters (at most " << kMaxDenseParameters << ")");
   const auto m = opts.dense ? std::size_t(0) : static_cast<std::size_t>(opts.history);

@@ -2,12 +2,15 @@
 // Private vector kernels of optim/: elementwise updates and fixed-order (deterministic) reductions.
 #pragma once
 
+#include <npde/core/error.hpp>
 #include <npde/core/math.hpp>
 #include <npde/core/types.hpp>
+#include <npde/optim/objective.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace npde::optim::detail {
 
@@ -100,10 +103,32 @@ class Reducer {
     });
   }
 
-  /// Fixed-order sum (take_max false) or NaN-propagating max (take_max true) of term(i), i < n.
+  /// A vector spread over ranks in segments: reductions become collective (Segments).
+  void set_segments(const Segments& segments) {
+    NPDE_REQUIRE(!segments.active() || (segments.offsets.size() == segments.ids.size() + 1 && segments.allreduce_sum),
+                 "inconsistent parameter segments");
+    m_segments = segments;
+  }
+
+  /// Fixed-order sum (take_max false) or NaN-propagating max (take_max true) of term(i), i < n: over the
+  /// local vector, or with segments over the global one (collective).
   /// Public only because CUDA forbids extended lambdas in private members.
   template <class Term>
   double reduce(bool take_max, std::size_t n, const Term& term) {
+    if (!m_segments.active()) return reduce_range(take_max, 0, n, term);
+    std::vector<double> per(std::size_t(m_segments.total), 0.0);
+    for (std::size_t k = 0; k < m_segments.ids.size(); ++k)
+      per[std::size_t(m_segments.ids[k])] =
+          reduce_range(take_max, m_segments.offsets[k], m_segments.offsets[k + 1] - m_segments.offsets[k], term);
+    m_segments.allreduce_sum(per.data(), per.size());  // one rank holds each segment: exact
+    double total = 0.0;
+    for (double v : per) total = take_max ? (v <= total ? total : v) : total + v;
+    return total;
+  }
+
+  /// reduce() over term(begin + i), i < n, of the local vector.
+  template <class Term>
+  double reduce_range(bool take_max, std::size_t begin0, std::size_t n, const Term& term) {
     if (n == 0) return 0.0;
     const std::size_t parts = std::min(n, k_parts);
     const std::size_t block = (n + parts - 1) / parts;
@@ -117,7 +142,7 @@ class Reducer {
           const std::size_t stride = device_is_host ? 1 : parts;
           double acc = 0.0;
           for (std::size_t i = begin; i < end; i += stride) {
-            const double v = term(i);
+            const double v = term(begin0 + i);
             acc = take_max ? (v <= acc ? acc : v) : acc + v;  // "v <= acc" is false for NaN v
           }
           partials(j) = acc;
@@ -134,6 +159,7 @@ class Reducer {
  private:
   View1<double> m_partials;
   View1<double>::HostMirror m_partials_host;
+  Segments m_segments;
 };
 
 }  // namespace npde::optim::detail

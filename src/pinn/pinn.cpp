@@ -308,6 +308,17 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
 }
 
 template <class T>
+void Pinn<T>::use_storage(const View1<T>& storage) {
+  NPDE_REQUIRE(storage.extent(0) == n_params(), "storage of " << storage.extent(0) << " for " << n_params() << " parameters");
+  Kokkos::deep_copy(storage, m_params);
+  m_params = storage;
+  // the network reads its weights from the front of the vector (with weight factorisation it has its
+  // own, materialised from the trained V and s)
+  if (!m_opts.weight_factorization)
+    m_net.use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(std::size_t(0), m_n_net))));
+}
+
+template <class T>
 void Pinn<T>::fill_interior(const std::vector<double>& pts) {
   const int nd = m_kernel->n_data(), W = aux_width(nd, m_n_out);
   const std::size_t n = pts.size() / m_n_in;

@@ -81,13 +81,48 @@ bool all_finite(const View1<T>& v) {
 
 }  // namespace
 
+/// Column-wise gather/scatter of an (n, m) column-major array (L-BFGS pairs) through the model.
+template <class T>
+std::vector<double> gather_columns(const Model<T>& model, const std::vector<double>& cols, std::size_t n_out,
+                                   bool to_global) {
+  const std::size_t n_in = to_global ? model.n_params() : model.n_params_global();
+  if (n_in == 0 || cols.empty()) return {};
+  const std::size_t m = cols.size() / n_in;
+  std::vector<double> out;
+  out.reserve(n_out * m);
+  for (std::size_t j = 0; j < m; ++j) {
+    const std::vector<double> col(cols.begin() + long(j * n_in), cols.begin() + long((j + 1) * n_in));
+    const auto c = to_global ? model.gather(col) : model.scatter(col);
+    NPDE_REQUIRE(c.size() == n_out, "column of " << c.size() << " values for " << n_out);
+    out.insert(out.end(), c.begin(), c.end());
+  }
+  return out;
+}
+
 template <class T>
 TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& hooks, const TrainState* resume) {
   NPDE_REQUIRE(!config.stages.empty(), "no training stages");
   NPDE_REQUIRE(config.log_every > 0, "log_every = " << config.log_every);
   TrainResult result;
-  const std::size_t np = pinn.n_params();
+  const std::size_t np = pinn.n_params(), np_global = pinn.n_params_global();
   const View1<T> params = pinn.params();
+  // parameters spread over ranks: the checkpointed state holds the global vectors
+  const optim::Segments segments = pinn.segments();
+  const bool spread = segments.active();
+  auto to_global = [&](const std::vector<double>& v) { return spread ? pinn.gather(v) : v; };
+  auto to_local = [&](const std::vector<double>& v) { return spread ? pinn.scatter(v) : v; };
+  auto adam_local = [&](optim::AdamState a) {
+    a.m = to_local(a.m);
+    a.v = to_local(a.v);
+    return a;
+  };
+  auto lbfgs_local = [&](optim::LbfgsState l) {
+    if (spread) {
+      l.s = gather_columns(pinn, l.s, np, false);
+      l.y = gather_columns(pinn, l.y, np, false);
+    }
+    return l;
+  };
   View1<T> grad("npde::pinn::train::grad", np);
   const int n_stages = int(config.stages.size());
   const auto t0 = Clock::now();
@@ -98,7 +133,9 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     NPDE_REQUIRE(resume->stage >= 0 && resume->stage < n_stages,
                  "checkpoint stage " << resume->stage << " but the deck has " << n_stages << " stages");
     st = *resume;
-    from_host(st.params, params);
+    NPDE_REQUIRE(st.params.size() == np_global, "the state holds " << st.params.size() << " parameters for "
+                                                                    << np_global);
+    from_host(to_local(st.params), params);
     if (st.sample_round != 0) pinn.sample(st.sample_round);
     if (!st.model_state.empty()) pinn.set_adaptive_state(st.model_state);
     result.history = st.history;
@@ -127,11 +164,21 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     c.nan_retries = st.nan_retries;
     c.lr_scale = st.lr_scale;
     c.wall = elapsed();
-    c.params = to_host(params);
+    c.params = to_global(to_host(params));
     c.has_adam = bool(adam);
     c.has_lbfgs = bool(lbfgs);
-    if (adam) c.adam = adam->state();
-    if (lbfgs) c.lbfgs = lbfgs->state();
+    if (adam) {
+      c.adam = adam->state();
+      c.adam.m = to_global(c.adam.m);
+      c.adam.v = to_global(c.adam.v);
+    }
+    if (lbfgs) {
+      c.lbfgs = lbfgs->state();
+      if (spread) {
+        c.lbfgs.s = gather_columns(pinn, c.lbfgs.s, np_global, true);
+        c.lbfgs.y = gather_columns(pinn, c.lbfgs.y, np_global, true);
+      }
+    }
     c.history = result.history;
     c.term_names = pinn.term_names();
     c.extra_names = pinn.extra_names();
@@ -185,11 +232,11 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     if (resuming_here && !resume->model_state.empty()) pinn.set_adaptive_state(resume->model_state);
     if (sc.optimizer == "adam") {
       adam = std::make_unique<optim::Adam<T>>(np, sc.adam);
-      if (resuming_here && resume->has_adam) adam->set_state(resume->adam);
+      if (resuming_here && resume->has_adam) adam->set_state(adam_local(resume->adam));
       adam->set_lr_scale(st.lr_scale);
     } else if (sc.optimizer == "lbfgs" || sc.optimizer == "ssbfgs") {
-      lbfgs = std::make_unique<optim::Lbfgs<T>>(np, sc.lbfgs);
-      if (resuming_here && resume->has_lbfgs) lbfgs->set_state(resume->lbfgs);
+      lbfgs = std::make_unique<optim::Lbfgs<T>>(np, sc.lbfgs, segments);
+      if (resuming_here && resume->has_lbfgs) lbfgs->set_state(lbfgs_local(resume->lbfgs));
     } else {
       NPDE_REQUIRE(false, "unknown optimizer '" << sc.optimizer << "'");
     }
@@ -241,7 +288,9 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       const bool inject = hooks.inject_nan_at == st.global_iteration + 1 && !injected;
       injected = injected || inject;
       // 4. NaN/Inf guard: loss and gradient are allreduced, so every rank decides alike
-      if (inject || !std::isfinite(double(loss)) || !all_finite(grad)) {
+      // (a gradient spread over ranks is checked collectively)
+      const bool grad_ok = spread ? !pinn.comm().any(!all_finite(grad)) : all_finite(grad);
+      if (inject || !std::isfinite(double(loss)) || !grad_ok) {
         if (st.nan_retries >= config.max_nan_retries)
           throw TrainingDiverged(log::format("training diverged: non-finite loss or gradient at iteration ",
                                              st.global_iteration + 1, " after ", st.nan_retries,
@@ -254,16 +303,16 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
         st = good;  // position, parameters and history of the last good state
         st.nan_retries = good.nan_retries = retries;
         st.lr_scale = good.lr_scale = scale;
-        from_host(good.params, params);
+        from_host(to_local(good.params), params);
         if (st.sample_round != round_now) pinn.sample(st.sample_round);
         if (!good.model_state.empty()) pinn.set_adaptive_state(good.model_state);
         result.history = good.history;
         if (adam) {
-          adam->set_state(good.adam);
+          adam->set_state(adam_local(good.adam));
           adam->set_lr_scale(scale);
         }
         if (lbfgs) {
-          lbfgs->set_state(good.lbfgs);
+          lbfgs->set_state(lbfgs_local(good.lbfgs));
           lbfgs->reset();
           loss = objective(params, grad);
         }

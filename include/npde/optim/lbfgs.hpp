@@ -58,7 +58,10 @@ template <class T>
 class Lbfgs {
  public:
   /// Allocates every workspace (2 * history + 5 vectors of shape (n), device); steps allocate none.
-  Lbfgs(std::size_t n, const LbfgsOptions& opts);
+  /// With active `segments` the vector is spread over ranks (n is the local length): every dot product
+  /// and norm is reduced over the ranks (Segments), so all ranks still take identical decisions; the
+  /// dense (SSBFGS) mode is not available then.
+  Lbfgs(std::size_t n, const LbfgsOptions& opts, const Segments& segments = {});
   ~Lbfgs();
   Lbfgs(Lbfgs&&);
   Lbfgs& operator=(Lbfgs&&);

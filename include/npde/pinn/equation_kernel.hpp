@@ -146,6 +146,21 @@ class EquationKernel final : public ResidualKernel<T> {
         });
   }
 
+  void linearize(int n, const T* out, const T* aux, unsigned hard, T* r, T* dr) const override {
+    const detail::CoefficientPack kp = m_k;
+    Kokkos::parallel_for(
+        std::string("npde::pinn::EquationKernel::linearize::") + Eq::name, Kokkos::RangePolicy<ExecSpace>(0, n),
+        KOKKOS_LAMBDA(const int p) {
+          using D = Dual<T, NV>;
+          D res[NR];
+          point_residuals<D, T>(p, n, out, aux, hard, kp, res);
+          for (int j = 0; j < NR; ++j) {
+            r[long(j) * n + p] = res[j].v;
+            for (int e = 0; e < NV; ++e) dr[(long(j) * NV + e) * n + p] = res[j].d[e];  // e = o * NC + c
+          }
+        });
+  }
+
  private:
   /// Residuals of point p with the network jets as V (dual variables when V is a Dual) and the
   /// coefficients as KV (dual variables NV.. when KV is a Dual: inverse problems).

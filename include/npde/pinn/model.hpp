@@ -10,11 +10,16 @@
 
 #include "npde/core/types.hpp"
 #include "npde/decomp/communicator.hpp"
+#include "npde/optim/objective.hpp"
 
 namespace npde::pinn {
 
 /// A model trained by pinn::train. Every rank holds the same parameters; the loss is summed over
 /// the ranks' points inside loss_and_gradient (collective), so all ranks see identical numbers.
+/// A model whose parameters are spread over the ranks (multi-domain PINNs: each rank holds its
+/// subdomains' networks) says so through segments(); params() and the gradient are then the rank's
+/// part, the loss is still the global one, and gather()/scatter() convert between the rank's part and
+/// the global vector (checkpoints hold the global one, so a run restarts on any rank count).
 template <class T>
 class Model {
  public:
@@ -57,6 +62,15 @@ class Model {
   /// life, and their values at the last evaluation.
   virtual std::vector<std::string> extra_names() const { return {}; }
   virtual std::vector<double> extra_values() const { return {}; }
+  /// Parameters spread over ranks: the rank's segments of the global vector (inactive by default).
+  virtual optim::Segments segments() const { return {}; }
+  /// Length of the global parameter vector.
+  virtual std::size_t n_params_global() const { return n_params(); }
+  /// Collective with active segments. The global vector (every rank gets it) from each rank's part
+  /// (host values of length n_params()).
+  virtual std::vector<double> gather(const std::vector<double>& local) const { return local; }
+  /// Local. This rank's part of a global vector.
+  virtual std::vector<double> scatter(const std::vector<double>& global) const { return global; }
 };
 
 }  // namespace npde::pinn

@@ -83,6 +83,12 @@ class Pinn final : public Model<T> {
   const std::vector<int>& trained_coefficients() const { return m_trained; }
   /// Global point count of each term (the N in weight / N).
   const std::vector<std::size_t>& term_points() const { return m_term_points; }
+  /// Weight group of each term ("pde", "bc", "initial", "data", ...; see Model::set_stage_weights).
+  const std::vector<std::string>& term_groups() const { return m_term_groups; }
+  /// Moves the parameters into `storage` (n_params() entries of device memory, e.g. a slice of a
+  /// larger vector holding several models: multi-domain PINNs); the values are copied and params()
+  /// views `storage` from now on (the caller keeps it alive). Not collective.
+  void use_storage(const View1<T>& storage);
 
   /// Local (no communication): the outputs at n points (row-major (n, n_inputs), host) ->
   /// n * n_outputs values, point-major (output o of point p at p * n_outputs + o).

@@ -47,6 +47,11 @@ class ResidualKernel {
   /// residuals with respect to each coefficient (for trained coefficients: inverse problems).
   virtual void evaluate_coefficients(int n, const T* out, const T* aux, unsigned hard, const T* scale, T* sq, T* adj,
                                      T* coef_adj) const = 0;
+  /// The residuals and their derivatives with respect to the network jets (for losses that are not
+  /// sums of squared residuals: interface terms of multi-domain PINNs). n points, out and aux as in
+  /// evaluate. Writes r (n_residuals, n) and dr: dr[((j * n_outputs + o) * C + c) * n + p] = d r_jp / d
+  /// out(o, c, p), C the jet's channels. Device pointers.
+  virtual void linearize(int n, const T* out, const T* aux, unsigned hard, T* r, T* dr) const = 0;
 };
 
 }  // namespace npde::pinn

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Multi-domain PINNs over MPI: the gradient (own terms plus the interface terms computed from the
+// exchanged records) is the exact gradient of the reported loss; loss, gradient, training and a
+// restart on another rank count give the same bits as the whole decomposition on one rank.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "npde/core/error.hpp"
+#include "npde/decomp/communicator.hpp"
+#include "npde/decomp/exchange.hpp"
+#include "npde/pde/problem.hpp"
+#include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/multidomain.hpp"
+#include "npde/pinn/trainer.hpp"
+
+namespace {
+
+using npde::decomp::Communicator;
+using npde::pde::Problem;
+using npde::pinn::DecompositionOptions;
+using npde::pinn::MultiDomainPinn;
+using npde::pinn::PinnOptions;
+
+// -Lap u = f on [0,1] x [-0.5,1], soft Dirichlet conditions.
+Problem poisson() {
+  Problem p;
+  p.equation = "poisson";
+  p.n_space = 2;
+  p.box.dim = 2;
+  p.box.lower[1] = -0.5;
+  const auto vars = p.input_names();
+  const std::string exact = "sin(pi*x)*sin(pi*y) + 0.5*x*y";
+  p.data.emplace_back("2*pi^2*sin(pi*x)*sin(pi*y)", vars, "test.source");
+  p.exact.emplace_back(npde::Expression(exact, vars, "test.exact"));
+  npde::pde::Condition c;
+  c.faces = {0, 1, 2, 3};
+  c.value = npde::Expression(exact, vars, "test.boundary");
+  p.conditions.push_back(std::move(c));
+  p.hard = false;
+  return p;
+}
+
+// u_t + u u_x = nu u_xx on [-1,1] x [0,1], u(x,0) = -sin(pi x), u(+-1,t) = 0 (soft).
+Problem burgers() {
+  Problem p;
+  p.equation = "burgers";
+  p.n_space = 1;
+  p.time_dependent = true;
+  p.box.dim = 2;
+  p.box.lower[0] = -1.0;
+  const auto vars = p.input_names();
+  p.coefficients = {0.01 / M_PI};
+  p.data.emplace_back("0", vars, "test.source");
+  p.exact.emplace_back(std::nullopt);
+  npde::pde::Condition bc;
+  bc.faces = {0, 1};
+  bc.value = npde::Expression("0", vars, "test.bc");
+  npde::pde::Condition ic;
+  ic.kind = npde::pde::ConditionKind::Initial;
+  ic.value = npde::Expression("-sin(pi*x)", vars, "test.ic");
+  p.conditions = {bc, ic};
+  p.hard = false;
+  return p;
+}
+
+PinnOptions options() {
+  PinnOptions o;
+  o.hidden = {8, 8};
+  o.n_interior = 203;
+  o.n_boundary = 61;
+  o.n_initial = 41;
+  o.chunk = 64;
+  o.seed = 3;
+  o.n_validation = 200;
+  return o;
+}
+
+template <class T>
+MultiDomainPinn<T> make(const Communicator& comm, const Problem& p, const DecompositionOptions& d,
+                        const PinnOptions& o = options()) {
+  const std::string eq = p.equation;
+  const int dim = p.n_space;
+  return MultiDomainPinn<T>(comm, p, [eq, dim] { return npde::pinn::make_catalogue_kernel<T>(eq, dim); }, o, d);
+}
+
+DecompositionOptions all_terms(std::vector<int> subdomains) {
+  DecompositionOptions d;
+  d.subdomains = std::move(subdomains);
+  d.interface_points = 17;
+  for (int k = 0; k < npde::pinn::kInterfaceTerms; ++k) d.weights[k] = 0.5 + 0.25 * k;
+  d.gradient_step = 1e-2;
+  return d;
+}
+
+std::vector<double> host(const npde::View1<double>& v) {
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
+  return std::vector<double>(h.data(), h.data() + h.extent(0));
+}
+
+// Central differences of the collective loss along a few parameters of every subdomain against the
+// gradient; every interface term is on.
+void check_gradient(const Problem& p, const DecompositionOptions& d) {
+  const Communicator world = Communicator::world();
+  auto net = make<double>(world, p, d);
+  npde::View1<double> g("g", net.n_params()), scratch("s", net.n_params());
+  const double loss = net.loss_and_gradient(g);
+  const auto grad = net.gather(host(g));
+  const std::size_t per = net.params_per_subdomain();
+  auto params = net.params();
+  for (int s = 0; s < net.partition().size(); ++s)
+    for (std::size_t i : {std::size_t(0), per / 3, per - 1}) {
+      const std::size_t global = std::size_t(s) * per + i;
+      const bool mine = net.partition()[s].owner == world.rank();
+      const std::size_t local = global - (mine ? net.partition().owned(world.rank()).begin * per : 0);
+      const double h = 1e-6;
+      auto shift = [&](double by) {
+        if (!mine) return;
+        auto ph = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params);
+        ph(local) += by;
+        Kokkos::deep_copy(params, ph);
+      };
+      shift(h);
+      const double up = net.loss_and_gradient(scratch);
+      shift(-2 * h);
+      const double down = net.loss_and_gradient(scratch);
+      shift(h);
+      const double fd = (up - down) / (2 * h);
+      // truncation, and the round-off of a difference of losses of this size
+      const double tol = 1e-6 * std::max(1.0, std::abs(fd)) + 8 * 2.2e-16 * std::abs(loss) / h;
+      EXPECT_NEAR(grad[global], fd, tol) << "subdomain " << s << " parameter " << i;
+    }
+}
+
+/// Every interface term alone, then all together.
+void check_every_term(const Problem& p) {
+  for (int k = 0; k <= npde::pinn::kInterfaceTerms; ++k) {
+    DecompositionOptions d = all_terms({2, 2});
+    if (k < npde::pinn::kInterfaceTerms)
+      for (int j = 0; j < npde::pinn::kInterfaceTerms; ++j)
+        if (j != k) d.weights[j] = 0;
+    SCOPED_TRACE(k < npde::pinn::kInterfaceTerms ? npde::pinn::interface_term_name(k) : "all terms");
+    check_gradient(p, d);
+  }
+}
+
+TEST(MultiDomainPinn, GradientIsTheLossGradientPoisson) { check_every_term(poisson()); }
+
+TEST(MultiDomainPinn, GradientIsTheLossGradientBurgersSpaceTime) {
+  // the flux is Burgers' u^2/2 - nu u_x across x and u across t; uyy reads u_tt
+  check_every_term(burgers());
+}
+
+// The whole decomposition on MPI_COMM_SELF (every subdomain on one rank) against the world run.
+TEST(MultiDomainPinn, LossAndGradientAreRankCountIndependent) {
+  const Communicator world = Communicator::world(), self = Communicator::self();
+  for (const auto& d : {DecompositionOptions::xpinn(), DecompositionOptions::cpinn()}) {
+    DecompositionOptions dd = d;
+    dd.subdomains = {2, 2};
+    dd.interface_points = 13;
+    auto a = make<double>(world, burgers(), dd);
+    auto b = make<double>(self, burgers(), dd);
+    npde::View1<double> ga("ga", a.n_params()), gb("gb", b.n_params());
+    const double la = a.loss_and_gradient(ga), lb = b.loss_and_gradient(gb);
+    EXPECT_EQ(la, lb);
+    EXPECT_EQ(a.gather(host(ga)), host(gb));
+    EXPECT_EQ(a.last_terms(), b.last_terms());
+    EXPECT_EQ(a.extra_values(), b.extra_values());
+    EXPECT_EQ(a.term_names(), b.term_names());
+  }
+}
+
+npde::pinn::TrainConfig config() {
+  npde::pinn::TrainConfig c;
+  c.quiet = true;
+  c.log_every = 5;
+  npde::pinn::StageConfig adam, lbfgs;
+  adam.optimizer = "adam";
+  adam.iterations = 10;
+  adam.adam.lr = 5e-3;
+  lbfgs.optimizer = "lbfgs";
+  lbfgs.iterations = 8;
+  c.stages = {adam, lbfgs};
+  return c;
+}
+
+// Adam then L-BFGS (dot products reduced over the ranks' subdomains): the same history and parameters
+// on the world as on one rank; a checkpointed state taken on the world resumes on one rank (another rank
+// count) and continues bit for bit.
+TEST(MultiDomainPinn, TrainingAndRestartAcrossRankCounts) {
+  const Communicator world = Communicator::world(), self = Communicator::self();
+  DecompositionOptions d = DecompositionOptions::xpinn();
+  d.subdomains = {2, 2};
+  d.interface_points = 11;
+  auto a = make<double>(world, poisson(), d);
+  auto b = make<double>(self, poisson(), d);
+  npde::pinn::TrainState mid;
+  npde::pinn::TrainHooks hooks;
+  hooks.checkpoint_every = 13;  // inside the L-BFGS stage
+  hooks.checkpoint = [&](const npde::pinn::TrainState& s) {
+    if (s.global_iteration == 13) mid = s;
+  };
+  const auto ra = npde::pinn::train(a, config(), hooks);
+  const auto rb = npde::pinn::train(b, config());
+  ASSERT_EQ(ra.history.size(), rb.history.size());
+  for (std::size_t i = 0; i < ra.history.size(); ++i) {
+    EXPECT_EQ(ra.history[i].loss, rb.history[i].loss) << "iteration " << i + 1;
+    EXPECT_EQ(ra.history[i].extras, rb.history[i].extras) << "iteration " << i + 1;
+  }
+  EXPECT_EQ(a.gather(host(a.params())), host(b.params()));
+  EXPECT_TRUE(std::isfinite(ra.history.back().rel_l2));
+  EXPECT_EQ(ra.history.back().rel_l2, rb.history.back().rel_l2);
+  EXPECT_LT(ra.history.back().loss, ra.history.front().loss);
+  // resume the world's state on one rank
+  ASSERT_EQ(mid.global_iteration, 13);
+  ASSERT_EQ(mid.params.size(), b.n_params_global());
+  auto c = make<double>(self, poisson(), d);
+  const auto rc = npde::pinn::train(c, config(), {}, &mid);
+  EXPECT_EQ(rc.history.back().loss, ra.history.back().loss);
+  EXPECT_EQ(host(c.params()), host(b.params()));
+}
+
+TEST(MultiDomainPinn, PredictTakesEachPointFromItsSubdomain) {
+  const Communicator world = Communicator::world(), self = Communicator::self();
+  DecompositionOptions d = DecompositionOptions::xpinn();
+  d.subdomains = {4, 1};
+  auto a = make<double>(world, poisson(), d);
+  auto b = make<double>(self, poisson(), d);
+  // each rank asks for its own (different) points
+  std::vector<double> pts;
+  for (int i = 0; i < 7 + world.rank(); ++i) pts.insert(pts.end(), {0.1 + 0.13 * i, -0.4 + 0.2 * i});
+  // the same points in other batches (GEMMs of other sizes): equal to round-off
+  const auto ua = a.predict(pts), ub = b.predict(pts);
+  ASSERT_EQ(ua.size(), ub.size());
+  for (std::size_t i = 0; i < ua.size(); ++i) EXPECT_NEAR(ua[i], ub[i], 1e-13 * std::max(1.0, std::abs(ub[i])));
+  const auto s = a.subdomain_of(pts);
+  EXPECT_EQ(s.front(), 0);
+  EXPECT_EQ(s.back(), 3);
+}
+
+TEST(MultiDomainPinn, ClearErrors) {
+  const Communicator world = Communicator::world();
+  DecompositionOptions d = DecompositionOptions::xpinn();
+  d.subdomains = {2, 2};
+  Problem hard = poisson();
+  hard.hard = true;
+  EXPECT_THROW(make<double>(world, hard, d), npde::InputError);
+  DecompositionOptions too_many = d;
+  too_many.subdomains = {2, 2, 2};
+  EXPECT_THROW(make<double>(world, poisson(), too_many), npde::InputError);
+  DecompositionOptions few = d;
+  few.subdomains = {1, 1};
+  if (world.size() > 1) {
+    EXPECT_THROW(make<double>(world, poisson(), few), npde::InputError);  // more ranks than subdomains
+  }
+}
+
+TEST(Exchange, MessagesToOtherRanksAndToItself) {
+  const Communicator world = Communicator::world();
+  const int r = world.rank(), p = world.size(), next = (r + 1) % p, prev = (r + p - 1) % p;
+  std::vector<double> out{double(r), 2.0 * r}, in(2, -1.0), self_out{7.0 + r}, self_in{0.0};
+  npde::decomp::Exchange ex(world);
+  ex.receive(prev, 1, in.data(), 2);
+  ex.receive(r, 2, self_in.data(), 1);
+  ex.send(next, 1, out.data(), 2);
+  ex.send(r, 2, self_out.data(), 1);
+  ex.finish();
+  EXPECT_EQ(in, (std::vector<double>{double(prev), 2.0 * prev}));
+  EXPECT_EQ(self_in[0], 7.0 + r);
+}
+
+}  // namespace
