@@ -143,6 +143,10 @@ void write_grid_solution_impl(const decomp::Communicator& comm, const io::Deck& 
     xmf_attrs.emplace_back(name + "_exact", "/fields/exact/" + name);
     xmf_attrs.emplace_back(name + "_error", "/fields/error/" + name);
   }
+  if (pinn && !pinn->subdomain.empty()) {
+    write_replicated(comm, out, "/fields/subdomain", dims, series, pinn->subdomain);
+    xmf_attrs.emplace_back("subdomain", "/fields/subdomain");
+  }
   // 4. summary, then the atomic rename and the sidecar
   for (const auto& [k, v] : sol.summary) out.set_attribute("/summary", k, v);
   for (const auto& [k, v] : sol.summary_text) out.set_attribute("/summary", k, v);

@@ -246,6 +246,25 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   return o;
 }
 
+pinn::DecompositionOptions make_decomposition_options(const io::Deck& deck) {
+  const auto& s = deck.decomposition;
+  pinn::DecompositionOptions o =
+      s.method == "cpinn" ? pinn::DecompositionOptions::cpinn() : pinn::DecompositionOptions::xpinn();
+  o.subdomains = s.subdomains;
+  o.interface_points = std::size_t(s.interface_points);
+  o.gradient_step = s.gradient_step;
+  for (const auto& [name, w] : s.weights) {
+    const int k = pinn::interface_term_index(name);
+    NPDE_REQUIRE(k >= 0, "unknown interface term '" << name << "'");  // the schema admits only the menu's
+    o.weights[std::size_t(k)] = w;
+  }
+  bool any = false;
+  for (double w : o.weights) any = any || w > 0;
+  if (!any) NPDE_INPUT_ERROR("decomposition.interface: every interface term has weight 0, so the subdomains would not "
+                             "be coupled");
+  return o;
+}
+
 pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
   pinn::TrainConfig c;
   c.log_every = deck.log_every;

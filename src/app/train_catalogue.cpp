@@ -12,22 +12,19 @@
 #include "npde/io/checkpoint.hpp"
 #include "npde/nn/gemm.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/pinn.hpp"
 
 namespace npde::app::detail {
 
 namespace {
 
-/// Collective. The network's outputs at every point of the reference solution's grid and series
-/// (time snapshots: the grid at each time), one field per output in the reference's layout. Each rank
-/// evaluates a block of the points; one sum assembles them on every rank.
-template <class T>
-std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& comm, pinn::Pinn<T>& net,
-                                                  const reference::GridSolution& sol) {
-  const int dim = sol.dim(), n_in = net.problem().n_inputs(), n_out = net.problem().n_outputs();
-  const bool timed = net.problem().time_dependent;
-  const std::size_t n_grid = sol.n_points(), n_series = timed ? sol.series.size() : 1, n = n_grid * n_series;
-  const auto mine = decomp::block_range(n, comm.rank(), comm.size());
+/// The reference grid's points (all snapshots of a series: the grid at each time) of this rank's block
+/// [mine.begin, mine.end) of them, row-major (n, n_inputs).
+std::vector<double> grid_points(const pde::Problem& problem, const reference::GridSolution& sol, decomp::Range mine) {
+  const int dim = sol.dim(), n_in = problem.n_inputs();
+  const bool timed = problem.time_dependent;
+  const std::size_t n_grid = sol.n_points();
   std::vector<double> pts;
   pts.reserve(mine.size() * n_in);
   for (std::size_t i = mine.begin; i < mine.end; ++i) {
@@ -38,7 +35,21 @@ std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& co
     }
     if (timed) pts.push_back(sol.series[i / n_grid]);
   }
-  const auto u = net.predict(pts);
+  return pts;
+}
+
+/// Collective. The network's outputs at every point of the reference solution's grid and series
+/// (time snapshots: the grid at each time), one field per output in the reference's layout. Each rank
+/// evaluates a block of the points; one sum assembles them on every rank. Net: a Pinn or a
+/// MultiDomainPinn (whose predict is collective; every rank calls it once here).
+template <class Net>
+std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& comm, Net& net,
+                                                  const pde::Problem& problem, const reference::GridSolution& sol) {
+  const int n_out = problem.n_outputs();
+  const bool timed = problem.time_dependent;
+  const std::size_t n_grid = sol.n_points(), n_series = timed ? sol.series.size() : 1, n = n_grid * n_series;
+  const auto mine = decomp::block_range(n, comm.rank(), comm.size());
+  const auto u = net.predict(grid_points(problem, sol, mine));
   std::vector<std::vector<double>> fields(n_out, std::vector<double>(n, 0.0));
   for (std::size_t i = 0; i < mine.size(); ++i)
     for (int o = 0; o < n_out; ++o) fields[o][mine.begin + i] = u[i * n_out + o];
@@ -46,33 +57,59 @@ std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& co
   return fields;
 }
 
-/// `npde train` of a catalogue equation (its problem `equation`): the general PINN, then the classical
-/// reference, compared on the reference's grid at every snapshot.
+/// The subdomain of every point of the reference grid and series (fields' layout), on every rank.
+std::vector<double> subdomain_map(const decomp::BoxPartition& part, const pde::Problem& problem,
+                                  const reference::GridSolution& sol) {
+  const std::size_t n = sol.n_points() * (problem.time_dependent ? sol.series.size() : 1);
+  const auto pts = grid_points(problem, sol, decomp::Range{0, n});
+  std::vector<double> s(n);
+  for (std::size_t i = 0; i < n; ++i) s[i] = part.locate(&pts[i * std::size_t(problem.n_inputs())]);
+  return s;
+}
+
+/// "4 subdomains (2x2, xpinn), 2-20-20-1 tanh each (1,000 parameters each)" for the start line.
 template <class T>
-int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
-                         const CommandLine& cl) {
-  // 1. the equation's kernel, the problem, the network and its points; the restart state
-  auto kernel = pinn::make_catalogue_kernel<T>(deck.pde, deck.dim);
-  pde::Problem problem = equation;
-  const auto coefficient_names = kernel->coefficient_names();
-  ObservationData observed;
-  int learnt = -1;  // index of the learnt coefficient (inverse problems)
-  if (deck.has_inverse) {
-    observed = read_observations(comm, deck);
-    learnt = make_inverse(deck, coefficient_names, observed.observations, problem);
-    log::info(log::format("inverse problem: ", deck.inverse_coefficient, " learnt from ",
-                          observed.observations.values.size(), " observations of ", deck.observations_file,
-                          " (noise ", deck.observation_noise, "), initial guess ", problem.coefficients[learnt]));
+std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pde::Problem& problem,
+                         const pinn::MultiDomainPinn<T>& net) {
+  return log::format(net.partition().size(), " subdomains (", grid_string(net.partition().counts()), ", ",
+                     deck.decomposition.method, "), network ",
+                     network_string(problem.n_inputs(), opts, problem.n_outputs()), " ", deck.activation, " each (",
+                     net.params_per_subdomain(), " parameters each)");
+}
+template <class T>
+std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pde::Problem& problem,
+                         const pinn::Pinn<T>& net) {
+  return log::format("network ", network_string(problem.n_inputs(), opts, problem.n_outputs()), " ", deck.activation,
+                     " (", net.n_params(), " parameters)");
+}
+
+/// The inverse problem's summary entries: the learnt coefficient, its start and, where the observation
+/// file knows it, the truth and the relative error.
+template <class T>
+void summary_inverse(const io::Deck& deck, const pinn::Pinn<T>& net, int learnt, const ObservationData& observed,
+                     std::vector<std::pair<std::string, double>>& summary) {
+  if (learnt < 0) return;
+  const std::string key = "coefficient_" + deck.inverse_coefficient;
+  const double value = net.coefficients()[learnt], truth = observed.true_value;
+  summary.emplace_back(key, value);
+  summary.emplace_back(key + "_initial", deck.coefficients.at(deck.inverse_coefficient));
+  if (std::isfinite(truth)) {
+    summary.emplace_back(key + "_true", truth);
+    summary.emplace_back(key + "_rel_error", std::abs(value - truth) / std::abs(truth));
   }
-  const auto opts = make_pinn_options(deck);
+}
+
+/// The training run of catalogue_train_verb on its model (Net: Pinn or MultiDomainPinn).
+template <class T, class Net>
+int catalogue_train_model(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                          const CommandLine& cl, const pde::Problem& problem, const pinn::PinnOptions& opts, Net& net,
+                          int learnt, const ObservationData& observed) {
   const auto cfg = make_train_config(deck, cl.quiet);
-  pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
   check_stages(net, cfg);
   const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
   const std::string terms = terms_string(net.term_names(), net.term_points());
   log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", ", deck.bc_enforcement,
-                        " conditions, network ", network_string(problem.n_inputs(), opts, problem.n_outputs()),
-                        " ", deck.activation, " (", net.n_params(), " parameters), ", deck.precision, ", ",
+                        " conditions, ", network_line(deck, opts, problem, net), ", ", deck.precision, ", ",
                         comm.size(), " rank(s), loss terms (points): ", terms, ", BLAS core ", nn::blas_core_name()));
   // 2. the output file exists (under its temporary name) from the start, as for Poisson
   io::OutputFile out(comm, deck.output_file);
@@ -90,7 +127,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
     log::info("reference: " + problem_string(deck) +
               (learnt >= 0 ? ", " + deck.inverse_coefficient + " = " + std::to_string(observed.true_value) : ""));
     reference::GridSolution sol = solve_catalogue(comm, deck, reference_problem);
-    auto fields = evaluate_on_grid(comm, net, sol);
+    auto fields = evaluate_on_grid(comm, net, problem, sol);
     for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f)
       if (sol.fields[f].first == "p") {
         // the residuals see only grad p: the network's pressure is fixed up to a constant, taken so
@@ -104,6 +141,7 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
     pf.history = result.history;
     pf.term_names = net.term_names();
     pf.extra_names = net.extra_names();
+    if constexpr (std::is_same_v<Net, pinn::MultiDomainPinn<T>>) pf.subdomain = subdomain_map(net.partition(), problem, sol);
     std::vector<std::pair<std::string, double>> summary;
     for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f) {
       const std::string& name = sol.fields[f].first;
@@ -127,15 +165,10 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
         summary.emplace_back("rel_l2_exact_velocity",
                              relative_l2_of(net_uv, joined(sol.exact[0].second, sol.exact[1].second)));
     }
-    if (learnt >= 0) {
-      const std::string key = "coefficient_" + deck.inverse_coefficient;
-      const double value = net.coefficients()[learnt], truth = observed.true_value;
-      summary.emplace_back(key, value);
-      summary.emplace_back(key + "_initial", deck.coefficients.at(deck.inverse_coefficient));
-      if (std::isfinite(truth)) {
-        summary.emplace_back(key + "_true", truth);
-        summary.emplace_back(key + "_rel_error", std::abs(value - truth) / std::abs(truth));
-      }
+    if constexpr (std::is_same_v<Net, pinn::Pinn<T>>) summary_inverse(deck, net, learnt, observed, summary);
+    if constexpr (std::is_same_v<Net, pinn::MultiDomainPinn<T>>) {
+      summary.emplace_back("subdomains", net.partition().size());
+      summary.emplace_back("parameters_per_subdomain", double(net.params_per_subdomain()));
     }
     if (deck.pde == "navier_stokes" && deck.flow_case == "cavity" && fields.size() >= 2) {
       // the network's centrelines against Ghia et al. (1982), as the reference reports its own
@@ -149,6 +182,36 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
                            result.final_loss, result.nan_recoveries, out);
     return int(ExitSuccess);
   });
+}
+
+/// `npde train` of a catalogue equation (its problem `equation`): the general PINN (one network, or one
+/// per subdomain of a decomposition), then the classical reference, compared on the reference's grid at
+/// every snapshot.
+template <class T>
+int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation,
+                         const CommandLine& cl) {
+  // 1. the equation's kernel, the problem, the network and its points; the restart state
+  auto kernel = pinn::make_catalogue_kernel<T>(deck.pde, deck.dim);
+  pde::Problem problem = equation;
+  const auto coefficient_names = kernel->coefficient_names();
+  ObservationData observed;
+  int learnt = -1;  // index of the learnt coefficient (inverse problems)
+  if (deck.has_inverse) {
+    observed = read_observations(comm, deck);
+    learnt = make_inverse(deck, coefficient_names, observed.observations, problem);
+    log::info(log::format("inverse problem: ", deck.inverse_coefficient, " learnt from ",
+                          observed.observations.values.size(), " observations of ", deck.observations_file,
+                          " (noise ", deck.observation_noise, "), initial guess ", problem.coefficients[learnt]));
+  }
+  const auto opts = make_pinn_options(deck);
+  if (deck.has_decomposition) {
+    pinn::MultiDomainPinn<T> net(
+        comm, problem, [&deck] { return pinn::make_catalogue_kernel<T>(deck.pde, deck.dim); }, opts,
+        make_decomposition_options(deck));
+    return catalogue_train_model<T>(comm, deck, equation, cl, problem, opts, net, learnt, observed);
+  }
+  pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);
+  return catalogue_train_model<T>(comm, deck, equation, cl, problem, opts, net, learnt, observed);
 }
 
 }  // namespace

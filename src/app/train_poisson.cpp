@@ -12,6 +12,7 @@
 #include "npde/nn/gemm.hpp"
 #include "npde/pde/grid.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/pinn.hpp"
 #include "npde/reference/poisson_fd.hpp"
 
@@ -48,19 +49,30 @@ void add_exact(const pde::Problem& problem, const GridSlab& slab, Report& report
   report.fields["exact"] = std::move(ex);
 }
 
+/// "network 2-64-64-1 tanh (4,000 parameters)", or with a decomposition its subdomains and the network
+/// of each.
 template <class T>
-int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& problem,
-                       const CommandLine& cl) {
-  const auto opts = make_pinn_options(deck);
+std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pinn::Pinn<T>& net) {
+  return log::format("network ", network_string(deck.dim, opts, 1), " ", deck.activation, " (", net.n_params(),
+                     " parameters)");
+}
+template <class T>
+std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pinn::MultiDomainPinn<T>& net) {
+  return log::format(net.partition().size(), " subdomains (", grid_string(net.partition().counts()), ", ",
+                     deck.decomposition.method, "), network ", network_string(deck.dim, opts, 1), " ", deck.activation,
+                     " each (", net.params_per_subdomain(), " parameters each)");
+}
+
+template <class T, class Net>
+int poisson_train_model(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& problem,
+                        const CommandLine& cl, const pinn::PinnOptions& opts, Net& net) {
   const auto cfg = make_train_config(deck, cl.quiet);
-  // 1. network and points; the restart state, validated against them
-  pinn::Pinn<T> net(comm, problem, pinn::make_catalogue_kernel<T>("poisson", deck.dim), opts);
+  // 1. the restart state, validated against the network and its points
   check_stages(net, cfg);
   const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
   const std::string terms = terms_string(net.term_names(), net.term_points());
-  log::info(log::format("npde train ", deck.path, ": ", deck.dim, "D Poisson, ", deck.bc_enforcement,
-                        " BC, network ", network_string(deck.dim, opts, 1), " ", deck.activation, " (",
-                        net.n_params(), " parameters), ", deck.precision, ", ", comm.size(),
+  log::info(log::format("npde train ", deck.path, ": ", deck.dim, "D Poisson, ", deck.bc_enforcement, " BC, ",
+                        network_line(deck, opts, net), ", ", deck.precision, ", ", comm.size(),
                         " rank(s), loss terms (points): ", terms, ", BLAS core ", nn::blas_core_name()));
   // 2. the output file exists (under its temporary name) from the start: the history is flushed into
   // it at every progress line, and it gets its final name only when the run is complete
@@ -78,6 +90,13 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
     report.term_names = net.term_names();
     report.extra_names = net.extra_names();
     report.fields["pinn"] = net.predict(slab.points);
+    if constexpr (std::is_same_v<Net, pinn::MultiDomainPinn<T>>) {
+      std::vector<double> sub;
+      for (int s : net.subdomain_of(slab.points)) sub.push_back(s);
+      report.fields["subdomain"] = std::move(sub);
+      report.summary["subdomains"] = net.partition().size();
+      report.summary["parameters_per_subdomain"] = double(net.params_per_subdomain());
+    }
     add_exact(problem, slab, report);
     if (report.fields.count("exact"))
       report.summary["rel_l2_exact"] = relative_l2(comm, report.fields["pinn"], report.fields["exact"]);
@@ -105,6 +124,20 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
     log::info(summary_table(report));
     return int(ExitSuccess);
   });
+}
+
+template <class T>
+int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& problem,
+                       const CommandLine& cl) {
+  const auto opts = make_pinn_options(deck);
+  if (deck.has_decomposition) {
+    pinn::MultiDomainPinn<T> net(
+        comm, problem, [&deck] { return pinn::make_catalogue_kernel<T>("poisson", deck.dim); }, opts,
+        make_decomposition_options(deck));
+    return poisson_train_model<T>(comm, deck, problem, cl, opts, net);
+  }
+  pinn::Pinn<T> net(comm, problem, pinn::make_catalogue_kernel<T>("poisson", deck.dim), opts);
+  return poisson_train_model<T>(comm, deck, problem, cl, opts, net);
 }
 
 }  // namespace

@@ -553,6 +553,29 @@ void read_inverse(const DeckReader& r, Deck& d) {
   if (!d.has_training) r.fail("inverse", "an inverse problem is trained: give a 'training' section");
 }
 
+void read_decomposition(const DeckReader& r, Deck& d) {
+  d.has_decomposition = r.has("decomposition");
+  if (!d.has_decomposition) return;
+  auto& s = d.decomposition;
+  s.method = r.get_enum("decomposition.method");
+  const int n_inputs = d.dim + (is_time_dependent(d.pde) ? 1 : 0);
+  s.subdomains = r.get_ints("decomposition.subdomains", 0);
+  if (int(s.subdomains.size()) > n_inputs)
+    r.fail("decomposition.subdomains", "has " + std::to_string(s.subdomains.size()) + " entries, the problem has " +
+                                           std::to_string(n_inputs) + " inputs");
+  s.interface_points = r.get_int("decomposition.interface.points");
+  s.gradient_step = r.get_real("decomposition.interface.gradient_step");
+  if (const auto* sec = r.find("decomposition.interface"))
+    for (const auto& key : sec->keys)
+      if (key != "points" && key != "gradient_step")
+        s.weights.emplace_back(key, r.get_real("decomposition.interface." + key));
+  if (d.bc_enforcement != "soft")
+    r.fail("problem.bc_enforcement", "a decomposition takes the boundary and initial conditions as loss terms of the "
+                                     "subdomains on them: set soft");
+  if (d.has_inverse) r.fail("decomposition", "inverse problems are single-domain only");
+  if (!d.has_training) r.fail("decomposition", "a decomposition is trained: give a 'training' section");
+}
+
 void read_reference_output(const DeckReader& r, Deck& d) {
   d.has_reference = r.has("reference");
   d.reference_grid = r.has("reference.grid") ? r.get_ints("reference.grid", d.dim)
@@ -623,6 +646,7 @@ Deck parse_deck(const std::string& text, const std::string& path, const std::vec
   read_problem(r, path, d);
   read_training(r, d);
   read_inverse(r, d);
+  read_decomposition(r, d);
   read_reference_output(r, d);
   return d;
 }

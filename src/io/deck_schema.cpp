@@ -36,6 +36,8 @@ constexpr const char* kPinnPdes =
 // Equations with a neural solver on a box (boundary points, samplers, soft conditions).
 constexpr const char* kBoxPinnPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes|schrodinger";
 constexpr const char* kBoundaryPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|darcy";
+// Equations a multi-domain PINN (decomposition) solves.
+constexpr const char* kDecompPdes = "poisson|helmholtz|heat|burgers|allen_cahn|klein_gordon|navier_stokes";
 // Equations with an operator-learning mode (`model` and `data` sections).
 constexpr const char* kOperatorPdes = "darcy|ns_vorticity";
 constexpr bool kReq = true, kOpt = false;
@@ -142,6 +144,7 @@ const std::vector<KeySpec> kSchema = {
   {"training.stages[].weights.data",       K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the data terms in this stage"},
   {"training.stages[].weights.normalisation", K::Real,    kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of (int psi^2 - 1)^2 in this stage"},
   {"training.stages[].weights.orthogonality", K::Real,    kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the orthogonality term in this stage"},
+  {"training.stages[].weights.interface",  K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of every interface term of a decomposition in this stage"},
   {"training.stages[].weights.energy",     K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the Rayleigh-quotient term in this stage"},
   {"training.stages[].history",            K::Int,        kOpt, "50",           kNone,                       closed(1, 1000),   0, 0,         "lbfgs",  "number of stored correction pairs"},
   {"training.stages[].resample_every",     K::Int,        kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "new collocation points every n iterations in this stage (default: training.points.resample_every in Adam stages, never in quasi-Newton stages)"},
@@ -204,6 +207,21 @@ const std::vector<KeySpec> kSchema = {
   {"inverse.observations.file",            K::String,     kReq, kNone,          kNone,                       any(),             0, 0,         kNone,    "an `npde reference` output file of the same equation"},
   {"inverse.observations.points",          K::Int,        kOpt, "200",          kNone,                       closed(1, 10000000), 0, 0,       kNone,    "observations drawn from the file's grid and snapshots"},
   {"inverse.observations.noise",           K::Real,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "Gaussian noise: value + noise * std(field) * N(0, 1)"},
+  {"decomposition",                         K::Section,     kOpt, kNone,         kNone,                       any(),             0, 0,         kDecompPdes, "multi-domain PINN: the box split into subdomains, each with its own network, spread over the ranks"},
+  {"decomposition.method",                  K::Enum,        kOpt, "xpinn",       "xpinn|cpinn",               any(),             0, 0,         kNone, "xpinn: average solution (20) + residual continuity (1) at the interfaces; cpinn: flux continuity (20) + average solution (20)"},
+  {"decomposition.subdomains",              K::IntList,     kReq, kNone,         kNone,                       closed(1, 1024),   1, 4,         kNone, "subdomains per input axis (x, y, z, then t; missing trailing axes: 1); at least as many subdomains as ranks"},
+  {"decomposition.interface",               K::Section,     kOpt, kNone,         kNone,                       any(),             0, 0,         kNone, "interface points and the weights of the interface terms (any term given replaces the method's weight; 0: off)"},
+  {"decomposition.interface.points",        K::Int,         kOpt, "100",         kNone,                       closed(1, 1000000), 0, 0,         kNone, "points per interface (an interface of a 1D problem is one point)"},
+  {"decomposition.interface.gradient_step", K::Real,        kOpt, "1e-3",        kNone,                       open_closed(0, 0.5), 0, 0,         kNone, "residual_gradient: central-difference step along the normal, as a fraction of the subdomain's width"},
+  {"decomposition.interface.continuity",    K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (u_a - u_b)^2"},
+  {"decomposition.interface.average",       K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (u_a - m)^2 + (u_b - m)^2, m the mean of both sides"},
+  {"decomposition.interface.residual",      K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of r_a^2 + r_b^2"},
+  {"decomposition.interface.residual_continuity", K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (r_a - r_b)^2"},
+  {"decomposition.interface.flux",          K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (F_a - F_b)^2, F the physical flux (Burgers: u^2/2 - nu u_x across x, u across t; others: the normal derivative)"},
+  {"decomposition.interface.uyy",           K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (u_yy,a - u_yy,b)^2, y the second input"},
+  {"decomposition.interface.residual_gradient", K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (d_n r_a)^2 + (d_n r_b)^2 (gPINN at the interface)"},
+  {"decomposition.interface.ux",            K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (u_x,a - u_x,b)^2, x the first input"},
+  {"decomposition.interface.uxx",           K::Real,        kOpt, kNone,         kNone,                       at_least(0),       0, 0,         kNone, "weight of (u_xx,a - u_xx,b)^2"},
   {"inverse.observations.seed",            K::Seed,       kOpt, "0",            kNone,                       at_least(0),       0, 0,         kNone,    "seed of the drawn points and the noise"},
   {"reference",                            K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "classical PETSc reference solve (present = enabled)"},
   {"reference.grid",                       K::IntList,    kOpt, kNone,          kNone,                       at_least(3),       kLenDim, 0,   kNone,    "grid points per dimension incl. boundary (default 65 each)"},

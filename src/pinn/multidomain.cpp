@@ -127,9 +127,9 @@ MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde:
   if (opts.balancing != PinnOptions::Balancing::Fixed || opts.causal_chunks > 0 || opts.rad_candidates > 0)
     NPDE_INPUT_ERROR("decomposition: adaptive loss weights, causal training and adaptive sampling are single-domain "
                      "only");
-  if (dopts.interface_points < 1) NPDE_INPUT_ERROR("decomposition.interface_points must be >= 1");
-  if (!(dopts.gradient_step > 0 && dopts.gradient_step < 0.5))
-    NPDE_INPUT_ERROR("decomposition.gradient_step must be in (0, 0.5), got " << dopts.gradient_step);
+  if (dopts.interface_points < 1) NPDE_INPUT_ERROR("decomposition.interface.points must be >= 1");
+  if (!(dopts.gradient_step > 0 && dopts.gradient_step <= 0.5))
+    NPDE_INPUT_ERROR("decomposition.interface.gradient_step must be in (0, 0.5], got " << dopts.gradient_step);
   for (const auto& c : problem.conditions)
     if (c.kind == ConditionKind::Periodic && m_part.counts()[pde::face_axis(c.faces.at(0))] > 1)
       NPDE_INPUT_ERROR("decomposition.subdomains: the periodic axis " << problem.input_names()[pde::face_axis(c.faces[0])]
@@ -642,7 +642,7 @@ std::vector<double> MultiDomainPinn<T>::predict(const std::vector<double>& point
 template <class T>
 std::vector<std::string> MultiDomainPinn<T>::extra_names() const {
   std::vector<std::string> names;
-  for (int s = 0; s < m_part.size(); ++s) names.push_back("loss_s" + std::to_string(s));
+  for (int s = 0; s < m_part.size(); ++s) names.push_back("subdomain_" + std::to_string(s) + "_loss");
   return names;
 }
 

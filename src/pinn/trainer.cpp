@@ -244,7 +244,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     const int resample_every = sc.resample_every >= 0 ? sc.resample_every : (adam ? config.resample_every : 0);
     if (!config.quiet)
       log::info(log::format("stage ", s + 1, "/", n_stages, ": ", sc.optimizer, ", ", sc.iterations, " iterations, ",
-                            np, " parameters"));
+                            np_global, " parameters"));
     // adaptive weights are fixed through an L-BFGS stage: set at its start (restored when resuming in it)
     if (lbfgs && !resuming_here) pinn.adapt(st.global_iteration);
     T loss = lbfgs ? objective(params, grad) : T(0);  // L-BFGS starts from a known loss and gradient

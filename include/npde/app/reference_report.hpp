@@ -35,6 +35,9 @@ struct PinnGridFields {
   std::vector<pinn::HistoryRow> history;
   std::vector<std::string> term_names;
   std::vector<std::string> extra_names;
+  /// Multi-domain PINNs: the subdomain each point's value comes from (the fields' layout); empty
+  /// otherwise. Written to /fields/subdomain.
+  std::vector<double> subdomain;
 };
 
 /// As write_grid_solution for `npde train` of a catalogue equation: `generator` is "npde train",

@@ -5,6 +5,7 @@
 #include "npde/io/deck.hpp"
 #include "npde/pde/problem.hpp"
 #include "npde/pinn/highdim.hpp"
+#include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/options.hpp"
 #include "npde/pinn/trainer.hpp"
 #include "npde/reference/poisson_fd.hpp"
@@ -24,6 +25,9 @@ pde::Problem make_equation_problem(const io::Deck& deck);
 void check_trial_functions(const pde::Problem& problem);
 /// Network, points and loss options.
 pinn::PinnOptions make_pinn_options(const io::Deck& deck);
+/// The decomposition of a deck with a `decomposition` section: the method's interface weights with the
+/// deck's replacing them.
+pinn::DecompositionOptions make_decomposition_options(const io::Deck& deck);
 /// The high-dimensional test problem of a `highdim` deck and its model's options.
 pinn::TwoBody make_two_body(const io::Deck& deck);
 pinn::HighDimOptions make_highdim_options(const io::Deck& deck);

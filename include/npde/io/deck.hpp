@@ -51,6 +51,16 @@ struct StageSpec {
 
 /// The operator-learning part of a deck: a `model` section makes `npde train` fit a Fourier neural
 /// operator to npde dataset files (`data`), with the operator keys of `training`.
+/// A multi-domain PINN (the `decomposition` section).
+struct DecompositionSpec {
+  std::string method = "xpinn";           ///< decomposition.method: xpinn, cpinn
+  std::vector<int> subdomains;            ///< per input axis (x, y, z, t), as given
+  int interface_points = 100;             ///< decomposition.interface.points
+  double gradient_step = 1e-3;            ///< decomposition.interface.gradient_step
+  /// The interface terms given in the deck (name, weight); the others keep the method's weights.
+  std::vector<std::pair<std::string, double>> weights;
+};
+
 struct OperatorSpec {
   std::string kind = "fno";             ///< model.kind: fno, tfno
   int width = 32, blocks = 4;           ///< model.width, model.blocks
@@ -181,6 +191,10 @@ struct Deck {
   bool has_dataset = false;
   int dataset_samples = 0;                  ///< dataset.samples
   int dataset_batch = 0;                    ///< dataset.batch: samples per rank between writes (0: automatic)
+
+  // multi-domain PINN (optional `decomposition` section)
+  bool has_decomposition = false;
+  DecompositionSpec decomposition;
 
   // operator learning (optional `model` and `data` sections; `npde train` then fits an operator)
   bool has_model = false;

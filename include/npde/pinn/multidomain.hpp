@@ -89,7 +89,7 @@ class MultiDomainPinn final : public Model<T> {
   const std::vector<double>& last_terms() const override { return m_term_values; }
   void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
   double validation_error() override;
-  /// loss_s<k>: subdomain k's own terms (without the interface terms).
+  /// subdomain_<k>_loss: subdomain k's own terms (without the interface terms).
   std::vector<std::string> extra_names() const override;
   std::vector<double> extra_values() const override { return m_subdomain_loss; }
   optim::Segments segments() const override;
