@@ -282,6 +282,8 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
       }
     }
     if (deck.has_training && !deck.has_model && deck.pde != "highdim") (void)make_pinn_options(deck);
+    if (deck.has_decomposition && cl.verb == "train")
+      pinn::check_decomposition(equation, make_pinn_options(deck), make_decomposition_options(deck), comm.size());
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
   if (!ok) return ExitInput;

@@ -49,6 +49,20 @@ std::size_t share(std::size_t n, double fraction) {
 
 }  // namespace
 
+decomp::BoxPartition make_partition(const pde::Problem& problem, const DecompositionOptions& dopts, int ranks) {
+  std::vector<double> lo, hi;
+  for (int a = 0; a < problem.n_inputs(); ++a) {
+    lo.push_back(problem.box.lower[a]);
+    hi.push_back(problem.box.upper[a]);
+  }
+  std::vector<int> counts = dopts.subdomains;
+  if (int(counts.size()) > problem.n_inputs())
+    NPDE_INPUT_ERROR("decomposition.subdomains has " << counts.size() << " entries for a problem of "
+                                                     << problem.n_inputs() << " inputs");
+  counts.resize(std::size_t(problem.n_inputs()), 1);
+  return decomp::BoxPartition(lo, hi, counts, 0.0, ranks);
+}
+
 const char* interface_term_name(int k) {
   NPDE_REQUIRE(k >= 0 && k < kInterfaceTerms, "interface term " << k);
   return kTermNames[k];
@@ -93,29 +107,9 @@ struct MultiDomainPinn<T>::Side {
   std::vector<double> u_host, r_host, dr_host, send, recv;
 };
 
-template <class T>
-MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde::Problem& problem,
-                                    const KernelFactory& kernel, const PinnOptions& opts,
-                                    const DecompositionOptions& dopts)
-    : m_comm(comm),
-      m_problem(problem),
-      m_opts(opts),
-      m_dopts(dopts),
-      m_part([&] {
-        std::vector<double> lo, hi;
-        for (int a = 0; a < problem.n_inputs(); ++a) {
-          lo.push_back(problem.box.lower[a]);
-          hi.push_back(problem.box.upper[a]);
-        }
-        std::vector<int> counts = dopts.subdomains;
-        if (int(counts.size()) > problem.n_inputs())
-          NPDE_INPUT_ERROR("decomposition.subdomains has " << counts.size() << " entries for a problem of "
-                                                           << problem.n_inputs() << " inputs");
-        counts.resize(std::size_t(problem.n_inputs()), 1);
-        return decomp::BoxPartition(lo, hi, counts, 0.0, comm.size());
-      }()),
-      m_owned(m_part.owned(comm.rank())) {
-  // 1. what a decomposition cannot do (yet), in one line each
+void check_decomposition(const pde::Problem& problem, const PinnOptions& opts, const DecompositionOptions& dopts,
+                         int ranks) {
+  const decomp::BoxPartition part = make_partition(problem, dopts, ranks);
   const std::string method = to_string(dopts.method);
   if (problem.hard)
     NPDE_INPUT_ERROR("decomposition (" << method << "): the subdomains take the boundary and initial conditions as "
@@ -131,18 +125,32 @@ MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde:
   if (!(dopts.gradient_step > 0 && dopts.gradient_step <= 0.5))
     NPDE_INPUT_ERROR("decomposition.interface.gradient_step must be in (0, 0.5], got " << dopts.gradient_step);
   for (const auto& c : problem.conditions)
-    if (c.kind == ConditionKind::Periodic && m_part.counts()[pde::face_axis(c.faces.at(0))] > 1)
+    if (c.kind == ConditionKind::Periodic && part.counts()[std::size_t(pde::face_axis(c.faces.at(0)))] > 1)
       NPDE_INPUT_ERROR("decomposition.subdomains: the periodic axis " << problem.input_names()[pde::face_axis(c.faces[0])]
                                                                       << " cannot be split");
-  if (m_part.interfaces().size() >= 16384)
-    NPDE_INPUT_ERROR("decomposition: " << m_part.interfaces().size() << " interfaces, at most 16383");
+  if (part.interfaces().size() >= 16384)
+    NPDE_INPUT_ERROR("decomposition: " << part.interfaces().size() << " interfaces, at most 16383");
+  for (int k = 0; k < kInterfaceTerms; ++k)
+    if (dopts.weights[std::size_t(k)] < 0) NPDE_INPUT_ERROR("decomposition.interface." << kTermNames[k] << " must be >= 0");
+  if (dopts.weights[kIfUyy] > 0 && problem.n_inputs() < 2)
+    NPDE_INPUT_ERROR("decomposition.interface.uyy needs a second input (the problem has one)");
+}
+
+template <class T>
+MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde::Problem& problem,
+                                    const KernelFactory& kernel, const PinnOptions& opts,
+                                    const DecompositionOptions& dopts)
+    : m_comm(comm),
+      m_problem(problem),
+      m_opts(opts),
+      m_dopts(dopts),
+      m_part(make_partition(problem, dopts, comm.size())),
+      m_owned(m_part.owned(comm.rank())) {
+  check_decomposition(problem, opts, dopts, comm.size());
   m_n_in = problem.n_inputs();
   m_n_out = problem.n_outputs();
   for (int k = 0; k < kInterfaceTerms; ++k) {
-    if (dopts.weights[k] < 0) NPDE_INPUT_ERROR("decomposition.interface." << kTermNames[k] << " must be >= 0");
     if (dopts.weights[k] == 0) continue;
-    if (k == kIfUyy && m_n_in < 2)
-      NPDE_INPUT_ERROR("decomposition.interface.uyy needs a second input (the problem has one)");
     m_if_terms.push_back(k);
     m_if_weights.push_back(dopts.weights[k]);
   }

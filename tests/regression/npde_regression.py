@@ -573,6 +573,92 @@ def check_operator(cfg):
     expect(rc == 2 and "no trained operator" in stderr, "predict with a dataset as the model: exit %d" % rc)
 
 
+def check_multidomain(cfg):
+    """The decomposition decks, small: the same history on 1 and 2 ranks, a checkpoint of a 2-rank run
+    restarted on 1 rank continuing bit for bit, the subdomain map, and bad decompositions."""
+    import h5py
+    import numpy as np
+    small = ["--set", "decomposition.subdomains=[4]", "--set", "training.points.interior=512", "--set", "training.points.boundary=128", "--set",
+             "training.points.initial=128", "--set", "decomposition.interface.points=16", "--set",
+             "network.layers=[8,8]", "--set", "training.stages[0].iterations=30", "--set",
+             "training.stages[1].iterations=30", "--set", "training.log_every=10", "--set", "reference.grid=[129]",
+             "--set", "reference.snapshots=11", "--set", "training.checkpoint.every=0"]
+
+    def train(tag, np_, env=None, extra=()):
+        out = output_file(cfg, "md_" + tag.split("_")[0])  # split_a, split_b: one run, so one deck text
+        ck = os.path.join(cfg.work_dir, "md_%s_checkpoints" % tag.split("_")[0])
+        if "--restart" not in extra:
+            shutil.rmtree(ck, ignore_errors=True)
+        args = ["train", deck_path(cfg, "cpinn_burgers1d")] + small + ["--set", "output.file=" + out, "--set",
+                                                                        "training.checkpoint.dir=" + ck] + list(extra)
+        if env:
+            old = dict(os.environ)
+            os.environ.update(env)
+        try:
+            rc, stdout, _ = run(cfg, np_, args)
+        finally:
+            if env:
+                os.environ.clear()
+                os.environ.update(old)
+        return rc, stdout, out
+
+    rc, stdout, out2 = train("two", 2)
+    expect(rc == 0, "npde train (2 ranks) exited with %d" % rc)
+    expect("4 subdomains (4x1, cpinn)" in stdout, "the start line does not describe the decomposition")
+    rc, _, out1 = train("one", 1)
+    expect(rc == 0, "npde train (1 rank) exited with %d" % rc)
+    with h5py.File(out2, "r") as a, h5py.File(out1, "r") as b:
+        ha = {k: a["history/" + k][()] for k in a["history"]}
+        hb = {k: b["history/" + k][()] for k in b["history"]}
+        for k in ("loss", "loss_pde", "loss_if_flux", "subdomain_3_loss"):
+            expect(k in ha, "history lacks %s (has %s)" % (k, sorted(ha)))
+            expect(np.array_equal(ha[k], hb[k]), "history %s differs between 1 and 2 ranks" % k)
+        own = sum(ha["subdomain_%d_loss" % s] for s in range(4))
+        expect(np.allclose(own + ha["loss_if_average"] + ha["loss_if_flux"], ha["loss"], rtol=1e-12, atol=0),
+               "the subdomains' losses and the interface terms do not sum to the loss")
+        ua, ub = a["fields/pinn/u"][()], b["fields/pinn/u"][()]
+        expect(np.allclose(ua, ub, rtol=0, atol=1e-12), "the fields differ between 1 and 2 ranks")
+        sub = a["fields/subdomain"][()]
+        x = a["fields/grid/x"][()]
+        expect(sub.shape == ua.shape, "fields/subdomain has shape %s, the field %s" % (sub.shape, ua.shape))
+        want = np.minimum(np.floor((x + 1.0) / 0.5), 3)
+        expect(np.array_equal(sub[0], want), "fields/subdomain is not the 4 x-slabs")
+        expect(a["summary"].attrs["subdomains"] == 4, "summary lacks subdomains = 4")
+        print("cpinn_burgers1d (small): loss %.4e on 1 and 2 ranks" % ha["loss"][-1])
+    # stop after a checkpoint inside the L-BFGS stage on 2 ranks, restart on 1
+    rc, _, _ = train("split_a", 2, env={"NPDE_TEST_STOP_AT": "45"})
+    expect(rc == 3, "the stopped run exited with %d, expected 3" % rc)
+    rc, stdout, outr = train("split_b", 1, extra=("--restart",))
+    expect(rc == 0 and "resuming at iteration 45" in stdout, "restart on 1 rank failed (exit %d)" % rc)
+    with h5py.File(out2, "r") as a, h5py.File(outr, "r") as r:
+        expect(np.array_equal(a["history/loss"][()], r["history/loss"][()]),
+               "the run restarted on 1 rank does not continue the 2-rank run bit for bit")
+    # the Poisson deck: the subdomain map under /fields
+    out = output_file(cfg, "md_xpinn")
+    rc, _, _ = run(cfg, 2, ["train", deck_path(cfg, "xpinn_poisson2d"), "--set", "training.points.interior=512",
+                            "--set", "training.stages[0].iterations=20", "--set", "training.stages[1].iterations=20",
+                            "--set", "output.grid=[17,17]", "--set", "reference.grid=[17,17]", "--set",
+                            "output.file=" + out])
+    expect(rc == 0, "npde train xpinn_poisson2d exited with %d" % rc)
+    with h5py.File(out, "r") as f:
+        sub = f["fields/subdomain/u"][()]
+        expect(sorted(np.unique(sub)) == [0, 1, 2, 3], "fields/subdomain of a 2x2 split holds %s" % np.unique(sub))
+        expect(math.isfinite(f["summary"].attrs["rel_l2_exact"]), "rel_l2_exact missing")
+    # bad decompositions: one line, exit 2, nothing written
+    for sets, message in ((["decomposition.subdomains=[1]"], "ranks"),
+                          (["decomposition.interface.average=0", "decomposition.interface.flux=0"],
+                           "every interface term has weight 0"),
+                          (["problem.bc_enforcement=hard"], "set soft")):
+        bad = output_file(cfg, "md_bad")
+        args = ["train", deck_path(cfg, "cpinn_burgers1d"), "--set", "output.file=" + bad]
+        for s_ in sets:
+            args += ["--set", s_]
+        rc, stdout, stderr = run(cfg, 2, args)
+        lines = [l for l in (stdout + stderr).splitlines() if message in l]
+        expect(rc == 2 and len(lines) == 1, "bad decomposition %s: exit %d, %d matching lines" % (sets, rc, len(lines)))
+        expect(not os.path.exists(bad) and not os.path.exists(bad + ".tmp"), "a bad decomposition left a file")
+
+
 def check_petsc_options(cfg):
     """helmholtz2d's default is CG + GAMG: the deck string and then the command line change it."""
     import h5py
@@ -793,7 +879,7 @@ def main():
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
     ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "inverse", "dataset", "operator", "petsc-options",
-                                      "solver-failure", "bad-input", "headers", "cli"))
+                                      "solver-failure", "bad-input", "headers", "cli", "multidomain"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
     cfg.mpiexec = [cfg.mpiexec]
@@ -817,6 +903,8 @@ def main():
             check_dataset(cfg, a[0], set_arguments(a[1:]))
         elif cfg.check == "operator":
             check_operator(cfg)
+        elif cfg.check == "multidomain":
+            check_multidomain(cfg)
         elif cfg.check == "petsc-options":
             check_petsc_options(cfg)
         elif cfg.check == "solver-failure":

@@ -56,6 +56,13 @@ struct DecompositionOptions {
 /// "xpinn" or "cpinn".
 std::string to_string(DecompositionOptions::Method m);
 
+/// The partition of problem's box a decomposition makes for `ranks` ranks. Throws npde::InputError.
+decomp::BoxPartition make_partition(const pde::Problem& problem, const DecompositionOptions& dopts, int ranks);
+/// Throws npde::InputError (one line naming the key) for a decomposition MultiDomainPinn cannot build on
+/// `ranks` ranks (what the driver checks before any work).
+void check_decomposition(const pde::Problem& problem, const PinnOptions& opts, const DecompositionOptions& dopts,
+                         int ranks);
+
 /// A PINN per subdomain of a BoxPartition, the subdomains spread over the ranks in contiguous blocks.
 /// Each subdomain is a Pinn on its own box (its collocation points, its faces of the global boundary as
 /// soft conditions, inputs standardised to the subdomain unless an embedding is chosen) and its own

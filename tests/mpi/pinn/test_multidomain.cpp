@@ -250,6 +250,13 @@ TEST(MultiDomainPinn, ClearErrors) {
   DecompositionOptions too_many = d;
   too_many.subdomains = {2, 2, 2};
   EXPECT_THROW(make<double>(world, poisson(), too_many), npde::InputError);
+  Problem periodic = burgers();
+  periodic.conditions[0].kind = npde::pde::ConditionKind::Periodic;
+  periodic.conditions[0].faces = {0};
+  EXPECT_THROW(make<double>(world, periodic, d), npde::InputError);  // the periodic axis x is split
+  DecompositionOptions along_t = d;
+  along_t.subdomains = {1, 4};
+  EXPECT_NO_THROW(make<double>(world, periodic, along_t));
   DecompositionOptions few = d;
   few.subdomains = {1, 1};
   if (world.size() > 1) {

@@ -191,6 +191,23 @@ std::vector<BadDeck> bad_decks() {
       {"gaussians_zero_width", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                      "network: {gaussian_features: {count: 8, width: 0}}\n",
        {"network.gaussian_features.width"}},
+      {"decomposition_hard", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                 "decomposition: {subdomains: [2, 2]}\n",
+       {"problem.bc_enforcement: a decomposition takes the boundary and initial conditions as loss terms"}},
+      {"decomposition_axes", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                 "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                 "decomposition: {subdomains: [2, 2, 2]}\n",
+       {"decomposition.subdomains: has 3 entries, the problem has 2 inputs"}},
+      {"decomposition_unknown_term", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                         "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                         "decomposition: {subdomains: [2], interface: {flx: 1}}\n",
+       {"unknown key 'decomposition.interface.flx' (did you mean 'decomposition.interface.flux'?)"}},
+      {"decomposition_method", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                   "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                   "decomposition: {subdomains: [2], method: fbpinns}\n",
+       {"decomposition.method"}},
+      {"decomposition_for_darcy", darcy + "decomposition: {subdomains: [2, 2]}\n",
+       {"decomposition: not used by problem.pde: darcy"}},
       {"gaussians_for_highdim", highdim + "network: {gaussian_features: {count: 8}}\n",
        {"network.gaussian_features: not used by problem.pde: highdim"}},
       {"dimension_for_burgers", replaced(burgers, "  initial:", "  dimension: 3\n  initial:"),
