@@ -248,8 +248,10 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
 
 pinn::DecompositionOptions make_decomposition_options(const io::Deck& deck) {
   const auto& s = deck.decomposition;
-  pinn::DecompositionOptions o =
-      s.method == "cpinn" ? pinn::DecompositionOptions::cpinn() : pinn::DecompositionOptions::xpinn();
+  pinn::DecompositionOptions o = s.method == "cpinn"    ? pinn::DecompositionOptions::cpinn()
+                                 : s.method == "fbpinn" ? pinn::DecompositionOptions::fbpinn()
+                                                        : pinn::DecompositionOptions::xpinn();
+  o.overlap = s.overlap;
   o.subdomains = s.subdomains;
   o.interface_points = std::size_t(s.interface_points);
   o.gradient_step = s.gradient_step;
@@ -258,7 +260,7 @@ pinn::DecompositionOptions make_decomposition_options(const io::Deck& deck) {
     NPDE_REQUIRE(k >= 0, "unknown interface term '" << name << "'");  // the schema admits only the menu's
     o.weights[std::size_t(k)] = w;
   }
-  bool any = false;
+  bool any = o.method == pinn::DecompositionOptions::Method::Fbpinn;
   for (double w : o.weights) any = any || w > 0;
   if (!any) NPDE_INPUT_ERROR("decomposition.interface: every interface term has weight 0, so the subdomains would not "
                              "be coupled");

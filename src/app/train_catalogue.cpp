@@ -12,6 +12,7 @@
 #include "npde/io/checkpoint.hpp"
 #include "npde/nn/gemm.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/fbpinn.hpp"
 #include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/pinn.hpp"
 
@@ -68,9 +69,9 @@ std::vector<double> subdomain_map(const decomp::BoxPartition& part, const pde::P
 }
 
 /// "4 subdomains (2x2, xpinn), 2-20-20-1 tanh each (1,000 parameters each)" for the start line.
-template <class T>
+template <class Net>
 std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pde::Problem& problem,
-                         const pinn::MultiDomainPinn<T>& net) {
+                         const Net& net) {
   return log::format(net.partition().size(), " subdomains (", grid_string(net.partition().counts()), ", ",
                      deck.decomposition.method, "), network ",
                      network_string(problem.n_inputs(), opts, problem.n_outputs()), " ", deck.activation, " each (",
@@ -141,7 +142,7 @@ int catalogue_train_model(const decomp::Communicator& comm, const io::Deck& deck
     pf.history = result.history;
     pf.term_names = net.term_names();
     pf.extra_names = net.extra_names();
-    if constexpr (std::is_same_v<Net, pinn::MultiDomainPinn<T>>) pf.subdomain = subdomain_map(net.partition(), problem, sol);
+    if constexpr (!std::is_same_v<Net, pinn::Pinn<T>>) pf.subdomain = subdomain_map(net.partition(), problem, sol);
     std::vector<std::pair<std::string, double>> summary;
     for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f) {
       const std::string& name = sol.fields[f].first;
@@ -166,7 +167,7 @@ int catalogue_train_model(const decomp::Communicator& comm, const io::Deck& deck
                              relative_l2_of(net_uv, joined(sol.exact[0].second, sol.exact[1].second)));
     }
     if constexpr (std::is_same_v<Net, pinn::Pinn<T>>) summary_inverse(deck, net, learnt, observed, summary);
-    if constexpr (std::is_same_v<Net, pinn::MultiDomainPinn<T>>) {
+    if constexpr (!std::is_same_v<Net, pinn::Pinn<T>>) {
       summary.emplace_back("subdomains", net.partition().size());
       summary.emplace_back("parameters_per_subdomain", double(net.params_per_subdomain()));
     }
@@ -205,9 +206,13 @@ int catalogue_train_verb(const decomp::Communicator& comm, const io::Deck& deck,
   }
   const auto opts = make_pinn_options(deck);
   if (deck.has_decomposition) {
+    const auto dopts = make_decomposition_options(deck);
+    if (dopts.method == pinn::DecompositionOptions::Method::Fbpinn) {
+      pinn::FbPinn<T> net(comm, problem, std::move(kernel), opts, dopts);
+      return catalogue_train_model<T>(comm, deck, equation, cl, problem, opts, net, learnt, observed);
+    }
     pinn::MultiDomainPinn<T> net(
-        comm, problem, [&deck] { return pinn::make_catalogue_kernel<T>(deck.pde, deck.dim); }, opts,
-        make_decomposition_options(deck));
+        comm, problem, [&deck] { return pinn::make_catalogue_kernel<T>(deck.pde, deck.dim); }, opts, dopts);
     return catalogue_train_model<T>(comm, deck, equation, cl, problem, opts, net, learnt, observed);
   }
   pinn::Pinn<T> net(comm, problem, std::move(kernel), opts);

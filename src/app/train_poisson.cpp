@@ -12,6 +12,7 @@
 #include "npde/nn/gemm.hpp"
 #include "npde/pde/grid.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/fbpinn.hpp"
 #include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/pinn.hpp"
 #include "npde/reference/poisson_fd.hpp"
@@ -56,8 +57,8 @@ std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, co
   return log::format("network ", network_string(deck.dim, opts, 1), " ", deck.activation, " (", net.n_params(),
                      " parameters)");
 }
-template <class T>
-std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pinn::MultiDomainPinn<T>& net) {
+template <class Net>
+std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const Net& net) {
   return log::format(net.partition().size(), " subdomains (", grid_string(net.partition().counts()), ", ",
                      deck.decomposition.method, "), network ", network_string(deck.dim, opts, 1), " ", deck.activation,
                      " each (", net.params_per_subdomain(), " parameters each)");
@@ -90,7 +91,7 @@ int poisson_train_model(const decomp::Communicator& comm, const io::Deck& deck, 
     report.term_names = net.term_names();
     report.extra_names = net.extra_names();
     report.fields["pinn"] = net.predict(slab.points);
-    if constexpr (std::is_same_v<Net, pinn::MultiDomainPinn<T>>) {
+    if constexpr (!std::is_same_v<Net, pinn::Pinn<T>>) {
       std::vector<double> sub;
       for (int s : net.subdomain_of(slab.points)) sub.push_back(s);
       report.fields["subdomain"] = std::move(sub);
@@ -131,9 +132,13 @@ int poisson_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
                        const CommandLine& cl) {
   const auto opts = make_pinn_options(deck);
   if (deck.has_decomposition) {
+    const auto dopts = make_decomposition_options(deck);
+    if (dopts.method == pinn::DecompositionOptions::Method::Fbpinn) {
+      pinn::FbPinn<T> net(comm, problem, pinn::make_catalogue_kernel<T>("poisson", deck.dim), opts, dopts);
+      return poisson_train_model<T>(comm, deck, problem, cl, opts, net);
+    }
     pinn::MultiDomainPinn<T> net(
-        comm, problem, [&deck] { return pinn::make_catalogue_kernel<T>("poisson", deck.dim); }, opts,
-        make_decomposition_options(deck));
+        comm, problem, [&deck] { return pinn::make_catalogue_kernel<T>("poisson", deck.dim); }, opts, dopts);
     return poisson_train_model<T>(comm, deck, problem, cl, opts, net);
   }
   pinn::Pinn<T> net(comm, problem, pinn::make_catalogue_kernel<T>("poisson", deck.dim), opts);

@@ -102,19 +102,48 @@ std::vector<int> BoxPartition::neighbour_ranks(int rank) const {
 }
 
 double BoxPartition::window(int s, const double* x) const {
-  const Subdomain& sd = m_subdomains[std::size_t(s)];
-  double w = 1;
-  for (int a = 0; a < dims(); ++a) {
-    const double lo = sd.lower[std::size_t(a)], hi = sd.upper[std::size_t(a)], v = x[a];
-    if (v < lo || v > hi) return 0;
-    if (m_counts[std::size_t(a)] == 1) continue;
-    const double c = 0.5 * (sd.core_lower[std::size_t(a)] + sd.core_upper[std::size_t(a)]);
-    // no taper towards the box's own boundary: the edge subdomains alone cover it
-    const bool box_lo = sd.cell[std::size_t(a)] == 0, box_hi = sd.cell[std::size_t(a)] + 1 == m_counts[std::size_t(a)];
-    if (v <= c && !box_lo) w *= std::pow(std::cos(0.5 * M_PI * (c - v) / (c - lo)), 2);
-    if (v > c && !box_hi) w *= std::pow(std::cos(0.5 * M_PI * (v - c) / (hi - c)), 2);
-  }
+  double w, dw[3], d2w[3];
+  window_jet(s, x, w, dw, d2w);
   return w;
+}
+
+void BoxPartition::window_jet(int s, const double* x, double& w, double* dw, double* d2w) const {
+  const Subdomain& sd = m_subdomains[std::size_t(s)];
+  const int d = dims();
+  // per axis: the factor f, f' and f''; no taper towards the box's own boundary (the edge subdomains
+  // alone cover it)
+  double f[3] = {1, 1, 1}, f1[3] = {0, 0, 0}, f2[3] = {0, 0, 0};
+  bool inside = true;
+  for (int a = 0; a < d; ++a) {
+    const double lo = sd.lower[std::size_t(a)], hi = sd.upper[std::size_t(a)], v = x[a];
+    if (v < lo || v > hi) inside = false;
+    if (!inside || m_counts[std::size_t(a)] == 1) continue;
+    const double c = 0.5 * (sd.core_lower[std::size_t(a)] + sd.core_upper[std::size_t(a)]);
+    const bool box_lo = sd.cell[std::size_t(a)] == 0, box_hi = sd.cell[std::size_t(a)] + 1 == m_counts[std::size_t(a)];
+    double r = 0, sign = 0;  // half-width of the taper, and the direction away from c
+    if (v <= c && !box_lo) r = c - lo, sign = -1;
+    if (v > c && !box_hi) r = hi - c, sign = 1;
+    if (r == 0) continue;
+    // f = cos^2(theta), theta = k |v - c|, k = pi / (2 r)
+    const double k = 0.5 * M_PI / r, theta = k * std::abs(v - c);
+    f[a] = std::pow(std::cos(theta), 2);
+    f1[a] = -sign * k * std::sin(2 * theta);
+    f2[a] = -2 * k * k * std::cos(2 * theta);
+  }
+  for (int a = 0; a < d; ++a) dw[a] = d2w[a] = 0;
+  if (!inside) {
+    w = 0;
+    return;
+  }
+  w = 1;
+  for (int a = 0; a < d; ++a) w *= f[a];
+  for (int a = 0; a < d; ++a) {
+    double rest = 1;
+    for (int b = 0; b < d; ++b)
+      if (b != a) rest *= f[b];
+    dw[a] = f1[a] * rest;
+    d2w[a] = f2[a] * rest;
+  }
 }
 
 std::vector<std::pair<int, double>> BoxPartition::unity(const double* x) const {

@@ -569,9 +569,19 @@ void read_decomposition(const DeckReader& r, Deck& d) {
     for (const auto& key : sec->keys)
       if (key != "points" && key != "gradient_step")
         s.weights.emplace_back(key, r.get_real("decomposition.interface." + key));
-  if (d.bc_enforcement != "soft")
+  const bool fb = s.method == "fbpinn";
+  if (r.has("decomposition.overlap")) {
+    if (!fb) r.fail("decomposition.overlap", "the subdomains of " + s.method + " do not overlap (fbpinn's do)");
+    s.overlap = r.get_real("decomposition.overlap");
+  }
+  if (fb && r.has("decomposition.interface"))
+    r.fail("decomposition.interface", "fbpinn blends overlapping subdomains by windows: it has no interface terms");
+  if (!fb && d.bc_enforcement != "soft")
     r.fail("problem.bc_enforcement", "a decomposition takes the boundary and initial conditions as loss terms of the "
                                      "subdomains on them: set soft");
+  if (fb && d.bc_enforcement != "hard")
+    r.fail("problem.bc_enforcement", "fbpinn builds the conditions into the blended solution by a trial function: set "
+                                     "hard");
   if (d.has_inverse) r.fail("decomposition", "inverse problems are single-domain only");
   if (!d.has_training) r.fail("decomposition", "a decomposition is trained: give a 'training' section");
 }

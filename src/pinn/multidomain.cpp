@@ -49,6 +49,31 @@ std::size_t share(std::size_t n, double fraction) {
 
 }  // namespace
 
+namespace detail {
+
+optim::Segments SpreadParameters::segments() const {
+  optim::Segments seg;
+  seg.total = total;
+  for (std::size_t k = 0; k <= owned.size(); ++k) seg.offsets.push_back(k * per);
+  for (std::size_t k = 0; k < owned.size(); ++k) seg.ids.push_back(int(owned.begin + k));
+  const decomp::Communicator c = comm;
+  seg.allreduce_sum = [c](double* v, std::size_t n) { c.allreduce_sum(v, n); };
+  return seg;
+}
+
+std::vector<double> SpreadParameters::gather(const std::vector<double>& local) const {
+  NPDE_REQUIRE(local.size() == per * owned.size(), "gather of " << local.size() << " values for " << per * owned.size());
+  return comm.allgatherv(local);  // ranks hold contiguous blocks of the subdomain order
+}
+
+std::vector<double> SpreadParameters::scatter(const std::vector<double>& global) const {
+  NPDE_REQUIRE(global.size() == per * std::size_t(total), "scatter of " << global.size() << " values for "
+                                                                     << per * std::size_t(total));
+  return std::vector<double>(global.begin() + long(owned.begin * per), global.begin() + long(owned.end * per));
+}
+
+}  // namespace detail
+
 decomp::BoxPartition make_partition(const pde::Problem& problem, const DecompositionOptions& dopts, int ranks) {
   std::vector<double> lo, hi;
   for (int a = 0; a < problem.n_inputs(); ++a) {
@@ -60,7 +85,10 @@ decomp::BoxPartition make_partition(const pde::Problem& problem, const Decomposi
     NPDE_INPUT_ERROR("decomposition.subdomains has " << counts.size() << " entries for a problem of "
                                                      << problem.n_inputs() << " inputs");
   counts.resize(std::size_t(problem.n_inputs()), 1);
-  return decomp::BoxPartition(lo, hi, counts, 0.0, ranks);
+  const bool fb = dopts.method == DecompositionOptions::Method::Fbpinn;
+  if (fb && !(dopts.overlap > 0 && dopts.overlap < 1))
+    NPDE_INPUT_ERROR("decomposition.overlap must be in (0, 1) for fbpinn (the windows overlap), got " << dopts.overlap);
+  return decomp::BoxPartition(lo, hi, counts, fb ? dopts.overlap : 0.0, ranks);
 }
 
 const char* interface_term_name(int k) {
@@ -90,7 +118,16 @@ DecompositionOptions DecompositionOptions::cpinn() {
   return o;
 }
 
-std::string to_string(DecompositionOptions::Method m) { return m == DecompositionOptions::Method::Xpinn ? "xpinn" : "cpinn"; }
+DecompositionOptions DecompositionOptions::fbpinn() {
+  DecompositionOptions o;
+  o.method = Method::Fbpinn;
+  o.overlap = 0.25;
+  return o;
+}
+
+std::string to_string(DecompositionOptions::Method m) {
+  return m == DecompositionOptions::Method::Xpinn ? "xpinn" : m == DecompositionOptions::Method::Cpinn ? "cpinn" : "fbpinn";
+}
 
 /// One side of an interface held by this rank: its points, the jets of its subdomain's network there
 /// (u: value, first and diagonal second derivatives; r: the equation's jets at the points and, for the
@@ -111,9 +148,26 @@ void check_decomposition(const pde::Problem& problem, const PinnOptions& opts, c
                          int ranks) {
   const decomp::BoxPartition part = make_partition(problem, dopts, ranks);
   const std::string method = to_string(dopts.method);
-  if (problem.hard)
+  const bool fb = dopts.method == DecompositionOptions::Method::Fbpinn;
+  if (problem.hard && !fb)
     NPDE_INPUT_ERROR("decomposition (" << method << "): the subdomains take the boundary and initial conditions as "
                                        << "loss terms; set problem.bc_enforcement: soft");
+  if (fb) {
+    // the windowed sum is one function: the conditions go into its trial function
+    if (!problem.hard)
+      NPDE_INPUT_ERROR("decomposition (fbpinn): the conditions are built into the windowed sum by a trial function; set "
+                       "problem.bc_enforcement: hard");
+    std::vector<bool> absorbed(problem.conditions.size(), false);
+    for (int o = 0; o < problem.n_outputs(); ++o) {
+      const TrialFunction trial(problem, o);
+      for (std::size_t i = 0; i < absorbed.size(); ++i) absorbed[i] = absorbed[i] || trial.absorbs(i);
+    }
+    for (std::size_t i = 0; i < absorbed.size(); ++i)
+      if (!absorbed[i])
+        NPDE_INPUT_ERROR("decomposition (fbpinn): problem.boundary: a " << pde::to_string(problem.conditions[i].kind)
+                                                                        << " condition is not built into a trial function; "
+                                                                           "fbpinn takes Dirichlet and initial conditions");
+  }
   if (!problem.observations.empty() || problem.n_trainable() > 0 || problem.eigen.quadrature > 0)
     NPDE_INPUT_ERROR("decomposition: inverse problems and eigenproblems are single-domain only");
   if (opts.weight_factorization)
@@ -146,6 +200,7 @@ MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde:
       m_dopts(dopts),
       m_part(make_partition(problem, dopts, comm.size())),
       m_owned(m_part.owned(comm.rank())) {
+  NPDE_REQUIRE(dopts.method != DecompositionOptions::Method::Fbpinn, "MultiDomainPinn is XPINN/cPINN; FBPINN is FbPinn");
   check_decomposition(problem, opts, dopts, comm.size());
   m_n_in = problem.n_inputs();
   m_n_out = problem.n_outputs();
@@ -652,31 +707,6 @@ std::vector<std::string> MultiDomainPinn<T>::extra_names() const {
   std::vector<std::string> names;
   for (int s = 0; s < m_part.size(); ++s) names.push_back("subdomain_" + std::to_string(s) + "_loss");
   return names;
-}
-
-template <class T>
-optim::Segments MultiDomainPinn<T>::segments() const {
-  optim::Segments seg;
-  seg.total = m_part.size();
-  for (std::size_t k = 0; k <= m_nets.size(); ++k) seg.offsets.push_back(k * m_per_subdomain);
-  for (std::size_t k = 0; k < m_nets.size(); ++k) seg.ids.push_back(int(m_owned.begin + k));
-  const decomp::Communicator comm = m_comm;
-  seg.allreduce_sum = [comm](double* v, std::size_t n) { comm.allreduce_sum(v, n); };
-  return seg;
-}
-
-template <class T>
-std::vector<double> MultiDomainPinn<T>::gather(const std::vector<double>& local) const {
-  NPDE_REQUIRE(local.size() == n_params(), "gather of " << local.size() << " values for " << n_params());
-  return m_comm.allgatherv(local);  // ranks hold contiguous blocks of the subdomain order
-}
-
-template <class T>
-std::vector<double> MultiDomainPinn<T>::scatter(const std::vector<double>& global) const {
-  NPDE_REQUIRE(global.size() == n_params_global(), "scatter of " << global.size() << " values for "
-                                                                 << n_params_global());
-  return std::vector<double>(global.begin() + long(m_owned.begin * m_per_subdomain),
-                             global.begin() + long(m_owned.end * m_per_subdomain));
 }
 
 template class MultiDomainPinn<double>;

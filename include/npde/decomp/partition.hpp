@@ -59,6 +59,10 @@ class BoxPartition {
   /// extent's centre and r its half-width, on the extent (0 outside); along an axis with one
   /// subdomain the factor is 1.
   double window(int s, const double* x) const;
+  /// The window and its derivatives at x: w, dw[a] = dw/dx_a and d2w[a] = d2w/dx_a^2 for a < dims()
+  /// (all zero outside the extent). The window is C1; its second derivative jumps only at the centre of
+  /// an edge subdomain, where no other window reaches, so the normalised windows are smooth.
+  void window_jet(int s, const double* x, double& w, double* dw, double* d2w) const;
   /// The partition of unity at x: (subdomain, w_s(x) / sum_k w_k(x)) for every subdomain whose
   /// window is positive there; the weights sum to 1.
   std::vector<std::pair<int, double>> unity(const double* x) const;

@@ -55,6 +55,7 @@ struct StageSpec {
 struct DecompositionSpec {
   std::string method = "xpinn";           ///< decomposition.method: xpinn, cpinn
   std::vector<int> subdomains;            ///< per input axis (x, y, z, t), as given
+  double overlap = 0.25;                  ///< decomposition.overlap (fbpinn)
   int interface_points = 100;             ///< decomposition.interface.points
   double gradient_step = 1e-3;            ///< decomposition.interface.gradient_step
   /// The interface terms given in the deck (name, weight); the others keep the method's weights.

@@ -38,12 +38,14 @@ int interface_term_index(const std::string& name);
 
 /// How the box is split and the subdomains coupled (the deck's `decomposition:` section).
 struct DecompositionOptions {
-  enum class Method { Xpinn, Cpinn };
+  enum class Method { Xpinn, Cpinn, Fbpinn };
   Method method = Method::Xpinn;
   std::vector<int> subdomains;  ///< per input axis (missing trailing axes: 1)
   /// Weight of each interface term (0: off). The methods' defaults: xpinn() and cpinn().
   std::array<double, kInterfaceTerms> weights{};
   std::size_t interface_points = 100;  ///< points per interface (1 where the interface is a point)
+  /// FBPINN: overlapping subdomains, neighbours sharing a band of overlap x (core width).
+  double overlap = 0.25;
   /// Residual gradient: the central-difference step along the normal, as a fraction of the width of
   /// the lower subdomain across the interface.
   double gradient_step = 1e-3;
@@ -51,10 +53,26 @@ struct DecompositionOptions {
   static DecompositionOptions xpinn();
   /// cPINN (Jagtap et al. 2020): flux continuity (20) and average solution (20).
   static DecompositionOptions cpinn();
+  /// FBPINN (Moseley, Markham & Nissen-Meyer 2023): overlap 0.25, no interface terms.
+  static DecompositionOptions fbpinn();
 };
 
-/// "xpinn" or "cpinn".
+/// "xpinn", "cpinn" or "fbpinn".
 std::string to_string(DecompositionOptions::Method m);
+
+namespace detail {
+/// The parameters of the subdomains of a partition, `per` each, each rank holding its own subdomains'
+/// (contiguous blocks of the subdomain order): the Model hooks of a model spread over ranks.
+struct SpreadParameters {
+  decomp::Communicator comm;
+  decomp::Range owned;
+  int total = 0;
+  std::size_t per = 0;
+  optim::Segments segments() const;
+  std::vector<double> gather(const std::vector<double>& local) const;
+  std::vector<double> scatter(const std::vector<double>& global) const;
+};
+}  // namespace detail
 
 /// The partition of problem's box a decomposition makes for `ranks` ranks. Throws npde::InputError.
 decomp::BoxPartition make_partition(const pde::Problem& problem, const DecompositionOptions& dopts, int ranks);
@@ -99,10 +117,10 @@ class MultiDomainPinn final : public Model<T> {
   /// subdomain_<k>_loss: subdomain k's own terms (without the interface terms).
   std::vector<std::string> extra_names() const override;
   std::vector<double> extra_values() const override { return m_subdomain_loss; }
-  optim::Segments segments() const override;
+  optim::Segments segments() const override { return spread().segments(); }
   std::size_t n_params_global() const override { return m_per_subdomain * std::size_t(m_part.size()); }
-  std::vector<double> gather(const std::vector<double>& local) const override;
-  std::vector<double> scatter(const std::vector<double>& global) const override;
+  std::vector<double> gather(const std::vector<double>& local) const override { return spread().gather(local); }
+  std::vector<double> scatter(const std::vector<double>& global) const override { return spread().scatter(global); }
 
   const decomp::BoxPartition& partition() const { return m_part; }
   const DecompositionOptions& decomposition() const { return m_dopts; }
@@ -126,6 +144,7 @@ class MultiDomainPinn final : public Model<T> {
   /// the gradient into the side's subdomain's slice of g.
   void side_backward(Side& side, T* g, std::vector<double>& terms);
   int local_index(int subdomain) const { return subdomain - int(m_owned.begin); }
+  detail::SpreadParameters spread() const { return {m_comm, m_owned, m_part.size(), m_per_subdomain}; }
 
   decomp::Communicator m_comm;
   pde::Problem m_problem;

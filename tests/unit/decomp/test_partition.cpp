@@ -91,6 +91,26 @@ TEST(BoxPartition, WindowsArePositiveOnTheirExtentAndSumToOne) {
       }
       EXPECT_NEAR(sum, 1.0, 1e-14) << "overlap " << overlap;
     }
+    // window_jet: the window itself and central differences of it
+    for (std::uint64_t i = 0; i < 200; ++i) {
+      const double x[2] = {2 * npde::rng::uniform(7, 1, i), npde::rng::uniform(7, 2, i)};
+      for (int s = 0; s < p.size(); ++s) {
+        double w, dw[2], d2w[2];
+        p.window_jet(s, x, w, dw, d2w);
+        EXPECT_EQ(w, p.window(s, x));
+        for (int a = 0; a < 2; ++a) {
+          const double h = 1e-5;
+          double xp[2] = {x[0], x[1]}, xm[2] = {x[0], x[1]};
+          xp[a] += h;
+          xm[a] -= h;
+          const double wp = p.window(s, xp), wm = p.window(s, xm);
+          if ((wp == 0) != (wm == 0)) continue;  // the edge of the extent
+          EXPECT_NEAR(dw[a], (wp - wm) / (2 * h), 1e-6) << "s " << s << " axis " << a;
+          EXPECT_NEAR(d2w[a], (wp - 2 * w + wm) / (h * h), 2e-3 * std::max(1.0, std::abs(d2w[a])))
+              << "s " << s << " axis " << a;
+        }
+      }
+    }
     // outside its extent a window vanishes; the box's own boundary is covered
     const double far[2] = {1.9, 0.9}, edge[2] = {0, 0};
     EXPECT_EQ(p.window(0, far), 0.0);

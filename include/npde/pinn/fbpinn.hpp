@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Finite-basis PINNs (FBPINN, Moseley, Markham & Nissen-Meyer 2023): overlapping subdomains, each with
+// its own network, blended by smooth windows into one solution u = G + D sum_j W_j N_j (docs/numerics.md,
+// "Finite-basis PINNs").
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "npde/pinn/multidomain.hpp"
+
+namespace npde::pinn {
+
+/// The FBPINN of a problem whose conditions a trial function takes (Dirichlet, initial): the box split
+/// into a BoxPartition with overlap, subdomain j's network N_j (inputs standardised to its extent) held
+/// by one rank, the solution u = G + D sum_j W_j N_j with W_j = w_j / sum_k w_k the normalised windows.
+/// The loss is the equation's residuals of u at a global point set (the same for any rank count): a
+/// point belongs to the subdomain whose core holds it, whose rank forms u there from the jets of every
+/// network whose window covers the point. Per evaluation the networks' jets at the points of their
+/// extents travel to the points' owners, and the adjoints back (decomp::Exchange, one message per
+/// pair of overlapping subdomains each way). Loss, gradient and training are the same bits on any rank
+/// count; the parameters are spread over the ranks as in MultiDomainPinn.
+template <class T>
+class FbPinn final : public Model<T> {
+ public:
+  /// Collective on comm. Throws npde::InputError (one line) for what FBPINN cannot do (check_decomposition).
+  FbPinn(const decomp::Communicator& comm, const pde::Problem& problem, std::unique_ptr<ResidualKernel<T>> kernel,
+         const PinnOptions& opts, const DecompositionOptions& dopts);
+  ~FbPinn() override;
+
+  const decomp::Communicator& comm() const override { return m_comm; }
+  View1<T> params() override { return m_params; }
+  std::size_t n_params() const override { return m_params.extent(0); }
+  void sample(std::uint64_t round) override;
+  T loss_and_gradient(const View1<T>& grad) override;
+  const std::vector<std::string>& term_names() const override { return m_term_names; }
+  const std::vector<double>& last_terms() const override { return m_term_values; }
+  void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
+  double validation_error() override;
+  /// subdomain_<k>_loss: the residual terms at the points subdomain k's core holds.
+  std::vector<std::string> extra_names() const override;
+  std::vector<double> extra_values() const override { return m_subdomain_loss; }
+  optim::Segments segments() const override { return spread().segments(); }
+  std::size_t n_params_global() const override { return m_per * std::size_t(m_part.size()); }
+  std::vector<double> gather(const std::vector<double>& local) const override { return spread().gather(local); }
+  std::vector<double> scatter(const std::vector<double>& global) const override { return spread().scatter(global); }
+
+  const decomp::BoxPartition& partition() const { return m_part; }
+  std::size_t params_per_subdomain() const { return m_per; }
+  const std::vector<std::size_t>& term_points() const { return m_term_points; }
+  /// Collective: every rank passes its own points (row-major (n, n_inputs), host) and gets n * n_outputs
+  /// values (point-major) of u = G + D sum_j W_j N_j.
+  std::vector<double> predict(const std::vector<double>& points);
+  /// Local. The subdomain whose core holds each point (the largest window there).
+  std::vector<int> subdomain_of(const std::vector<double>& points) const;
+
+ private:
+  struct Cover;   ///< one (point, covering subdomain) entry: the normalised window's jet
+  struct Pair;    ///< the points of owner subdomain s covered by subdomain j's window
+  struct Owner;   ///< an owned subdomain as the owner of its core's points
+  struct Network; ///< an owned subdomain's network and the points of its extent
+  /// Collective on nothing: every rank computes the same sets from the global points of `round`.
+  void build(std::uint64_t round);
+  /// Collective. u at every point of `points` (the same list on every rank), n * n_outputs values.
+  std::vector<double> evaluate_all(const std::vector<double>& points);
+  /// The covering subdomains of x, ascending, with their normalised windows' jets.
+  void cover(const double* x, std::vector<int>& subs, std::vector<double>& jet) const;
+  detail::SpreadParameters spread() const { return {m_comm, m_owned, m_part.size(), m_per}; }
+
+  decomp::Communicator m_comm;
+  pde::Problem m_problem;
+  std::unique_ptr<ResidualKernel<T>> m_kernel;
+  PinnOptions m_opts;
+  DecompositionOptions m_dopts;
+  decomp::BoxPartition m_part;
+  decomp::Range m_owned;
+  int m_n_in = 1, m_n_out = 1, m_n_res = 1;
+  std::size_t m_per = 0;
+  View1<T> m_params;
+  std::vector<nn::Mlp<T>> m_nets;  ///< the owned subdomains' networks (parameters in m_params)
+  std::vector<TrialFunction> m_trials;
+  unsigned m_hard = 0;
+  nn::JetSpec m_spec;
+  std::vector<std::unique_ptr<Owner>> m_owners;
+  std::vector<std::unique_ptr<Network>> m_networks;
+  std::vector<Pair> m_pairs;
+  std::vector<std::string> m_term_names;
+  std::vector<std::size_t> m_term_points;
+  std::vector<double> m_term_weights, m_term_values, m_subdomain_loss;
+  std::vector<double> m_validation_points, m_validation_exact;
+};
+
+}  // namespace npde::pinn

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// FbPinn: the global point set split by the subdomain cores; per evaluation each network's jets at the
+// points of its extent go to the points' owners (exchange 1), the owners blend them with the normalised
+// windows and evaluate the residual, and the adjoints go back (exchange 2) for each network's reverse
+// pass. One allreduce of per-subdomain slots.
+#include "npde/pinn/fbpinn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "npde/core/error.hpp"
+#include "npde/decomp/exchange.hpp"
+#include "npde/pde/sampler.hpp"
+#include "pinn/point_sets.hpp"
+
+namespace npde::pinn {
+
+using detail::to_device;
+
+namespace {
+
+constexpr std::uint64_t kValidationRound = std::uint64_t(1) << 38;  // as the single-domain PINN's
+constexpr std::uint64_t kSubdomainSeed = 0x9E3779B97F4A7C15ull;       // as MultiDomainPinn's
+
+/// Sum of the n entries of v (a device reduction in double).
+template <class T>
+double device_sum(const T* v, int n) {
+  double s = 0;
+  Kokkos::parallel_reduce(
+      "npde::pinn::FbPinn::sum", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(const int p, double& acc) { acc += double(v[p]); }, s);
+  return s;
+}
+
+template <class T>
+std::vector<double> host_copy(const T* device, std::size_t n) {
+  Kokkos::View<const T*, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> v(device, n);
+  auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), v);
+  return std::vector<double>(h.data(), h.data() + n);
+}
+
+template <class T>
+void device_copy(const std::vector<double>& src, View1<T>& dst, const char* label) {
+  if (dst.extent(0) != src.size()) dst = View1<T>(std::string(label), src.size());
+  auto h = Kokkos::create_mirror_view(dst);
+  for (std::size_t i = 0; i < src.size(); ++i) h(i) = T(src[i]);
+  Kokkos::deep_copy(dst, h);
+}
+
+}  // namespace
+
+template <class T>
+struct FbPinn<T>::Pair {
+  int j = 0, s = 0;                     ///< network subdomain, owner subdomain
+  std::vector<std::size_t> points;      ///< global indices, ascending
+  std::vector<std::size_t> owner_pos;   ///< owner side: each point's position in s's core list
+  std::vector<double> window;           ///< owner side: W_j, dW_j (d), d2W_j (d) per point
+  std::size_t net_offset = 0;           ///< network side: the pair's first point in j's extent list
+  std::vector<double> jets, adj;        ///< message buffers, point-major (point, channel, output)
+};
+
+template <class T>
+struct FbPinn<T>::Owner {
+  int s = 0;
+  std::vector<std::size_t> points;  ///< global indices of the points s's core holds
+  std::vector<int> pairs;           ///< the pairs (j, s), j ascending
+  View1<T> aux, sq, adj, out;
+};
+
+template <class T>
+struct FbPinn<T>::Network {
+  int j = 0;
+  std::size_t n = 0;       ///< points of the extent
+  std::vector<int> pairs;  ///< the pairs (j, s), s ascending
+  View1<T> x, adj;
+  std::unique_ptr<nn::JetMlp<T>> jet;
+};
+
+template <class T>
+FbPinn<T>::FbPinn(const decomp::Communicator& comm, const pde::Problem& problem,
+                  std::unique_ptr<ResidualKernel<T>> kernel, const PinnOptions& opts, const DecompositionOptions& dopts)
+    : m_comm(comm),
+      m_problem(problem),
+      m_kernel(std::move(kernel)),
+      m_opts(opts),
+      m_dopts(dopts),
+      m_part(make_partition(problem, dopts, comm.size())),
+      m_owned(m_part.owned(comm.rank())) {
+  NPDE_REQUIRE(m_kernel, "no residual kernel");
+  NPDE_REQUIRE(dopts.method == DecompositionOptions::Method::Fbpinn, "FbPinn needs method fbpinn");
+  check_decomposition(problem, opts, dopts, comm.size());
+  NPDE_REQUIRE(m_kernel->n_outputs() == problem.n_outputs() && int(problem.data.size()) == m_kernel->n_data(),
+               "problem does not match the equation " << m_kernel->name());
+  m_kernel->set_coefficients(problem.coefficients);
+  m_n_in = problem.n_inputs();
+  m_n_out = problem.n_outputs();
+  m_n_res = m_kernel->n_residuals();
+  m_spec = jet_spec_of(m_kernel->needs(), m_n_in);
+  for (int o = 0; o < m_n_out; ++o) {
+    m_trials.emplace_back(problem, o);
+    if (m_trials.back().active()) m_hard |= 1u << o;
+  }
+  // 1. the owned subdomains' networks, inputs standardised to their extents, in one flat vector
+  for (int j = int(m_owned.begin); j < int(m_owned.end); ++j) {
+    const decomp::Subdomain& sub = m_part[j];
+    nn::Mlp<T> net(m_n_in, opts.hidden, m_n_out, opts.activation, opts.architecture);
+    net.init_glorot(opts.seed + kSubdomainSeed * std::uint64_t(j + 1));
+    net.set_embedding(nn::InputEmbedding::standardized(sub.lower, sub.upper));
+    m_per = net.n_params();
+    m_nets.push_back(std::move(net));
+  }
+  m_params = View1<T>("npde::pinn::FbPinn::params", m_per * m_nets.size());
+  for (std::size_t k = 0; k < m_nets.size(); ++k)
+    m_nets[k].use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(k * m_per, (k + 1) * m_per))));
+  // 2. loss terms: the equation's residuals over the global points
+  for (const auto& name : m_kernel->residual_names()) {
+    m_term_names.push_back(name);
+    m_term_points.push_back(opts.n_interior);
+    m_term_weights.push_back(opts.weight_pde);
+  }
+  m_term_values.assign(m_term_names.size(), 0.0);
+  m_subdomain_loss.assign(std::size_t(m_part.size()), 0.0);
+  // 3. validation: a fixed Sobol set over the box, on every rank
+  if (problem.has_exact()) {
+    m_validation_points = pde::sample_interior(problem.box, pde::SamplerKind::Sobol, opts.n_validation, opts.seed,
+                                               kValidationRound);
+    const std::size_t nv = opts.n_validation;
+    for (std::size_t p = 0; p < nv; ++p)
+      for (int o = 0; o < m_n_out; ++o)
+        m_validation_exact.push_back(o < int(problem.exact.size()) && problem.exact[o]
+                                         ? problem.exact[o]->eval(&m_validation_points[p * m_n_in])
+                                         : std::numeric_limits<double>::quiet_NaN());
+  }
+  build(0);
+}
+
+template <class T>
+FbPinn<T>::~FbPinn() = default;
+
+template <class T>
+void FbPinn<T>::cover(const double* x, std::vector<int>& subs, std::vector<double>& jet) const {
+  const int d = m_n_in, home = m_part.locate(x);
+  const auto& hc = m_part[home].cell;
+  const auto& n = m_part.counts();
+  subs.clear();
+  std::vector<double> raw;  // w, dw (d), d2w (d) per covering subdomain
+  for (int k = std::max(0, hc[2] - 1); k <= std::min((d > 2 ? n[2] : 1) - 1, hc[2] + 1); ++k)
+    for (int j = std::max(0, hc[1] - 1); j <= std::min((d > 1 ? n[1] : 1) - 1, hc[1] + 1); ++j)
+      for (int i = std::max(0, hc[0] - 1); i <= std::min(n[0] - 1, hc[0] + 1); ++i) {
+        const int s = m_part.index_of({i, j, k});
+        double w, dw[3], d2w[3];
+        m_part.window_jet(s, x, w, dw, d2w);
+        if (!(w > 0)) continue;
+        subs.push_back(s);
+        raw.push_back(w);
+        raw.insert(raw.end(), dw, dw + d);
+        raw.insert(raw.end(), d2w, d2w + d);
+      }
+  // normalised: W = w / S, W' = (w' - W S') / S, W'' = (w'' - 2 W' S' - W S'') / S
+  const std::size_t m = subs.size(), stride = std::size_t(1 + 2 * d);
+  double S = 0, dS[3] = {0, 0, 0}, d2S[3] = {0, 0, 0};
+  for (std::size_t c = 0; c < m; ++c) {
+    S += raw[c * stride];
+    for (int a = 0; a < d; ++a) {
+      dS[a] += raw[c * stride + 1 + a];
+      d2S[a] += raw[c * stride + 1 + d + a];
+    }
+  }
+  jet.assign(m * stride, 0.0);
+  for (std::size_t c = 0; c < m; ++c) {
+    const double W = raw[c * stride] / S;
+    jet[c * stride] = W;
+    for (int a = 0; a < d; ++a) {
+      const double dW = (raw[c * stride + 1 + a] - W * dS[a]) / S;
+      jet[c * stride + 1 + a] = dW;
+      jet[c * stride + 1 + d + a] = (raw[c * stride + 1 + d + a] - 2 * dW * dS[a] - W * d2S[a]) / S;
+    }
+  }
+}
+
+template <class T>
+void FbPinn<T>::build(std::uint64_t round) {
+  const int d = m_n_in, nd = m_kernel->n_data(), W = aux_width(nd, m_n_out);
+  const std::size_t N = m_opts.n_interior, stride = std::size_t(1 + 2 * d);
+  const auto pts = pde::sample_interior(m_problem.box, m_opts.sampler, N, m_opts.seed, round);
+  // every point's owner and covering windows (every rank alike: the pairs and their tags agree)
+  std::map<std::pair<int, int>, std::size_t> pair_index;  // (s, j) -> index, ordered by s then j
+  std::vector<int> owner(N);
+  std::vector<std::vector<int>> subs(N);
+  std::vector<std::vector<double>> jets(N);
+  for (std::size_t p = 0; p < N; ++p) {
+    owner[p] = m_part.locate(&pts[p * d]);
+    cover(&pts[p * d], subs[p], jets[p]);
+    NPDE_REQUIRE(std::find(subs[p].begin(), subs[p].end(), owner[p]) != subs[p].end(),
+                 "a point outside its own subdomain's window");
+    for (int j : subs[p]) pair_index.emplace(std::make_pair(owner[p], j), 0);
+  }
+  m_pairs.assign(pair_index.size(), Pair{});
+  std::size_t k = 0;
+  for (auto& [key, idx] : pair_index) {
+    idx = k;
+    m_pairs[k].s = key.first;
+    m_pairs[k].j = key.second;
+    ++k;
+  }
+  NPDE_REQUIRE(m_pairs.size() < 32768, "decomposition: " << m_pairs.size() << " overlapping pairs, at most 32767");
+  const int me = m_comm.rank();
+  for (std::size_t p = 0; p < N; ++p)
+    for (std::size_t c = 0; c < subs[p].size(); ++c) {
+      Pair& pr = m_pairs[pair_index[{owner[p], subs[p][c]}]];
+      const bool own_s = m_part[pr.s].owner == me, own_j = m_part[pr.j].owner == me;
+      if (!own_s && !own_j) continue;
+      pr.points.push_back(p);
+      if (own_s) pr.window.insert(pr.window.end(), jets[p].begin() + long(c * stride), jets[p].begin() + long((c + 1) * stride));
+    }
+  // owners: their core points, positions, aux (data, trial functions)
+  m_owners.clear();
+  const pde::Needs needs = m_kernel->needs();
+  for (int s = int(m_owned.begin); s < int(m_owned.end); ++s) {
+    auto ow = std::make_unique<Owner>();
+    ow->s = s;
+    std::map<std::size_t, std::size_t> pos;
+    for (std::size_t p = 0; p < N; ++p)
+      if (owner[p] == s) {
+        pos[p] = ow->points.size();
+        ow->points.push_back(p);
+      }
+    const std::size_t n = ow->points.size();
+    std::vector<double> aux(std::size_t(W) * n, 0.0);
+    for (std::size_t q = 0; q < n; ++q) {
+      const double* x = &pts[ow->points[q] * d];
+      double* a = aux.data() + q * W;
+      for (int i = 0; i < nd; ++i) a[i] = m_problem.data[i].eval(x);
+      for (int o = 0; o < m_n_out; ++o)
+        if ((m_hard >> o) & 1u) {
+          CanonicalJet G, D;
+          m_trials[o].eval(x, needs.first, needs.diagonal, needs.laplacian, G, D);
+          std::copy(G.e, G.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o);
+          std::copy(D.e, D.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o + pde::kCanonical);
+        }
+    }
+    device_copy(aux, ow->aux, "npde::pinn::FbPinn::aux");
+    const int C = m_spec.n_channels();
+    ow->sq = View1<T>("npde::pinn::FbPinn::sq", std::max<std::size_t>(1, std::size_t(m_n_res) * n));
+    ow->adj = View1<T>("npde::pinn::FbPinn::adj", std::max<std::size_t>(1, std::size_t(m_n_out) * C * n));
+    ow->out = View1<T>("npde::pinn::FbPinn::out", std::max<std::size_t>(1, std::size_t(m_n_out) * C * n));
+    for (std::size_t i = 0; i < m_pairs.size(); ++i)
+      if (m_pairs[i].s == s) {
+        ow->pairs.push_back(int(i));
+        for (std::size_t p : m_pairs[i].points) m_pairs[i].owner_pos.push_back(pos.at(p));
+      }
+    m_owners.push_back(std::move(ow));
+  }
+  // networks: the points of their extents, pair by pair (s ascending)
+  m_networks.clear();
+  for (int j = int(m_owned.begin); j < int(m_owned.end); ++j) {
+    auto nw = std::make_unique<Network>();
+    nw->j = j;
+    std::vector<double> x;
+    for (std::size_t i = 0; i < m_pairs.size(); ++i)
+      if (m_pairs[i].j == j) {
+        nw->pairs.push_back(int(i));
+        m_pairs[i].net_offset = nw->n;
+        for (std::size_t p : m_pairs[i].points) x.insert(x.end(), pts.begin() + long(p * d), pts.begin() + long((p + 1) * d));
+        nw->n += m_pairs[i].points.size();
+      }
+    nw->x = to_device<T>(x, "npde::pinn::FbPinn::x");
+    nw->jet = std::make_unique<nn::JetMlp<T>>(m_nets[std::size_t(j - int(m_owned.begin))], m_spec,
+                                              int(std::max<std::size_t>(nw->n, 1)));
+    m_networks.push_back(std::move(nw));
+  }
+}
+
+template <class T>
+void FbPinn<T>::sample(std::uint64_t round) {
+  build(round);
+}
+
+template <class T>
+T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
+  Kokkos::Profiling::pushRegion("npde::pinn::FbPinn::loss_and_gradient");
+  const int NO = m_n_out, C = m_spec.n_channels(), d = m_n_in, nt = m_spec.n_tangents();
+  const int L = m_spec.laplacian_channel();
+  const std::size_t stride = std::size_t(1 + 2 * d), rec = std::size_t(C) * NO;
+  // 1. every network's jets at its extent's points, to the points' owners
+  decomp::Exchange forward(m_comm);
+  for (const auto& ow : m_owners)
+    for (int i : ow->pairs) {
+      Pair& pr = m_pairs[std::size_t(i)];
+      pr.jets.assign(pr.points.size() * rec, 0.0);
+      forward.receive(m_part[pr.j].owner, i, pr.jets.data(), pr.jets.size());
+    }
+  std::vector<std::vector<double>> send(m_pairs.size());
+  for (const auto& nw : m_networks) {
+    if (nw->n == 0) continue;
+    nw->jet->forward(nw->x.data(), int(nw->n));
+    const auto h = host_copy(nw->jet->output(), std::size_t(NO) * C * nw->n);
+    for (int i : nw->pairs) {
+      const Pair& pr = m_pairs[std::size_t(i)];
+      auto& buf = send[std::size_t(i)];
+      buf.resize(pr.points.size() * rec);
+      for (std::size_t q = 0; q < pr.points.size(); ++q)
+        for (int c = 0; c < C; ++c)
+          for (int o = 0; o < NO; ++o)
+            buf[(q * C + c) * NO + o] = h[std::size_t(o) + NO * (std::size_t(c) * nw->n + pr.net_offset + q)];
+      forward.send(m_part[pr.s].owner, i, buf.data(), buf.size());
+    }
+  }
+  forward.finish();
+  // 2. the owners: u from the windowed jets, the residuals, their adjoints back to the networks
+  auto tangent_axis = [&](int k) { return m_spec.tangents[std::size_t(k)]; };
+  const std::size_t S = std::size_t(m_part.size()), NR = std::size_t(m_n_res);
+  std::vector<double> slots(S * NR, 0.0);
+  T scale[kMaxResiduals];
+  for (std::size_t r = 0; r < NR; ++r) scale[r] = T(m_term_weights[r] / double(m_opts.n_interior));
+  decomp::Exchange backward(m_comm);
+  for (const auto& nw : m_networks)
+    for (int i : nw->pairs) {
+      Pair& pr = m_pairs[std::size_t(i)];
+      pr.adj.assign(pr.points.size() * rec, 0.0);
+      backward.receive(m_part[pr.s].owner, i, pr.adj.data(), pr.adj.size());
+    }
+  for (const auto& ow : m_owners) {
+    const std::size_t n = ow->points.size();
+    if (n == 0) continue;
+    std::vector<double> u(std::size_t(NO) * C * n, 0.0);
+    auto U = [&](int o, int c, std::size_t q) -> double& { return u[std::size_t(o) + NO * (std::size_t(c) * n + q)]; };
+    for (int i : ow->pairs) {  // j ascending: the same sum on any rank count
+      const Pair& pr = m_pairs[std::size_t(i)];
+      for (std::size_t q = 0; q < pr.points.size(); ++q) {
+        const double* w = &pr.window[q * stride];
+        const double* Nj = &pr.jets[q * rec];
+        const std::size_t at = pr.owner_pos[q];
+        for (int o = 0; o < NO; ++o) {
+          auto N = [&](int c) { return Nj[std::size_t(c) * NO + o]; };
+          U(o, 0, at) += w[0] * N(0);
+          for (int k = 0; k < nt; ++k) U(o, 1 + k, at) += w[1 + tangent_axis(k)] * N(0) + w[0] * N(1 + k);
+          if (L >= 0) {
+            double acc = w[0] * N(L);
+            for (int k : m_spec.laplacian_terms)
+              acc += w[1 + d + tangent_axis(k)] * N(0) + 2 * w[1 + tangent_axis(k)] * N(1 + k);
+            U(o, L, at) += acc;
+          }
+          for (int di = 0; di < m_spec.n_diagonal(); ++di) {
+            const int k = m_spec.diagonal_terms[std::size_t(di)], a = tangent_axis(k), ch = m_spec.diagonal_channel(di);
+            U(o, ch, at) += w[1 + d + a] * N(0) + 2 * w[1 + a] * N(1 + k) + w[0] * N(ch);
+          }
+        }
+      }
+    }
+    device_copy(u, ow->out, "npde::pinn::FbPinn::out");
+    m_kernel->evaluate(int(n), ow->out.data(), ow->aux.data(), m_hard, scale, ow->sq.data(), ow->adj.data());
+    for (std::size_t r = 0; r < NR; ++r)
+      slots[std::size_t(ow->s) * NR + r] = double(scale[r]) * device_sum(ow->sq.data() + r * n, int(n));
+    const auto A = host_copy(ow->adj.data(), std::size_t(NO) * C * n);
+    for (int i : ow->pairs) {
+      Pair& pr = m_pairs[std::size_t(i)];
+      auto& buf = send[std::size_t(i)];
+      buf.assign(pr.points.size() * rec, 0.0);
+      for (std::size_t q = 0; q < pr.points.size(); ++q) {
+        const double* w = &pr.window[q * stride];
+        const std::size_t at = pr.owner_pos[q];
+        for (int o = 0; o < NO; ++o) {
+          auto a_ = [&](int c) { return A[std::size_t(o) + NO * (std::size_t(c) * n + at)]; };
+          auto out = [&](int c) -> double& { return buf[(q * C + c) * NO + o]; };
+          out(0) += w[0] * a_(0);
+          for (int k = 0; k < nt; ++k) {
+            out(0) += w[1 + tangent_axis(k)] * a_(1 + k);
+            out(1 + k) += w[0] * a_(1 + k);
+          }
+          if (L >= 0) {
+            out(L) += w[0] * a_(L);
+            for (int k : m_spec.laplacian_terms) {
+              out(0) += w[1 + d + tangent_axis(k)] * a_(L);
+              out(1 + k) += 2 * w[1 + tangent_axis(k)] * a_(L);
+            }
+          }
+          for (int di = 0; di < m_spec.n_diagonal(); ++di) {
+            const int k = m_spec.diagonal_terms[std::size_t(di)], a = tangent_axis(k), ch = m_spec.diagonal_channel(di);
+            out(0) += w[1 + d + a] * a_(ch);
+            out(1 + k) += 2 * w[1 + a] * a_(ch);
+            out(ch) += w[0] * a_(ch);
+          }
+        }
+      }
+      backward.send(m_part[pr.j].owner, i, buf.data(), buf.size());
+    }
+  }
+  backward.finish();
+  // 3. each network's reverse pass over its extent's points
+  for (std::size_t k = 0; k < m_networks.size(); ++k) {
+    Network& nw = *m_networks[k];
+    T* g = grad.data() + k * m_per;
+    Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(k * m_per, (k + 1) * m_per))), T(0));
+    if (nw.n == 0) continue;
+    std::vector<double> adj(std::size_t(NO) * C * nw.n, 0.0);
+    for (int i : nw.pairs) {
+      const Pair& pr = m_pairs[std::size_t(i)];
+      for (std::size_t q = 0; q < pr.points.size(); ++q)
+        for (int c = 0; c < C; ++c)
+          for (int o = 0; o < NO; ++o)
+            adj[std::size_t(o) + NO * (std::size_t(c) * nw.n + pr.net_offset + q)] = pr.adj[(q * C + c) * NO + o];
+    }
+    device_copy(adj, nw.adj, "npde::pinn::FbPinn::net_adj");
+    nw.jet->backward(nw.x.data(), int(nw.n), nw.adj.data(), g);
+  }
+  // 4. one allreduce of the slots, sums in slot order
+  Kokkos::fence();
+  m_comm.allreduce_sum(slots.data(), slots.size());
+  std::fill(m_term_values.begin(), m_term_values.end(), 0.0);
+  double total = 0;
+  for (std::size_t s = 0; s < S; ++s) {
+    double own = 0;
+    for (std::size_t r = 0; r < NR; ++r) {
+      m_term_values[r] += slots[s * NR + r];
+      own += slots[s * NR + r];
+    }
+    m_subdomain_loss[s] = own;
+  }
+  for (double v : m_term_values) total += v;
+  Kokkos::Profiling::popRegion();
+  return T(total);
+}
+
+template <class T>
+std::vector<double> FbPinn<T>::evaluate_all(const std::vector<double>& points) {
+  const int d = m_n_in, NO = m_n_out, maxc = 1 << d;
+  const std::size_t n = points.size() / std::size_t(d);
+  std::vector<std::vector<int>> subs(n);
+  std::vector<std::vector<double>> jets(n);
+  for (std::size_t p = 0; p < n; ++p) cover(&points[p * d], subs[p], jets[p]);
+  // slots (point, cover position, output): each written by the rank of that network
+  std::vector<double> slots(n * std::size_t(maxc) * NO, 0.0);
+  for (std::size_t k = 0; k < m_nets.size(); ++k) {
+    const int j = int(m_owned.begin + k);
+    std::vector<double> x;
+    std::vector<std::pair<std::size_t, std::size_t>> at;  // (point, cover position)
+    for (std::size_t p = 0; p < n; ++p)
+      for (std::size_t c = 0; c < subs[p].size(); ++c)
+        if (subs[p][c] == j) {
+          at.emplace_back(p, c);
+          x.insert(x.end(), points.begin() + long(p * d), points.begin() + long((p + 1) * d));
+        }
+    if (at.empty()) continue;
+    nn::JetMlp<T> jet(m_nets[k], nn::JetSpec::value_only(d), int(at.size()));
+    const View1<T> xd = to_device<T>(x, "npde::pinn::FbPinn::predict_x");
+    jet.forward(xd.data(), int(at.size()));
+    const auto v = host_copy(jet.output(), std::size_t(NO) * at.size());
+    for (std::size_t i = 0; i < at.size(); ++i)
+      for (int o = 0; o < NO; ++o)
+        slots[(at[i].first * maxc + at[i].second) * NO + o] = jets[at[i].first][at[i].second * (1 + 2 * d)] * v[i * NO + o];
+  }
+  m_comm.allreduce_sum(slots.data(), slots.size());
+  std::vector<double> u(n * std::size_t(NO));
+  for (std::size_t p = 0; p < n; ++p)
+    for (int o = 0; o < NO; ++o) {
+      double sum = 0;
+      for (std::size_t c = 0; c < subs[p].size(); ++c) sum += slots[(p * maxc + c) * NO + o];
+      u[p * NO + o] = m_trials[std::size_t(o)].value(&points[p * d], sum);
+    }
+  return u;
+}
+
+template <class T>
+std::vector<double> FbPinn<T>::predict(const std::vector<double>& points) {
+  const std::size_t n_local = points.size() / std::size_t(m_n_in);
+  const auto counts = m_comm.allgatherv(std::vector<double>{double(n_local)});
+  const auto all = m_comm.allgatherv(points);
+  std::size_t first = 0;
+  for (int r = 0; r < m_comm.rank(); ++r) first += std::size_t(counts[std::size_t(r)]);
+  const auto u = evaluate_all(all);
+  return std::vector<double>(u.begin() + long(first * m_n_out), u.begin() + long((first + n_local) * m_n_out));
+}
+
+template <class T>
+std::vector<int> FbPinn<T>::subdomain_of(const std::vector<double>& points) const {
+  std::vector<int> s(points.size() / std::size_t(m_n_in));
+  for (std::size_t p = 0; p < s.size(); ++p) s[p] = m_part.locate(&points[p * m_n_in]);
+  return s;
+}
+
+template <class T>
+double FbPinn<T>::validation_error() {
+  if (m_validation_points.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const auto u = evaluate_all(m_validation_points);  // the same on every rank
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    const double e = m_validation_exact[i];
+    if (std::isnan(e)) continue;
+    num += (u[i] - e) * (u[i] - e);
+    den += e * e;
+  }
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+template <class T>
+void FbPinn<T>::set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) {
+  m_term_weights.assign(m_term_names.size(), m_opts.weight_pde);
+  for (const auto& [group, w] : overrides) {
+    if (group != "pde")
+      NPDE_INPUT_ERROR("training.stages: weights." << group << " names no loss term of this FBPINN (its conditions are "
+                                                      "built into the solution; the terms are the residuals)");
+    std::fill(m_term_weights.begin(), m_term_weights.end(), w);
+  }
+}
+
+template <class T>
+std::vector<std::string> FbPinn<T>::extra_names() const {
+  std::vector<std::string> names;
+  for (int s = 0; s < m_part.size(); ++s) names.push_back("subdomain_" + std::to_string(s) + "_loss");
+  return names;
+}
+
+template class FbPinn<double>;
+template class FbPinn<float>;
+
+}  // namespace npde::pinn
