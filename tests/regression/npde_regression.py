@@ -644,6 +644,25 @@ def check_multidomain(cfg):
         sub = f["fields/subdomain/u"][()]
         expect(sorted(np.unique(sub)) == [0, 1, 2, 3], "fields/subdomain of a 2x2 split holds %s" % np.unique(sub))
         expect(math.isfinite(f["summary"].attrs["rel_l2_exact"]), "rel_l2_exact missing")
+    # FBPINN: the same history on 1 and 2 ranks; the blended solution meets the boundary condition
+    fb_small = ["train", deck_path(cfg, "fbpinn_helmholtz2d"), "--set", "training.points.interior=1024", "--set",
+                "network.layers=[8,8]", "--set", "decomposition.subdomains=[2,2]", "--set",
+                "training.stages[0].iterations=20", "--set", "training.stages[1].iterations=20", "--set",
+                "training.log_every=10", "--set", "reference.grid=[33,33]"]
+    outs = []
+    for np_ in (1, 2):
+        outs.append(output_file(cfg, "md_fbpinn_np%d" % np_))
+        rc, stdout, _ = run(cfg, np_, fb_small + ["--set", "output.file=" + outs[-1]])
+        expect(rc == 0, "npde train fbpinn_helmholtz2d on %d rank(s) exited with %d" % (np_, rc))
+        expect("4 subdomains (2x2, fbpinn)" in stdout, "the start line does not describe the FBPINN")
+    with h5py.File(outs[0], "r") as a, h5py.File(outs[1], "r") as b:
+        expect(np.array_equal(a["history/loss"][()], b["history/loss"][()]), "FBPINN history differs between 1 and 2 ranks")
+        expect(np.array_equal(a["history/subdomain_3_loss"][()], b["history/subdomain_3_loss"][()]),
+               "FBPINN subdomain losses differ between 1 and 2 ranks")
+        u = b["fields/pinn/u"][()]
+        edge = np.concatenate([u[0, :], u[-1, :], u[:, 0], u[:, -1]])
+        expect(np.abs(edge).max() < 1e-12, "the blended solution is not 0 on the boundary (max %.2e)" % np.abs(edge).max())
+        expect(sorted(np.unique(b["fields/subdomain"][()])) == [0, 1, 2, 3], "fields/subdomain of the FBPINN")
     # bad decompositions: one line, exit 2, nothing written
     for sets, message in ((["decomposition.subdomains=[1]"], "ranks"),
                           (["decomposition.interface.average=0", "decomposition.interface.flux=0"],

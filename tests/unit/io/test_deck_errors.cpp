@@ -206,6 +206,17 @@ std::vector<BadDeck> bad_decks() {
                                    "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                    "decomposition: {subdomains: [2], method: fbpinns}\n",
        {"decomposition.method"}},
+      {"fbpinn_soft", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                          "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                          "decomposition: {subdomains: [2, 2], method: fbpinn}\n",
+       {"problem.bc_enforcement: fbpinn builds the conditions into the blended solution"}},
+      {"fbpinn_interface", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                               "decomposition: {subdomains: [2, 2], method: fbpinn, interface: {flux: 1}}\n",
+       {"decomposition.interface: fbpinn blends overlapping subdomains by windows"}},
+      {"xpinn_overlap", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                            "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                            "decomposition: {subdomains: [2, 2], overlap: 0.3}\n",
+       {"decomposition.overlap: the subdomains of xpinn do not overlap"}},
       {"decomposition_for_darcy", darcy + "decomposition: {subdomains: [2, 2]}\n",
        {"decomposition: not used by problem.pde: darcy"}},
       {"gaussians_for_highdim", highdim + "network: {gaussian_features: {count: 8}}\n",
