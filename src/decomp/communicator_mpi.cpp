@@ -34,6 +34,14 @@ struct Communicator::Impl {
 Communicator Communicator::world() { return Communicator(std::make_shared<Impl>(MPI_COMM_WORLD)); }
 Communicator Communicator::self() { return Communicator(std::make_shared<Impl>(MPI_COMM_SELF)); }
 
+Communicator Communicator::split(int color) const {
+  MPI_Comm part = MPI_COMM_NULL;
+  NPDE_MPI_CHECK(MPI_Comm_split(m_impl->comm, color, m_impl->rank, &part));
+  auto impl = std::make_shared<Impl>(part);  // a duplicate of the part, owned as every other
+  MPI_Comm_free(&part);
+  return Communicator(std::move(impl));
+}
+
 int Communicator::rank() const { return m_impl->rank; }
 int Communicator::size() const { return m_impl->size; }
 void* Communicator::native_handle() const { return &m_impl->comm; }

@@ -18,6 +18,8 @@ class Communicator {
   static Communicator world();
   /// Duplicate of MPI_COMM_SELF (for per-rank solves).
   static Communicator self();
+  /// Collective. The ranks with the same `color` form a new communicator, ordered as in this one.
+  Communicator split(int color) const;
 
   int rank() const;
   int size() const;
