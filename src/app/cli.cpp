@@ -78,13 +78,13 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   }
   if (cl.help || cl.version) return cl;
   if (positional.empty()) {
-    cl.error = "missing command (train, reference, dataset, predict or info); see npde --help";
+    cl.error = "missing command (train, reference, dataset, predict, metalic or info); see npde --help";
     return cl;
   }
   cl.verb = positional[0];
   if (cl.verb != "train" && cl.verb != "reference" && cl.verb != "dataset" && cl.verb != "info" &&
-      cl.verb != "predict") {
-    cl.error = "unknown command '" + cl.verb + "' (expected train, reference, dataset, predict or info)";
+      cl.verb != "predict" && cl.verb != "metalic") {
+    cl.error = "unknown command '" + cl.verb + "' (expected train, reference, dataset, predict, metalic or info)";
     return cl;
   }
   if (cl.verb == "predict") {
@@ -127,6 +127,10 @@ commands:
              where an exact solution is known; time-dependent equations write a time series
   dataset    solve dataset.samples random instances (darcy, ns_vorticity), spread over the ranks,
              into one HDF5 file (/inputs, /outputs, /grid); sample i depends only on (seed, i)
+  metalic    choose the interface terms of the deck's decomposition per value of a PDE parameter
+             (the `metalic` section): Gaussian-process bandit over the interface masks, each play a
+             multi-domain training run (on its own group of ranks with metalic.groups > 1); writes
+             the plays, the surrogate and a parameter -> mask table to output.file
   info       validate the deck and print what a run would do
   predict    npde predict <model.h5> <dataset.h5> [--output FILE]: a trained operator (the output of
              `npde train` of an operator deck) on every sample of a dataset, at any resolution: the

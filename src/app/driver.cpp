@@ -284,6 +284,19 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (deck.has_training && !deck.has_model && deck.pde != "highdim") (void)make_pinn_options(deck);
     if (deck.has_decomposition && cl.verb == "train")
       pinn::check_decomposition(equation, make_pinn_options(deck), make_decomposition_options(deck), comm.size());
+    if (cl.verb == "metalic") {
+      if (!deck.has_metalic)
+        NPDE_INPUT_ERROR(cl.deck << ": npde metalic needs a 'metalic' section (and a decomposition with method xpinn "
+                                    "or cpinn)");
+      if (deck.pde == "poisson")
+        NPDE_INPUT_ERROR(cl.deck << ": metalic.parameter: poisson has no coefficient to vary");
+      if (deck.metalic.groups > comm.size())
+        NPDE_INPUT_ERROR("metalic.groups: " << deck.metalic.groups << " groups of ranks need at least as many ranks, "
+                                            "the job has " << comm.size());
+      // the largest group must fit the decomposition
+      const int per_group = (comm.size() + deck.metalic.groups - 1) / deck.metalic.groups;
+      pinn::check_decomposition(equation, make_pinn_options(deck), make_decomposition_options(deck), per_group);
+    }
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);
   });
   if (!ok) return ExitInput;
@@ -294,6 +307,7 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
     if (cl.verb == "reference")
       return deck.pde == "poisson" ? detail::poisson_reference(comm, deck, equation)
                                    : catalogue_reference_verb(comm, deck, equation);
+    if (cl.verb == "metalic") return detail::metalic_verb(comm, deck, cl);
     if (deck.has_model) return detail::operator_train(comm, deck, cl);
     if (deck.pde == "schrodinger")
       return detail::eigen_train(comm, deck, equation, cl);

@@ -20,44 +20,6 @@ namespace npde::app::detail {
 
 namespace {
 
-/// The reference grid's points (all snapshots of a series: the grid at each time) of this rank's block
-/// [mine.begin, mine.end) of them, row-major (n, n_inputs).
-std::vector<double> grid_points(const pde::Problem& problem, const reference::GridSolution& sol, decomp::Range mine) {
-  const int dim = sol.dim(), n_in = problem.n_inputs();
-  const bool timed = problem.time_dependent;
-  const std::size_t n_grid = sol.n_points();
-  std::vector<double> pts;
-  pts.reserve(mine.size() * n_in);
-  for (std::size_t i = mine.begin; i < mine.end; ++i) {
-    std::size_t g = i % n_grid;
-    for (int a = 0; a < dim; ++a) {
-      pts.push_back(sol.axes[a][g % sol.axes[a].size()]);
-      g /= sol.axes[a].size();
-    }
-    if (timed) pts.push_back(sol.series[i / n_grid]);
-  }
-  return pts;
-}
-
-/// Collective. The network's outputs at every point of the reference solution's grid and series
-/// (time snapshots: the grid at each time), one field per output in the reference's layout. Each rank
-/// evaluates a block of the points; one sum assembles them on every rank. Net: a Pinn or a
-/// MultiDomainPinn (whose predict is collective; every rank calls it once here).
-template <class Net>
-std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& comm, Net& net,
-                                                  const pde::Problem& problem, const reference::GridSolution& sol) {
-  const int n_out = problem.n_outputs();
-  const bool timed = problem.time_dependent;
-  const std::size_t n_grid = sol.n_points(), n_series = timed ? sol.series.size() : 1, n = n_grid * n_series;
-  const auto mine = decomp::block_range(n, comm.rank(), comm.size());
-  const auto u = net.predict(grid_points(problem, sol, mine));
-  std::vector<std::vector<double>> fields(n_out, std::vector<double>(n, 0.0));
-  for (std::size_t i = 0; i < mine.size(); ++i)
-    for (int o = 0; o < n_out; ++o) fields[o][mine.begin + i] = u[i * n_out + o];
-  for (auto& f : fields) comm.allreduce_sum(f.data(), f.size());
-  return fields;
-}
-
 /// The subdomain of every point of the reference grid and series (fields' layout), on every rank.
 std::vector<double> subdomain_map(const decomp::BoxPartition& part, const pde::Problem& problem,
                                   const reference::GridSolution& sol) {

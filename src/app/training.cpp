@@ -68,6 +68,25 @@ double relative_l2_of(const std::vector<double>& a, const std::vector<double>& b
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
+/// The reference grid's points (all snapshots of a series: the grid at each time) of this rank's block
+/// [mine.begin, mine.end) of them, row-major (n, n_inputs).
+std::vector<double> grid_points(const pde::Problem& problem, const reference::GridSolution& sol, decomp::Range mine) {
+  const int dim = sol.dim(), n_in = problem.n_inputs();
+  const bool timed = problem.time_dependent;
+  const std::size_t n_grid = sol.n_points();
+  std::vector<double> pts;
+  pts.reserve(mine.size() * n_in);
+  for (std::size_t i = mine.begin; i < mine.end; ++i) {
+    std::size_t g = i % n_grid;
+    for (int a = 0; a < dim; ++a) {
+      pts.push_back(sol.axes[a][g % sol.axes[a].size()]);
+      g /= sol.axes[a].size();
+    }
+    if (timed) pts.push_back(sol.series[i / n_grid]);
+  }
+  return pts;
+}
+
 /// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
 pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
                             const std::vector<std::string>& term_names, const std::vector<std::string>& extra_names,

@@ -92,6 +92,29 @@ pinn::TrainState load_resume(const decomp::Communicator& comm, const io::Deck& d
 /// "pde (2048), bc (400)": the loss terms and their global point counts, for the start line.
 std::string terms_string(const std::vector<std::string>& names, const std::vector<std::size_t>& points);
 
+/// The reference grid's points (all snapshots of a series: the grid at each time) of this rank's block
+/// [mine.begin, mine.end) of them, row-major (n, n_inputs).
+std::vector<double> grid_points(const pde::Problem& problem, const reference::GridSolution& sol, decomp::Range mine);
+
+/// Collective. The network's outputs at every point of the reference solution's grid and series
+/// (time snapshots: the grid at each time), one field per output in the reference's layout. Each rank
+/// evaluates a block of the points; one sum assembles them on every rank. Net: a Pinn or a
+/// MultiDomainPinn (whose predict is collective; every rank calls it once here).
+template <class Net>
+std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& comm, Net& net,
+                                                  const pde::Problem& problem, const reference::GridSolution& sol) {
+  const int n_out = problem.n_outputs();
+  const bool timed = problem.time_dependent;
+  const std::size_t n_grid = sol.n_points(), n_series = timed ? sol.series.size() : 1, n = n_grid * n_series;
+  const auto mine = decomp::block_range(n, comm.rank(), comm.size());
+  const auto u = net.predict(grid_points(problem, sol, mine));
+  std::vector<std::vector<double>> fields(n_out, std::vector<double>(n, 0.0));
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    for (int o = 0; o < n_out; ++o) fields[o][mine.begin + i] = u[i * n_out + o];
+  for (auto& f : fields) comm.allreduce_sum(f.data(), f.size());
+  return fields;
+}
+
 /// Rank 0 prints how a run stopped early (signal or wall time) and how to go on; returns ExitStopped.
 int report_stopped(long iterations, const std::string& what = "");
 
@@ -140,6 +163,8 @@ int eigen_train(const decomp::Communicator& comm, const io::Deck& deck, const pd
 /// Collective. `npde train` of the high-dimensional test problem (highdim): stochastic dimension
 /// sampling, the error against the exact solution at fixed points in the ball.
 int highdim_train(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl);
+/// Collective. `npde metalic` of a deck with `decomposition` and `metalic` sections.
+int metalic_verb(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl);
 /// Collective. `npde reference` of a Poisson deck: PETSc finite differences on reference.grid.
 int poisson_reference(const decomp::Communicator& comm, const io::Deck& deck, const pde::Problem& equation);
 

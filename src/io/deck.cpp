@@ -586,6 +586,42 @@ void read_decomposition(const DeckReader& r, Deck& d) {
   if (!d.has_training) r.fail("decomposition", "a decomposition is trained: give a 'training' section");
 }
 
+void read_metalic(const DeckReader& r, Deck& d) {
+  d.has_metalic = r.has("metalic");
+  if (!d.has_metalic) return;
+  auto& m = d.metalic;
+  m.parameter = r.get_string("metalic.parameter");
+  if (!d.coefficients.count(m.parameter)) {
+    std::string valid;
+    for (const auto& [name, value] : d.coefficients) valid += (valid.empty() ? "" : ", ") + name;
+    r.fail("metalic.parameter", d.pde + " has no coefficient '" + m.parameter + "' (valid: " + valid + ")");
+  }
+  m.values = r.get_reals("metalic.values", 0);
+  m.test_values = r.has("metalic.test_values") ? r.get_reals("metalic.test_values", 0) : m.values;
+  m.log_scale = r.get_enum("metalic.scale") == "log";
+  const double lo = *std::min_element(m.values.begin(), m.values.end());
+  const double hi = *std::max_element(m.values.begin(), m.values.end());
+  if (!(hi > lo)) r.fail("metalic.values", "needs at least two different values");
+  if (m.log_scale)
+    for (double v : m.values)
+      if (!(v > 0)) r.fail("metalic.values", "scale: log needs positive values");
+  if (m.log_scale)
+    for (double v : m.test_values)
+      if (!(v > 0)) r.fail("metalic.test_values", "scale: log needs positive values");
+  m.rounds = r.get_int("metalic.rounds");
+  m.warmup = r.get_int("metalic.warmup");
+  m.selection = r.get_enum("metalic.selection");
+  m.beta = r.get_real("metalic.beta");
+  m.groups = r.get_int("metalic.groups");
+  m.seed = r.get_seed("metalic.seed");
+  if (r.has("metalic.surrogate")) m.surrogate = r.get_string("metalic.surrogate");
+  if (m.rounds == 0 && m.surrogate.empty())
+    r.fail("metalic.rounds", "0 rounds need a metalic.surrogate whose plays the recommendations come from");
+  if (!d.has_decomposition || d.decomposition.method == "fbpinn")
+    r.fail("metalic", "chooses the interface terms of a decomposition: give a decomposition section with method "
+                      "xpinn or cpinn");
+}
+
 void read_reference_output(const DeckReader& r, Deck& d) {
   d.has_reference = r.has("reference");
   d.reference_grid = r.has("reference.grid") ? r.get_ints("reference.grid", d.dim)
@@ -657,6 +693,7 @@ Deck parse_deck(const std::string& text, const std::string& path, const std::vec
   read_training(r, d);
   read_inverse(r, d);
   read_decomposition(r, d);
+  read_metalic(r, d);
   read_reference_output(r, d);
   return d;
 }

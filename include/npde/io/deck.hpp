@@ -62,6 +62,18 @@ struct DecompositionSpec {
   std::vector<std::pair<std::string, double>> weights;
 };
 
+/// METALIC: interface masks chosen per parameter value (the `metalic` section; `npde metalic`).
+struct MetalicSpec {
+  std::string parameter;                  ///< metalic.parameter (a key of Deck::coefficients)
+  std::vector<double> values, test_values;
+  bool log_scale = false;                 ///< metalic.scale: log
+  int rounds = 20, warmup = 4, groups = 1;
+  std::string selection = "ucb";
+  double beta = 2.0;
+  std::uint64_t seed = 0;
+  std::string surrogate;                  ///< metalic.surrogate (empty: none)
+};
+
 struct OperatorSpec {
   std::string kind = "fno";             ///< model.kind: fno, tfno
   int width = 32, blocks = 4;           ///< model.width, model.blocks
@@ -196,6 +208,10 @@ struct Deck {
   // multi-domain PINN (optional `decomposition` section)
   bool has_decomposition = false;
   DecompositionSpec decomposition;
+
+  // METALIC (optional `metalic` section; `npde metalic`)
+  bool has_metalic = false;
+  MetalicSpec metalic;
 
   // operator learning (optional `model` and `data` sections; `npde train` then fits an operator)
   bool has_model = false;
