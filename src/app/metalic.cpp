@@ -173,7 +173,8 @@ meta::GaussianProcess fit(const io::MetalicSpec& m, const std::vector<Play>& pla
   return gp;
 }
 
-/// The mask of the best posterior mean at parameter value v, with its mean and standard deviation.
+/// The mask of the largest lower confidence bound (posterior mean - sd) at parameter value v, with its mean
+/// and standard deviation: a mask the plays support, rather than an unexplored one at the prior mean.
 unsigned recommend(const io::MetalicSpec& m, const meta::GaussianProcess& gp, const std::vector<unsigned>& masks,
                    double v, double& mean, double& sd) {
   std::vector<meta::Arm> cand;
@@ -182,7 +183,7 @@ unsigned recommend(const io::MetalicSpec& m, const meta::GaussianProcess& gp, co
   gp.predict(cand, mu, var);
   std::size_t best = 0;
   for (std::size_t k = 1; k < cand.size(); ++k)
-    if (mu[k] > mu[best]) best = k;
+    if (mu[k] - std::sqrt(var[k]) > mu[best] - std::sqrt(var[best])) best = k;
   mean = mu[best];
   sd = std::sqrt(var[best]);
   return cand[best].mask;

@@ -678,6 +678,72 @@ def check_multidomain(cfg):
         expect(not os.path.exists(bad) and not os.path.exists(bad + ".tmp"), "a bad decomposition left a file")
 
 
+def check_metalic(cfg):
+    """npde metalic with tiny plays: two groups of one rank, a stop after round 2 and a restart giving the
+    plays of the uninterrupted run, the surrogate reused without plays, bad input."""
+    import h5py
+    import numpy as np
+    tiny = ["--set", "metalic.rounds=3", "--set", "metalic.warmup=2", "--set", "training.stages[0].iterations=20",
+            "--set", "training.stages[1].iterations=20", "--set", "training.points.interior=256", "--set",
+            "decomposition.interface.points=16", "--set", "network.layers=[8,8]", "--set", "reference.grid=[129]",
+            "--set", "reference.snapshots=11"]
+
+    def metalic(tag, env=None, extra=()):
+        out = output_file(cfg, "metalic_" + tag.split("_")[0])
+        ck = os.path.join(cfg.work_dir, "metalic_%s_checkpoints" % tag.split("_")[0])
+        if "--restart" not in extra:
+            shutil.rmtree(ck, ignore_errors=True)
+        args = ["metalic", deck_path(cfg, "metalic_burgers1d")] + tiny + ["--set", "output.file=" + out, "--set",
+                                                                          "training.checkpoint.dir=" + ck] + list(extra)
+        old = dict(os.environ)
+        os.environ.update(env or {})
+        try:
+            rc, stdout, stderr = run(cfg, 2, args)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        return rc, stdout + stderr, out
+
+    rc, text, full = metalic("full")
+    expect(rc == 0, "npde metalic exited with %d" % rc)
+    expect(len(re.findall(r"^round \d/3 play \d/2", text, re.M)) == 6, "expected 6 play lines")
+    expect("METALIC: viscosity -> interface terms" in text, "no recommendation table")
+    rc, _, _ = metalic("split_a", env={"NPDE_TEST_STOP_AT": "2"})
+    expect(rc == 3, "the stopped run exited with %d, expected 3" % rc)
+    rc, text, split = metalic("split_b", extra=("--restart",))
+    expect(rc == 0 and "resuming after round 2" in text, "restart failed (exit %d)" % rc)
+    with h5py.File(full, "r") as a, h5py.File(split, "r") as b:
+        for k in ("parameter", "mask", "reward", "error"):
+            expect(np.array_equal(a["metalic/plays/" + k][()], b["metalic/plays/" + k][()]),
+                   "plays/%s of the restarted run differ from the uninterrupted run's" % k)
+        masks = a["metalic/plays/mask"][()]
+        expect(len(masks) == 6 and masks.min() >= 1 and masks.max() <= 511, "play masks %s" % masks)
+        rew, err = a["metalic/plays/reward"][()], a["metalic/plays/error"][()]
+        expect(np.allclose(rew, -np.log10(err), rtol=1e-12), "reward is not -log10(error)")
+        rec = a["metalic/recommendations/mask"][()]
+        expect(len(rec) == 7, "expected a recommendation per test value, got %d" % len(rec))
+        expect(a["metalic"].attrs["mask_bits"].startswith("continuity,average"), "mask_bits attribute")
+    # the surrogate reused: no plays, a mask for a new value
+    out = output_file(cfg, "metalic_reuse")
+    rc, text, _ = run(cfg, 1, ["metalic", deck_path(cfg, "metalic_burgers1d")] + tiny +
+                      ["--set", "metalic.rounds=0", "--set", "metalic.surrogate=" + full, "--set",
+                       "metalic.test_values=[0.005]", "--set", "output.file=" + out])
+    expect(rc == 0 and "play 1/" not in text, "the reuse run exited with %d or played" % rc)
+    with h5py.File(out, "r") as f:
+        expect(len(f["metalic/plays/mask"][()]) == 6, "the reuse run does not hold the 6 earlier plays")
+        expect(len(f["metalic/recommendations/mask"][()]) == 1, "the reuse run has no recommendation")
+    # bad input: one line, exit 2
+    for sets, message in ((["metalic.groups=3"], "metalic.groups"),
+                          (["metalic.parameter=nu"], "metalic.parameter"),
+                          (["metalic.rounds=0"], "metalic.rounds")):
+        args = ["metalic", deck_path(cfg, "metalic_burgers1d"), "--set", "output.file=" + output_file(cfg, "metalic_bad")]
+        for s_ in sets:
+            args += ["--set", s_]
+        rc, stdout, stderr = run(cfg, 2, args)
+        lines = [l for l in (stdout + stderr).splitlines() if message in l]
+        expect(rc == 2 and len(lines) == 1, "bad metalic input %s: exit %d, %d matching lines" % (sets, rc, len(lines)))
+
+
 def check_petsc_options(cfg):
     """helmholtz2d's default is CG + GAMG: the deck string and then the command line change it."""
     import h5py
@@ -898,7 +964,7 @@ def main():
     ap.add_argument("--np-flag", default="-n")
     ap.add_argument("--preflags", default="", help="MPIEXEC_PREFLAGS, ';'- or space-separated")
     ap.add_argument("check", choices=("train", "reference", "catalogue", "catalogue-train", "inverse", "dataset", "operator", "petsc-options",
-                                      "solver-failure", "bad-input", "headers", "cli", "multidomain"))
+                                      "solver-failure", "bad-input", "headers", "cli", "multidomain", "metalic"))
     ap.add_argument("args", nargs=argparse.REMAINDER)
     cfg = ap.parse_args()
     cfg.mpiexec = [cfg.mpiexec]
@@ -924,6 +990,8 @@ def main():
             check_operator(cfg)
         elif cfg.check == "multidomain":
             check_multidomain(cfg)
+        elif cfg.check == "metalic":
+            check_metalic(cfg)
         elif cfg.check == "petsc-options":
             check_petsc_options(cfg)
         elif cfg.check == "solver-failure":

@@ -217,6 +217,19 @@ std::vector<BadDeck> bad_decks() {
                             "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                             "decomposition: {subdomains: [2, 2], overlap: 0.3}\n",
        {"decomposition.overlap: the subdomains of xpinn do not overlap"}},
+      {"metalic_without_decomposition", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                            "metalic: {parameter: viscosity, values: [0.01, 0.02]}\n",
+       {"metalic: chooses the interface terms of a decomposition"}},
+      {"metalic_parameter", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                "decomposition: {subdomains: [2]}\n" +
+                                "metalic: {parameter: nu, values: [0.01, 0.02]}\n",
+       {"metalic.parameter: burgers has no coefficient 'nu' (valid: viscosity)"}},
+      {"metalic_values", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                             "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                             "decomposition: {subdomains: [2]}\n" +
+                             "metalic: {parameter: viscosity, values: [0.01, 0.01]}\n",
+       {"metalic.values: needs at least two different values"}},
       {"decomposition_for_darcy", darcy + "decomposition: {subdomains: [2, 2]}\n",
        {"decomposition: not used by problem.pde: darcy"}},
       {"gaussians_for_highdim", highdim + "network: {gaussian_features: {count: 8}}\n",
