@@ -290,11 +290,12 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
                                     "or cpinn)");
       if (deck.pde == "poisson")
         NPDE_INPUT_ERROR(cl.deck << ": metalic.parameter: poisson has no coefficient to vary");
-      if (deck.metalic.groups > comm.size())
+      if (deck.metalic.rounds > 0 && deck.metalic.groups > comm.size())
         NPDE_INPUT_ERROR("metalic.groups: " << deck.metalic.groups << " groups of ranks need at least as many ranks, "
                                             "the job has " << comm.size());
       // the largest group must fit the decomposition
-      const int per_group = (comm.size() + deck.metalic.groups - 1) / deck.metalic.groups;
+      const int groups = deck.metalic.rounds > 0 ? deck.metalic.groups : 1;
+      const int per_group = (comm.size() + groups - 1) / groups;
       pinn::check_decomposition(equation, make_pinn_options(deck), make_decomposition_options(deck), per_group);
     }
     if (cl.verb != "info" && comm.is_root()) check_output_writable(deck.output_file);

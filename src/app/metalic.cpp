@@ -192,7 +192,8 @@ unsigned recommend(const io::MetalicSpec& m, const meta::GaussianProcess& gp, co
 template <class T>
 int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
   const io::MetalicSpec& m = deck.metalic;
-  const int G = m.groups, color = int((long long)comm.rank() * G / comm.size());
+  const int G = m.rounds > 0 ? m.groups : 1;  // no plays: no groups
+  const int color = int((long long)comm.rank() * G / comm.size());
   const decomp::Communicator group = comm.split(color);
   const int n_inputs = deck.dim + (io::is_time_dependent(deck.pde) ? 1 : 0);
   const std::vector<unsigned> masks = valid_masks(n_inputs);
