@@ -35,6 +35,15 @@ long as_count(const io::Checkpoint& cp, const std::string& key, const std::strin
 }
 }  // namespace
 
+std::string decomposition_of(const io::Deck& deck) {
+  if (!deck.has_decomposition) return "none";
+  std::string s = deck.decomposition.method + " ";
+  for (std::size_t i = 0; i < deck.decomposition.subdomains.size(); ++i)
+    s += (i ? "x" : "") + std::to_string(deck.decomposition.subdomains[i]);
+  if (deck.decomposition.method == "fbpinn") s += " overlap " + std::to_string(deck.decomposition.overlap);
+  return s;
+}
+
 std::string checkpoint_dir(const io::Deck& deck) {
   if (!deck.checkpoint_dir.empty()) return deck.checkpoint_dir;
   std::string stem = deck.output_file;
@@ -114,6 +123,7 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
   cp.text["deck"] = deck.text;
   cp.text["deck_sha256"] = sha256_hex(deck.text);
   cp.text["precision"] = deck.precision;
+  cp.text["decomposition"] = decomposition_of(deck);
   cp.scalars["ranks"] = ranks;
   cp.scalars["n_params"] = double(s.params.size());
   cp.scalars["global_iteration"] = double(s.global_iteration);
@@ -159,6 +169,10 @@ void check_checkpoint_identity(const io::Checkpoint& cp, const io::Deck& deck, b
   }
   if (cp.string("precision") != deck.precision)
     fail("written in " + cp.string("precision") + " precision, the deck asks for " + deck.precision);
+  // the parameters' layout: even --allow-deck-change cannot map one decomposition onto another
+  const std::string written = cp.text.count("decomposition") ? cp.string("decomposition") : "none";
+  if (written != decomposition_of(deck))
+    fail("written for decomposition '" + written + "', the deck has '" + decomposition_of(deck) + "'");
 }
 
 pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck, std::size_t n_params,

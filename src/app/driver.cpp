@@ -210,6 +210,28 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
      << " per rank max), " << (opts.hard_bc ? 0 : deck.n_boundary) << " boundary"
      << (timed && !opts.hard_bc ? ", " + std::to_string(deck.n_initial) + " initial" : std::string())
      << ", sampler " << deck.sampler << ", resample every " << deck.resample_every << "\n";
+  if (deck.has_decomposition) {
+    const auto d = make_decomposition_options(deck);
+    int subdomains = 1;
+    for (int c : deck.decomposition.subdomains) subdomains *= c;
+    os << "decomposition   " << deck.decomposition.method << ", " << grid_string(deck.decomposition.subdomains)
+       << " = " << subdomains << " subdomains, one network each (" << subdomains * n_params << " parameters), "
+       << (subdomains + comm.size() - 1) / comm.size() << " per rank max";
+    if (d.method == pinn::DecompositionOptions::Method::Fbpinn) {
+      os << ", overlap " << d.overlap;
+    } else {
+      os << ", interface terms";
+      for (int k = 0; k < pinn::kInterfaceTerms; ++k)
+        if (d.weights[std::size_t(k)] > 0) os << " " << pinn::interface_term_name(k) << " " << d.weights[std::size_t(k)];
+      os << " at " << d.interface_points << " points per interface";
+    }
+    os << "\n";
+  }
+  if (deck.has_metalic) {
+    const auto& m = deck.metalic;
+    os << "metalic         " << m.parameter << " over " << m.values.size() << " values, " << m.rounds << " rounds of "
+       << m.groups << " play(s), " << m.selection << ", warm-up " << m.warmup << " (`npde metalic`)\n";
+  }
   for (std::size_t s = 0; s < deck.stages.size(); ++s)
     os << "stage " << s + 1 << "         " << deck.stages[s].optimizer << " x " << deck.stages[s].iterations
        << ", lr " << deck.stages[s].lr << "\n";

@@ -173,22 +173,6 @@ meta::GaussianProcess fit(const io::MetalicSpec& m, const std::vector<Play>& pla
   return gp;
 }
 
-/// The mask of the largest lower confidence bound (posterior mean - sd) at parameter value v, with its mean
-/// and standard deviation: a mask the plays support, rather than an unexplored one at the prior mean.
-unsigned recommend(const io::MetalicSpec& m, const meta::GaussianProcess& gp, const std::vector<unsigned>& masks,
-                   double v, double& mean, double& sd) {
-  std::vector<meta::Arm> cand;
-  for (unsigned mk : masks) cand.push_back({standardise(m, v), mk});
-  std::vector<double> mu, var;
-  gp.predict(cand, mu, var);
-  std::size_t best = 0;
-  for (std::size_t k = 1; k < cand.size(); ++k)
-    if (mu[k] - std::sqrt(var[k]) > mu[best] - std::sqrt(var[best])) best = k;
-  mean = mu[best];
-  sd = std::sqrt(var[best]);
-  return cand[best].mask;
-}
-
 template <class T>
 int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const CommandLine& cl) {
   const io::MetalicSpec& m = deck.metalic;
@@ -257,24 +241,14 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
       if (plays.size() < 2 || plays.size() < inherited + std::size_t(m.warmup)) {
         mask = masks[std::min(masks.size() - 1, std::size_t(rng::uniform(m.seed, kStreamWarmup, id) * double(masks.size())))];
       } else {
-        std::vector<meta::Arm> cand;
-        for (unsigned mk : masks) cand.push_back({standardise(m, v), mk});
-        std::vector<double> score;
-        if (m.selection == "thompson") {
-          score = gp.sample(cand, m.seed, kStreamThompson + (id << 8));
-        } else {
-          std::vector<double> mu, var;
-          gp.predict(cand, mu, var);
-          for (std::size_t k = 0; k < cand.size(); ++k) score.push_back(mu[k] + std::sqrt(m.beta * var[k]));
-        }
-        std::size_t best = 0;
-        for (std::size_t k = 1; k < cand.size(); ++k)
-          if (score[k] > score[best]) best = k;
-        mask = cand[best].mask;
+        mask = meta::choose(gp, standardise(m, v), masks,
+                            m.selection == "thompson" ? meta::Selection::Thompson : meta::Selection::Ucb, m.beta, m.seed,
+                            kStreamThompson + (id << 8));
+        const meta::Arm chosen{standardise(m, v), mask};
         // the next group's choice sees this one as played, with the predicted reward (kriging believer)
         std::vector<double> mu, var;
-        gp.predict({cand[best]}, mu, var);
-        pending_arms.push_back(cand[best]);
+        gp.predict({chosen}, mu, var);
+        pending_arms.push_back(chosen);
         pending_y.push_back(mu[0]);
         const meta::GpHyper h = gp.hyper();
         gp = meta::GaussianProcess(kBits);
@@ -315,6 +289,7 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
       cp.text["deck"] = deck.text;
       cp.text["deck_sha256"] = sha256_hex(deck.text);
       cp.text["precision"] = deck.precision;
+      cp.text["decomposition"] = decomposition_of(deck);
       cp.scalars["rounds_done"] = r + 1;
       for (const auto& [k, v] : play_columns(plays)) cp.arrays["plays/" + k] = v;
       io::write_checkpoint(dir, r + 1, cp, deck.checkpoint_keep);
@@ -340,7 +315,7 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
         << plays.size() << " plays)\n";
   for (double v : m.test_values) {
     double mean = 0, sd = 0;
-    const unsigned best = recommend(m, gp, masks, v, mean, sd);
+    const unsigned best = meta::recommend(gp, standardise(m, v), masks, mean, sd);
     rec_value.push_back(v);
     rec_mask.push_back(best);
     rec_mean.push_back(mean);

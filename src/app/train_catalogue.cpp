@@ -130,6 +130,7 @@ int catalogue_train_model(const decomp::Communicator& comm, const io::Deck& deck
     }
     if constexpr (std::is_same_v<Net, pinn::Pinn<T>>) summary_inverse(deck, net, learnt, observed, summary);
     if constexpr (!std::is_same_v<Net, pinn::Pinn<T>>) {
+      for (const auto& [k, v] : exchange_summary(comm, net.exchange_stats())) summary.emplace_back(k, v);
       summary.emplace_back("subdomains", net.partition().size());
       summary.emplace_back("parameters_per_subdomain", double(net.params_per_subdomain()));
     }

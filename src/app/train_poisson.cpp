@@ -96,6 +96,7 @@ int poisson_train_model(const decomp::Communicator& comm, const io::Deck& deck, 
       for (int s : net.subdomain_of(slab.points)) sub.push_back(s);
       report.fields["subdomain"] = std::move(sub);
       report.summary["subdomains"] = net.partition().size();
+      for (const auto& [k, v] : exchange_summary(comm, net.exchange_stats())) report.summary[k] = v;
       report.summary["parameters_per_subdomain"] = double(net.params_per_subdomain());
     }
     add_exact(problem, slab, report);

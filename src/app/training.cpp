@@ -129,6 +129,13 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
   return hooks;
 }
 
+std::vector<std::pair<std::string, double>> exchange_summary(const decomp::Communicator& comm,
+                                                             const pinn::ExchangeStats& stats) {
+  const double evaluations = std::max(1.0, comm.max(double(stats.evaluations)));
+  return {{"exchange_bytes_per_evaluation", comm.sum(stats.bytes_sent) / evaluations},
+          {"exchange_wait_fraction", comm.max(stats.wait_seconds / std::max(stats.eval_seconds, 1e-30))}};
+}
+
 std::string terms_string(const std::vector<std::string>& names, const std::vector<std::size_t>& points) {
   std::string terms;
   for (std::size_t k = 0; k < names.size(); ++k)

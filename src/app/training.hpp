@@ -22,6 +22,7 @@
 #include "npde/app/reference_report.hpp"
 #include "npde/pde/problem.hpp"
 #include "npde/pinn/model.hpp"
+#include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/options.hpp"
 #include "npde/pinn/trainer.hpp"
 #include "npde/reference/grid_solution.hpp"
@@ -114,6 +115,12 @@ std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& co
   for (auto& f : fields) comm.allreduce_sum(f.data(), f.size());
   return fields;
 }
+
+/// Collective. The interface exchange of a multi-domain run for /summary: exchange_bytes_per_evaluation
+/// (sent between ranks, summed over the ranks), exchange_wait_fraction (the largest share of a rank's
+/// evaluation time spent waiting for its neighbours' messages).
+std::vector<std::pair<std::string, double>> exchange_summary(const decomp::Communicator& comm,
+                                                             const pinn::ExchangeStats& stats);
 
 /// Rank 0 prints how a run stopped early (signal or wall time) and how to go on; returns ExitStopped.
 int report_stopped(long iterations, const std::string& what = "");

@@ -249,4 +249,37 @@ std::vector<double> GaussianProcess::sample(const std::vector<Arm>& at, std::uin
   return out;
 }
 
+unsigned choose(const GaussianProcess& gp, double xi, const std::vector<unsigned>& masks, Selection rule, double beta,
+                std::uint64_t seed, std::uint64_t stream) {
+  NPDE_REQUIRE(!masks.empty(), "no masks to choose from");
+  std::vector<Arm> cand;
+  for (unsigned m : masks) cand.push_back({xi, m});
+  std::vector<double> score;
+  if (rule == Selection::Thompson) {
+    score = gp.sample(cand, seed, stream);
+  } else {
+    std::vector<double> mu, var;
+    gp.predict(cand, mu, var);
+    for (std::size_t k = 0; k < cand.size(); ++k) score.push_back(mu[k] + std::sqrt(beta * var[k]));
+  }
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < cand.size(); ++k)
+    if (score[k] > score[best]) best = k;
+  return cand[best].mask;
+}
+
+unsigned recommend(const GaussianProcess& gp, double xi, const std::vector<unsigned>& masks, double& mean, double& sd) {
+  NPDE_REQUIRE(!masks.empty(), "no masks to recommend from");
+  std::vector<Arm> cand;
+  for (unsigned m : masks) cand.push_back({xi, m});
+  std::vector<double> mu, var;
+  gp.predict(cand, mu, var);
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < cand.size(); ++k)
+    if (mu[k] - std::sqrt(var[k]) > mu[best] - std::sqrt(var[best])) best = k;
+  mean = mu[best];
+  sd = std::sqrt(var[best]);
+  return cand[best].mask;
+}
+
 }  // namespace npde::meta

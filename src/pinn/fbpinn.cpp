@@ -6,6 +6,7 @@
 #include "npde/pinn/fbpinn.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -281,6 +282,8 @@ void FbPinn<T>::sample(std::uint64_t round) {
 template <class T>
 T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::FbPinn::loss_and_gradient");
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
   const int NO = m_n_out, C = m_spec.n_channels(), d = m_n_in, nt = m_spec.n_tangents();
   const int L = m_spec.laplacian_channel();
   const std::size_t stride = std::size_t(1 + 2 * d), rec = std::size_t(C) * NO;
@@ -306,9 +309,12 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
           for (int o = 0; o < NO; ++o)
             buf[(q * C + c) * NO + o] = h[std::size_t(o) + NO * (std::size_t(c) * nw->n + pr.net_offset + q)];
       forward.send(m_part[pr.s].owner, i, buf.data(), buf.size());
+      if (m_part[pr.s].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
     }
   }
+  auto tw = Clock::now();
   forward.finish();
+  m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
   // 2. the owners: u from the windowed jets, the residuals, their adjoints back to the networks
   auto tangent_axis = [&](int k) { return m_spec.tangents[std::size_t(k)]; };
   const std::size_t S = std::size_t(m_part.size()), NR = std::size_t(m_n_res);
@@ -386,9 +392,12 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
         }
       }
       backward.send(m_part[pr.j].owner, i, buf.data(), buf.size());
+      if (m_part[pr.j].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
     }
   }
+  tw = Clock::now();
   backward.finish();
+  m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
   // 3. each network's reverse pass over its extent's points
   for (std::size_t k = 0; k < m_networks.size(); ++k) {
     Network& nw = *m_networks[k];
@@ -420,6 +429,8 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
     m_subdomain_loss[s] = own;
   }
   for (double v : m_term_values) total += v;
+  m_stats.eval_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  ++m_stats.evaluations;
   Kokkos::Profiling::popRegion();
   return T(total);
 }

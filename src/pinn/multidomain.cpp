@@ -5,6 +5,7 @@
 #include "npde/pinn/multidomain.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -570,6 +571,8 @@ void MultiDomainPinn<T>::side_backward(Side& sd, T* g, std::vector<double>& term
 template <class T>
 T MultiDomainPinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::MultiDomainPinn::loss_and_gradient");
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
   const std::size_t S = std::size_t(m_part.size()), NS = std::size_t(m_n_subdomain_terms);
   const std::size_t NI = m_if_terms.size(), n_if = m_part.interfaces().size();
   // slots: [subdomain s, term k] then [interface i, interface term t]; each is written by one rank only,
@@ -582,6 +585,7 @@ T MultiDomainPinn<T>::loss_and_gradient(const View1<T>& grad) {
     const int tag_in = 2 * sd->iface + (sd->lower ? 1 : 0), tag_out = 2 * sd->iface + (sd->lower ? 0 : 1);
     exchange.receive(sd->other_rank, tag_in, sd->recv.data(), sd->recv.size());
     exchange.send(sd->other_rank, tag_out, sd->send.data(), sd->send.size());
+    if (sd->other_rank != m_comm.rank()) m_stats.bytes_sent += double(sd->send.size() * sizeof(double));
   }
   // 2. each subdomain's own terms into its slice of the gradient
   const std::size_t per = m_per_subdomain;
@@ -593,7 +597,9 @@ T MultiDomainPinn<T>::loss_and_gradient(const View1<T>& grad) {
     for (std::size_t t = 0; t < v.size(); ++t) slots[s * NS + std::size_t(m_term_map[k][t])] += v[t];
   }
   // 3. the interface terms with the neighbours' records (constants in this side's gradient)
+  const auto tw = Clock::now();
   exchange.finish();
+  m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
   std::vector<double> if_slots(n_if * NI, 0.0);
   for (auto& sd : m_sides) side_backward(*sd, grad.data() + std::size_t(local_index(sd->subdomain)) * per, if_slots);
   std::copy(if_slots.begin(), if_slots.end(), slots.begin() + long(S * NS));
@@ -613,8 +619,16 @@ T MultiDomainPinn<T>::loss_and_gradient(const View1<T>& grad) {
     for (std::size_t t = 0; t < NI; ++t) m_term_values[NS + t] += slots[S * NS + i * NI + t];
   double total = 0;
   for (double v : m_term_values) total += v;
+  m_stats.eval_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  ++m_stats.evaluations;
   Kokkos::Profiling::popRegion();
   return T(total);
+}
+
+template <class T>
+std::vector<double> MultiDomainPinn<T>::predict_subdomain(int s, const std::vector<double>& points) {
+  NPDE_REQUIRE(s >= int(m_owned.begin) && s < int(m_owned.end), "subdomain " << s << " is not on this rank");
+  return m_nets[std::size_t(local_index(s))]->predict(points);
 }
 
 template <class T>

@@ -633,6 +633,13 @@ def check_multidomain(cfg):
     with h5py.File(out2, "r") as a, h5py.File(outr, "r") as r:
         expect(np.array_equal(a["history/loss"][()], r["history/loss"][()]),
                "the run restarted on 1 rank does not continue the 2-rank run bit for bit")
+        s = a["summary"].attrs
+        expect(s["exchange_bytes_per_evaluation"] > 0 and 0 <= s["exchange_wait_fraction"] < 1,
+               "summary lacks the exchange statistics of a 2-rank run")
+    # a checkpoint of another decomposition is refused even with --allow-deck-change
+    rc, text, _ = train("split_c", 2, extra=("--restart", "--allow-deck-change", "--set", "decomposition.subdomains=[2,2]"))
+    expect(rc == 2 and "written for decomposition 'cpinn 4'" in text,
+           "a checkpoint of another decomposition was not refused (exit %d)" % rc)
     # the Poisson deck: the subdomain map under /fields
     out = output_file(cfg, "md_xpinn")
     rc, _, _ = run(cfg, 2, ["train", deck_path(cfg, "xpinn_poisson2d"), "--set", "training.points.interior=512",

@@ -11,6 +11,10 @@
 
 namespace npde::app {
 
+/// "xpinn 2x2", "fbpinn 4x4 overlap 0.500000" or "none": how a deck lays out its parameters (checked on
+/// restart, even with --allow-deck-change).
+std::string decomposition_of(const io::Deck& deck);
+
 /// Checkpoint directory of a deck: training.checkpoint.dir, or "<output.file minus .h5>_checkpoints".
 std::string checkpoint_dir(const io::Deck& deck);
 

@@ -69,4 +69,17 @@ class GaussianProcess {
 /// Matching fraction of two masks' `bits` lowest bits.
 double matching_fraction(unsigned a, unsigned b, int bits);
 
+/// How a bandit picks the next mask at a parameter value.
+enum class Selection { Ucb, Thompson };
+
+/// The next mask to play at standardised parameter xi among `masks`: UCB's argmax of mean + sqrt(beta) sd,
+/// or Thompson's argmax of one joint posterior draw (from the counter-based generator at (seed,
+/// stream)). Ties: the first.
+unsigned choose(const GaussianProcess& gp, double xi, const std::vector<unsigned>& masks, Selection rule, double beta,
+                std::uint64_t seed, std::uint64_t stream);
+
+/// The mask to recommend at xi: the largest lower confidence bound mean - sd (a mask the data support
+/// rather than an unexplored one at the prior mean); its mean and sd are returned too.
+unsigned recommend(const GaussianProcess& gp, double xi, const std::vector<unsigned>& masks, double& mean, double& sd);
+
 }  // namespace npde::meta

@@ -54,6 +54,8 @@ class FbPinn final : public Model<T> {
   std::vector<double> predict(const std::vector<double>& points);
   /// Local. The subdomain whose core holds each point (the largest window there).
   std::vector<int> subdomain_of(const std::vector<double>& points) const;
+  /// This rank's exchange so far (both directions).
+  const ExchangeStats& exchange_stats() const { return m_stats; }
 
  private:
   struct Cover;   ///< one (point, covering subdomain) entry: the normalised window's jet
@@ -89,6 +91,7 @@ class FbPinn final : public Model<T> {
   std::vector<std::size_t> m_term_points;
   std::vector<double> m_term_weights, m_term_values, m_subdomain_loss;
   std::vector<double> m_validation_points, m_validation_exact;
+  ExchangeStats m_stats;
 };
 
 }  // namespace npde::pinn

@@ -60,6 +60,13 @@ struct DecompositionOptions {
 /// "xpinn", "cpinn" or "fbpinn".
 std::string to_string(DecompositionOptions::Method m);
 
+/// What a rank's interface exchange cost so far (multi-domain models): bytes it sent to other ranks,
+/// seconds it waited for their messages, seconds of evaluations, evaluations.
+struct ExchangeStats {
+  double bytes_sent = 0, wait_seconds = 0, eval_seconds = 0;
+  long evaluations = 0;
+};
+
 namespace detail {
 /// The parameters of the subdomains of a partition, `per` each, each rank holding its own subdomains'
 /// (contiguous blocks of the subdomain order): the Model hooks of a model spread over ranks.
@@ -134,6 +141,11 @@ class MultiDomainPinn final : public Model<T> {
   std::vector<double> predict(const std::vector<double>& points);
   /// Local. The subdomain whose core holds each point.
   std::vector<int> subdomain_of(const std::vector<double>& points) const;
+  /// Local. Subdomain s's network alone at points (row-major, host): n * n_outputs values. s must be
+  /// one of this rank's subdomains (for tests and tools).
+  std::vector<double> predict_subdomain(int s, const std::vector<double>& points);
+  /// This rank's exchange so far.
+  const ExchangeStats& exchange_stats() const { return m_stats; }
 
  private:
   struct Side;
@@ -170,6 +182,7 @@ class MultiDomainPinn final : public Model<T> {
   int m_flux_viscosity = -1;    ///< Burgers: index of the viscosity (flux u^2/2 - nu u_x); -1: d_n u
   std::vector<double> m_validation_points, m_validation_exact;
   std::vector<int> m_validation_owner;
+  ExchangeStats m_stats;
 };
 
 }  // namespace npde::pinn

@@ -264,6 +264,60 @@ TEST(MultiDomainPinn, ClearErrors) {
   }
 }
 
+// Each interface term's value against a hand computation from the two networks at the interface
+// point of a 1D problem (derivatives by central differences of the networks' values).
+TEST(MultiDomainPinn, InterfaceTermsMatchAHandComputation) {
+  const Communicator self = Communicator::self();
+  Problem p;
+  p.equation = "poisson";
+  p.n_space = 1;
+  p.box.dim = 1;
+  const auto vars = p.input_names();
+  p.data.emplace_back("pi^2*sin(pi*x)", vars, "test.source");
+  p.exact.emplace_back(std::nullopt);
+  npde::pde::Condition c;
+  c.faces = {0, 1};
+  c.value = npde::Expression("0", vars, "test.bc");
+  p.conditions.push_back(c);
+  p.hard = false;
+  auto f = [](double x) { return M_PI * M_PI * std::sin(M_PI * x); };
+  for (int k = 0; k < npde::pinn::kInterfaceTerms; ++k) {
+    if (k == npde::pinn::kIfUyy) continue;  // needs a second input
+    DecompositionOptions d;
+    d.subdomains = {2};
+    d.weights[std::size_t(k)] = 1.5;
+    d.gradient_step = 0.1;  // h = 0.05
+    auto net = make<double>(self, p, d);
+    npde::View1<double> g("g", net.n_params());
+    net.loss_and_gradient(g);
+    const double value = net.last_terms().back();  // the only interface term, last
+    auto u = [&](int s, double x) { return net.predict_subdomain(s, {x})[0]; };
+    auto ux = [&](int s, double x) { return (u(s, x + 1e-5) - u(s, x - 1e-5)) / 2e-5; };
+    auto uxx = [&](int s, double x) { return (u(s, x + 1e-3) - 2 * u(s, x) + u(s, x - 1e-3)) / 1e-6; };
+    auto r = [&](int s, double x) { return -uxx(s, x) - f(x); };
+    auto rn = [&](int s) { return (r(s, 0.55) - r(s, 0.45)) / 0.1; };
+    const double x = 0.5;
+    double hand = 0;
+    switch (k) {
+      case npde::pinn::kIfContinuity: hand = std::pow(u(0, x) - u(1, x), 2); break;
+      case npde::pinn::kIfAverage: {
+        const double m = 0.5 * (u(0, x) + u(1, x));
+        hand = std::pow(u(0, x) - m, 2) + std::pow(u(1, x) - m, 2);
+        break;
+      }
+      case npde::pinn::kIfResidual: hand = r(0, x) * r(0, x) + r(1, x) * r(1, x); break;
+      case npde::pinn::kIfResidualContinuity: hand = std::pow(r(0, x) - r(1, x), 2); break;
+      case npde::pinn::kIfFlux:  // Poisson: the normal derivative
+      case npde::pinn::kIfUx: hand = std::pow(ux(0, x) - ux(1, x), 2); break;
+      case npde::pinn::kIfResidualGradient: hand = rn(0) * rn(0) + rn(1) * rn(1); break;
+      case npde::pinn::kIfUxx: hand = std::pow(uxx(0, x) - uxx(1, x), 2); break;
+      default: break;
+    }
+    EXPECT_NEAR(value, 1.5 * hand, 1e-4 * std::max(1.0, std::abs(1.5 * hand))) << npde::pinn::interface_term_name(k);
+    EXPECT_EQ(net.term_names().back(), std::string("if_") + npde::pinn::interface_term_name(k));
+  }
+}
+
 TEST(Exchange, MessagesToOtherRanksAndToItself) {
   const Communicator world = Communicator::world();
   const int r = world.rank(), p = world.size(), next = (r + 1) % p, prev = (r + p - 1) % p;

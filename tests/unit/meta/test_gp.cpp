@@ -4,6 +4,7 @@
 // posterior draws around the posterior mean.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -91,6 +92,36 @@ TEST(GaussianProcess, FittedSurrogateFindsTheBestMask) {
   for (std::size_t k = 1; k < all.size(); ++k)
     if (mean[k] > mean[best]) best = k;
   EXPECT_EQ(all[best].mask, (1u << 1) | (1u << 4)) << "predicted best mask " << all[best].mask;
+}
+
+// A toy bandit at xi = 0.3: 3 random plays, then the rule picks 37 more. Both rules come within 0.2 of
+// the best reward (UCB's exploration weight 2 keeps it trying far-off masks: it settles one bit from
+// the best), Thompson plays the best mask itself, and the recommendation is the best observed play's.
+TEST(Bandit, UcbAndThompsonReachTheBestMask) {
+  std::vector<unsigned> masks;
+  for (unsigned m = 1; m < 512; ++m) masks.push_back(m);
+  const unsigned target = (1u << 1) | (1u << 4);
+  const double best_reward = reward({0.3, target});
+  for (const auto rule : {npde::meta::Selection::Ucb, npde::meta::Selection::Thompson}) {
+    const char* name = rule == npde::meta::Selection::Ucb ? "ucb" : "thompson";
+    std::vector<Arm> arms{{0.3, 7u}, {0.3, 300u}, {0.3, 64u}};
+    std::vector<double> y;
+    for (const auto& a : arms) y.push_back(reward(a));
+    for (int play = 0; play < 37; ++play) {
+      GaussianProcess gp;
+      gp.fit(arms, y);
+      arms.push_back({0.3, npde::meta::choose(gp, 0.3, masks, rule, 2.0, 5, std::uint64_t(play))});
+      y.push_back(reward(arms.back()));
+    }
+    const std::size_t top = std::size_t(std::max_element(y.begin(), y.end()) - y.begin());
+    EXPECT_GT(y[top], best_reward - 0.2) << name;
+    if (rule == npde::meta::Selection::Thompson) EXPECT_EQ(arms[top].mask, target) << name;
+    GaussianProcess gp;
+    gp.fit(arms, y);
+    double mean = 0, sd = 0;
+    EXPECT_EQ(npde::meta::recommend(gp, 0.3, masks, mean, sd), arms[top].mask) << name;
+    EXPECT_NEAR(mean, y[top], 0.05) << name;
+  }
 }
 
 TEST(GaussianProcess, DrawsScatterAroundThePosteriorMean) {

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Multi-domain PINNs (XPINN, cPINN, FBPINN) against one network, and METALIC's interface choices.
+"""Runs the decomposition decks of inputs/ and their single-network counterparts, then METALIC:
+  A  inputs/xpinn_poisson2d.yaml (2 x 2 subdomains, 2-20-20-1 each): XPINN's own terms, XPINN + flux
+     (the deck), cPINN, and one 2-40-40-1 network on the same points and stages (2 ranks; the single
+     network on 1);
+  B  inputs/fbpinn_helmholtz2d.yaml (4 x 4 FBPINN, k = 4 pi) and one 2-64-64-1 network (1 subdomain);
+  C  inputs/cpinn_burgers1d.yaml (3 cPINN subdomains in x) and 2 subdomains with the front on the
+     interface (2-32-32-32-1 each);
+  D  inputs/metalic_burgers1d.yaml: `npde metalic` (2 groups of 1 rank), then at viscosities between the
+     training values the recommended mask against XPINN's and cPINN's default terms (`npde train`).
+Prints the tables and writes them into docs/studies.md.
+
+  scripts/studies/multidomain.py
+  scripts/studies/multidomain.py --only A D --no-write
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import study_runner as sr  # noqa: E402
+
+TERMS = ["continuity", "average", "residual", "residual_continuity", "flux", "uyy", "residual_gradient", "ux", "uxx"]
+XPINN = {"average": 20.0, "residual_continuity": 1.0}
+
+
+def deck(name):
+    return os.path.join(sr.ROOT, "inputs", name)
+
+
+def row(label, res, key="rel_l2_exact"):
+    s, wall, _ = res
+    e = s.get(key)
+    return "| %s | %s | %s | %.0f |" % (label, sr.fmt(e if isinstance(e, float) else None),
+                                        sr.fmt(s.get("train_seconds")), wall)
+
+
+def mask_sets(terms):
+    """The --set overrides of `npde train` that reproduce a METALIC play's weights for these terms
+    (decomposition.method xpinn: XPINN's weight where it has one, else 1; every other term off)."""
+    return ["decomposition.interface.%s=%g" % (t, (XPINN.get(t, 1.0) if t in terms else 0.0)) for t in TERMS]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="+", default=["A", "B", "C", "D"])
+    ap.add_argument("--validate", type=float, nargs="+", default=[0.012, 0.024],
+                    help="D: viscosities where the recommendation is checked by training")
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+    out = ["Command: `scripts/studies/multidomain.py` (runs one at a time, ranks as stated).",
+           "Machine: %s." % sr.machine(), ""]
+    if "A" in a.only:
+        d = deck("xpinn_poisson2d.yaml")
+        res = sr.run_all([("xpinn", d, ["decomposition.interface.flux=0"], 2),
+                          ("xpinn+flux", d, [], 2),
+                          ("cpinn", d, ["decomposition.method=cpinn", "decomposition.interface.flux=20"], 2),
+                          ("single", d, ["decomposition.subdomains=[1,1]", "network.layers=[40,40]"], 1)], 1)
+        out += ["**A. Poisson, u = sin 2πx sin 2πy, 2 × 2 subdomains** (inputs/xpinn_poisson2d.yaml: 4096 interior, "
+                "512 boundary points, Adam 1000 + L-BFGS 3000, seed 1):", "",
+                "| model | rel. L2 vs exact | train s | wall s |", "|---|---:|---:|---:|",
+                row("XPINN (average 20 + residual continuity 1), 4 x 2-20-20-1, 2 ranks", res["xpinn"]),
+                row("XPINN + flux 1 (the deck), 2 ranks", res["xpinn+flux"]),
+                row("cPINN (flux 20 + average 20), 2 ranks", res["cpinn"]),
+                row("one 2-40-40-1 network (1841 parameters), soft conditions, 1 rank", res["single"]), ""]
+    if "B" in a.only:
+        d = deck("fbpinn_helmholtz2d.yaml")
+        res = sr.run_all([("fbpinn", d, [], 2),
+                          ("single", d, ["decomposition.subdomains=[1,1]", "network.layers=[64,64]"], 1)], 1)
+        out += ["**B. Helmholtz, k = 4π, u = sin 4πx sin 4πy on [−1, 1]²** (inputs/fbpinn_helmholtz2d.yaml: 8192 points, "
+                "Adam 2000 + L-BFGS 6000, hard conditions):", "",
+                "| model | rel. L2 vs exact | train s | wall s |", "|---|---:|---:|---:|",
+                row("FBPINN, 4 x 4 subdomains of 2-16-16-1 (5392 parameters), overlap 0.5, 2 ranks", res["fbpinn"]),
+                row("one 2-64-64-1 network (4417 parameters), 1 rank", res["single"]), ""]
+    if "C" in a.only:
+        d = deck("cpinn_burgers1d.yaml")
+        res = sr.run_all([("3", d, [], 2),
+                          ("2", d, ["decomposition.subdomains=[2]", "network.layers=[32,32,32]"], 2)], 1)
+        out += ["**C. Burgers, ν = 0.01/π, cPINN** (inputs/cpinn_burgers1d.yaml: 8192 interior points, Adam 1000 + "
+                "L-BFGS 6000, 2 ranks):", "",
+                "| model | rel. L2 vs reference | train s | wall s |", "|---|---:|---:|---:|",
+                row("3 subdomains in x of 2-24-24-24-1 (the front inside the middle one)", res["3"], "rel_l2_reference"),
+                row("2 subdomains of 2-32-32-32-1 (the front on the interface)", res["2"], "rel_l2_reference"), ""]
+    if "D" in a.only:
+        d = deck("metalic_burgers1d.yaml")
+        tmp = tempfile.mkdtemp(prefix="npde-metalic-")
+        h5 = os.path.join(tmp, "metalic.h5")
+        cmd = ["mpirun", "-n", "2", sr.npde_binary(), "metalic", d, "--set", "output.file=" + h5, "--set",
+               "training.checkpoint.dir=" + os.path.join(tmp, "ck"), "--set",
+               "metalic.test_values=[%s]" % ", ".join("%g" % v for v in [0.004, 0.008, 0.016, 0.032] + a.validate)]
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        t0 = time.time()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
+        wall = time.time() - t0
+        if p.returncode != 0:
+            sys.exit("npde metalic failed:\n" + p.stdout[-2000:])
+        plays = re.findall(r"^round (\d+)/\d+ play (\d+)/\d+: viscosity (\S+), mask (\S+), rel\. L2 (\S+), reward (\S+)",
+                           p.stdout, re.M)
+        recs = {float(v): (m, float(mu), float(sd)) for v, m, mu, sd in
+                re.findall(r"^  (\S+)\s+(\S+)\s+(\S+) \+- (\S+) \(error", p.stdout, re.M)}
+        best = {}
+        for _, _, nu, mask, err, _ in plays:
+            if float(nu) not in best or float(err) < best[float(nu)][1]:
+                best[float(nu)] = (mask, float(err))
+        out += ["**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
+                "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent plays "
+                "(1 rank each), UCB, wall %.0f s):" % (len(plays), len(plays) // 2, wall), "",
+                "| viscosity | best play (mask, rel. L2) | recommended mask | predicted rel. L2 |", "|---|---|---|---:|"]
+        for v in sorted(recs):
+            m, mu, sd = recs[v]
+            b = best.get(v)
+            out.append("| %g | %s | %s | %.2e (%.2e - %.2e) |" % (v, "%s, %.2e" % b if b else "(not played)", m,
+                                                                    10 ** -mu, 10 ** -(mu + sd), 10 ** -(mu - sd)))
+        out += ["", "At viscosities no play used, the recommended mask against the methods' default terms "
+                "(`npde train` of the same deck, 2 ranks, rel. L2 against the reference):", "",
+                "| viscosity | XPINN terms | cPINN terms | recommended terms | recommended |", "|---|---:|---:|---:|---|"]
+        for v in a.validate:
+            m = recs[v][0]
+            common = ["problem.coefficients.viscosity=%g" % v]
+            res = sr.run_all([("x", d, common, 2), ("c", d, common + ["decomposition.method=cpinn"], 2),
+                              ("r", d, common + mask_sets(m.split("+")), 2)], 1)
+            out.append("| %g | %s | %s | %s | %s |" % (v, *(sr.fmt(res[k][0].get("rel_l2_reference")) for k in "xcr"), m))
+        out.append("")
+    text = "\n".join(out)
+    print(text)
+    if not a.no_write:
+        sr.write_section("multidomain", "## Multi-domain PINNs and METALIC\n\n" + text)
+
+
+if __name__ == "__main__":
+    main()
