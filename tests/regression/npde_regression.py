@@ -595,12 +595,12 @@ def check_multidomain(cfg):
             old = dict(os.environ)
             os.environ.update(env)
         try:
-            rc, stdout, _ = run(cfg, np_, args)
+            rc, stdout, stderr = run(cfg, np_, args)
         finally:
             if env:
                 os.environ.clear()
                 os.environ.update(old)
-        return rc, stdout, out
+        return rc, stdout + stderr, out
 
     rc, stdout, out2 = train("two", 2)
     expect(rc == 0, "npde train (2 ranks) exited with %d" % rc)
