@@ -919,6 +919,8 @@ def check_headers(cfg):
         trains = re.search(r"^training:", text, re.M) is not None
         operator = re.search(r"^model:", text, re.M) is not None
         verb = "train" if trains else "reference"
+        if re.search(r"^metalic:", text, re.M):
+            verb = "metalic"
         want = "#   mpirun -n 2 npde %s inputs/%s" % (verb, name)
         expect(any(h.startswith(want) for h in header), "%s: header lacks the command line '%s'" % (name, want))
         if re.search(r"^dataset:", text, re.M):

@@ -250,6 +250,19 @@ TEST(MultiDomainPinn, ClearErrors) {
   DecompositionOptions too_many = d;
   too_many.subdomains = {2, 2, 2};
   EXPECT_THROW(make<double>(world, poisson(), too_many), npde::InputError);
+  Problem line = poisson();  // a 1D problem has no second input for uyy
+  line.n_space = 1;
+  line.box.dim = 1;
+  line.data = {npde::Expression("1", line.input_names(), "test.source")};
+  line.exact = {std::nullopt};
+  line.conditions[0].faces = {0, 1};
+  line.conditions[0].value = npde::Expression("0", line.input_names(), "test.bc");
+  DecompositionOptions uyy = d;
+  uyy.subdomains = {world.size()};
+  uyy.weights[npde::pinn::kIfUyy] = 1;
+  EXPECT_THROW(make<double>(world, line, uyy), npde::InputError);
+  uyy.weights[npde::pinn::kIfUyy] = 0;
+  EXPECT_NO_THROW(make<double>(world, line, uyy));
   Problem periodic = burgers();
   periodic.conditions[0].kind = npde::pde::ConditionKind::Periodic;
   periodic.conditions[0].faces = {0};
