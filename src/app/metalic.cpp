@@ -33,14 +33,35 @@ constexpr int kBits = pinn::kInterfaceTerms;
 constexpr double kDivergedReward = -3.0;
 // Streams of the counter-based generator.
 constexpr std::uint64_t kStreamParameter = 0x3E7A1, kStreamWarmup = 0x3E7A2, kStreamThompson = 0x3E7A3;
-const char* kColumns[] = {"parameter", "mask", "reward", "error", "seconds", "round", "group"};
+// The plays' columns: the final mask, reward and error, then those after the Adam stage (two phases;
+// NaN rewards with one), then the bookkeeping.
+const char* kColumns[] = {"parameter", "mask", "reward", "error", "mask_adam", "reward_adam", "error_adam",
+                          "seconds", "round", "group"};
 
+/// One play. Phase 1 is the whole run (its final mask, reward, error); phase 0 the Adam stage of a
+/// two-phase play (with one phase: the same mask, NaN reward and error).
 struct Play {
   double parameter = 0;
-  unsigned mask = 0;
-  double reward = 0, error = 0, seconds = 0;
+  unsigned mask[2] = {0, 0};
+  double reward[2] = {std::nan(""), 0}, error[2] = {std::nan(""), 0};
+  double seconds = 0;
   int round = 0, group = 0;
 };
+
+Play play_from(const std::vector<std::vector<double>>& col, std::size_t i) {
+  Play p;
+  p.parameter = col[0][i];
+  p.mask[1] = unsigned(col[1][i]);
+  p.reward[1] = col[2][i];
+  p.error[1] = col[3][i];
+  p.mask[0] = unsigned(col[4][i]);
+  p.reward[0] = col[5][i];
+  p.error[0] = col[6][i];
+  p.seconds = col[7][i];
+  p.round = int(col[8][i]);
+  p.group = int(col[9][i]);
+  return p;
+}
 
 /// "average+flux": the terms a mask switches on.
 std::string mask_terms(unsigned mask) {
@@ -83,37 +104,68 @@ pinn::DecompositionOptions mask_options(const io::Deck& deck, unsigned mask) {
   return d;
 }
 
-/// Collective on `group`. One play: the multi-domain PINN of parameter `value` with `mask`, trained with
-/// the deck's stages, against the reference of that value (solved once per value and group).
+/// Collective on `group`. One play: the multi-domain PINN of parameter `value` trained with the deck's
+/// stages — with mask[1] throughout, or (two phases) mask[0] in the Adam stage and mask[1] in the L-BFGS
+/// stage — against the reference of that value (solved once per value and group).
 template <class T>
-Play run_play(const decomp::Communicator& group, const io::Deck& deck, double value, unsigned mask,
+Play run_play(const decomp::Communicator& group, const io::Deck& deck, double value, const unsigned mask[2],
               std::map<double, reference::GridSolution>& references) {
   io::Deck d = deck;
   d.coefficients[deck.metalic.parameter] = value;
   const pde::Problem problem = make_equation_problem(d);
+  const bool two = deck.metalic.two_phases;
+  // the model holds every term either phase uses; the stages switch them by weight
+  const pinn::DecompositionOptions w0 = mask_options(d, mask[0]), w1 = mask_options(d, mask[1]);
+  pinn::DecompositionOptions both = w1;
+  for (int k = 0; k < kBits; ++k) both.weights[std::size_t(k)] = std::max(w0.weights[std::size_t(k)], w1.weights[std::size_t(k)]);
   pinn::MultiDomainPinn<T> net(
       group, problem, [&d] { return pinn::make_catalogue_kernel<T>(d.pde, d.dim); }, make_pinn_options(d),
-      mask_options(d, mask));
+      two ? both : w1);
+  if (!references.count(value)) references.emplace(value, solve_catalogue(group, d, problem));
+  const reference::GridSolution& sol = references.at(value);
+  auto error = [&] {
+    const auto fields = evaluate_on_grid(group, net, problem, sol);
+    std::vector<double> all_net, all_ref;
+    for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f) {
+      all_net.insert(all_net.end(), fields[f].begin(), fields[f].end());
+      all_ref.insert(all_ref.end(), sol.fields[f].second.begin(), sol.fields[f].second.end());
+    }
+    return relative_l2_of(all_net, all_ref);
+  };
+  auto reward = [](double e, bool diverged) {
+    return diverged || !std::isfinite(e) ? kDivergedReward : -std::log10(std::max(e, 1e-12));
+  };
   Play play;
   play.parameter = value;
-  play.mask = mask;
+  play.mask[0] = mask[0];
+  play.mask[1] = mask[1];
+  const pinn::TrainConfig cfg = make_train_config(d, true);
   bool diverged = false;
   try {
-    const auto result = pinn::train(net, make_train_config(d, true));
-    play.seconds = result.seconds;
+    if (!two) {
+      play.seconds = pinn::train(net, cfg).seconds;
+    } else {
+      // phase 0: the Adam stage with mask[0], scored; phase 1: the L-BFGS stage with mask[1]
+      for (int phase = 0; phase < 2; ++phase) {
+        pinn::TrainConfig c = cfg;
+        c.stages = {cfg.stages[std::size_t(phase)]};
+        const pinn::DecompositionOptions& w = phase == 0 ? w0 : w1;
+        for (int k = 0; k < kBits; ++k)
+          if (both.weights[std::size_t(k)] > 0)
+            c.stages[0].weights.emplace_back(std::string("if_") + pinn::interface_term_name(k), w.weights[std::size_t(k)]);
+        play.seconds += pinn::train(net, c).seconds;
+        if (phase == 0) {
+          play.error[0] = error();
+          play.reward[0] = reward(play.error[0], false);
+        }
+      }
+    }
   } catch (const pinn::TrainingDiverged&) {
     diverged = true;  // every rank of the group alike
   }
-  if (!references.count(value)) references.emplace(value, solve_catalogue(group, d, problem));
-  const reference::GridSolution& sol = references.at(value);
-  const auto fields = evaluate_on_grid(group, net, problem, sol);
-  std::vector<double> all_net, all_ref;
-  for (std::size_t f = 0; f < sol.fields.size() && f < fields.size(); ++f) {
-    all_net.insert(all_net.end(), fields[f].begin(), fields[f].end());
-    all_ref.insert(all_ref.end(), sol.fields[f].second.begin(), sol.fields[f].second.end());
-  }
-  play.error = relative_l2_of(all_net, all_ref);
-  play.reward = diverged || !std::isfinite(play.error) ? kDivergedReward : -std::log10(std::max(play.error, 1e-12));
+  play.error[1] = error();
+  play.reward[1] = reward(play.error[1], diverged);
+  if (two && std::isnan(play.reward[0])) play.reward[0] = kDivergedReward;  // diverged in the Adam stage
   return play;
 }
 
@@ -126,17 +178,7 @@ std::vector<Play> read_plays(const std::string& path) {
       NPDE_INPUT_ERROR("metalic.surrogate: " << path << " is not an `npde metalic` output (no /metalic/plays)");
     std::vector<std::vector<double>> col;
     for (const char* c : kColumns) col.push_back(r.read(std::string("/metalic/plays/") + c));
-    for (std::size_t i = 0; i < col[0].size(); ++i) {
-      Play p;
-      p.parameter = col[0][i];
-      p.mask = unsigned(col[1][i]);
-      p.reward = col[2][i];
-      p.error = col[3][i];
-      p.seconds = col[4][i];
-      p.round = int(col[5][i]);
-      p.group = int(col[6][i]);
-      plays.push_back(p);
-    }
+    for (std::size_t i = 0; i < col[0].size(); ++i) plays.push_back(play_from(col, i));
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {
@@ -147,28 +189,33 @@ std::vector<Play> read_plays(const std::string& path) {
 
 std::map<std::string, std::vector<double>> play_columns(const std::vector<Play>& plays) {
   std::map<std::string, std::vector<double>> c;
-  for (const auto& p : plays) {
-    c["parameter"].push_back(p.parameter);
-    c["mask"].push_back(p.mask);
-    c["reward"].push_back(p.reward);
-    c["error"].push_back(p.error);
-    c["seconds"].push_back(p.seconds);
-    c["round"].push_back(p.round);
-    c["group"].push_back(p.group);
-  }
   for (const char* k : kColumns) c[k];  // present even when empty
+  for (const auto& p : plays) {
+    const double row[] = {p.parameter, double(p.mask[1]), p.reward[1], p.error[1], double(p.mask[0]), p.reward[0],
+                          p.error[0], p.seconds, double(p.round), double(p.group)};
+    for (std::size_t k = 0; k < std::size(kColumns); ++k) c[kColumns[k]].push_back(row[k]);
+  }
   return c;
 }
 
-/// The surrogate of all plays so far (every rank fits the same data to the same result).
-meta::GaussianProcess fit(const io::MetalicSpec& m, const std::vector<Play>& plays) {
+/// The arms and rewards of phase `phase` of the plays so far (plays without that phase left out).
+void phase_data(const io::MetalicSpec& m, const std::vector<Play>& plays, int phase, std::vector<meta::Arm>& arms,
+                std::vector<double>& y) {
+  arms.clear();
+  y.clear();
+  for (const auto& p : plays)
+    if (std::isfinite(p.reward[phase])) {
+      arms.push_back({standardise(m, p.parameter), p.mask[phase]});
+      y.push_back(p.reward[phase]);
+    }
+}
+
+/// The surrogate of phase `phase` of all plays so far (every rank fits the same data to the same result).
+meta::GaussianProcess fit(const io::MetalicSpec& m, const std::vector<Play>& plays, int phase) {
   meta::GaussianProcess gp(kBits);
   std::vector<meta::Arm> arms;
   std::vector<double> y;
-  for (const auto& p : plays) {
-    arms.push_back({standardise(m, p.parameter), p.mask});
-    y.push_back(p.reward);
-  }
+  phase_data(m, plays, phase, arms, y);
   if (!arms.empty()) gp.fit(arms, y, arms.size() >= 2);
   return gp;
 }
@@ -193,18 +240,10 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
     check_checkpoint_identity(cp, deck, cl.allow_deck_change, used);
     if (!cp.arrays.count("plays/parameter"))
       throw io::CheckpointError(used + ": not a checkpoint of `npde metalic`");
+    std::vector<std::vector<double>> col;
+    for (const char* c : kColumns) col.push_back(cp.array(std::string("plays/") + c));
     std::vector<Play> done;
-    for (std::size_t i = 0; i < cp.array("plays/parameter").size(); ++i) {
-      Play p;
-      p.parameter = cp.array("plays/parameter")[i];
-      p.mask = unsigned(cp.array("plays/mask")[i]);
-      p.reward = cp.array("plays/reward")[i];
-      p.error = cp.array("plays/error")[i];
-      p.seconds = cp.array("plays/seconds")[i];
-      p.round = int(cp.array("plays/round")[i]);
-      p.group = int(cp.array("plays/group")[i]);
-      done.push_back(p);
-    }
+    for (std::size_t i = 0; i < col[0].size(); ++i) done.push_back(play_from(col, i));
     plays.insert(plays.end(), done.begin() + long(std::min(inherited, done.size())), done.end());
     first_round = int(cp.scalar("rounds_done"));
     log::info(log::format("resuming after round ", first_round, " from ", used));
@@ -224,63 +263,78 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
   // 2. rounds: every rank selects every group's arm (same data, same choice), each group plays its own
   for (int r = first_round; r < m.rounds; ++r) {
     const auto t_round = Clock::now();
-    meta::GaussianProcess gp = fit(m, plays);
-    std::vector<meta::Arm> pending_arms;
-    std::vector<double> pending_y;
-    for (const auto& p : plays) {
-      pending_arms.push_back({standardise(m, p.parameter), p.mask});
-      pending_y.push_back(p.reward);
+    // one surrogate per phase (phase 0 only with two phases); each group's choice in turn, the earlier
+    // ones of the round counted as played with their predicted reward (kriging believer)
+    const int first_phase = m.two_phases ? 0 : 1;
+    meta::GaussianProcess gp[2];
+    std::vector<meta::Arm> pending_arms[2];
+    std::vector<double> pending_y[2];
+    for (int ph = first_phase; ph < 2; ++ph) {
+      gp[ph] = fit(m, plays, ph);
+      phase_data(m, plays, ph, pending_arms[ph], pending_y[ph]);
     }
-    std::vector<std::pair<double, unsigned>> choice(static_cast<std::size_t>(G));
+    struct Choice {
+      double value = 0;
+      unsigned mask[2] = {0, 0};
+    };
+    std::vector<Choice> choice(static_cast<std::size_t>(G));
     for (int g = 0; g < G; ++g) {
       const std::uint64_t id = std::uint64_t(r) * std::uint64_t(G) + std::uint64_t(g);
-      const double v = m.values[std::min(m.values.size() - 1,
-                                         std::size_t(rng::uniform(m.seed, kStreamParameter, id) * double(m.values.size())))];
-      unsigned mask;
-      // warm-up: random masks for the first plays of this run (and while there is too little to fit)
-      if (plays.size() < 2 || plays.size() < inherited + std::size_t(m.warmup)) {
-        mask = masks[std::min(masks.size() - 1, std::size_t(rng::uniform(m.seed, kStreamWarmup, id) * double(masks.size())))];
-      } else {
-        mask = meta::choose(gp, standardise(m, v), masks,
-                            m.selection == "thompson" ? meta::Selection::Thompson : meta::Selection::Ucb, m.beta, m.seed,
-                            kStreamThompson + (id << 8));
-        const meta::Arm chosen{standardise(m, v), mask};
-        // the next group's choice sees this one as played, with the predicted reward (kriging believer)
+      Choice& c = choice[std::size_t(g)];
+      c.value = m.values[std::min(m.values.size() - 1,
+                                  std::size_t(rng::uniform(m.seed, kStreamParameter, id) * double(m.values.size())))];
+      const double xi = standardise(m, c.value);
+      for (int ph = first_phase; ph < 2; ++ph) {
+        // warm-up: random masks for the first plays of this run (and while there is too little to fit)
+        if (plays.size() < 2 || plays.size() < inherited + std::size_t(m.warmup)) {
+          c.mask[ph] = masks[std::min(masks.size() - 1, std::size_t(rng::uniform(m.seed, kStreamWarmup + 16 * std::uint64_t(ph), id) *
+                                                                      double(masks.size())))];
+          continue;
+        }
+        c.mask[ph] = meta::choose(gp[ph], xi, masks,
+                                  m.selection == "thompson" ? meta::Selection::Thompson : meta::Selection::Ucb, m.beta,
+                                  m.seed, kStreamThompson + (id << 8) + std::uint64_t(ph));
+        const meta::Arm chosen{xi, c.mask[ph]};
         std::vector<double> mu, var;
-        gp.predict({chosen}, mu, var);
-        pending_arms.push_back(chosen);
-        pending_y.push_back(mu[0]);
-        const meta::GpHyper h = gp.hyper();
-        gp = meta::GaussianProcess(kBits);
-        gp.set_hyper(h);
-        gp.fit(pending_arms, pending_y, false);
+        gp[ph].predict({chosen}, mu, var);
+        pending_arms[ph].push_back(chosen);
+        pending_y[ph].push_back(mu[0]);
+        const meta::GpHyper h = gp[ph].hyper();
+        gp[ph] = meta::GaussianProcess(kBits);
+        gp[ph].set_hyper(h);
+        gp[ph].fit(pending_arms[ph], pending_y[ph], false);
       }
-      choice[std::size_t(g)] = {v, mask};
+      if (!m.two_phases) c.mask[0] = c.mask[1];
     }
     // each group plays its arm; the results are summed into slots (one group writes each)
-    const auto [value, mask] = choice[std::size_t(color)];
-    Play mine = run_play<T>(group, deck, value, mask, references);
-    std::vector<double> slots(std::size_t(G) * 4, 0.0);
+    Play mine = run_play<T>(group, deck, choice[std::size_t(color)].value, choice[std::size_t(color)].mask, references);
+    constexpr std::size_t kSlot = 5;
+    std::vector<double> slots(std::size_t(G) * kSlot, 0.0);
     if (group.is_root()) {
-      slots[std::size_t(color) * 4 + 0] = mine.reward;
-      slots[std::size_t(color) * 4 + 1] = mine.error;
-      slots[std::size_t(color) * 4 + 2] = mine.seconds;
-      slots[std::size_t(color) * 4 + 3] = 1;
+      const double mine_slots[kSlot] = {mine.reward[1], mine.error[1], mine.reward[0], mine.error[0], mine.seconds};
+      std::copy(mine_slots, mine_slots + kSlot, slots.begin() + long(std::size_t(color) * kSlot));
     }
     comm.allreduce_sum(slots.data(), slots.size());
     for (int g = 0; g < G; ++g) {
       Play p;
-      p.parameter = choice[std::size_t(g)].first;
-      p.mask = choice[std::size_t(g)].second;
-      p.reward = slots[std::size_t(g) * 4 + 0];
-      p.error = slots[std::size_t(g) * 4 + 1];
-      p.seconds = slots[std::size_t(g) * 4 + 2];
+      p.parameter = choice[std::size_t(g)].value;
+      p.mask[0] = choice[std::size_t(g)].mask[0];
+      p.mask[1] = choice[std::size_t(g)].mask[1];
+      const double* s = &slots[std::size_t(g) * kSlot];
+      p.reward[1] = s[0];
+      p.error[1] = s[1];
+      p.reward[0] = s[2];
+      p.error[0] = s[3];
+      p.seconds = s[4];
       p.round = r;
       p.group = g;
       plays.push_back(p);
+      const std::string masks_text = m.two_phases ? "adam " + mask_terms(p.mask[0]) + " (rel. L2 " +
+                                                        log::format(p.error[0]) + "), lbfgs " + mask_terms(p.mask[1])
+                                                  : mask_terms(p.mask[1]);
       log::info(log::format("round ", r + 1, "/", m.rounds, " play ", g + 1, "/", G, ": ", m.parameter, " ", p.parameter,
-                            ", mask ", mask_terms(p.mask), ", rel. L2 ", p.error, ", reward ", p.reward, " (",
-                            p.seconds, " s)"));
+                            ", mask ", masks_text, ", rel. L2 ", p.error[1], ", reward ", p.reward[1], " (", p.seconds,
+                            " s)"));
     }
     // checkpoint after every round; stop on a signal or the wall time between rounds
     if (comm.is_root()) {
@@ -307,21 +361,28 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
       return ExitStopped;
     }
   }
-  // 3. the surrogate of every play, its recommendations, the output
-  const meta::GaussianProcess gp = fit(m, plays);
-  std::vector<double> rec_value, rec_mask, rec_mean, rec_sd;
+  // 3. the surrogates of every play, their recommendations, the output
+  const int first_phase = m.two_phases ? 0 : 1;
+  meta::GaussianProcess gp[2];
+  for (int ph = first_phase; ph < 2; ++ph) gp[ph] = fit(m, plays, ph);
+  std::vector<double> rec_value, rec_mask, rec_mean, rec_sd, rec_mask_adam, rec_mean_adam;
   std::ostringstream table;
-  table << "METALIC: " << m.parameter << " -> interface terms (surrogate: predicted -log10 rel. L2, sd; "
+  table << "METALIC: " << m.parameter << " -> interface terms"
+        << (m.two_phases ? " (Adam stage / L-BFGS stage)" : "") << " (surrogate: predicted -log10 rel. L2, sd; "
         << plays.size() << " plays)\n";
   for (double v : m.test_values) {
-    double mean = 0, sd = 0;
-    const unsigned best = meta::recommend(gp, standardise(m, v), masks, mean, sd);
+    double mean = 0, sd = 0, mean0 = std::nan(""), sd0 = 0;
+    const unsigned best = meta::recommend(gp[1], standardise(m, v), masks, mean, sd);
+    const unsigned best0 = m.two_phases ? meta::recommend(gp[0], standardise(m, v), masks, mean0, sd0) : best;
     rec_value.push_back(v);
     rec_mask.push_back(best);
     rec_mean.push_back(mean);
     rec_sd.push_back(sd);
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "  %-12g %-50s %6.3f +- %.3f (error ~%.2e)\n", v, mask_terms(best).c_str(), mean, sd,
+    rec_mask_adam.push_back(best0);
+    rec_mean_adam.push_back(mean0);
+    const std::string terms = m.two_phases ? mask_terms(best0) + " / " + mask_terms(best) : mask_terms(best);
+    char buf[320];
+    std::snprintf(buf, sizeof buf, "  %-12g %-50s %6.3f +- %.3f (error ~%.2e)\n", v, terms.c_str(), mean, sd,
                   std::pow(10.0, -mean));
     table << buf;
   }
@@ -333,25 +394,30 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
   out.write_array("/metalic/recommendations/mask", rec_mask);
   out.write_array("/metalic/recommendations/predicted_reward", rec_mean);
   out.write_array("/metalic/recommendations/predicted_sd", rec_sd);
-  std::vector<double> xi, smask, sy;
-  for (const auto& a : gp.arms()) {
-    xi.push_back(a.xi);
-    smask.push_back(a.mask);
+  out.write_array("/metalic/recommendations/mask_adam", rec_mask_adam);
+  out.write_array("/metalic/recommendations/predicted_reward_adam", rec_mean_adam);
+  for (int ph = first_phase; ph < 2; ++ph) {
+    const std::string g = ph == 1 ? "/metalic/surrogate" : "/metalic/surrogate_adam";
+    std::vector<double> xi, smask;
+    for (const auto& a : gp[ph].arms()) {
+      xi.push_back(a.xi);
+      smask.push_back(a.mask);
+    }
+    out.write_array(g + "/xi", xi);
+    out.write_array(g + "/mask", smask);
+    out.write_array(g + "/reward", gp[ph].rewards());
+    out.write_array(g + "/log_hyper", std::vector<double>(gp[ph].hyper().log.begin(), gp[ph].hyper().log.end()));
+    out.set_attribute(g, "mean", gp[ph].mean());
   }
-  sy = gp.rewards();
-  out.write_array("/metalic/surrogate/xi", xi);
-  out.write_array("/metalic/surrogate/mask", smask);
-  out.write_array("/metalic/surrogate/reward", sy);
-  out.write_array("/metalic/surrogate/log_hyper", std::vector<double>(gp.hyper().log.begin(), gp.hyper().log.end()));
   std::string names;
   for (int k = 0; k < kBits; ++k) names += (k ? "," : "") + std::string(pinn::interface_term_name(k));
   out.set_attribute("/metalic", "mask_bits", names);
   out.set_attribute("/metalic", "parameter", m.parameter);
   out.set_attribute("/metalic", "scale", std::string(m.log_scale ? "log" : "linear"));
   out.set_attribute("/metalic", "selection", m.selection);
-  out.set_attribute("/metalic/surrogate", "mean", gp.mean());
+  out.set_attribute("/metalic", "phases", std::string(m.two_phases ? "two" : "one"));
   double best_reward = -1e300;
-  for (const auto& p : plays) best_reward = std::max(best_reward, p.reward);
+  for (const auto& p : plays) best_reward = std::max(best_reward, p.reward[1]);
   out.set_attribute("/summary", "plays", double(plays.size()));
   out.set_attribute("/summary", "best_reward", best_reward);
   out.set_attribute("/summary", "ranks", comm.size());

@@ -615,6 +615,9 @@ void read_metalic(const DeckReader& r, Deck& d) {
   m.groups = r.get_int("metalic.groups");
   m.seed = r.get_seed("metalic.seed");
   if (r.has("metalic.surrogate")) m.surrogate = r.get_string("metalic.surrogate");
+  m.two_phases = r.get_enum("metalic.phases") == "two";
+  if (m.two_phases && (d.stages.size() != 2 || d.stages[0].optimizer != "adam" || d.stages[1].optimizer != "lbfgs"))
+    r.fail("metalic.phases", "two phases need training.stages: [adam, lbfgs] (a mask for each)");
   if (m.rounds == 0 && m.surrogate.empty())
     r.fail("metalic.rounds", "0 rounds need a metalic.surrogate whose plays the recommendations come from");
   if (!d.has_decomposition || d.decomposition.method == "fbpinn")

@@ -642,6 +642,13 @@ void MultiDomainPinn<T>::set_stage_weights(const std::vector<std::pair<std::stri
       for (double& v : m_if_weights) v = w;
       continue;
     }
+    if (group.rfind("if_", 0) == 0) {  // one interface term (a term with weight 0 at construction has none)
+      bool found = false;
+      for (std::size_t t = 0; t < m_if_terms.size(); ++t)
+        if (group == std::string("if_") + kTermNames[m_if_terms[t]]) m_if_weights[t] = w, found = true;
+      if (!found) NPDE_INPUT_ERROR("training.stages: weights." << group << " names no interface term of this decomposition");
+      continue;
+    }
     if (!groups.count(group))
       NPDE_INPUT_ERROR("training.stages: weights." << group << " names no loss term of this decomposed problem");
     for (std::size_t k = 0; k < m_nets.size(); ++k) {

@@ -730,6 +730,17 @@ def check_metalic(cfg):
         rec = a["metalic/recommendations/mask"][()]
         expect(len(rec) == 7, "expected a recommendation per test value, got %d" % len(rec))
         expect(a["metalic"].attrs["mask_bits"].startswith("continuity,average"), "mask_bits attribute")
+    with h5py.File(full, "r") as a:  # one phase: the Adam mask is the mask, no Adam reward
+        expect(np.array_equal(a["metalic/plays/mask_adam"][()], a["metalic/plays/mask"][()]), "one phase: mask_adam")
+        expect(np.all(np.isnan(a["metalic/plays/reward_adam"][()])), "one phase: reward_adam should be NaN")
+    # two phases: a mask per stage, the Adam stage scored too, a surrogate per phase
+    rc, text, two = metalic("two", extra=("--set", "metalic.phases=two", "--set", "metalic.rounds=2"))
+    expect(rc == 0 and "(Adam stage / L-BFGS stage)" in text, "two-phase npde metalic exited with %d" % rc)
+    with h5py.File(two, "r") as f:
+        m0, m1 = f["metalic/plays/mask_adam"][()], f["metalic/plays/mask"][()]
+        expect(len(m1) == 4 and np.any(m0 != m1), "two phases: the plays' stage masks %s / %s" % (m0, m1))
+        expect(np.all(np.isfinite(f["metalic/plays/reward_adam"][()])), "two phases: reward_adam not finite")
+        expect("metalic/surrogate_adam/log_hyper" in f, "two phases: no surrogate of the Adam phase")
     # the surrogate reused: no plays, a mask for a new value
     out = output_file(cfg, "metalic_reuse")
     rc, text, _ = run(cfg, 1, ["metalic", deck_path(cfg, "metalic_burgers1d")] + tiny +

@@ -72,6 +72,7 @@ struct MetalicSpec {
   double beta = 2.0;
   std::uint64_t seed = 0;
   std::string surrogate;                  ///< metalic.surrogate (empty: none)
+  bool two_phases = false;                ///< metalic.phases: two (a mask and a surrogate per stage)
 };
 
 struct OperatorSpec {

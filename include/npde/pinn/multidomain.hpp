@@ -119,6 +119,8 @@ class MultiDomainPinn final : public Model<T> {
   T loss_and_gradient(const View1<T>& grad) override;
   const std::vector<std::string>& term_names() const override { return m_term_names; }
   const std::vector<double>& last_terms() const override { return m_term_values; }
+  /// Groups as Pinn's ("pde", "bc", "initial"), "interface" (every interface term) and "if_<term>" (one
+  /// interface term: METALIC's two-phase plays switch terms between stages).
   void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
   double validation_error() override;
   /// subdomain_<k>_loss: subdomain k's own terms (without the interface terms).
