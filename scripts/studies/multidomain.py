@@ -10,7 +10,9 @@
      interface (2-32-32-32-1 each);
   D  inputs/metalic_burgers1d.yaml: `npde metalic` (2 groups of 1 rank), then at 5 held-out viscosities
      the recommended mask against fixed masks (XPINN's and cPINN's terms, every recommended mask), each
-     trained by `npde train`.
+     trained by `npde train`;
+  E  the same for inputs/metalic_allen_cahn.yaml (a time-split family: the reaction rate).
+A and D make the section "multidomain" of docs/studies.md; a run of other parts (--only) its own.
 Prints the tables and writes them into docs/studies.md.
 
   scripts/studies/multidomain.py
@@ -48,14 +50,78 @@ def mask_sets(terms):
     return ["decomposition.interface.%s=%g" % (t, (XPINN.get(t, 1.0) if t in terms else 0.0)) for t in TERMS]
 
 
+def metalic_family(d, parameter, train_values, validate, title):
+    """`npde metalic` of deck d, then the recommended masks at the held-out values against fixed masks."""
+    out = []
+    tmp = tempfile.mkdtemp(prefix="npde-metalic-")
+    h5 = os.path.join(tmp, "metalic.h5")
+    cmd = ["mpirun", "-n", "2", sr.npde_binary(), "metalic", d, "--set", "output.file=" + h5, "--set",
+           "training.checkpoint.dir=" + os.path.join(tmp, "ck"), "--set",
+           "metalic.test_values=[%s]" % ", ".join("%g" % v for v in list(train_values) + list(validate))]
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    t0 = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
+    wall = time.time() - t0
+    if p.returncode != 0:
+        sys.exit("npde metalic failed:\n" + p.stdout[-2000:])
+    plays = re.findall(r"^round (\d+)/\d+ play (\d+)/\d+: %s (\S+), mask (\S+), rel\. L2 (\S+), reward (\S+)" % parameter,
+                       p.stdout, re.M)
+    recs = {float(v): (m, float(mu), float(sd)) for v, m, mu, sd in
+            re.findall(r"^  (\S+)\s+(\S+)\s+(\S+) \+- (\S+) \(error", p.stdout, re.M)}
+    best = {}
+    for _, _, nu, mask, err, _ in plays:
+        if float(nu) not in best or float(err) < best[float(nu)][1]:
+            best[float(nu)] = (mask, float(err))
+    out += [title % (len(plays), len(plays) // 2, wall), "",
+            "| %s | best play (mask, rel. L2) | recommended mask | predicted rel. L2 |" % parameter, "|---|---|---|---:|"]
+    for v in sorted(recs):
+        m, mu, sd = recs[v]
+        b = best.get(v)
+        out.append("| %g | %s | %s | %.2e (%.2e - %.2e) |" % (v, "%s, %.2e" % b if b else "(not played)", m,
+                                                                10 ** -mu, 10 ** -(mu + sd), 10 ** -(mu - sd)))
+    # held-out values: the recommended mask against fixed masks (the methods' defaults and every
+    # mask recommended anywhere), each trained at every held-out value
+    fixed = {"XPINN terms": ["decomposition.interface.%s=%g" % (k, XPINN.get(k, 0.0)) for k in TERMS],
+             "cPINN terms": ["decomposition.method=cpinn"]}
+    for v in validate:
+        fixed.setdefault(recs[v][0], mask_sets(recs[v][0].split("+")))
+    jobs = [("%s @ %g" % (name, v), d, ["problem.coefficients.%s=%g" % (parameter, v)] + sets, 2)
+            for name, sets in fixed.items() for v in validate]
+    res = sr.run_all(jobs, 1)
+    err = {k: res[k][0].get("rel_l2_reference") for k in res}
+    med = {}
+    for name in fixed:
+        vals = sorted(err["%s @ %g" % (name, v)] for v in validate)
+        med[name] = vals[len(vals) // 2]
+    rec_err = [err["%s @ %g" % (recs[v][0], v)] for v in validate]
+    metalic_median = sorted(rec_err)[len(rec_err) // 2]
+    out += ["", "Held-out values (no play used them): rel. L2 against the reference of `npde train` of the same "
+            "deck (2 ranks) with the recommended mask and with fixed masks (the methods' defaults and every mask "
+            "recommended at some held-out value):", "",
+            "| %s | recommended | METALIC | " % parameter + " | ".join(fixed) + " |",
+            "|---|---|---:|" + "---:|" * len(fixed)]
+    for v, e in zip(validate, rec_err):
+        out.append("| %g | %s | %s | %s |" % (v, recs[v][0], sr.fmt(e),
+                                              " | ".join(sr.fmt(err["%s @ %g" % (n, v)]) for n in fixed)))
+    out.append("| median | | %s | %s |" % (sr.fmt(metalic_median), " | ".join(sr.fmt(med[n]) for n in fixed)))
+    wins = sum(1 for v, e in zip(validate, rec_err) if e < err["XPINN terms @ %g" % v])
+    best_fixed = min(med, key=lambda n: med[n])
+    out += ["", "- METALIC's mask beats XPINN's terms at %d of %d held-out values: %s" %
+            (wins, len(validate), wins > len(validate) / 2),
+            "- METALIC's median %s <= the best fixed mask's (%s: %s): %s" %
+            (sr.fmt(metalic_median), best_fixed, sr.fmt(med[best_fixed]), metalic_median <= med[best_fixed]), ""]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", nargs="+", default=["A", "B", "C", "D"])
+    ap.add_argument("--only", nargs="+", default=["A", "B", "C", "D", "E"])
     ap.add_argument("--validate", type=float, nargs="+", default=[0.005, 0.006, 0.012, 0.02, 0.024],
                     help="D: viscosities where the recommendation is checked by training")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
-    out = ["Command: `scripts/studies/multidomain.py` (runs one at a time, ranks as stated).",
+    only = "" if a.only == ["A", "B", "C", "D", "E"] else " --only " + " ".join(a.only)
+    out = ["Command: `scripts/studies/multidomain.py%s` (runs one at a time, ranks as stated)." % only,
            "Machine: %s." % sr.machine(), ""]
     if "A" in a.only:
         d = deck("xpinn_poisson2d.yaml")
@@ -89,70 +155,21 @@ def main():
                 row("3 subdomains in x of 2-24-24-24-1 (the front inside the middle one)", res["3"], "rel_l2_reference"),
                 row("2 subdomains of 2-32-32-32-1 (the front on the interface)", res["2"], "rel_l2_reference"), ""]
     if "D" in a.only:
-        d = deck("metalic_burgers1d.yaml")
-        tmp = tempfile.mkdtemp(prefix="npde-metalic-")
-        h5 = os.path.join(tmp, "metalic.h5")
-        cmd = ["mpirun", "-n", "2", sr.npde_binary(), "metalic", d, "--set", "output.file=" + h5, "--set",
-               "training.checkpoint.dir=" + os.path.join(tmp, "ck"), "--set",
-               "metalic.test_values=[%s]" % ", ".join("%g" % v for v in [0.004, 0.008, 0.016, 0.032] + a.validate)]
-        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-        t0 = time.time()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
-        wall = time.time() - t0
-        if p.returncode != 0:
-            sys.exit("npde metalic failed:\n" + p.stdout[-2000:])
-        plays = re.findall(r"^round (\d+)/\d+ play (\d+)/\d+: viscosity (\S+), mask (\S+), rel\. L2 (\S+), reward (\S+)",
-                           p.stdout, re.M)
-        recs = {float(v): (m, float(mu), float(sd)) for v, m, mu, sd in
-                re.findall(r"^  (\S+)\s+(\S+)\s+(\S+) \+- (\S+) \(error", p.stdout, re.M)}
-        best = {}
-        for _, _, nu, mask, err, _ in plays:
-            if float(nu) not in best or float(err) < best[float(nu)][1]:
-                best[float(nu)] = (mask, float(err))
-        out += ["**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
-                "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent plays "
-                "(1 rank each), UCB, wall %.0f s):" % (len(plays), len(plays) // 2, wall), "",
-                "| viscosity | best play (mask, rel. L2) | recommended mask | predicted rel. L2 |", "|---|---|---|---:|"]
-        for v in sorted(recs):
-            m, mu, sd = recs[v]
-            b = best.get(v)
-            out.append("| %g | %s | %s | %.2e (%.2e - %.2e) |" % (v, "%s, %.2e" % b if b else "(not played)", m,
-                                                                    10 ** -mu, 10 ** -(mu + sd), 10 ** -(mu - sd)))
-        # held-out viscosities: the recommended mask against fixed masks (the methods' defaults and every
-        # mask recommended anywhere), each trained at every held-out value
-        fixed = {"XPINN terms": ["decomposition.interface.%s=%g" % (k, XPINN.get(k, 0.0)) for k in TERMS],
-                 "cPINN terms": ["decomposition.method=cpinn"]}
-        for v in a.validate:
-            fixed.setdefault(recs[v][0], mask_sets(recs[v][0].split("+")))
-        jobs = [("%s @ %g" % (name, v), d, ["problem.coefficients.viscosity=%g" % v] + sets, 2)
-                for name, sets in fixed.items() for v in a.validate]
-        res = sr.run_all(jobs, 1)
-        err = {k: res[k][0].get("rel_l2_reference") for k in res}
-        med = {}
-        for name in fixed:
-            vals = sorted(err["%s @ %g" % (name, v)] for v in a.validate)
-            med[name] = vals[len(vals) // 2]
-        rec_err = [err["%s @ %g" % (recs[v][0], v)] for v in a.validate]
-        metalic_median = sorted(rec_err)[len(rec_err) // 2]
-        out += ["", "Held-out viscosities (no play used them): rel. L2 against the reference of `npde train` of the same "
-                "deck (2 ranks) with the recommended mask and with fixed masks (the methods' defaults and every mask "
-                "recommended at some held-out value):", "",
-                "| viscosity | recommended | METALIC | " + " | ".join(fixed) + " |",
-                "|---|---|---:|" + "---:|" * len(fixed)]
-        for v, e in zip(a.validate, rec_err):
-            out.append("| %g | %s | %s | %s |" % (v, recs[v][0], sr.fmt(e),
-                                                  " | ".join(sr.fmt(err["%s @ %g" % (n, v)]) for n in fixed)))
-        out.append("| median | | %s | %s |" % (sr.fmt(metalic_median), " | ".join(sr.fmt(med[n]) for n in fixed)))
-        wins = sum(1 for v, e in zip(a.validate, rec_err) if e < err["XPINN terms @ %g" % v])
-        best_fixed = min(med, key=lambda n: med[n])
-        out += ["", "- METALIC's mask beats XPINN's terms at %d of %d held-out values: %s" %
-                (wins, len(a.validate), wins > len(a.validate) / 2),
-                "- METALIC's median %s <= the best fixed mask's (%s: %s): %s" %
-                (sr.fmt(metalic_median), best_fixed, sr.fmt(med[best_fixed]), metalic_median <= med[best_fixed]), ""]
+        out += metalic_family(deck("metalic_burgers1d.yaml"), "viscosity", [0.004, 0.008, 0.016, 0.032], a.validate,
+                              "**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
+                              "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent "
+                              "plays (1 rank each), UCB, wall %.0f s):")
+    if "E" in a.only:
+        out += metalic_family(deck("metalic_allen_cahn.yaml"), "reaction", [1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 4.8],
+                              "**E. METALIC, a time-split family: Allen-Cahn reaction rate** (inputs/metalic_allen_cahn.yaml: "
+                              "the space-time box split at t = 0.5, 2-16-16-16-1 per subdomain, Adam 500 + L-BFGS 1000 per "
+                              "play, %d plays in %d rounds of 2 concurrent plays (1 rank each), UCB, wall %.0f s):")
     text = "\n".join(out)
     print(text)
     if not a.no_write:
-        sr.write_section("multidomain", "## Multi-domain PINNs and METALIC\n\n" + text)
+        sr.write_section("multidomain" if "A" in a.only else "multidomain_" + "".join(a.only),  # noqa: E501
+                         "## Multi-domain PINNs and METALIC" + ("" if "A" in a.only else " (" + ", ".join(a.only) + ")") +
+                         "\n\n" + text)
 
 
 if __name__ == "__main__":
