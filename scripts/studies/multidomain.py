@@ -11,7 +11,8 @@
   D  inputs/metalic_burgers1d.yaml: `npde metalic` (2 groups of 1 rank), then at 5 held-out viscosities
      the recommended mask against fixed masks (XPINN's and cPINN's terms, every recommended mask), each
      trained by `npde train`;
-  E  the same for inputs/metalic_allen_cahn.yaml (a time-split family: the reaction rate).
+  E  the same for inputs/metalic_allen_cahn.yaml (a time-split family: the reaction rate);
+  F  the same for inputs/metalic_poisson_front.yaml (Poisson with a front of sharpness a).
 A and D make the section "multidomain" of docs/studies.md; a run of other parts (--only) its own.
 Prints the tables and writes them into docs/studies.md.
 
@@ -85,7 +86,8 @@ def metalic_family(d, parameter, train_values, validate, title):
              "cPINN terms": ["decomposition.method=cpinn"]}
     for v in validate:
         fixed.setdefault(recs[v][0], mask_sets(recs[v][0].split("+")))
-    jobs = [("%s @ %g" % (name, v), d, ["problem.coefficients.%s=%g" % (parameter, v)] + sets, 2)
+    key = "problem.parameters" if parameter in ("a", "b", "c") else "problem.coefficients"
+    jobs = [("%s @ %g" % (name, v), d, ["%s.%s=%g" % (key, parameter, v)] + sets, 2)
             for name, sets in fixed.items() for v in validate]
     res = sr.run_all(jobs, 1)
     err = {k: res[k][0].get("rel_l2_reference") for k in res}
@@ -115,12 +117,12 @@ def metalic_family(d, parameter, train_values, validate, title):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", nargs="+", default=["A", "B", "C", "D", "E"])
+    ap.add_argument("--only", nargs="+", default=["A", "B", "C", "D", "E", "F"])
     ap.add_argument("--validate", type=float, nargs="+", default=[0.005, 0.006, 0.012, 0.02, 0.024],
                     help="D: viscosities where the recommendation is checked by training")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
-    only = "" if a.only == ["A", "B", "C", "D", "E"] else " --only " + " ".join(a.only)
+    only = "" if a.only == ["A", "B", "C", "D", "E", "F"] else " --only " + " ".join(a.only)
     out = ["Command: `scripts/studies/multidomain.py%s` (runs one at a time, ranks as stated)." % only,
            "Machine: %s." % sr.machine(), ""]
     if "A" in a.only:
@@ -159,6 +161,12 @@ def main():
                               "**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
                               "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent "
                               "plays (1 rank each), UCB, wall %.0f s):")
+    if "F" in a.only:
+        out += metalic_family(deck("metalic_poisson_front.yaml"), "a", [2, 5, 10, 20], [3, 4, 7, 12, 15],
+                              "**F. METALIC, Poisson with a front of sharpness a** (inputs/metalic_poisson_front.yaml: "
+                              "u = tanh(a(x - 1/2)) sin(pi y), the square split at x = 1/2 on the front, 2-16-16-1 per "
+                              "subdomain, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent plays "
+                              "(1 rank each), UCB, wall %.0f s):")
     if "E" in a.only:
         out += metalic_family(deck("metalic_allen_cahn.yaml"), "reaction", [1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 4.8],
                               "**E. METALIC, a time-split family: Allen-Cahn reaction rate** (inputs/metalic_allen_cahn.yaml: "

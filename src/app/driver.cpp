@@ -310,8 +310,6 @@ int run(const decomp::Communicator& comm, const CommandLine& cl) {
       if (!deck.has_metalic)
         NPDE_INPUT_ERROR(cl.deck << ": npde metalic needs a 'metalic' section (and a decomposition with method xpinn "
                                     "or cpinn)");
-      if (deck.pde == "poisson")
-        NPDE_INPUT_ERROR(cl.deck << ": metalic.parameter: poisson has no coefficient to vary");
       if (deck.metalic.rounds > 0 && deck.metalic.groups > comm.size())
         NPDE_INPUT_ERROR("metalic.groups: " << deck.metalic.groups << " groups of ranks need at least as many ranks, "
                                             "the job has " << comm.size());

@@ -23,6 +23,8 @@
 #include "npde/meta/gp.hpp"
 #include "npde/pinn/catalogue.hpp"
 #include "npde/pinn/multidomain.hpp"
+#include "npde/pde/grid.hpp"
+#include "npde/reference/poisson_fd.hpp"
 
 namespace npde::app::detail {
 
@@ -104,6 +106,18 @@ pinn::DecompositionOptions mask_options(const io::Deck& deck, unsigned mask) {
   return d;
 }
 
+/// Collective. The classical solution of a play's problem on the deck's reference grid: the catalogue
+/// solver, or for Poisson the PETSc finite-difference solve (x fastest, as pde::grid_points).
+reference::GridSolution reference_of(const decomp::Communicator& comm, const io::Deck& d, const pde::Problem& problem) {
+  if (d.pde != "poisson") return solve_catalogue(comm, d, problem);
+  const auto grid = reference_grid(d);
+  const auto fd = reference::solve_poisson_fd(comm, make_reference_problem(d, problem, grid));
+  reference::GridSolution sol;
+  for (int a = 0; a < d.dim; ++a) sol.axes.push_back(pde::grid_axis(problem.box, grid, a));
+  sol.fields.emplace_back("u", fd.u);
+  return sol;
+}
+
 /// Collective on `group`. One play: the multi-domain PINN of parameter `value` trained with the deck's
 /// stages — with mask[1] throughout, or (two phases) mask[0] in the Adam stage and mask[1] in the L-BFGS
 /// stage — against the reference of that value (solved once per value and group).
@@ -111,7 +125,10 @@ template <class T>
 Play run_play(const decomp::Communicator& group, const io::Deck& deck, double value, const unsigned mask[2],
               std::map<double, reference::GridSolution>& references) {
   io::Deck d = deck;
-  d.coefficients[deck.metalic.parameter] = value;
+  bool is_parameter = false;  // problem.parameters.<name>, else a coefficient
+  for (auto& [name, v] : d.parameters)
+    if (name == deck.metalic.parameter) v = value, is_parameter = true;
+  if (!is_parameter) d.coefficients[deck.metalic.parameter] = value;
   const pde::Problem problem = make_equation_problem(d);
   const bool two = deck.metalic.two_phases;
   // the model holds every term either phase uses; the stages switch them by weight
@@ -121,7 +138,7 @@ Play run_play(const decomp::Communicator& group, const io::Deck& deck, double va
   pinn::MultiDomainPinn<T> net(
       group, problem, [&d] { return pinn::make_catalogue_kernel<T>(d.pde, d.dim); }, make_pinn_options(d),
       two ? both : w1);
-  if (!references.count(value)) references.emplace(value, solve_catalogue(group, d, problem));
+  if (!references.count(value)) references.emplace(value, reference_of(group, d, problem));
   const reference::GridSolution& sol = references.at(value);
   auto error = [&] {
     const auto fields = evaluate_on_grid(group, net, problem, sol);

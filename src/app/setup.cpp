@@ -128,7 +128,7 @@ pde::Problem make_equation_problem(const io::Deck& deck) {
   }
   if (deck.pde == "schrodinger") {
     // psi = 0 at the box ends; the energy is trained (its guess is set from a Rayleigh quotient)
-    p.data.emplace_back(deck.potential.empty() ? "0" : deck.potential, vars, "problem.potential");
+    p.data.emplace_back(deck.potential.empty() ? "0" : deck.potential, vars, "problem.potential", deck.parameters);
     p.exact.emplace_back(std::nullopt);
     p.coefficients = {1.0};
     p.trainable = {true};
@@ -153,8 +153,8 @@ pde::Problem make_equation_problem(const io::Deck& deck) {
     p.hard = deck.bc_enforcement == "hard";
     return p;
   }
-  p.data.emplace_back(deck.source, vars, "problem.source");
-  if (deck.exact) p.exact.emplace_back(Expression(*deck.exact, vars, "problem.exact"));
+  p.data.emplace_back(deck.source, vars, "problem.source", deck.parameters);
+  if (deck.exact) p.exact.emplace_back(Expression(*deck.exact, vars, "problem.exact", deck.parameters));
   else p.exact.emplace_back(std::nullopt);
   // 2. boundary conditions; a face given twice or not at all was refused by the deck's validation
   for (std::size_t i = 0; i < deck.boundary.size(); ++i) {
@@ -182,21 +182,21 @@ pde::Problem make_equation_problem(const io::Deck& deck) {
     pde::Condition c;
     c.kind = pde::ConditionKind::Dirichlet;
     c.faces = faces;
-    c.value = Expression(b.value, vars, key + ".value");
+    c.value = Expression(b.value, vars, key + ".value", deck.parameters);
     p.conditions.push_back(std::move(c));
   }
   // 3. initial value (heat: the exact solution at the start when no initial is given) and rate
   if (p.time_dependent) {
     pde::Condition c;
     c.kind = pde::ConditionKind::Initial;
-    if (!deck.initial.empty()) c.value = Expression(deck.initial, vars, "problem.initial");
-    else if (deck.exact) c.value = Expression(*deck.exact, vars, "problem.exact");
+    if (!deck.initial.empty()) c.value = Expression(deck.initial, vars, "problem.initial", deck.parameters);
+    else if (deck.exact) c.value = Expression(*deck.exact, vars, "problem.exact", deck.parameters);
     else NPDE_INPUT_ERROR("problem.initial: required for " << deck.pde);
     p.conditions.push_back(std::move(c));
     if (!deck.initial_rate.empty()) {
       pde::Condition r;
       r.kind = pde::ConditionKind::InitialRate;
-      r.value = Expression(deck.initial_rate, vars, "problem.initial_rate");
+      r.value = Expression(deck.initial_rate, vars, "problem.initial_rate", deck.parameters);
       p.conditions.push_back(std::move(r));
     }
   }

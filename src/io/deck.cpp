@@ -84,9 +84,9 @@ std::vector<std::string> variables_of(const Deck& d) {
 
 /// Parses an expression now, so a bad one is reported by key before any work starts.
 void check_expression(const DeckReader& r, const std::string& deck_path, const std::string& key,
-                      const std::string& text, const std::vector<std::string>& vars) {
+                      const std::string& text, const std::vector<std::string>& vars, const Deck& d) {
   try {
-    Expression expr(text, vars, key);
+    Expression expr(text, vars, key, d.parameters);
   } catch (const InputError& e) {
     detail::throw_at(deck_path, r.find(key), e.what());
   }
@@ -94,10 +94,10 @@ void check_expression(const DeckReader& r, const std::string& deck_path, const s
 
 /// Reads an optional expression key into `out` (unchanged when absent).
 void read_expression(const DeckReader& r, const std::string& deck_path, const std::string& key,
-                     const std::vector<std::string>& vars, std::string& out) {
+                     const std::vector<std::string>& vars, std::string& out, const Deck& d) {
   if (!r.has(key)) return;
   out = r.get_string(key);
-  check_expression(r, deck_path, key, out, vars);
+  check_expression(r, deck_path, key, out, vars, d);
 }
 
 /// Keys meant for other equations are errors, not silently ignored (a stray `viscosity` in a heat
@@ -134,7 +134,7 @@ void read_boundary(const DeckReader& r, const std::string& deck_path, const Equa
     } else {
       if (!r.has(p + ".value")) r.fail(p, "missing required key '" + p + ".value' (the Dirichlet value g)");
       b.value = r.get_string(p + ".value");
-      check_expression(r, deck_path, p + ".value", b.value, vars);
+      check_expression(r, deck_path, p + ".value", b.value, vars, d);
     }
     for (std::size_t f = 0; f < faces.size(); ++f) {
       if (b.faces.front() != "all" && std::find(b.faces.begin(), b.faces.end(), faces[f]) == b.faces.end()) continue;
@@ -236,23 +236,26 @@ void read_problem(const DeckReader& r, const std::string& deck_path, Deck& d) {
       r.fail("problem.time.end", "must be greater than problem.time.start = " + number(d.t_start) + ", got " +
                                      number(d.t_end));
   }
+  for (const char* name : {"a", "b", "c"})
+    if (r.has(std::string("problem.parameters.") + name))
+      d.parameters.emplace_back(name, r.get_real(std::string("problem.parameters.") + name));
   const auto vars = variables_of(d);
   d.source = rule.source_default;
   if (rule.source_required && !r.has("problem.source"))
     r.fail("problem", "missing required key 'problem.source' (" + std::string(detail::find_spec("problem.source")->doc) + ")");
-  read_expression(r, deck_path, "problem.source", vars, d.source);
+  read_expression(r, deck_path, "problem.source", vars, d.source, d);
   if (r.has("problem.exact")) {
     d.exact = r.get_string("problem.exact");
-    check_expression(r, deck_path, "problem.exact", *d.exact, vars);
+    check_expression(r, deck_path, "problem.exact", *d.exact, vars, d);
   }
   const std::vector<std::string> space(vars.begin(), vars.begin() + d.dim);
-  read_expression(r, deck_path, "problem.initial", space, d.initial);
+  read_expression(r, deck_path, "problem.initial", space, d.initial, d);
   // heat may start from its exact solution instead
   if (rule.initial_required && d.initial.empty() && !(d.pde == "heat" && d.exact))
     r.fail("problem", "missing required key 'problem.initial' (" + std::string(detail::find_spec("problem.initial")->doc) + ")");
   if (d.pde == "klein_gordon") d.initial_rate = "0";
-  read_expression(r, deck_path, "problem.initial_rate", space, d.initial_rate);
-  read_expression(r, deck_path, "problem.potential", space, d.potential);
+  read_expression(r, deck_path, "problem.initial_rate", space, d.initial_rate, d);
+  read_expression(r, deck_path, "problem.potential", space, d.potential, d);
   if (d.pde == "schrodinger" && d.potential.empty())
     r.fail("problem", "missing required key 'problem.potential' (the potential V(x); \"0\" for a box)");
   if (d.pde == "navier_stokes") {
@@ -591,10 +594,14 @@ void read_metalic(const DeckReader& r, Deck& d) {
   if (!d.has_metalic) return;
   auto& m = d.metalic;
   m.parameter = r.get_string("metalic.parameter");
-  if (!d.coefficients.count(m.parameter)) {
+  bool is_parameter = false;
+  for (const auto& pr : d.parameters) is_parameter = is_parameter || pr.first == m.parameter;
+  if (!d.coefficients.count(m.parameter) && !is_parameter) {
     std::string valid;
     for (const auto& [name, value] : d.coefficients) valid += (valid.empty() ? "" : ", ") + name;
-    r.fail("metalic.parameter", d.pde + " has no coefficient '" + m.parameter + "' (valid: " + valid + ")");
+    for (const auto& pr : d.parameters) valid += (valid.empty() ? "" : ", ") + pr.first;
+    r.fail("metalic.parameter", d.pde + " has no coefficient or problem.parameters entry '" + m.parameter +
+                                    "' (valid: " + valid + ")");
   }
   m.values = r.get_reals("metalic.values", 0);
   m.test_values = r.has("metalic.test_values") ? r.get_reals("metalic.test_values", 0) : m.values;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace npde {
@@ -18,6 +19,10 @@ class Expression {
   /// [in] text: the expression; [in] variables: names bound to eval()'s arguments, in order;
   /// [in] what: the deck key it came from (used in error messages).
   Expression(const std::string& text, const std::vector<std::string>& variables, const std::string& what);
+  /// As above, with named constants (the deck's problem.parameters) besides pi and e.
+  using Constants = std::vector<std::pair<std::string, double>>;
+  Expression(const std::string& text, const std::vector<std::string>& variables, const std::string& what,
+             const Constants& constants);
   ~Expression();
   Expression(Expression&&) noexcept;
   Expression& operator=(Expression&&) noexcept;
@@ -40,6 +45,7 @@ class Expression {
   std::string m_text;
   std::vector<std::string> m_vars;
   std::string m_what;
+  Constants m_constants;
 };
 
 }  // namespace npde

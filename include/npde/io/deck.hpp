@@ -127,6 +127,9 @@ struct Deck {
   /// helmholtz k; heat diffusivity; burgers viscosity; allen_cahn diffusivity, reaction;
   /// klein_gordon wave_speed, cubic; navier_stokes reynolds; ns_vorticity viscosity.
   std::map<std::string, double> coefficients;
+  /// problem.parameters: named constants a, b, c usable in every expression of the problem (a METALIC
+  /// family can vary them).
+  std::vector<std::pair<std::string, double>> parameters;
   bool has_random_field = false;            ///< problem.random_field present (darcy: always, defaults filled)
   RandomFieldSpec random_field;
 

@@ -224,7 +224,7 @@ std::vector<BadDeck> bad_decks() {
                                 "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                 "decomposition: {subdomains: [2]}\n" +
                                 "metalic: {parameter: nu, values: [0.01, 0.02]}\n",
-       {"metalic.parameter: burgers has no coefficient 'nu' (valid: viscosity)"}},
+       {"metalic.parameter: burgers has no coefficient or problem.parameters entry 'nu' (valid: viscosity)"}},
       {"metalic_values", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
                              "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                              "decomposition: {subdomains: [2]}\n" +
