@@ -670,6 +670,24 @@ def check_multidomain(cfg):
         edge = np.concatenate([u[0, :], u[-1, :], u[:, 0], u[:, -1]])
         expect(np.abs(edge).max() < 1e-12, "the blended solution is not 0 on the boundary (max %.2e)" % np.abs(edge).max())
         expect(sorted(np.unique(b["fields/subdomain"][()])) == [0, 1, 2, 3], "fields/subdomain of the FBPINN")
+    # FBPINN: stopped inside the L-BFGS stage on 2 ranks, restarted on 1, the same history
+    out = output_file(cfg, "md_fbpinn_split")
+    ck = os.path.join(cfg.work_dir, "md_fbpinn_split_checkpoints")
+    shutil.rmtree(ck, ignore_errors=True)
+    split = fb_small + ["--set", "output.file=" + out, "--set", "training.checkpoint.dir=" + ck]
+    old = dict(os.environ)
+    os.environ["NPDE_TEST_STOP_AT"] = "30"
+    try:
+        rc, _, _ = run(cfg, 2, split)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    expect(rc == 3, "the stopped FBPINN run exited with %d, expected 3" % rc)
+    rc, stdout, _ = run(cfg, 1, split + ["--restart"])
+    expect(rc == 0 and "resuming at iteration 30" in stdout, "FBPINN restart on 1 rank failed (exit %d)" % rc)
+    with h5py.File(outs[1], "r") as a, h5py.File(out, "r") as r:
+        expect(np.array_equal(a["history/loss"][()], r["history/loss"][()]),
+               "the FBPINN run restarted on 1 rank does not continue the 2-rank run bit for bit")
     # bad decompositions: one line, exit 2, nothing written
     for sets, message in ((["decomposition.subdomains=[1]"], "ranks"),
                           (["decomposition.interface.average=0", "decomposition.interface.flux=0"],
