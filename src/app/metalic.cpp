@@ -99,7 +99,7 @@ pinn::DecompositionOptions mask_options(const io::Deck& deck, unsigned mask) {
   io::Deck any = deck;  // make_decomposition_options refuses all-zero weights: start from the method's
   any.decomposition.weights.clear();
   pinn::DecompositionOptions base = make_decomposition_options(any);
-  pinn::DecompositionOptions d = make_decomposition_options(any);
+  pinn::DecompositionOptions d = base;
   for (const auto& [name, w] : deck.decomposition.weights) base.weights[std::size_t(pinn::interface_term_index(name))] = w;
   for (int k = 0; k < kBits; ++k)
     d.weights[std::size_t(k)] = (mask >> k) & 1u ? (base.weights[std::size_t(k)] > 0 ? base.weights[std::size_t(k)] : 1.0) : 0.0;

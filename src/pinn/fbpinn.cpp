@@ -477,19 +477,14 @@ std::vector<double> FbPinn<T>::evaluate_all(const std::vector<double>& points) {
 template <class T>
 std::vector<double> FbPinn<T>::predict(const std::vector<double>& points) {
   const std::size_t n_local = points.size() / std::size_t(m_n_in);
-  const auto counts = m_comm.allgatherv(std::vector<double>{double(n_local)});
-  const auto all = m_comm.allgatherv(points);
   std::size_t first = 0;
-  for (int r = 0; r < m_comm.rank(); ++r) first += std::size_t(counts[std::size_t(r)]);
-  const auto u = evaluate_all(all);
+  const auto u = evaluate_all(detail::gather_points(m_comm, points, m_n_in, first));
   return std::vector<double>(u.begin() + long(first * m_n_out), u.begin() + long((first + n_local) * m_n_out));
 }
 
 template <class T>
 std::vector<int> FbPinn<T>::subdomain_of(const std::vector<double>& points) const {
-  std::vector<int> s(points.size() / std::size_t(m_n_in));
-  for (std::size_t p = 0; p < s.size(); ++p) s[p] = m_part.locate(&points[p * m_n_in]);
-  return s;
+  return detail::locate_all(m_part, points, m_n_in);
 }
 
 template <class T>
@@ -519,9 +514,7 @@ void FbPinn<T>::set_stage_weights(const std::vector<std::pair<std::string, doubl
 
 template <class T>
 std::vector<std::string> FbPinn<T>::extra_names() const {
-  std::vector<std::string> names;
-  for (int s = 0; s < m_part.size(); ++s) names.push_back("subdomain_" + std::to_string(s) + "_loss");
-  return names;
+  return detail::subdomain_loss_names(m_part.size());
 }
 
 template class FbPinn<double>;

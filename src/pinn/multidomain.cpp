@@ -73,6 +73,26 @@ std::vector<double> SpreadParameters::scatter(const std::vector<double>& global)
   return std::vector<double>(global.begin() + long(owned.begin * per), global.begin() + long(owned.end * per));
 }
 
+std::vector<int> locate_all(const decomp::BoxPartition& part, const std::vector<double>& points, int n_inputs) {
+  std::vector<int> s(points.size() / std::size_t(n_inputs));
+  for (std::size_t p = 0; p < s.size(); ++p) s[p] = part.locate(&points[p * std::size_t(n_inputs)]);
+  return s;
+}
+
+std::vector<double> gather_points(const decomp::Communicator& comm, const std::vector<double>& points, int n_inputs,
+                                  std::size_t& first) {
+  const auto counts = comm.allgatherv(std::vector<double>{double(points.size() / std::size_t(n_inputs))});
+  first = 0;
+  for (int r = 0; r < comm.rank(); ++r) first += std::size_t(counts[std::size_t(r)]);
+  return comm.allgatherv(points);
+}
+
+std::vector<std::string> subdomain_loss_names(int n) {
+  std::vector<std::string> names;
+  for (int s = 0; s < n; ++s) names.push_back("subdomain_" + std::to_string(s) + "_loss");
+  return names;
+}
+
 }  // namespace detail
 
 decomp::BoxPartition make_partition(const pde::Problem& problem, const DecompositionOptions& dopts, int ranks) {
@@ -661,9 +681,7 @@ void MultiDomainPinn<T>::set_stage_weights(const std::vector<std::pair<std::stri
 
 template <class T>
 std::vector<int> MultiDomainPinn<T>::subdomain_of(const std::vector<double>& points) const {
-  std::vector<int> s(points.size() / std::size_t(m_n_in));
-  for (std::size_t p = 0; p < s.size(); ++p) s[p] = m_part.locate(&points[p * m_n_in]);
-  return s;
+  return detail::locate_all(m_part, points, m_n_in);
 }
 
 template <class T>
@@ -700,10 +718,8 @@ double MultiDomainPinn<T>::validation_error() {
 template <class T>
 std::vector<double> MultiDomainPinn<T>::predict(const std::vector<double>& points) {
   const std::size_t n_local = points.size() / std::size_t(m_n_in);
-  const auto counts = m_comm.allgatherv(std::vector<double>{double(n_local)});
-  const auto all = m_comm.allgatherv(points);
   std::size_t first = 0;
-  for (int r = 0; r < m_comm.rank(); ++r) first += std::size_t(counts[std::size_t(r)]);
+  const auto all = detail::gather_points(m_comm, points, m_n_in, first);
   const auto where = subdomain_of(all);
   std::vector<double> u(where.size() * std::size_t(m_n_out), 0.0);
   for (std::size_t k = 0; k < m_nets.size(); ++k) {
@@ -725,9 +741,7 @@ std::vector<double> MultiDomainPinn<T>::predict(const std::vector<double>& point
 
 template <class T>
 std::vector<std::string> MultiDomainPinn<T>::extra_names() const {
-  std::vector<std::string> names;
-  for (int s = 0; s < m_part.size(); ++s) names.push_back("subdomain_" + std::to_string(s) + "_loss");
-  return names;
+  return detail::subdomain_loss_names(m_part.size());
 }
 
 template class MultiDomainPinn<double>;

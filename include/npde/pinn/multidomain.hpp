@@ -79,6 +79,13 @@ struct SpreadParameters {
   std::vector<double> gather(const std::vector<double>& local) const;
   std::vector<double> scatter(const std::vector<double>& global) const;
 };
+/// The subdomain whose core holds each point (row-major, n_inputs per point). Local.
+std::vector<int> locate_all(const decomp::BoxPartition& part, const std::vector<double>& points, int n_inputs);
+/// Collective. Every rank's points, concatenated in rank order; `first` gets this rank's first index.
+std::vector<double> gather_points(const decomp::Communicator& comm, const std::vector<double>& points, int n_inputs,
+                                  std::size_t& first);
+/// "subdomain_<k>_loss" for k < n: the per-subdomain history columns.
+std::vector<std::string> subdomain_loss_names(int n);
 }  // namespace detail
 
 /// The partition of problem's box a decomposition makes for `ranks` ranks. Throws npde::InputError.
