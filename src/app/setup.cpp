@@ -236,6 +236,7 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.gaussian_features = deck.gaussian_features;
   o.gaussian_width = deck.gaussian_width;
   o.standardize_inputs = deck.input_normalization == "standard";
+  o.stream_function = deck.network_output == "stream_function";
   o.rad_candidates = std::size_t(deck.rad_candidates);
   o.rad_k = deck.rad_k;
   o.adaptive = deck.adaptive_method == "rar_d" ? pinn::PinnOptions::Adaptive::RarD : pinn::PinnOptions::Adaptive::Rad;

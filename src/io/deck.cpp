@@ -486,6 +486,12 @@ void read_training(const DeckReader& r, Deck& d) {
                                             "periodic embedding (use bc_enforcement: soft, or drop the Gaussians)");
   }
   if (d.pde != "highdim") d.input_normalization = r.get_enum("network.input_normalization");
+  if (d.pde == "navier_stokes") {
+    d.network_output = r.get_enum("network.output");
+    if (d.network_output == "stream_function" && d.bc_enforcement == "hard")
+      r.fail("network.output", "stream_function builds u and v from psi, which the hard walls' trial functions would "
+                               "break: set problem.bc_enforcement: soft");
+  }
   if (d.input_normalization == "standard") {
     if (d.fourier_frequencies > 0)
       r.fail("network.input_normalization", "standard scaling does not combine with network.fourier_features (the "

@@ -240,14 +240,43 @@ void dispatch_activation(Activation act, F&& f) {
   }
 }
 
+/// The network's jet for a model jet (the stream function's wider one; terms: its map).
+JetSpec network_jet(OutputMap map, const JetSpec& model, int n_model_outputs, std::vector<JetMapTerm>& terms) {
+  terms.clear();
+  return map == OutputMap::StreamFunction ? stream_function_jet(model, n_model_outputs, terms) : model;
+}
+
 }  // namespace detail
 
 template <class T>
 JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
-    : m_net(&net), m_spec(spec), m_layout(make_layout(spec)), m_max_points(max_points) {
+    : m_net(&net), m_spec(spec), m_max_points(max_points) {
   NPDE_REQUIRE(spec.n_inputs == net.raw_inputs(),
                "jet spec has " << spec.n_inputs << " inputs, network " << net.raw_inputs());
   NPDE_REQUIRE(max_points >= 1, "max_points = " << max_points);
+  std::vector<JetMapTerm> terms;
+  m_inner = detail::network_jet(net.output_map(), spec, net.n_model_outputs(), terms);
+  m_layout = make_layout(m_inner);
+  m_map_n = int(terms.size());
+  if (m_map_n > 0) {
+    const int NO = net.n_model_outputs(), NI = net.n_outputs();
+    m_map_dst = Kokkos::View<int*, MemSpace>("npde::nn::JetMlp::map_dst", m_map_n);
+    m_map_src = Kokkos::View<int*, MemSpace>("npde::nn::JetMlp::map_src", m_map_n);
+    m_map_coef = View1<T>("npde::nn::JetMlp::map_coef", m_map_n);
+    auto hd = Kokkos::create_mirror_view(m_map_dst);
+    auto hs = Kokkos::create_mirror_view(m_map_src);
+    auto hc = Kokkos::create_mirror_view(m_map_coef);
+    for (int i = 0; i < m_map_n; ++i) {
+      hd(i) = terms[i].output + NO * terms[i].channel;
+      hs(i) = terms[i].net_output + NI * terms[i].net_channel;
+      hc(i) = T(terms[i].coef);
+    }
+    Kokkos::deep_copy(m_map_dst, hd);
+    Kokkos::deep_copy(m_map_src, hs);
+    Kokkos::deep_copy(m_map_coef, hc);
+    m_map_out = View1<T>("npde::nn::JetMlp::map_out", std::size_t(NO) * m_spec.n_channels() * max_points);
+    m_map_adj = View1<T>("npde::nn::JetMlp::map_adj", std::size_t(NI) * m_layout.n_channels * max_points);
+  }
   const auto& w = net.widths();
   const long cp = long(m_layout.n_channels) * max_points;
   for (int l = 0; l < net.n_layers(); ++l) {
@@ -275,7 +304,7 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
   m_ones = View1<T>("npde::nn::JetMlp::ones", max_points);
   Kokkos::deep_copy(m_ones, T(1));
   const InputEmbedding& e = net.embedding();
-  NPDE_REQUIRE(!e.gaussian() || spec.n_third() == 0, "Gaussian features carry jets up to second order");
+  NPDE_REQUIRE(!e.gaussian() || m_inner.n_third() == 0, "Gaussian features carry jets up to second order");
   if (e.gaussian()) {
     const int m = e.n_features();
     m_phi = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetMlp::phi"), m * cp);
@@ -304,6 +333,7 @@ JetMlp<T>::JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points)
 
 template <class T>
 void JetMlp<T>::set_tangents(const std::vector<int>& dims) {
+  NPDE_REQUIRE(m_map_n == 0, "tangent dimensions of a jet with an output map (stream function) cannot move");
   NPDE_REQUIRE(int(dims.size()) == m_spec.n_tangents(),
                dims.size() << " tangent dimensions for a jet of " << m_spec.n_tangents() << " tangents");
   JetSpec s = m_spec;
@@ -393,6 +423,22 @@ void JetMlp<T>::forward(const T* x, int n) {
       detail::add_bias(w[l + 1], n, b, z);
     }
   }
+  if (m_map_n > 0) {  // the model's jets from the network's: entry (o, c) of point p at o + NO (c n + p)
+    const int NO = m_net->n_model_outputs(), NI = m_net->n_outputs(), CO = m_spec.n_channels(), nt = m_map_n;
+    const T* zo = m_z.back().data();
+    T* out = m_map_out.data();
+    const int* dst = m_map_dst.data();
+    const int* src = m_map_src.data();
+    const T* coef = m_map_coef.data();
+    Kokkos::parallel_for(
+        "npde::nn::JetMlp::forward::output_map", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+          for (int e = 0; e < NO * CO; ++e) out[e % NO + long(NO) * ((e / NO) * long(n) + p)] = T(0);
+          for (int t = 0; t < nt; ++t) {
+            const int de = dst[t], se = src[t];
+            out[de % NO + long(NO) * ((de / NO) * long(n) + p)] += coef[t] * zo[se % NI + long(NI) * ((se / NI) * long(n) + p)];
+          }
+        });
+  }
   Kokkos::Profiling::popRegion();
 }
 
@@ -433,6 +479,22 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
   if (modified)
     for (int k = 0; k < 2; ++k)
       Kokkos::deep_copy(Kokkos::subview(m_adj_enc[k], std::make_pair(std::size_t(0), std::size_t(w[1]) * C * n)), T(0));
+  if (m_map_n > 0) {  // the adjoint of the network's jets: the map transposed
+    const int NO = m_net->n_model_outputs(), NI = m_net->n_outputs(), nt = m_map_n;
+    T* ab = m_map_adj.data();
+    const int* dst = m_map_dst.data();
+    const int* src = m_map_src.data();
+    const T* coef = m_map_coef.data();
+    Kokkos::parallel_for(
+        "npde::nn::JetMlp::backward::output_map", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+          for (int e = 0; e < NI * C; ++e) ab[e % NI + long(NI) * ((e / NI) * long(n) + p)] = T(0);
+          for (int t = 0; t < nt; ++t) {
+            const int de = dst[t], se = src[t];
+            ab[se % NI + long(NI) * ((se / NI) * long(n) + p)] += coef[t] * adj[de % NO + long(NO) * ((de / NO) * long(n) + p)];
+          }
+        });
+    adj = ab;
+  }
   const T* zbar = adj;
   for (int l = nl - 1; l >= 0; --l) {
     const int wo = w[l + 1], wi = w[l];

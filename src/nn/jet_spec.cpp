@@ -2,6 +2,7 @@
 // JetSpec constructors and validation; activation names.
 #include "npde/nn/jet_spec.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -175,6 +176,87 @@ std::string to_string(Activation a) {
     case Activation::Softplus: return "softplus";
   }
   return "?";
+}
+
+}  // namespace npde::nn
+
+namespace npde::nn {
+
+JetSpec stream_function_jet(const JetSpec& model, int n_model_outputs, std::vector<JetMapTerm>& terms) {
+  model.validate();
+  NPDE_REQUIRE(model.n_inputs >= 2, "a stream function needs two inputs (x, y), the jet has " << model.n_inputs);
+  NPDE_REQUIRE(n_model_outputs >= 2, "a stream function's model has u and v: " << n_model_outputs << " outputs");
+  JetSpec s = model;
+  auto position = [&](int dim) {
+    int k = s.find_tangent(dim);
+    if (k < 0) {
+      s.tangents.push_back(dim);
+      k = s.n_tangents() - 1;
+    }
+    return k;
+  };
+  const int px = position(0), py = position(1);
+  // every model channel as a sum of derivatives, each a sorted list of tangent positions
+  using Multi = std::vector<int>;
+  std::vector<std::vector<Multi>> channel(std::size_t(model.n_channels()));
+  channel[0] = {Multi{}};
+  for (int k = 0; k < model.n_tangents(); ++k) channel[model.tangent_channel(k)] = {Multi{k}};
+  if (model.has_laplacian())
+    for (int k : model.laplacian_terms) channel[model.laplacian_channel()].push_back(Multi{k, k});
+  for (int i = 0; i < model.n_diagonal(); ++i)
+    channel[model.diagonal_channel(i)] = {Multi{model.diagonal_terms[i], model.diagonal_terms[i]}};
+  for (int m = 0; m < model.n_mixed(); ++m)
+    channel[model.mixed_channel(m)] = {Multi{model.mixed[m].first, model.mixed[m].second}};
+  for (int m = 0; m < model.n_third(); ++m)
+    channel[model.third_channel(m)] = {Multi{model.third[m][0], model.third[m][1], model.third[m][2]}};
+  auto with = [](Multi d, int k) {
+    d.push_back(k);
+    std::sort(d.begin(), d.end());
+    return d;
+  };
+  auto ensure_second = [&](int a, int b) {
+    if (a > b) std::swap(a, b);
+    if (s.second_channel(a, b) >= 0) return;
+    if (a == b)
+      s.diagonal_terms.push_back(a);
+    else
+      s.mixed.emplace_back(a, b);
+  };
+  auto ensure = [&](const Multi& d) {
+    NPDE_REQUIRE(d.size() <= 3, "a stream function's velocity needs psi one order higher than the model's jet: a "
+                                "third-order channel of u or v would need fourth derivatives of psi");
+    if (d.size() == 2) ensure_second(d[0], d[1]);
+    if (d.size() == 3) {
+      ensure_second(d[1], d[2]);
+      ensure_second(d[0], d[2]);
+      ensure_second(d[0], d[1]);
+      const std::array<int, 3> t{d[0], d[1], d[2]};
+      if (std::find(s.third.begin(), s.third.end(), t) == s.third.end()) s.third.push_back(t);
+    }
+  };
+  for (const auto& sum : channel)
+    for (const auto& d : sum) {
+      ensure(with(d, py));
+      ensure(with(d, px));
+    }
+  s.validate();
+  auto channel_of = [&](const Multi& d) {
+    if (d.empty()) return 0;
+    if (d.size() == 1) return s.tangent_channel(d[0]);
+    if (d.size() == 2) return s.second_channel(d[0], d[1]);
+    const std::array<int, 3> t{d[0], d[1], d[2]};
+    return s.third_channel(int(std::find(s.third.begin(), s.third.end(), t) - s.third.begin()));
+  };
+  terms.clear();
+  for (int c = 0; c < model.n_channels(); ++c)
+    for (const auto& d : channel[c]) {
+      terms.push_back({0, c, 0, channel_of(with(d, py)), 1.0});   // u = psi_y
+      terms.push_back({1, c, 0, channel_of(with(d, px)), -1.0});  // v = -psi_x
+    }
+  for (int o = 2; o < n_model_outputs; ++o)
+    for (int c = 0; c < model.n_channels(); ++c)
+      terms.push_back({o, c, o - 1, c == model.laplacian_channel() ? s.laplacian_channel() : channel_of(channel[c][0]), 1.0});
+  return s;
 }
 
 }  // namespace npde::nn

@@ -90,6 +90,13 @@ std::string to_string(Architecture a) {
 }
 
 template <class T>
+void Mlp<T>::set_output_map(OutputMap map) {
+  if (map == OutputMap::StreamFunction)
+    NPDE_REQUIRE(raw_inputs() >= 2, "a stream function needs two inputs (x, y), the network has " << raw_inputs());
+  m_output_map = map;
+}
+
+template <class T>
 void Mlp<T>::set_embedding(InputEmbedding embedding) {
   NPDE_REQUIRE(embedding.empty() || embedding.n_features() == n_inputs(),
                "an embedding of " << embedding.n_features() << " features for " << n_inputs() << " network inputs");

@@ -173,6 +173,8 @@ void check_decomposition(const pde::Problem& problem, const PinnOptions& opts, c
   if (problem.hard && !fb)
     NPDE_INPUT_ERROR("decomposition (" << method << "): the subdomains take the boundary and initial conditions as "
                                        << "loss terms; set problem.bc_enforcement: soft");
+  if (fb && opts.stream_function)
+    NPDE_INPUT_ERROR("decomposition (fbpinn): network.output: stream_function needs soft conditions, fbpinn hard ones");
   if (fb) {
     // the windowed sum is one function: the conditions go into its trial function
     if (!problem.hard)

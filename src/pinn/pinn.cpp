@@ -118,10 +118,15 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
       : m_periodic_embedded      ? nn::InputEmbedding::periodic(lower, period)
       : opts.standardize_inputs  ? nn::InputEmbedding::standardized(lower, upper)
                                  : nn::InputEmbedding{};
-  m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden, m_n_out, opts.activation,
-                     opts.architecture);
+  // a stream function: the network has psi in place of u and v (and the other outputs after it)
+  NPDE_REQUIRE(!opts.stream_function || (m_n_out >= 2 && problem.n_space >= 2),
+               "a stream function needs two space dimensions and outputs u, v (" << m_kernel->name() << " has "
+                                                                              << m_n_out << " outputs)");
+  m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden,
+                     opts.stream_function ? m_n_out - 1 : m_n_out, opts.activation, opts.architecture);
   m_net.init_glorot(opts.seed);
   m_net.set_embedding(embedding);
+  if (opts.stream_function) m_net.set_output_map(nn::OutputMap::StreamFunction);
   // trained coefficients follow the network's parameters in one flat vector
   for (std::size_t i = 0; i < problem.trainable.size(); ++i)
     if (problem.trainable[i]) {
@@ -166,6 +171,9 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     m_trials.emplace_back(problem, o);
     if (m_trials.back().active()) m_hard |= 1u << o;
   }
+  if (opts.stream_function && (m_hard & 3u))
+    NPDE_INPUT_ERROR("network.output: stream_function builds u and v from psi, which a trial function of u or v "
+                     "would break: use problem.bc_enforcement: soft");
   // 2. loss terms: the residuals, then one per soft condition
   for (const auto& name : m_kernel->residual_names()) {
     add_term(name, "pde", opts.weight_pde, opts.n_interior);
@@ -1131,7 +1139,7 @@ template <class T>
 void Pinn<T>::scale_output(double factor) {
   const int last = m_net.n_layers() - 1;
   const std::size_t begin = m_net.weight_offset(last);
-  const std::size_t end = m_net.bias_offset(last) + std::size_t(m_n_out);
+  const std::size_t end = m_net.bias_offset(last) + std::size_t(m_net.n_outputs());
   auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), m_params);
   for (std::size_t i = begin; i < end; ++i) h(i) = T(double(h(i)) * factor);
   Kokkos::deep_copy(m_params, h);

@@ -145,6 +145,7 @@ struct Deck {
   bool sdgd_independent = true;  ///< training.sdgd.gradient: independent
   long n_validation = 2000;
   std::string architecture = "mlp";
+  std::string network_output = "fields";      ///< network.output: fields, stream_function
   std::string input_normalization = "none";  ///< network.input_normalization: none, standard         ///< network.architecture: mlp, modified_mlp
 
   // training

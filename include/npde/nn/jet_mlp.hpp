@@ -14,6 +14,8 @@ namespace npde::nn {
 /// per call, keeping what the reverse pass needs. One instance per point set (interior, boundary, ...).
 /// Channel stacking: every layer's activations are one column-major matrix (width, n_channels * n)
 /// whose column c*n + p holds channel c of point p, so each linear layer is ONE GEMM.
+/// The jet delivered is the MODEL's (Mlp::output_map): for a stream function the network runs a wider
+/// jet of psi (stream_function_jet) and output() holds u, v and the other outputs in `spec`'s channels.
 template <class T>
 class JetMlp {
  public:
@@ -21,11 +23,16 @@ class JetMlp {
   /// every call, so updates are seen). [in] spec: channels. [in] max_points: chunk capacity.
   JetMlp(const Mlp<T>& net, const JetSpec& spec, int max_points);
 
+  /// The model's jet (what output() holds).
   const JetSpec& spec() const { return m_spec; }
+  /// The jet the network itself runs (spec() unless the network has an output map).
+  const JetSpec& network_spec() const { return m_inner; }
   /// Moves the tangent channels to other input dimensions (as many as before, distinct, in range);
   /// the channel layout is unchanged, so the workspaces stay. For stochastic dimension sampling.
   void set_tangents(const std::vector<int>& dims);
-  int n_channels() const { return m_layout.n_channels; }
+  int n_channels() const { return m_spec.n_channels(); }
+  /// Outputs of output(): the model's (Mlp::n_model_outputs).
+  int n_outputs() const { return m_net->n_model_outputs(); }
   int max_points() const { return m_max_points; }
 
   /// Forward jets at n <= max_points points. x: (n_inputs, n) column-major in MemSpace (point p's
@@ -33,15 +40,21 @@ class JetMlp {
   void forward(const T* x, int n);
   /// Output jets of the last forward: (n_outputs, n_channels*n) column-major; output o, channel c,
   /// point p at o + n_outputs*(c*n + p). Device memory.
-  const T* output() const { return m_z.back().data(); }
+  const T* output() const { return m_map_n > 0 ? m_map_out.data() : m_z.back().data(); }
   /// Reverse pass for the last forward(x, n): adj has output()'s layout and holds dLoss/d(output jets);
   /// dLoss/dparams is ADDED to grad (n_params, MemSpace).
   void backward(const T* x, int n, const T* adj, T* grad);
 
  private:
   const Mlp<T>* m_net;
-  JetSpec m_spec;
+  JetSpec m_spec;      ///< the model's jet
+  JetSpec m_inner;     ///< the network's jet (m_layout is its layout)
   JetLayout m_layout;
+  // output map (stream function): its terms (model entry o + NO c, network entry o' + NI c', coef), the
+  // model's jets and their adjoint mapped back to the network's
+  int m_map_n = 0;
+  Kokkos::View<int*, MemSpace> m_map_dst, m_map_src;
+  View1<T> m_map_coef, m_map_out, m_map_adj;
   int m_max_points;
   std::vector<View1<T>> m_z;  ///< pre-activation jets per layer (the last one is the output)
   std::vector<View1<T>> m_a;  ///< post-activation jets per hidden layer (after the gate of a modified MLP)

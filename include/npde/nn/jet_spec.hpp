@@ -76,6 +76,22 @@ struct JetSpec {
   std::string describe() const;
 };
 
+/// One term of a linear map from a network's jets to a model's jets, the same at every point:
+/// model (output, channel) += coef * network (net_output, net_channel).
+struct JetMapTerm {
+  int output = 0, channel = 0, net_output = 0, net_channel = 0;
+  double coef = 1;
+};
+
+/// The network jet a stream-function model (nn::OutputMap::StreamFunction: network output 0 is psi of
+/// inputs x and y, dimensions 0 and 1; model outputs u = psi_y, v = -psi_x, then network outputs 1, 2, ...)
+/// needs for the model jet `model`, and the map from it: every channel of u and v is psi's channel one
+/// order higher (u's Laplacian is psi_xxy + psi_yyy, ...), the other outputs keep theirs. The returned
+/// spec extends `model` (x and y tangents, second- and third-order entries appended; the model's own
+/// entries keep their positions). n_model_outputs >= 2. Throws npde::Error if u's or v's channels
+/// would need fourth derivatives of psi (a third-order model channel).
+JetSpec stream_function_jet(const JetSpec& model, int n_model_outputs, std::vector<JetMapTerm>& terms);
+
 /// Plain-old-data copy of a JetSpec for kernels (positions as in JetSpec).
 struct JetLayout {
   int n_tan = 0;

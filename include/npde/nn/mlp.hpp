@@ -21,6 +21,15 @@ enum class Architecture {
              ///< mixed with the block's input by a trainable alpha (initially 0): x <- alpha h + (1 - alpha) x
 };
 
+/// What the model's outputs are in terms of the network's (`network.output`, docs/numerics.md "Stream
+/// function"). Every jet of the network (JetMlp) delivers the model's outputs.
+enum class OutputMap {
+  Fields,          ///< the network's outputs themselves
+  StreamFunction,  ///< network output 0 is a stream function psi of inputs x, y (0 and 1): the model's
+                   ///< outputs are u = psi_y, v = -psi_x, then the network's outputs 1, 2, ... (so the
+                   ///< velocity is divergence free by construction; its jets need psi one order higher)
+};
+
 /// "mlp" | "modified_mlp" | "pirate" -> Architecture; throws InputError naming `what` otherwise.
 Architecture architecture_from_name(const std::string& name, const std::string& what);
 std::string to_string(Architecture a);
@@ -57,6 +66,11 @@ class Mlp {
   void set_embedding(InputEmbedding embedding);
   const InputEmbedding& embedding() const { return m_embedding; }
   int n_outputs() const { return m_widths.back(); }
+  /// How the model's outputs come from the network's (set before any JetMlp of this network is made).
+  void set_output_map(OutputMap map);
+  OutputMap output_map() const { return m_output_map; }
+  /// The model's outputs: n_outputs(), plus one for a stream function (psi -> u, v).
+  int n_model_outputs() const { return n_outputs() + (m_output_map == OutputMap::StreamFunction ? 1 : 0); }
   int n_layers() const { return static_cast<int>(m_widths.size()) - 1; }
   /// widths[0] = n_in, widths[n_layers] = n_out.
   const std::vector<int>& widths() const { return m_widths; }
@@ -103,6 +117,7 @@ class Mlp {
   std::size_t m_n_params = 0;
   Activation m_activation = Activation::Tanh;
   Architecture m_architecture = Architecture::Plain;
+  OutputMap m_output_map = OutputMap::Fields;
   std::size_t m_encoder_offset = 0;  ///< W_u of a gated network
   std::size_t m_alpha_offset = 0;    ///< PirateNet: the blocks' alphas, after the encoders
   std::size_t m_gaussian_offset = 0; ///< Gaussian features' mu and log sigma, after the alphas

@@ -16,6 +16,9 @@ struct PinnOptions {
   std::vector<int> hidden{64, 64, 64};
   nn::Activation activation = nn::Activation::Tanh;
   nn::Architecture architecture = nn::Architecture::Plain;  ///< plain or modified MLP (nn/mlp.hpp)
+  /// The network outputs a stream function psi in place of the first two outputs (u = psi_y,
+  /// v = -psi_x: nn::OutputMap::StreamFunction), then the others.
+  bool stream_function = false;
   bool hard_bc = true;                 ///< trial function u = g + D N instead of a boundary loss
   double weight_pde = 1.0, weight_bc = 1.0;
   double weight_initial = 1.0;         ///< initial value and rate terms (time-dependent equations)

@@ -102,9 +102,9 @@ std::vector<double> host(const npde::View1<double>& v) {
 
 // Central differences of the collective loss along a few parameters of every subdomain against the
 // gradient; every interface term is on.
-void check_gradient(const Problem& p, const DecompositionOptions& d) {
+void check_gradient(const Problem& p, const DecompositionOptions& d, const PinnOptions& o = options()) {
   const Communicator world = Communicator::world();
-  auto net = make<double>(world, p, d);
+  auto net = make<double>(world, p, d, o);
   npde::View1<double> g("g", net.n_params()), scratch("s", net.n_params());
   const double loss = net.loss_and_gradient(g);
   const auto grad = net.gather(host(g));
@@ -151,6 +151,33 @@ TEST(MultiDomainPinn, GradientIsTheLossGradientPoisson) { check_every_term(poiss
 TEST(MultiDomainPinn, GradientIsTheLossGradientBurgersSpaceTime) {
   // the flux is Burgers' u^2/2 - nu u_x across x and u across t; uyy reads u_tt
   check_every_term(burgers());
+}
+
+// Navier-Stokes in the stream-function form: every subdomain's network holds psi and p, the interface
+// records carry u = psi_y, v = -psi_x and their derivatives (psi to third order); all terms on.
+TEST(MultiDomainPinn, GradientIsTheLossGradientStreamFunction) {
+  Problem p;
+  p.equation = "navier_stokes";
+  p.n_space = 2;
+  p.box.dim = 2;
+  p.outputs = {"u", "v", "p"};
+  p.coefficients = {10};
+  const auto vars = p.input_names();
+  p.data.emplace_back("0", vars, "test.f_u");
+  p.data.emplace_back("0", vars, "test.f_v");
+  p.exact.assign(3, std::nullopt);
+  p.up_to_constant = {false, false, true};
+  for (int o = 0; o < 2; ++o) {
+    npde::pde::Condition c;
+    c.faces = {0, 1, 2, 3};
+    c.output = o;
+    c.value = npde::Expression(o == 0 ? "y" : "0", vars, "test.bc");
+    p.conditions.push_back(std::move(c));
+  }
+  p.hard = false;
+  PinnOptions o = options();
+  o.stream_function = true;
+  check_gradient(p, all_terms({2, 1}), o);
 }
 
 // The whole decomposition on MPI_COMM_SELF (every subdomain on one rank) against the world run.

@@ -188,6 +188,13 @@ std::vector<BadDeck> bad_decks() {
       {"gaussians_standardised", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                        "network: {gaussian_features: {count: 8}, input_normalization: standard}\n",
        {"network.input_normalization: standard scaling does not combine with network.gaussian_features"}},
+      {"stream_function_hard_walls",
+       "problem: {pde: navier_stokes, case: cavity, domain: {lower: [0, 0], upper: [1, 1]}, coefficients: {reynolds: 100}}\n"
+       "network: {output: stream_function}\ntraining: {stages: [{optimizer: adam, iterations: 1}]}\n",
+       {"network.output: stream_function builds u and v from psi", "set problem.bc_enforcement: soft"}},
+      {"stream_function_not_navier_stokes", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                                "network: {output: stream_function}\n",
+       {"network.output", "burgers"}},
       {"gaussians_zero_width", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                      "network: {gaussian_features: {count: 8, width: 0}}\n",
        {"network.gaussian_features.width"}},

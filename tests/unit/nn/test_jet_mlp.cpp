@@ -4,6 +4,7 @@
 // or on some tangents (space-time shapes), and the channel layout and validation of JetSpec.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -166,7 +167,8 @@ void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbed
 
 // Loss = 1/2 sum over outputs, channels, points of wt_c * jet^2; checks dLoss/dparams by central differences.
 void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedding& emb = {},
-                          Architecture arch = Architecture::Plain) {
+                          Architecture arch = Architecture::Plain,
+                          npde::nn::OutputMap map = npde::nn::OutputMap::Fields) {
   const int d = spec.n_inputs;
   const std::vector<int> hidden = arch == Architecture::Plain    ? std::vector<int>{9, 7}
                                   : arch == Architecture::Pirate ? std::vector<int>(6, emb.n_features())
@@ -175,8 +177,10 @@ void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedd
   net.init_glorot(7);
   if (arch == Architecture::Pirate) set_alphas(net);
   net.set_embedding(emb);
-  const int n = 6, C = spec.n_channels(), no = net.n_outputs();
+  net.set_output_map(map);
+  const int n = 6, C = spec.n_channels(), no = net.n_model_outputs();
   JetMlp<double> jm(net, spec, n);
+  ASSERT_EQ(jm.n_outputs(), no);
   const auto x = random_points(d, n, 11);
   // channel weights that make every channel's part of the loss O(1): third-order channels of fast
   // features reach ~1e2, and a loss of ~1e5 would drown central differences in rounding
@@ -689,4 +693,102 @@ TEST(JetSpec, ThirdOrderLayoutAndValidation) {
   twice.third.push_back({0, 0, 0});
   EXPECT_THROW(twice.validate(), npde::Error);
   EXPECT_NE(s.describe().find("4 third-order"), std::string::npos);
+}
+
+// The stream-function output map: the model's jets (u = psi_y, v = -psi_x, p) against the network's own
+// psi and p channels (checked above against finite differences), the parameter gradient through the
+// map, and what it refuses.
+namespace {
+using npde::nn::OutputMap;
+
+// Model jet channel c of output o at point p, and network jet channel of output o.
+double entry(const std::vector<double>& j, int no, int n, int o, int c, int p) {
+  return j[o + std::size_t(no) * (std::size_t(c) * n + p)];
+}
+
+void check_stream_map(const JetSpec& model, Architecture arch) {
+  const int n = 5;
+  Mlp<double> net(2, {8, 8}, 2, Activation::Tanh, arch);  // psi, p
+  net.init_glorot(5);
+  const JetSpec full = stream_function();
+  JetMlp<double> ja(net, full, n);  // the network's psi and p, all channels to third order
+  const auto x = random_points(2, n, 3);
+  const auto a = eval_jets(ja, x, n, 2);
+  net.set_output_map(OutputMap::StreamFunction);
+  JetMlp<double> jb(net, model, n);
+  ASSERT_EQ(jb.n_outputs(), 3);
+  ASSERT_EQ(jb.n_channels(), model.n_channels());
+  const auto b = eval_jets(jb, x, n, 3);
+  // psi's derivative over the dimension multiset d, from the full jet
+  auto psi = [&](std::vector<int> d, int o, int p) {
+    std::sort(d.begin(), d.end());
+    if (d.empty()) return entry(a, 2, n, o, 0, p);
+    if (d.size() == 1) return entry(a, 2, n, o, full.tangent_channel(d[0]), p);
+    if (d.size() == 2) return entry(a, 2, n, o, full.second_channel(d[0], d[1]), p);
+    for (int m = 0; m < full.n_third(); ++m)
+      if (full.third[m][0] == d[0] && full.third[m][1] == d[1] && full.third[m][2] == d[2])
+        return entry(a, 2, n, o, full.third_channel(m), p);
+    ADD_FAILURE() << "no third-order channel";
+    return 0.0;
+  };
+  // every model channel as a sum of dimension multisets
+  std::vector<std::vector<std::vector<int>>> chan(model.n_channels());
+  chan[0] = {{}};
+  for (int k = 0; k < model.n_tangents(); ++k) chan[model.tangent_channel(k)] = {{model.tangents[k]}};
+  for (int k : model.laplacian_terms) chan[model.laplacian_channel()].push_back({model.tangents[k], model.tangents[k]});
+  for (int i = 0; i < model.n_diagonal(); ++i) {
+    const int dim = model.tangents[model.diagonal_terms[i]];
+    chan[model.diagonal_channel(i)] = {{dim, dim}};
+  }
+  for (int m = 0; m < model.n_mixed(); ++m)
+    chan[model.mixed_channel(m)] = {{model.tangents[model.mixed[m].first], model.tangents[model.mixed[m].second]}};
+  for (int p = 0; p < n; ++p)
+    for (int c = 0; c < model.n_channels(); ++c) {
+      double u = 0, v = 0, pr = 0;
+      for (auto d : chan[c]) {
+        pr += psi(d, 1, p);
+        d.push_back(1);
+        u += psi(d, 0, p);
+        d.back() = 0;
+        v -= psi(d, 0, p);
+      }
+      EXPECT_NEAR(entry(b, 3, n, 0, c, p), u, 1e-12 * std::max(1.0, std::fabs(u))) << "u channel " << c;
+      EXPECT_NEAR(entry(b, 3, n, 1, c, p), v, 1e-12 * std::max(1.0, std::fabs(v))) << "v channel " << c;
+      EXPECT_NEAR(entry(b, 3, n, 2, c, p), pr, 1e-12 * std::max(1.0, std::fabs(pr))) << "p channel " << c;
+    }
+}
+}  // namespace
+
+// Navier-Stokes' jet: value, both tangents and the Laplacian
+TEST(StreamFunction, NavierStokesJet) { check_stream_map(JetSpec::laplacian(2), Architecture::Plain); }
+// value only (Dirichlet conditions on u, v), and a y tangent alone (the x tangent is added after it)
+TEST(StreamFunction, ValueAndOneTangent) {
+  check_stream_map(JetSpec::value_only(2), Architecture::Plain);
+  JetSpec s = JetSpec::value_only(2);
+  s.tangents = {1};
+  check_stream_map(s, Architecture::Modified);
+}
+// diagonal and mixed second derivatives of u and v (psi to third order)
+TEST(StreamFunction, SecondOrderChannels) {
+  JetSpec s = JetSpec::diagonal(2);
+  s.mixed = {{0, 1}};
+  check_stream_map(s, Architecture::Plain);
+}
+TEST(StreamFunction, ParameterGradient) {
+  check_param_gradient(JetSpec::laplacian(2), Activation::Tanh, {}, Architecture::Plain, OutputMap::StreamFunction);
+  check_param_gradient(JetSpec::laplacian(2), Activation::Sin, {}, Architecture::Modified, OutputMap::StreamFunction);
+}
+TEST(StreamFunction, Refusals) {
+  Mlp<double> one(1, {4}, 2, Activation::Tanh);
+  EXPECT_THROW(one.set_output_map(OutputMap::StreamFunction), npde::Error);  // one input
+  Mlp<double> net(2, {4}, 2, Activation::Tanh);
+  net.init_glorot(1);
+  net.set_output_map(OutputMap::StreamFunction);
+  EXPECT_THROW(JetMlp<double>(net, stream_function(), 4), npde::Error);  // u's third order: psi's fourth
+  JetMlp<double> jm(net, JetSpec::laplacian(2), 4);
+  EXPECT_THROW(jm.set_tangents({1, 0}), npde::Error);
+  // the network's own jet: the model's entries first, psi's higher ones appended
+  const JetSpec& inner = jm.network_spec();
+  EXPECT_EQ(inner.n_third(), 4);
+  EXPECT_EQ(inner.laplacian_channel(), JetSpec::laplacian(2).laplacian_channel());
 }
