@@ -38,8 +38,12 @@ int highdim_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   pinn::HighDimPinn<T> net(comm, problem, opts);
   check_stages(net, cfg);
   const pinn::TrainState resume = cl.restart ? load_resume(comm, deck, cl, net) : pinn::TrainState{};
-  log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", Laplacian from ",
-                        opts.sdgd_dimensions, " of ", problem.dimension, " dimensions per step, network ",
+  const int passes = (problem.dimension + opts.pass_dimensions - 1) / opts.pass_dimensions;
+  const std::string laplacian =
+      opts.sdgd_dimensions < problem.dimension
+          ? log::format("Laplacian from ", opts.sdgd_dimensions, " of ", problem.dimension, " dimensions per step")
+          : log::format("exact Laplacian", passes > 1 ? log::format(" in ", passes, " jet passes") : std::string());
+  log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", ", laplacian, ", network ",
                         network_string(problem.dimension, opts.hidden, opts.architecture, 1), " ", deck.activation, " (", net.n_params(),
                         " parameters), ", deck.precision, ", ", comm.size(), " rank(s), ", opts.n_interior,
                         " points per round, BLAS core ", nn::blas_core_name()));

@@ -46,7 +46,6 @@ struct EquationRule {
 };
 
 constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
-constexpr long nn_max_tangents = 64;  // nn::kMaxTangents (io does not depend on nn)
 
 const std::vector<EquationRule>& equation_rules() {
   // clang-format off
@@ -527,11 +526,8 @@ void read_training(const DeckReader& r, Deck& d) {
       if (d.sdgd_dimensions > d.dimension)
         r.fail("training.sdgd.dimensions", "draws " + std::to_string(d.sdgd_dimensions) + " of the " +
                                                std::to_string(d.dimension) + " dimensions: at most problem.dimension");
-    } else if (d.dimension > nn_max_tangents) {
-      r.fail("training", "problem.dimension = " + std::to_string(d.dimension) + " needs training.sdgd (the exact Laplacian "
-                         "carries at most " + std::to_string(nn_max_tangents) + " dimensions per pass)");
     } else {
-      d.sdgd_dimensions = int(d.dimension);  // the exact Laplacian
+      d.sdgd_dimensions = int(d.dimension);  // the exact Laplacian (above 64 dimensions in several jet passes)
     }
   }
   d.checkpoint_every = r.get_int("training.checkpoint.every");

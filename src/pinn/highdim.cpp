@@ -70,18 +70,44 @@ template <class T>
 HighDimPinn<T>::HighDimPinn(const decomp::Communicator& comm, const TwoBody& problem, const HighDimOptions& opts)
     : m_comm(comm), m_problem(problem), m_opts(opts), m_d(problem.dimension), m_weight(opts.weight_pde) {
   NPDE_REQUIRE(m_d >= 2, "the two-body problem needs at least 2 dimensions, got " << m_d);
-  const int B = opts.sdgd_dimensions;
-  NPDE_REQUIRE(B >= 1 && B <= std::min(m_d, nn::kMaxTangents),
-               "sampled dimensions " << B << " outside 1.." << std::min(m_d, nn::kMaxTangents));
+  NPDE_REQUIRE(opts.pass_dimensions >= 1 && opts.pass_dimensions <= nn::kMaxTangents,
+               "dimensions per pass " << opts.pass_dimensions << " outside 1.." << nn::kMaxTangents);
+  const bool passes = opts.sdgd_dimensions == m_d && m_d > opts.pass_dimensions;
+  NPDE_REQUIRE(opts.sdgd_dimensions == m_d || (opts.sdgd_dimensions >= 1 && opts.sdgd_dimensions <= std::min(m_d, nn::kMaxTangents)),
+               "sampled dimensions " << opts.sdgd_dimensions << " outside 1.." << std::min(m_d, nn::kMaxTangents)
+                                     << " (or " << m_d << ": the exact Laplacian)");
   NPDE_REQUIRE(opts.n_interior >= 1 && opts.chunk >= 1, "n_interior = " << opts.n_interior << ", chunk = " << opts.chunk);
   m_net = nn::Mlp<T>(m_d, opts.hidden, 1, opts.activation, opts.architecture);
   m_net.init_glorot(opts.seed);
+  int B = opts.sdgd_dimensions;
+  if (passes) {  // G consecutive blocks of s dimensions, the last one possibly shorter
+    const int G = (m_d + opts.pass_dimensions - 1) / opts.pass_dimensions, s = (m_d + G - 1) / G;
+    for (int b = 0; b < m_d; b += s) {
+      m_passes.emplace_back();
+      for (int i = b; i < std::min(m_d, b + s); ++i) m_passes.back().push_back(i);
+      m_passes_dev.emplace_back("npde::pinn::HighDimPinn::pass_dims", m_passes.back().size());
+      auto h = Kokkos::create_mirror_view(m_passes_dev.back());
+      for (std::size_t t = 0; t < m_passes.back().size(); ++t) h(t) = m_passes.back()[t];
+      Kokkos::deep_copy(m_passes_dev.back(), h);
+    }
+    B = s;
+    const int last = int(m_passes.back().size());
+    if (last != s) {
+      nn::JetSpec ls = nn::JetSpec::value_only(m_d);
+      for (int t = 0; t < last; ++t) {
+        ls.tangents.push_back(m_passes.back()[t]);
+        ls.laplacian_terms.push_back(t);
+      }
+      m_jet_last = std::make_unique<nn::JetMlp<T>>(m_net, ls, opts.chunk);
+    }
+    for (auto* v : {&m_sum_xn, &m_sum_lap, &m_n0}) *v = View1<T>("npde::pinn::HighDimPinn::pass_sums", std::size_t(opts.chunk));
+  }
   nn::JetSpec spec = nn::JetSpec::value_only(m_d);
   for (int t = 0; t < B; ++t) {
     spec.tangents.push_back(t);
     spec.laplacian_terms.push_back(t);
   }
-  const std::size_t draws = opts.sdgd_independent && B < m_d ? 2 : 1;
+  const std::size_t draws = opts.sdgd_independent && opts.sdgd_dimensions < m_d ? 2 : 1;
   m_dims.assign(draws, spec.tangents);
   for (std::size_t k = 0; k < draws; ++k)
     m_dims_dev.emplace_back("npde::pinn::HighDimPinn::dims", std::size_t(B));
@@ -174,7 +200,7 @@ void HighDimPinn<T>::sample(std::uint64_t round) {
 template <class T>
 void HighDimPinn<T>::adapt(long iteration) {
   const int B = int(m_dims[0].size());
-  if (B == m_d) return;  // the exact Laplacian
+  if (B == m_d || !m_passes.empty()) return;  // the exact Laplacian
   // B distinct dimensions per draw by a partial Fisher-Yates shuffle of counter-based uniforms of
   // (seed, iteration, draw)
   std::vector<double> state;
@@ -194,7 +220,7 @@ void HighDimPinn<T>::adapt(long iteration) {
 
 template <class T>
 std::vector<double> HighDimPinn<T>::adaptive_state() const {
-  if (int(m_dims[0].size()) == m_d) return {};
+  if (int(m_dims[0].size()) == m_d || !m_passes.empty()) return {};
   std::vector<double> s;
   for (const auto& dims : m_dims) s.insert(s.end(), dims.begin(), dims.end());
   return s;
@@ -260,6 +286,89 @@ double HighDimPinn<T>::chunk_loss(std::size_t draw, const T* x, const T* f, cons
 }
 
 template <class T>
+nn::JetMlp<T>& HighDimPinn<T>::pass_jet(std::size_t k) {
+  if (k + 1 == m_passes.size() && m_jet_last) return *m_jet_last;
+  m_jet->set_tangents(m_passes[k]);
+  return *m_jet;
+}
+
+template <class T>
+double HighDimPinn<T>::pass_residual(const T* x, const T* f, const T* dw, int n, double scale_d, T* residual_out) {
+  const int d = m_d;
+  T* sxn = m_sum_xn.data();
+  T* slap = m_sum_lap.data();
+  T* n0 = m_n0.data();
+  for (std::size_t k = 0; k < m_passes.size(); ++k) {
+    nn::JetMlp<T>& jet = pass_jet(k);
+    jet.forward(x, n);
+    const T* out = jet.output();
+    const int B = int(m_passes[k].size());
+    const int* dims = m_passes_dev[k].data();
+    const bool first = k == 0;
+    Kokkos::parallel_for(
+        "npde::pinn::HighDimPinn::pass_sums", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+          const T* xp = x + long(d) * p;
+          T xn = T(0);
+          for (int t = 0; t < B; ++t) xn += xp[dims[t]] * out[long(1 + t) * n + p];
+          const T L = out[long(B + 1) * n + p];
+          if (first) {
+            sxn[p] = xn;
+            slap[p] = L;
+            n0[p] = out[p];
+          } else {
+            sxn[p] += xn;
+            slap[p] += L;
+          }
+        });
+  }
+  const T scale = T(scale_d), two_d = T(2.0 * d);
+  const bool ac = m_problem.form == TwoBody::Form::AllenCahn;
+  T* a_out = m_r.data();
+  double loss = 0;
+  Kokkos::parallel_reduce(
+      "npde::pinn::HighDimPinn::pass_residual", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(const int p, double& acc) {
+        const T D = dw[p], N = n0[p];
+        const T lap = (D * slap[p] - T(4) * sxn[p]) - two_d * N;  // Lap u = sum_i (D N_ii - 4 x_i N_i - 2 N)
+        const T u = D * N;
+        const T r = ac ? lap + u - u * u * u - f[p] : -lap - f[p];
+        if (residual_out) residual_out[p] = r;
+        acc += double(scale * r * r);
+        a_out[p] = T(2) * scale * r;
+      },
+      loss);
+  return loss;
+}
+
+template <class T>
+void HighDimPinn<T>::pass_gradient(const T* x, const T* dw, int n) {
+  const int d = m_d;
+  const T two_d = T(2.0 * d);
+  const T sign = m_problem.form == TwoBody::Form::Poisson ? T(-1) : T(1);
+  const bool ac = m_problem.form == TwoBody::Form::AllenCahn;
+  const T* a_in = m_r.data();
+  const T* n0 = m_n0.data();
+  T* adj = m_adj.data();
+  for (std::size_t i = 0; i < m_passes.size(); ++i) {
+    const std::size_t k = m_passes.size() - 1 - i;  // the last pass first: its jets are still there
+    nn::JetMlp<T>& jet = pass_jet(k);
+    if (i > 0) jet.forward(x, n);
+    const int B = int(m_passes[k].size());
+    const int* dims = m_passes_dev[k].data();
+    const bool value = k == 0;  // the value channel's part once
+    Kokkos::parallel_for(
+        "npde::pinn::HighDimPinn::pass_adjoint", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+          const T* xp = x + long(d) * p;
+          const T a = a_in[p], D = dw[p], u = D * n0[p];
+          adj[long(B + 1) * n + p] = a * sign * D;
+          for (int t = 0; t < B; ++t) adj[long(1 + t) * n + p] = a * sign * T(-4) * xp[dims[t]];
+          adj[p] = value ? a * (sign * -two_d + (ac ? D * (T(1) - T(3) * u * u) : T(0))) : T(0);
+        });
+    jet.backward(x, n, adj, m_grad.data());
+  }
+}
+
+template <class T>
 T HighDimPinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::HighDimPinn::loss_and_gradient");
   const std::size_t np = m_net.n_params();
@@ -271,7 +380,10 @@ T HighDimPinn<T>::loss_and_gradient(const View1<T>& grad) {
     const T* x = m_x.data() + std::size_t(m_d) * off;
     const T* f = m_f.data() + off;
     const T* dw = m_weight_d.data() + off;
-    if (m_dims.size() == 2) {  // r_I, then r_J and the adjoint 2 scale r_I dr_J
+    if (!m_passes.empty()) {  // the exact Laplacian in passes
+      loss += pass_residual(x, f, dw, n, scale, nullptr);
+      pass_gradient(x, dw, n);
+    } else if (m_dims.size() == 2) {  // r_I, then r_J and the adjoint 2 scale r_I dr_J
       use_draw(0);
       m_jet->forward(x, n);
       chunk_loss(0, x, f, dw, n, scale, nullptr, m_r.data());
@@ -304,8 +416,12 @@ std::vector<double> HighDimPinn<T>::residuals() {
   for (std::size_t off = 0; off < m_n_local; off += std::size_t(m_opts.chunk)) {
     const int n = int(std::min<std::size_t>(std::size_t(m_opts.chunk), m_n_local - off));
     const T* x = m_x.data() + std::size_t(m_d) * off;
-    m_jet->forward(x, n);
-    chunk_loss(0, x, m_f.data() + off, m_weight_d.data() + off, n, 1.0, nullptr, r.data());
+    if (!m_passes.empty()) {
+      pass_residual(x, m_f.data() + off, m_weight_d.data() + off, n, 1.0, r.data());
+    } else {
+      m_jet->forward(x, n);
+      chunk_loss(0, x, m_f.data() + off, m_weight_d.data() + off, n, 1.0, nullptr, r.data());
+    }
     auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), r);
     for (int p = 0; p < n; ++p) out[off + p] = double(h(p));
   }

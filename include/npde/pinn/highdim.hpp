@@ -43,8 +43,11 @@ struct HighDimOptions {
   nn::Architecture architecture = nn::Architecture::Plain;
   std::size_t n_interior = 100;   ///< global points per round
   std::size_t n_validation = 2000;
-  /// Sampled dimensions B per step (1..min(d, nn::kMaxTangents)); d: the exact Laplacian, no sampling.
+  /// Sampled dimensions B per step (1..min(d, nn::kMaxTangents)); d: the exact Laplacian, no sampling
+  /// (above pass_dimensions in several jet passes of at most that many tangents each).
   int sdgd_dimensions = 16;
+  /// Tangents per jet pass of the exact Laplacian (1..nn::kMaxTangents).
+  int pass_dimensions = nn::kMaxTangents;
   /// Independent draws: the residual's dimensions I and the gradient's J are drawn separately and the
   /// gradient is 2 mean r_I grad r_J (unbiased for the gradient of the mean squared residual; the
   /// loss reported is mean r_I r_J, unbiased for it). Otherwise one draw serves both (mean r_I^2 and
@@ -101,6 +104,13 @@ class HighDimPinn final : public Model<T> {
   int m_d = 0;
   nn::Mlp<T> m_net;
   std::unique_ptr<nn::JetMlp<T>> m_jet;    ///< value, B tangents, their Laplacian
+  // the exact Laplacian in passes (B = d > pass_dimensions): the passes' dimensions (consecutive
+  // blocks), a jet for the last block when it is shorter, per point the sums over the passes of
+  // x_i N_i and N_ii, the value N, and the residual's adjoint factor 2 scale r
+  std::vector<std::vector<int>> m_passes;
+  std::vector<Kokkos::View<int*, MemSpace>> m_passes_dev;
+  std::unique_ptr<nn::JetMlp<T>> m_jet_last;
+  View1<T> m_sum_xn, m_sum_lap, m_n0;
   std::unique_ptr<nn::JetMlp<T>> m_value;  ///< value only (validation, predict)
   std::vector<std::vector<int>> m_dims;                 ///< I (and J with independent draws)
   std::vector<Kokkos::View<int*, MemSpace>> m_dims_dev;
@@ -127,6 +137,14 @@ class HighDimPinn final : public Model<T> {
   /// dr); dw holds 1 - |x|^2 per point; residual_out (may be null) gets r.
   double chunk_loss(std::size_t k, const T* x, const T* f, const T* dw, int n, double scale, const T* r_other,
                     T* residual_out);
+  /// The exact Laplacian in passes: the jet of pass k (the shorter last one has its own).
+  nn::JetMlp<T>& pass_jet(std::size_t k);
+  /// Passes: the residual of one chunk (all passes forward, sums, residual); returns sum scale r^2, r
+  /// in residual_out (may be null) and 2 scale r in m_r.
+  double pass_residual(const T* x, const T* f, const T* dw, int n, double scale, T* residual_out);
+  /// Passes: after pass_residual, the gradient of the chunk's loss added to m_grad (a forward again
+  /// per pass but the last, whose jets are still there, and a backward per pass).
+  void pass_gradient(const T* x, const T* dw, int n);
 };
 
 }  // namespace npde::pinn
