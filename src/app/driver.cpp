@@ -192,7 +192,8 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   const int n_first = opts.fourier_frequencies > 0 ? 2 * opts.fourier_frequencies
                       : opts.gaussian_features > 0 ? opts.gaussian_features
                                                    : n_in;
-  nn::Mlp<double> net(n_first, opts.hidden, n_out, opts.activation, opts.architecture);
+  nn::Mlp<double> net(n_first, opts.hidden, opts.stream_function ? n_out - 1 : n_out, opts.activation,
+                      opts.architecture);
   if (opts.gaussian_features > 0)
     net.set_embedding(nn::InputEmbedding::gaussian(std::vector<double>(std::size_t(n_in), 0.0),
                                                    std::vector<double>(std::size_t(n_in), 1.0), opts.gaussian_features,

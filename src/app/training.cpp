@@ -34,7 +34,9 @@ std::string network_string(int n_in, const std::vector<int>& hidden, nn::Archite
 }
 
 std::string network_string(int n_in, const pinn::PinnOptions& o, int n_out) {
-  std::string s = network_string(n_in, o.hidden, o.architecture, n_out);
+  // a stream function: the network has psi in place of u and v
+  std::string s = network_string(n_in, o.hidden, o.architecture, o.stream_function ? n_out - 1 : n_out);
+  if (o.stream_function) s += " (psi, p; u = psi_y, v = -psi_x)";
   if (o.fourier_frequencies > 0) s += " on " + std::to_string(2 * o.fourier_frequencies) + " Fourier features";
   if (o.gaussian_features > 0) s += " on " + std::to_string(o.gaussian_features) + " trainable Gaussians";
   return s;
