@@ -74,7 +74,8 @@ def run_all(jobs, parallel):
             key = futures[f]
             results[key] = f.result()
             s = results[key][0]
-            print("  done %-40s %s  %.0f s" % (key, s.get("failed", "rel_l2_exact %s" % s.get("rel_l2_exact", "-")),
+            err = next((k for k in ("rel_l2_exact", "rel_l2_reference_speed", "rel_l2_reference") if k in s), None)
+            print("  done %-40s %s  %.0f s" % (key, s.get("failed", "%s %s" % (err, s.get(err)) if err else "-"),
                                                results[key][1]), flush=True)
     return results
 
