@@ -42,7 +42,8 @@ def run_npde(deck, sets, ranks=1, workdir=None):
     The output file goes to a temporary directory unless workdir is given."""
     tmp = workdir or tempfile.mkdtemp(prefix="npde-study-")
     name = "run_%d_%d.h5" % (os.getpid(), abs(hash((deck, tuple(sets)))) % 10**9)
-    cmd = ["mpirun", "-n", str(ranks), npde_binary(), "train", deck, "--quiet",
+    # --bind-to none: Open MPI binds rank 0 of every launch to core 0, so concurrent runs would share it
+    cmd = ["mpirun", "--bind-to", "none", "-n", str(ranks), npde_binary(), "train", deck, "--quiet",
            "--set", "output.file=%s" % os.path.join(tmp, name)]
     for s in sets:
         cmd += ["--set", s]
