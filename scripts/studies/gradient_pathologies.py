@@ -14,6 +14,8 @@ alone with --problems cavity, into its own table).
   scripts/studies/gradient_pathologies.py --problems cavity     # the cavity (stream-function form, Re = 100)
   scripts/studies/gradient_pathologies.py --iterations 4001 --seeds 1 --no-write   # a quick look
   scripts/studies/gradient_pathologies.py --plan lbfgs          # then 5000 L-BFGS iterations in float64
+  scripts/studies/gradient_pathologies.py --problems cavity --methods M2 M4 --no-write \
+      --extra training.balancing.weights=groups training.balancing.ratio=per_layer   # the cavity code's annealing
 
 The cavity's error is the paper's: the speed |(u, v)| against the reference (npde's PETSc solve on
 Ghia's 129 x 129 grid), rel_l2_reference_speed.
@@ -52,14 +54,20 @@ def main():
     ap.add_argument("--plan", choices=["adam", "lbfgs"], default="adam",
                     help="lbfgs: after the Adam stage, 5000 L-BFGS iterations on the last points")
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--methods", nargs="+", default=list(METHODS), help="rows to run (M1 M2 M3 M4)")
+    ap.add_argument("--extra", nargs="+", default=[], help="further --set overrides for the annealing runs (M2, M4)")
     a = ap.parse_args()
     problems = a.problems.split(",")
     jobs = []
     for prob in problems:
         deck = os.path.join(sr.ROOT, "inputs", "studies", DECKS[prob])
         for m, sets in METHODS.items():
+            if m not in a.methods:
+                continue
             for seed in a.seeds:
                 extra = ["training.seed=%d" % seed, "training.stages[0].iterations=%d" % a.iterations] + sets
+                if m in ("M2", "M4"):
+                    extra += a.extra
                 if a.plan == "lbfgs":
                     extra.append("training.stages=[{optimizer: adam, iterations: %d, lr: 1e-3, decay: exponential, "
                                  "decay_rate: 0.9, decay_steps: 1000}, {optimizer: lbfgs, iterations: 5000}]"
@@ -71,7 +79,7 @@ def main():
              " | mean | paper (mean of 10) | mean / paper | wall s per run |",
              "|---|---|" + "---|" * len(a.seeds) + "---|---|---|---|"]
     for prob in problems:
-        for m in METHODS:
+        for m in a.methods:
             errs, walls = [], []
             for seed in a.seeds:
                 s, sec, _ = res["%s %s seed %d" % (prob, m, seed)]

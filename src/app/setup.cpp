@@ -228,6 +228,8 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
                                                 : pinn::PinnOptions::Balancing::Fixed;
   o.balance_every = deck.balancing_every > 0 ? deck.balancing_every : 10;
   o.balance_momentum = deck.balancing_momentum;
+  o.balance_shared = deck.balancing_shared;
+  o.balance_per_layer = deck.balancing_per_layer;
   o.weight_factorization = deck.weight_factorization;
   o.rwf_mean = deck.rwf_mean;
   o.rwf_stddev = deck.rwf_stddev;

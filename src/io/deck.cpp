@@ -508,6 +508,10 @@ void read_training(const DeckReader& r, Deck& d) {
     d.balancing_every = r.has("training.balancing.every") ? r.get_int("training.balancing.every")
                                                           : (d.balancing == "grad_norm" ? 1000 : 10);
     d.balancing_momentum = r.get_real("training.balancing.momentum");
+    d.balancing_shared = r.get_enum("training.balancing.weights") == "groups";
+    d.balancing_per_layer = r.get_enum("training.balancing.ratio") == "per_layer";
+    for (const char* key : {"training.balancing.weights", "training.balancing.ratio"})
+      if (d.balancing != "annealing" && r.has(key)) r.fail(key, "applies to scheme: annealing only");
   }
   if (r.has("training.causal")) {
     d.causal_chunks = r.get_int("training.causal.chunks");

@@ -508,25 +508,51 @@ void Pinn<T>::update_balancing() {
   } else {
     // learning-rate annealing (the gradient-pathologies paper's code): over the weight matrices
     // (not the biases), max |d L_r / dW| of the residual terms' sum L_r divided by the mean over the
-    // layers of the mean |d (w_k L_k) / dW|; the residual terms keep their weights
+    // layers of the mean |d (w_k L_k) / dW| (per_layer: the largest over the matrices of that
+    // matrix's max over its mean); the residual terms keep their weights. Shared: the same for each
+    // group's sum sum_k w_k L_k, and the group's factor lambda = w_k / (deck weight of k) follows it.
     const auto dense = m_net.dense_layers();
-    double max_r = 0;
-    for (const nn::DenseLayer& d : dense)
-      for (std::size_t i = d.w; i < d.b; ++i) {
-        double s = 0;
-        for (int j = 0; j < m_n_res; ++j) s += g[std::size_t(j) * nn + i];
-        max_r = std::max(max_r, std::abs(s));
-      }
+    std::vector<double> gr(nn, 0.0);
+    for (int j = 0; j < m_n_res; ++j)
+      for (std::size_t i = 0; i < nn; ++i) gr[i] += g[std::size_t(j) * nn + i];
+    std::vector<std::vector<std::size_t>> units;  // the terms each new value is computed for
     for (std::size_t k = std::size_t(m_n_res); k < nt; ++k) {
-      if (weights[k] == 0) continue;
-      double mean = 0;
+      if (weights[k] == 0 || (m_opts.balance_shared && m_base_weights[k] == 0)) continue;
+      auto u = std::find_if(units.begin(), units.end(), [&](const std::vector<std::size_t>& v) {
+        return m_opts.balance_shared && m_term_groups[v[0]] == m_term_groups[k];
+      });
+      if (u == units.end())
+        units.push_back({k});
+      else
+        u->push_back(k);
+    }
+    for (const auto& unit : units) {
+      auto weighted = [&](std::size_t i) {
+        double s = 0;
+        for (std::size_t k : unit) s += weights[k] * g[k * nn + i];
+        return std::abs(s);
+      };
+      double ratio = 0, max_r = 0, mean = 0;
       for (const nn::DenseLayer& d : dense) {
-        double layer = 0;
-        for (std::size_t i = d.w; i < d.b; ++i) layer += std::abs(weights[k] * g[k * nn + i]);
-        mean += layer / double(d.b - d.w);
+        double layer_max = 0, layer = 0;
+        for (std::size_t i = d.w; i < d.b; ++i) {
+          layer_max = std::max(layer_max, std::abs(gr[i]));
+          layer += weighted(i);
+        }
+        layer /= double(d.b - d.w);
+        max_r = std::max(max_r, layer_max);
+        mean += layer / double(dense.size());
+        if (layer > 0) ratio = std::max(ratio, layer_max / layer);
       }
-      mean /= double(dense.size());
-      if (mean > 0) fresh[k] = max_r / mean;
+      const double lambda_hat = m_opts.balance_per_layer ? ratio : (mean > 0 ? max_r / mean : 0.0);
+      if (!(lambda_hat > 0) || !std::isfinite(lambda_hat)) continue;
+      if (!m_opts.balance_shared) {
+        fresh[unit[0]] = lambda_hat;
+        continue;
+      }
+      // w_k = lambda b_k (b_k the deck's weight) for the group's lambda: the moving average below
+      // gives m lambda b_k + (1 - m) lambda_hat b_k
+      for (std::size_t k : unit) fresh[k] = lambda_hat * m_base_weights[k];
     }
   }
   const double m = m_opts.balance_momentum;

@@ -50,6 +50,14 @@ struct PinnOptions {
   Balancing balancing = Balancing::Fixed;
   int balance_every = 10;
   double balance_momentum = 0.9;
+  /// Annealing: one factor per weight group (every condition term of the group scaled alike from the
+  /// group's summed gradient: the gradient-pathologies code's single boundary weight) instead of one
+  /// weight per term.
+  bool balance_shared = false;
+  /// Annealing's ratio: false, max over all weight matrices of |dL_r/dW| over the mean of the
+  /// matrices' mean |d(w L)/dW| (the paper's Helmholtz code); true, the largest over the weight
+  /// matrices of that matrix's max over its mean (its cavity and Klein-Gordon code).
+  bool balance_per_layer = false;
   /// Residual-based adaptive distribution (RAD, Wu et al. 2023) of the interior points at every
   /// resampling round > 0: rad_candidates dense candidates, drawn with density
   /// |r|^rad_k / mean |r|^rad_k + rad_c (0 candidates: plain resampling).

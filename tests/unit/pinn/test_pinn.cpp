@@ -189,9 +189,18 @@ Problem burgers_soft() {
   return p;
 }
 
+/// Burgers with the two walls as separate terms of the bc group (bc_x-, bc_x+).
+Problem burgers_two_walls() {
+  Problem p = space_time("burgers", {0.05}, false);
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "0", p));
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {1}, "0.2", p));
+  p.conditions.push_back(condition(ConditionKind::Initial, {}, "-sin(pi*x)", p));
+  return p;
+}
+
 /// Gradient over the network's parameters of term `group` with weight 1 (the others 0).
-std::vector<double> term_gradient(const std::string& group) {
-  Pinn<double> pinn(Communicator::self(), burgers_soft(), npde::pinn::make_catalogue_kernel<double>("burgers", 1),
+std::vector<double> term_gradient(const std::string& group, const Problem& problem = burgers_soft()) {
+  Pinn<double> pinn(Communicator::self(), problem, npde::pinn::make_catalogue_kernel<double>("burgers", 1),
                     small_options());
   std::vector<std::pair<std::string, double>> w{{"pde", 0.0}, {"bc", 0.0}, {"initial", 0.0}};
   for (auto& [g, v] : w) v = g == group ? 1.0 : 0.0;
@@ -204,6 +213,46 @@ std::vector<double> term_gradient(const std::string& group) {
 }
 
 }  // namespace balancing
+
+// Annealing with one factor per group (the two walls share the boundary's) and the per-layer ratio of
+// the paper's cavity code: lambda_hat = max over the layers of max |dL_r/dW| / mean |d(lambda L_bc)/dW|,
+// lambda <- 0.9 lambda + 0.1 lambda_hat, every bc term's weight lambda times its deck weight.
+TEST(Pinn, AnnealingSharedGroupWeightPerLayerRatio) {
+  PinnOptions o = small_options();
+  o.balancing = PinnOptions::Balancing::Annealing;
+  o.balance_every = 10;
+  o.balance_momentum = 0.9;
+  o.balance_shared = true;
+  o.balance_per_layer = true;
+  const Problem p = balancing::burgers_two_walls();
+  Pinn<double> pinn(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+  ASSERT_EQ(pinn.term_names(), (std::vector<std::string>{"pde", "bc_x-", "bc_x+", "initial"}));
+  pinn.adapt(10);
+  const auto& net = pinn.network();
+  const char* groups[3] = {"pde", "bc", "initial"};
+  std::vector<double> grad[3];
+  for (int k = 0; k < 3; ++k) grad[k] = balancing::term_gradient(groups[k], p);  // bc: both walls, weight 1 each
+  const double deck[3] = {1.3, 2.5, 0.7};
+  double expect[3];
+  for (int k = 1; k < 3; ++k) {
+    double ratio = 0;
+    for (int l = 0; l < net.n_layers(); ++l) {
+      double mx = 0, mean = 0;
+      for (std::size_t i = net.weight_offset(l); i < net.bias_offset(l); ++i) {
+        mx = std::max(mx, std::abs(grad[0][i]));
+        mean += std::abs(deck[k] * grad[k][i]);
+      }
+      ratio = std::max(ratio, mx / (mean / double(net.bias_offset(l) - net.weight_offset(l))));
+    }
+    expect[k] = deck[k] * (0.9 + 0.1 * ratio);  // lambda was 1
+  }
+  const auto w = pinn.extra_values();
+  EXPECT_EQ(w[0], 1.3);
+  EXPECT_NEAR(w[1], expect[1], 1e-9 * expect[1]);
+  EXPECT_NEAR(w[2], expect[1], 1e-9 * expect[1]);  // the two walls share the group's factor
+  EXPECT_NEAR(w[3], expect[2], 1e-9 * expect[2]);
+  EXPECT_NE(w[1], 2.5);
+}
 
 TEST(Pinn, GradNormWeightsFollowJaxpi) {
   PinnOptions o = small_options();
