@@ -240,6 +240,22 @@ void dispatch_activation(Activation act, F&& f) {
   }
 }
 
+/// One direction of an output map at n points: to (n_to outputs, c_to channels) is zeroed, then gets
+/// coef[t] times entry from_at[t] of `from` (n_from outputs) at entry to_at[t], each entry o + n c.
+/// Forward: network -> model (to_at = the model's entries); reverse: the transpose.
+template <class T>
+void apply_output_map(const char* label, int n, int nt, const int* to_at, const int* from_at, const T* coef,
+                      const T* from, int n_from, T* to, int n_to, int c_to) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+    for (int e = 0; e < n_to * c_to; ++e) to[e % n_to + long(n_to) * ((e / n_to) * long(n) + p)] = T(0);
+    for (int t = 0; t < nt; ++t) {
+      const int te = to_at[t], fe = from_at[t];
+      to[te % n_to + long(n_to) * ((te / n_to) * long(n) + p)] +=
+          coef[t] * from[fe % n_from + long(n_from) * ((fe / n_from) * long(n) + p)];
+    }
+  });
+}
+
 /// The network's jet for a model jet (the stream function's wider one; terms: its map).
 JetSpec network_jet(OutputMap map, const JetSpec& model, int n_model_outputs, std::vector<JetMapTerm>& terms) {
   terms.clear();
@@ -423,22 +439,10 @@ void JetMlp<T>::forward(const T* x, int n) {
       detail::add_bias(w[l + 1], n, b, z);
     }
   }
-  if (m_map_n > 0) {  // the model's jets from the network's: entry (o, c) of point p at o + NO (c n + p)
-    const int NO = m_net->n_model_outputs(), NI = m_net->n_outputs(), CO = m_spec.n_channels(), nt = m_map_n;
-    const T* zo = m_z.back().data();
-    T* out = m_map_out.data();
-    const int* dst = m_map_dst.data();
-    const int* src = m_map_src.data();
-    const T* coef = m_map_coef.data();
-    Kokkos::parallel_for(
-        "npde::nn::JetMlp::forward::output_map", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-          for (int e = 0; e < NO * CO; ++e) out[e % NO + long(NO) * ((e / NO) * long(n) + p)] = T(0);
-          for (int t = 0; t < nt; ++t) {
-            const int de = dst[t], se = src[t];
-            out[de % NO + long(NO) * ((de / NO) * long(n) + p)] += coef[t] * zo[se % NI + long(NI) * ((se / NI) * long(n) + p)];
-          }
-        });
-  }
+  if (m_map_n > 0)  // the model's jets from the network's
+    detail::apply_output_map("npde::nn::JetMlp::forward::output_map", n, m_map_n, m_map_dst.data(), m_map_src.data(),
+                             m_map_coef.data(), m_z.back().data(), m_net->n_outputs(), m_map_out.data(),
+                             m_net->n_model_outputs(), m_spec.n_channels());
   Kokkos::Profiling::popRegion();
 }
 
@@ -480,20 +484,9 @@ void JetMlp<T>::backward(const T* x, int n, const T* adj, T* grad) {
     for (int k = 0; k < 2; ++k)
       Kokkos::deep_copy(Kokkos::subview(m_adj_enc[k], std::make_pair(std::size_t(0), std::size_t(w[1]) * C * n)), T(0));
   if (m_map_n > 0) {  // the adjoint of the network's jets: the map transposed
-    const int NO = m_net->n_model_outputs(), NI = m_net->n_outputs(), nt = m_map_n;
-    T* ab = m_map_adj.data();
-    const int* dst = m_map_dst.data();
-    const int* src = m_map_src.data();
-    const T* coef = m_map_coef.data();
-    Kokkos::parallel_for(
-        "npde::nn::JetMlp::backward::output_map", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-          for (int e = 0; e < NI * C; ++e) ab[e % NI + long(NI) * ((e / NI) * long(n) + p)] = T(0);
-          for (int t = 0; t < nt; ++t) {
-            const int de = dst[t], se = src[t];
-            ab[se % NI + long(NI) * ((se / NI) * long(n) + p)] += coef[t] * adj[de % NO + long(NO) * ((de / NO) * long(n) + p)];
-          }
-        });
-    adj = ab;
+    detail::apply_output_map("npde::nn::JetMlp::backward::output_map", n, m_map_n, m_map_src.data(), m_map_dst.data(),
+                             m_map_coef.data(), adj, m_net->n_model_outputs(), m_map_adj.data(), m_net->n_outputs(), C);
+    adj = m_map_adj.data();
   }
   const T* zbar = adj;
   for (int l = nl - 1; l >= 0; --l) {

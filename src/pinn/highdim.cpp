@@ -199,8 +199,8 @@ void HighDimPinn<T>::sample(std::uint64_t round) {
 
 template <class T>
 void HighDimPinn<T>::adapt(long iteration) {
+  if (m_opts.sdgd_dimensions == m_d) return;  // the exact Laplacian (in one pass or several)
   const int B = int(m_dims[0].size());
-  if (B == m_d || !m_passes.empty()) return;  // the exact Laplacian
   // B distinct dimensions per draw by a partial Fisher-Yates shuffle of counter-based uniforms of
   // (seed, iteration, draw)
   std::vector<double> state;
@@ -220,7 +220,7 @@ void HighDimPinn<T>::adapt(long iteration) {
 
 template <class T>
 std::vector<double> HighDimPinn<T>::adaptive_state() const {
-  if (int(m_dims[0].size()) == m_d || !m_passes.empty()) return {};
+  if (m_opts.sdgd_dimensions == m_d) return {};  // the exact Laplacian draws nothing
   std::vector<double> s;
   for (const auto& dims : m_dims) s.insert(s.end(), dims.begin(), dims.end());
   return s;

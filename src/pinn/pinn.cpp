@@ -512,9 +512,15 @@ void Pinn<T>::update_balancing() {
     // matrix's max over its mean); the residual terms keep their weights. Shared: the same for each
     // group's sum sum_k w_k L_k, and the group's factor lambda = w_k / (deck weight of k) follows it.
     const auto dense = m_net.dense_layers();
-    std::vector<double> gr(nn, 0.0);
-    for (int j = 0; j < m_n_res; ++j)
-      for (std::size_t i = 0; i < nn; ++i) gr[i] += g[std::size_t(j) * nn + i];
+    // per weight matrix, max |d L_r / dW| (L_r's gradient the sum of the residual terms')
+    std::vector<double> layer_max(dense.size(), 0.0);
+    for (std::size_t l = 0; l < dense.size(); ++l)
+      for (std::size_t i = dense[l].w; i < dense[l].b; ++i) {
+        double s = 0;
+        for (int j = 0; j < m_n_res; ++j) s += g[std::size_t(j) * nn + i];
+        layer_max[l] = std::max(layer_max[l], std::abs(s));
+      }
+    const double max_r = *std::max_element(layer_max.begin(), layer_max.end());
     std::vector<std::vector<std::size_t>> units;  // the terms each new value is computed for
     for (std::size_t k = std::size_t(m_n_res); k < nt; ++k) {
       if (weights[k] == 0 || (m_opts.balance_shared && m_base_weights[k] == 0)) continue;
@@ -532,17 +538,13 @@ void Pinn<T>::update_balancing() {
         for (std::size_t k : unit) s += weights[k] * g[k * nn + i];
         return std::abs(s);
       };
-      double ratio = 0, max_r = 0, mean = 0;
-      for (const nn::DenseLayer& d : dense) {
-        double layer_max = 0, layer = 0;
-        for (std::size_t i = d.w; i < d.b; ++i) {
-          layer_max = std::max(layer_max, std::abs(gr[i]));
-          layer += weighted(i);
-        }
-        layer /= double(d.b - d.w);
-        max_r = std::max(max_r, layer_max);
+      double ratio = 0, mean = 0;
+      for (std::size_t l = 0; l < dense.size(); ++l) {
+        double layer = 0;
+        for (std::size_t i = dense[l].w; i < dense[l].b; ++i) layer += weighted(i);
+        layer /= double(dense[l].b - dense[l].w);
         mean += layer / double(dense.size());
-        if (layer > 0) ratio = std::max(ratio, layer_max / layer);
+        if (layer > 0) ratio = std::max(ratio, layer_max[l] / layer);
       }
       const double lambda_hat = m_opts.balance_per_layer ? ratio : (mean > 0 ? max_r / mean : 0.0);
       if (!(lambda_hat > 0) || !std::isfinite(lambda_hat)) continue;
