@@ -13,7 +13,7 @@ alone with --problems cavity, into its own table).
   scripts/studies/gradient_pathologies.py                       # Helmholtz and Klein-Gordon, seeds 1 2 3
   scripts/studies/gradient_pathologies.py --problems cavity     # the cavity (stream-function form, Re = 100)
   scripts/studies/gradient_pathologies.py --iterations 4001 --seeds 1 --no-write   # a quick look
-  scripts/studies/gradient_pathologies.py --plan lbfgs          # then 5000 L-BFGS iterations in float64
+  scripts/studies/gradient_pathologies.py --plan lbfgs --seeds 1   # then 5000 L-BFGS iterations on a fixed set 8x the batch
   scripts/studies/gradient_pathologies.py --problems cavity --methods M2 M4 --no-write \
       --extra training.balancing.weights=groups training.balancing.ratio=per_layer   # the cavity code's annealing
 
@@ -42,6 +42,9 @@ METHODS = {
     "M3": ["network.architecture=modified_mlp"],
     "M4": ["training.balancing.scheme=annealing", "network.architecture=modified_mlp"],
 }
+# the decks' points per iteration (training.points), scaled for the quasi-Newton stage's fixed set
+BATCH = {"helmholtz": {"interior": 128, "boundary": 512}, "klein_gordon": {"interior": 128, "boundary": 256, "initial": 128},
+         "cavity": {"interior": 128, "boundary": 128}}
 DECKS = {"helmholtz": "gp_helmholtz.yaml", "klein_gordon": "gp_klein_gordon.yaml", "cavity": "gp_cavity.yaml"}
 
 
@@ -52,7 +55,9 @@ def main():
     ap.add_argument("--iterations", type=int, default=40001)
     ap.add_argument("--parallel", type=int, default=2, help="runs at once (one rank each)")
     ap.add_argument("--plan", choices=["adam", "lbfgs"], default="adam",
-                    help="lbfgs: after the Adam stage, 5000 L-BFGS iterations on the last points")
+                    help="lbfgs: after the Adam stage, --qn L-BFGS iterations on a fixed set --qn-points times the batch")
+    ap.add_argument("--qn", type=int, default=5000, help="L-BFGS iterations of --plan lbfgs")
+    ap.add_argument("--qn-points", type=int, default=8, help="the L-BFGS set as a multiple of the deck's batch per term")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--methods", nargs="+", default=list(METHODS), help="rows to run (M1 M2 M3 M4)")
     ap.add_argument("--extra", nargs="+", default=[], help="further --set overrides for the annealing runs (M2, M4)")
@@ -69,9 +74,10 @@ def main():
                 if m in ("M2", "M4"):
                     extra += a.extra
                 if a.plan == "lbfgs":
+                    pts = ", ".join("%s: %d" % (k, a.qn_points * v) for k, v in BATCH[prob].items())
                     extra.append("training.stages=[{optimizer: adam, iterations: %d, lr: 1e-3, decay: exponential, "
-                                 "decay_rate: 0.9, decay_steps: 1000}, {optimizer: lbfgs, iterations: 5000}]"
-                                 % a.iterations)
+                                 "decay_rate: 0.9, decay_steps: 1000}, {optimizer: lbfgs, iterations: %d, "
+                                 "points: {%s}}]" % (a.iterations, a.qn, pts))
                 jobs.append(((prob, m, seed), deck, extra, 1))
     print("%d runs, %d at a time" % (len(jobs), a.parallel), flush=True)
     res = sr.run_all([("%s %s seed %d" % k, d, s, r) for k, d, s, r in jobs], a.parallel)
@@ -96,14 +102,17 @@ def main():
     print(table)
     if not a.no_write:
         cavity = problems == ["cavity"]
-        options = ("" if a.plan == "adam" else " --plan lbfgs") + (" --problems cavity" if cavity else "")
+        options = (("" if a.plan == "adam" else " --plan lbfgs --qn %d --qn-points %d" % (a.qn, a.qn_points)) +
+                   (" --problems cavity" if cavity else "") + (" --methods " + " ".join(a.methods)
+                                                               if a.methods != list(METHODS) else ""))
         head = ("## Gradient pathologies (Wang, Teng & Perdikaris 2021)%s\n\n"
                 "Command: `scripts/studies/gradient_pathologies.py%s` (seeds %s, %d Adam iterations%s, one rank per run, "
                 "%d runs at a time).\nMachine: %s.\nDecks: %s. "
                 "M1 plain MLP, M2 learning-rate annealing (`training.balancing.scheme: annealing`), M3 modified MLP "
                 "(`network.architecture: modified_mlp`), M4 both; %s.\n\n"
                 % (": lid-driven cavity, stream-function form" if cavity else "", options,
-                   " ".join(map(str, a.seeds)), a.iterations, "" if a.plan == "adam" else " + 5000 L-BFGS",
+                   " ".join(map(str, a.seeds)), a.iterations,
+                   "" if a.plan == "adam" else " then %d L-BFGS on a fixed set %dx the batch" % (a.qn, a.qn_points),
                    a.parallel, sr.machine(), ", ".join("inputs/studies/" + DECKS[p] for p in problems),
                    "rel. L2 error of the speed |(u, v)| against the PETSc reference on Ghia's 129 x 129 grid" if cavity
                    else "rel. L2 error against the exact solution on the reference grid"))

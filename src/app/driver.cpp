@@ -127,6 +127,19 @@ int dataset_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   return ExitSuccess;
 }
 
+/// `npde info`'s line per training stage.
+void stage_lines(std::ostream& os, const io::Deck& deck) {
+  for (std::size_t s = 0; s < deck.stages.size(); ++s) {
+    const auto& st = deck.stages[s];
+    os << "stage " << s + 1 << "         " << st.optimizer << " x " << st.iterations << ", lr " << st.lr;
+    if (st.points_interior > 0) os << ", " << st.points_interior << " interior";
+    if (st.points_boundary > 0) os << ", " << st.points_boundary << " boundary";
+    if (st.points_initial > 0) os << ", " << st.points_initial << " initial";
+    if (st.points_interior + st.points_boundary + st.points_initial > 0) os << " points";
+    os << "\n";
+  }
+}
+
 int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   std::ostringstream os;
   os << "deck            " << deck.path << "\n";
@@ -140,9 +153,7 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
        << ", " << o.n_validation << " validation\n"
        << "laplacian       " << o.sdgd_dimensions << " of " << deck.dimension << " dimensions per step"
        << (o.sdgd_dimensions < deck.dimension ? " (SDGD, scaled by d/B)" : " (exact)") << "\n";
-    for (std::size_t s = 0; s < deck.stages.size(); ++s)
-      os << "stage " << s + 1 << "         " << deck.stages[s].optimizer << " x " << deck.stages[s].iterations
-         << ", lr " << deck.stages[s].lr << "\n";
+    stage_lines(os, deck);
     os << "output          " << deck.output_file << "\n"
        << "ranks           " << comm.size();
     log::info(os.str());
@@ -233,9 +244,7 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
     os << "metalic         " << m.parameter << " over " << m.values.size() << " values, " << m.rounds << " rounds of "
        << m.groups << " play(s), " << m.selection << ", warm-up " << m.warmup << " (`npde metalic`)\n";
   }
-  for (std::size_t s = 0; s < deck.stages.size(); ++s)
-    os << "stage " << s + 1 << "         " << deck.stages[s].optimizer << " x " << deck.stages[s].iterations
-       << ", lr " << deck.stages[s].lr << "\n";
+  stage_lines(os, deck);
   // catalogue equations always compare with their classical solver
   const bool reference = deck.has_reference || deck.pde != "poisson";
   os << "reference       " << (reference ? grid_string(reference_grid(deck)) + " " + deck.reference_petsc : "none")

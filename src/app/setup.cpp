@@ -294,6 +294,9 @@ pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
     st.lbfgs.dense = s.optimizer == "ssbfgs";
     st.weights = s.weights;
     st.resample_every = s.resample_every;
+    st.points.interior = std::size_t(s.points_interior);
+    st.points.boundary = std::size_t(s.points_boundary);
+    st.points.initial = std::size_t(s.points_initial);
     c.stages.push_back(st);
   }
   return c;

@@ -298,6 +298,9 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
     s.max_line_search = r.get_int(p + ".max_line_search");
   }
   if (r.has(p + ".resample_every")) s.resample_every = r.get_int(p + ".resample_every");
+  if (r.has(p + ".points.interior")) s.points_interior = r.get_int(p + ".points.interior");
+  if (r.has(p + ".points.boundary")) s.points_boundary = r.get_int(p + ".points.boundary");
+  if (r.has(p + ".points.initial")) s.points_initial = r.get_int(p + ".points.initial");
   if (r.has(p + ".weights"))
     for (const auto& key : r.find(p + ".weights")->keys) s.weights.emplace_back(key, r.get_real(p + ".weights." + key));
   return s;
@@ -539,6 +542,15 @@ void read_training(const DeckReader& r, Deck& d) {
   if (r.has("training.checkpoint.dir")) d.checkpoint_dir = r.get_string("training.checkpoint.dir");
   d.walltime = r.get_real("training.walltime");
 
+  for (std::size_t j = 0; j < d.stages.size(); ++j) {
+    const std::string p = idx("training.stages", j) + ".points";
+    if (r.has(p + ".interior") && r.has("training.points.adaptive"))
+      r.fail(p + ".interior", "adaptive sampling (training.points.adaptive) sets the interior points");
+    if (d.pde == "highdim" && (r.has(p + ".boundary") || r.has(p + ".initial")))
+      r.fail(p, "the ball's boundary condition is built in: a stage sets interior points only");
+    if (r.has(p + ".initial") && !is_time_dependent(d.pde))
+      r.fail(p + ".initial", d.pde + " is steady: it has no initial points");
+  }
   const bool soft = d.bc_enforcement == "soft";
   if (soft && d.n_boundary == 0)
     r.fail("training.points.boundary", "must be > 0 with problem.bc_enforcement: soft (the boundary loss needs points)");
@@ -592,6 +604,10 @@ void read_decomposition(const DeckReader& r, Deck& d) {
     r.fail("problem.bc_enforcement", "fbpinn builds the conditions into the blended solution by a trial function: set "
                                      "hard");
   if (d.has_inverse) r.fail("decomposition", "inverse problems are single-domain only");
+  for (std::size_t j = 0; j < d.stages.size(); ++j)
+    if (r.has(idx("training.stages", j) + ".points"))
+      r.fail(idx("training.stages", j) + ".points", "a decomposition keeps its subdomains' point sets for the whole run: "
+                                                    "set training.points (and decomposition.interface.points)");
   if (!d.has_training) r.fail("decomposition", "a decomposition is trained: give a 'training' section");
 }
 

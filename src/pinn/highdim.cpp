@@ -77,6 +77,7 @@ HighDimPinn<T>::HighDimPinn(const decomp::Communicator& comm, const TwoBody& pro
                "sampled dimensions " << opts.sdgd_dimensions << " outside 1.." << std::min(m_d, nn::kMaxTangents)
                                      << " (or " << m_d << ": the exact Laplacian)");
   NPDE_REQUIRE(opts.n_interior >= 1 && opts.chunk >= 1, "n_interior = " << opts.n_interior << ", chunk = " << opts.chunk);
+  m_n_points = opts.n_interior;
   m_net = nn::Mlp<T>(m_d, opts.hidden, 1, opts.activation, opts.architecture);
   m_net.init_glorot(opts.seed);
   int B = opts.sdgd_dimensions;
@@ -174,8 +175,8 @@ void HighDimPinn<T>::draw(std::uint64_t stream, std::uint64_t round, std::size_t
 
 template <class T>
 void HighDimPinn<T>::sample(std::uint64_t round) {
-  draw(kStreamPoints, round, m_opts.n_interior, m_x, m_n_local);
-  if (m_f.extent(0) < m_n_local) {  // the same size every round: allocated once
+  draw(kStreamPoints, round, m_n_points, m_x, m_n_local);
+  if (m_f.extent(0) < m_n_local) {  // grown when a stage draws more points
     m_f = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::pinn::HighDimPinn::f"), m_n_local);
     m_weight_d = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::pinn::HighDimPinn::D"), m_n_local);
   }
@@ -373,7 +374,7 @@ T HighDimPinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::HighDimPinn::loss_and_gradient");
   const std::size_t np = m_net.n_params();
   Kokkos::deep_copy(m_grad, T(0));
-  const double scale = m_weight / double(m_opts.n_interior);
+  const double scale = m_weight / double(m_n_points);
   double loss = 0;
   for (std::size_t off = 0; off < m_n_local; off += std::size_t(m_opts.chunk)) {
     const int n = int(std::min<std::size_t>(std::size_t(m_opts.chunk), m_n_local - off));
@@ -502,6 +503,17 @@ void HighDimPinn<T>::set_stage_weights(const std::vector<std::pair<std::string, 
                                                      << " loss term (its weight groups: pde)");
     m_weight = w;
   }
+}
+
+template <class T>
+bool HighDimPinn<T>::set_stage_points(const StagePoints& points) {
+  if (points.boundary > 0 || points.initial > 0)
+    NPDE_INPUT_ERROR("training.stages[].points: the ball's boundary condition is built in, so a stage sets interior "
+                     "points only");
+  const std::size_t n = points.interior > 0 ? points.interior : m_opts.n_interior;
+  const bool changed = n != m_n_points;
+  m_n_points = n;
+  return changed;
 }
 
 template class HighDimPinn<double>;

@@ -218,7 +218,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
     if (c.kind == ConditionKind::Neumann)
       for (int f : c.faces)
         NPDE_REQUIRE(pde::face_axis(f) == set.axis, "a Neumann condition lists faces of one axis per entry");
-    set.n_global = initial ? opts.n_initial : (set.periodic ? std::max<std::size_t>(opts.n_boundary / 2, 1) : opts.n_boundary);
+    set.n_global = condition_points(set);
     NPDE_REQUIRE(set.n_global >= 1, "condition '" << name << "' has no points (training.points)");
     nn::JetSpec spec = nn::JetSpec::value_only(m_n_in);
     if (set.axis >= 0) spec.tangents.push_back(set.axis);
@@ -719,11 +719,38 @@ void Pinn<T>::sample(std::uint64_t round) {
     sample_adaptive(round);
   } else {
     m_rad_points.clear();
-    set_interior_count(m_opts.n_interior);
-    const auto all = pde::sample_interior(m_problem.box, m_opts.sampler, m_opts.n_interior, m_opts.seed, round);
-    fill_interior(slice_rows(all, m_n_in, decomp::block_range(m_opts.n_interior, m_comm.rank(), m_comm.size())));
+    const std::size_t n = m_stage_points.interior > 0 ? m_stage_points.interior : m_opts.n_interior;
+    set_interior_count(n);
+    const auto all = pde::sample_interior(m_problem.box, m_opts.sampler, n, m_opts.seed, round);
+    fill_interior(slice_rows(all, m_n_in, decomp::block_range(n, m_comm.rank(), m_comm.size())));
   }
-  for (auto& set : m_sets) fill_condition(set, round);
+  for (auto& set : m_sets) {
+    set.n_global = condition_points(set);
+    m_term_points[std::size_t(set.term)] = set.n_global;
+    fill_condition(set, round);
+  }
+}
+
+template <class T>
+std::size_t Pinn<T>::condition_points(const ConditionSet& set) const {
+  if (set.observation >= 0) return set.n_global;
+  const auto kind = m_problem.conditions[set.condition].kind;
+  if (kind == ConditionKind::Initial || kind == ConditionKind::InitialRate)
+    return m_stage_points.initial > 0 ? m_stage_points.initial : m_opts.n_initial;
+  const std::size_t n = m_stage_points.boundary > 0 ? m_stage_points.boundary : m_opts.n_boundary;
+  return set.periodic ? std::max<std::size_t>(n / 2, 1) : n;
+}
+
+template <class T>
+bool Pinn<T>::set_stage_points(const StagePoints& points) {
+  if (points.interior > 0 && m_opts.rad_candidates > 0)
+    NPDE_INPUT_ERROR("training.stages[].points.interior: adaptive sampling (training.points.adaptive) sets the "
+                     "interior points");
+  m_stage_points = points;  // drawn by the next sample()
+  // (an adaptive set keeps its own count: RAR-D grows it)
+  bool changed = m_opts.rad_candidates == 0 && (points.interior > 0 ? points.interior : m_opts.n_interior) != m_n_interior;
+  for (const auto& set : m_sets) changed = changed || condition_points(set) != set.n_global;
+  return changed;
 }
 
 template <class T>

@@ -136,6 +136,9 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     NPDE_REQUIRE(st.params.size() == np_global, "the state holds " << st.params.size() << " parameters for "
                                                                     << np_global);
     from_host(to_local(st.params), params);
+    // the stage's point counts, then the checkpoint's round (a stage that changed the counts drew a
+    // new round at its start, so the round alone fixes the points)
+    pinn.set_stage_points(config.stages[std::size_t(st.stage)].points);
     if (st.sample_round != 0) pinn.sample(st.sample_round);
     if (!st.model_state.empty()) pinn.set_adaptive_state(st.model_state);
     result.history = st.history;
@@ -228,6 +231,8 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     adam.reset();
     lbfgs.reset();
     pinn.set_stage_weights(sc.weights);  // before the first evaluation of the stage (L-BFGS starts with one)
+    // the stage's point counts: new points of a new round where they change (resuming: already drawn)
+    if (pinn.set_stage_points(sc.points) && !resuming_here) pinn.sample(++st.sample_round);
     // inside a stage, the adaptive weights are the checkpoint's (balancing carries them over stages)
     if (resuming_here && !resume->model_state.empty()) pinn.set_adaptive_state(resume->model_state);
     if (sc.optimizer == "adam") {
@@ -242,9 +247,14 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     }
     Progress prog{s, n_stages, sc.iterations, sc.optimizer, st.stage_iteration, Clock::now(), &pinn.term_names()};
     const int resample_every = sc.resample_every >= 0 ? sc.resample_every : (adam ? config.resample_every : 0);
-    if (!config.quiet)
+    if (!config.quiet) {
+      std::string points;
+      if (sc.points.interior > 0) points += log::format(", ", sc.points.interior, " interior");
+      if (sc.points.boundary > 0) points += log::format(", ", sc.points.boundary, " boundary");
+      if (sc.points.initial > 0) points += log::format(", ", sc.points.initial, " initial");
       log::info(log::format("stage ", s + 1, "/", n_stages, ": ", sc.optimizer, ", ", sc.iterations, " iterations, ",
-                            np_global, " parameters"));
+                            np_global, " parameters", points.empty() ? "" : points + " points"));
+    }
     // adaptive weights are fixed through an L-BFGS stage: set at its start (restored when resuming in it)
     if (lbfgs && !resuming_here) pinn.adapt(st.global_iteration);
     T loss = lbfgs ? objective(params, grad) : T(0);  // L-BFGS starts from a known loss and gradient

@@ -45,6 +45,8 @@ struct StageSpec {
   double tolerance_change = 1e-15;  ///< stop when the loss change falls below (relative)
   int max_line_search = 25;
   int resample_every = -1;          ///< training.stages[].resample_every (-1: absent)
+  /// training.stages[].points (0: training.points' count)
+  long points_interior = 0, points_boundary = 0, points_initial = 0;
   /// weights: {group: weight} overriding training.weights during this stage (deck order)
   std::vector<std::pair<std::string, double>> weights;
 };

@@ -76,6 +76,8 @@ class HighDimPinn final : public Model<T> {
   const std::vector<double>& last_terms() const override { return m_terms; }
   double validation_error() override;
   void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
+  /// The interior count of a stage (the ball has no boundary or initial points).
+  bool set_stage_points(const StagePoints& points) override;
   /// Draws the dimensions of the step (a function of the seed and `iteration` only).
   void adapt(long iteration) override;
   /// The sampled dimensions (an L-BFGS stage resumed mid-stage keeps its stage's draw).
@@ -116,6 +118,7 @@ class HighDimPinn final : public Model<T> {
   std::vector<Kokkos::View<int*, MemSpace>> m_dims_dev;
   View1<T> m_r;                                        ///< per chunk: r_I (independent draws)
   std::size_t m_n_local = 0;
+  std::size_t m_n_points = 0;  ///< global points per round (the stage's count or the options')
   View1<T> m_x, m_f;        ///< this rank's points (d, n) and the source there
   View1<T> m_weight_d;      ///< 1 - |x|^2 at those points (the trial function's factor)
   View1<T> m_adj, m_sq;     ///< per chunk: adjoint of the jets, squared residuals

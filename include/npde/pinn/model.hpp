@@ -8,11 +8,20 @@
 #include <utility>
 #include <vector>
 
+#include "npde/core/error.hpp"
 #include "npde/core/types.hpp"
 #include "npde/decomp/communicator.hpp"
 #include "npde/optim/objective.hpp"
 
 namespace npde::pinn {
+
+/// Collocation point counts of one training stage, global over the ranks (0: the model's own count).
+struct StagePoints {
+  std::size_t interior = 0;
+  std::size_t boundary = 0;  ///< per boundary condition, as training.points.boundary
+  std::size_t initial = 0;
+  bool empty() const { return interior == 0 && boundary == 0 && initial == 0; }
+};
 
 /// A model trained by pinn::train. Every rank holds the same parameters; the loss is summed over
 /// the ranks' points inside loss_and_gradient (collective), so all ranks see identical numbers.
@@ -47,6 +56,13 @@ class Model {
   /// model's weights (with adaptive loss weights: the current ones stay, the overrides set new starting
   /// values). Throws npde::InputError for a group the model has no term of.
   virtual void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) = 0;
+  /// Local. The point counts of a training stage (`training.stages[].points`); the next sample() draws
+  /// them. Returns whether they differ from the counts of the points drawn now (the trainer then draws
+  /// a new round). Throws npde::InputError where the model has no such counts.
+  virtual bool set_stage_points(const StagePoints& points) {
+    if (!points.empty()) NPDE_INPUT_ERROR("training.stages[].points is not available for this model");
+    return false;
+  }
   /// Local. Trained scalars for the progress line, e.g. "viscosity 3.18e-03" (empty: none).
   virtual std::string progress_note() const { return {}; }
   /// Collective. Adaptive weights (causal weights, loss balancing): called by the trainer before each

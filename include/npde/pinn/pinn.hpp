@@ -45,6 +45,9 @@ class Pinn final : public Model<T> {
   const std::vector<std::string>& term_names() const override { return m_term_names; }
   const std::vector<double>& last_terms() const override { return m_term_values; }
   void set_stage_weights(const std::vector<std::pair<std::string, double>>& overrides) override;
+  /// Interior, boundary (per condition) and initial counts; with adaptive sampling the interior count
+  /// is the adaptive set's (an interior override throws npde::InputError).
+  bool set_stage_points(const StagePoints& points) override;
   double validation_error() override;
   /// The trained coefficients with their names (inverse problems, eigen energies).
   std::string progress_note() const override;
@@ -108,6 +111,8 @@ class Pinn final : public Model<T> {
     std::unique_ptr<nn::JetMlp<T>> jet;
   };
   void fill_interior(const std::vector<double>& pts);
+  /// Global points of a condition set at the current stage's counts.
+  std::size_t condition_points(const ConditionSet& set) const;
   /// Random weight factorisation: the network's W = exp(s) V and b from the trained (V, b, s). Local.
   void materialize();
   /// Random weight factorisation: the gradient over the network's (W, b) in g[0, n_net) becomes the
@@ -184,6 +189,7 @@ class Pinn final : public Model<T> {
   // weights and mean squared residuals (as of the last adapt), per-point factor of the residual terms
   std::vector<double> m_rad_points;  ///< RAD/RAR-D: the global interior points of the last draw (empty: none yet)
   std::size_t m_n_interior = 0;      ///< global interior points now (RAR-D grows it)
+  StagePoints m_stage_points;        ///< the stage's counts (0: the options' own)
   std::vector<int> m_chunk_of;
   std::vector<double> m_chunk_count, m_causal_w, m_causal_loss;
   View1<T> m_point_factor;

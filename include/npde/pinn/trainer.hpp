@@ -24,6 +24,9 @@ struct StageConfig {
   int resample_every = -1;
   optim::AdamOptions adam;
   optim::LbfgsOptions lbfgs;
+  /// Collocation point counts of this stage (0: the model's own); a change from the previous stage
+  /// draws a new point round at the stage's start.
+  StagePoints points;
   /// Loss-term weights of this stage, by group (Model::set_stage_weights); empty: the model's own.
   std::vector<std::pair<std::string, double>> weights;
 };

@@ -391,6 +391,21 @@ TEST(Restart, BitIdenticalHighDim) {
   }
 }
 
+// A quasi-Newton stage on a larger fixed set (training.stages[].points): the stage's start draws a new
+// round with its counts; a restart inside the stage or at its start restores that set from the round.
+TEST(Restart, BitIdenticalStagePoints) {
+  const auto deck = make_deck({"training.points.resample_every=7", "training.stages[1].points.interior=97",
+                               "training.stages[1].points.boundary=23", "training.stages[1].points.initial=41"},
+                              k_burgers_deck);
+  check_restarts(deck, {14, k_adam_iterations, 31, 41}, "stage_points");
+  const Communicator comm = Communicator::world();
+  const auto run = train_run(comm, deck, {k_adam_iterations, 31}, nullptr);
+  EXPECT_EQ(run.states.at(31).sample_round, run.states.at(k_adam_iterations).sample_round + 1);
+  // the high-dimensional model: interior points only
+  check_restarts(make_deck({"training.stages[1].points.interior=61"}, k_highdim_deck), {13, k_adam_iterations, 41},
+                 "stage_points_highdim");
+}
+
 TEST(Restart, BitIdenticalPirateNet) {
   check_restarts(make_deck({"network.architecture=pirate", "network.layers=[8, 8, 8]",
                             "network.fourier_features.frequencies=4", "network.weight_factorization.mean=0.5"},

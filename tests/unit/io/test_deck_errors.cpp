@@ -209,6 +209,21 @@ std::vector<BadDeck> bad_decks() {
                                          "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                          "decomposition: {subdomains: [2], interface: {flx: 1}}\n",
        {"unknown key 'decomposition.interface.flx' (did you mean 'decomposition.interface.flux'?)"}},
+      {"stage_points_decomposition", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                         "training: {stages: [{optimizer: lbfgs, iterations: 1, points: {interior: 50}}]}\n" +
+                                         "decomposition: {subdomains: [2]}\n",
+       {"training.stages[0].points: a decomposition keeps its subdomains' point sets"}},
+      {"stage_points_adaptive", burgers + "training:\n  points: {resample_every: 5, adaptive: {method: rad}}\n"
+                                          "  stages: [{optimizer: lbfgs, iterations: 1, points: {interior: 50}}]\n",
+       {"training.stages[0].points.interior: adaptive sampling"}},
+      {"stage_points_highdim_boundary",
+       replaced(highdim, "iterations: 10}", "iterations: 10, points: {interior: 500, boundary: 10}}"),
+       {"training.stages[0].points: the ball's boundary condition is built in"}},
+      {"stage_points_steady_initial",
+       replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {initial: 10}}"),
+       {"training.stages[1].points.initial: poisson is steady"}},
+      {"stage_points_zero", replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {interior: 0}}"),
+       {"training.stages[1].points.interior"}},
       {"decomposition_method", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
                                    "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                    "decomposition: {subdomains: [2], method: fbpinns}\n",

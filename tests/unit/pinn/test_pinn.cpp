@@ -653,6 +653,49 @@ TEST(Pinn, StageWeightsScaleTheirGroups) {
   EXPECT_THROW(pinn.set_stage_weights({{"data", 1.0}}), npde::InputError);
 }
 
+// A stage's point counts: the model then draws exactly what a model built with those counts draws
+// (same seed, same round), per term; going back to the options' counts restores the first model.
+TEST(Pinn, StagePointsDrawWhatTheCountsWould) {
+  Problem p = space_time("heat", {0.5, 0.0}, false);
+  p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "0", p));
+  p.conditions.push_back(condition(ConditionKind::Neumann, {1}, "t", p));
+  p.conditions.push_back(condition(ConditionKind::Initial, {}, "x", p));
+  const auto make = [&](const PinnOptions& o) {
+    return Pinn<double>(Communicator::self(), p, npde::pinn::make_catalogue_kernel<double>("heat", 1), o);
+  };
+  Pinn<double> pinn = make(small_options());
+  PinnOptions bigger = small_options();
+  bigger.n_interior = 157, bigger.n_boundary = 61, bigger.n_initial = 45;
+  Pinn<double> want = make(bigger);
+  View1<double> grad("grad", pinn.n_params());
+  pinn.sample(3);
+  pinn.loss_and_gradient(grad);
+  const std::vector<double> base = pinn.last_terms();
+  const auto base_points = pinn.term_points();
+  EXPECT_FALSE(pinn.set_stage_points({}));  // the options' counts already
+  ASSERT_TRUE(pinn.set_stage_points({157, 61, 45}));
+  pinn.sample(3);
+  EXPECT_FALSE(pinn.set_stage_points({157, 61, 45}));  // drawn now
+  want.sample(3);
+  const double loss = pinn.loss_and_gradient(grad);
+  const std::vector<double> g = to_vector(grad);
+  EXPECT_EQ(loss, want.loss_and_gradient(grad));
+  EXPECT_EQ(pinn.last_terms(), want.last_terms());
+  EXPECT_EQ(g, to_vector(grad));
+  EXPECT_EQ(pinn.term_points(), want.term_points());
+  EXPECT_NE(pinn.last_terms(), base);
+  // only the boundary count: the interior and initial sets are the options'
+  ASSERT_TRUE(pinn.set_stage_points({0, 61, 0}));
+  EXPECT_EQ(pinn.term_points(), want.term_points());  // counts change with the next draw
+  pinn.sample(4);
+  EXPECT_EQ(pinn.term_points(), (std::vector<std::size_t>{base_points[0], 61, 61, base_points[3]}));
+  ASSERT_TRUE(pinn.set_stage_points({}));
+  pinn.sample(3);
+  pinn.loss_and_gradient(grad);
+  EXPECT_EQ(pinn.last_terms(), base);
+  EXPECT_EQ(pinn.term_points(), base_points);
+}
+
 TEST(Pinn, GradientKleinGordonSoft) {
   Problem p = space_time("klein_gordon", {1.0, 1.0}, false);
   p.conditions.push_back(condition(ConditionKind::Dirichlet, {0}, "0", p));
