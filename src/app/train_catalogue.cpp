@@ -30,14 +30,10 @@ std::vector<double> subdomain_map(const decomp::BoxPartition& part, const pde::P
   return s;
 }
 
-/// "4 subdomains (2x2, xpinn), 2-20-20-1 tanh each (1,000 parameters each)" for the start line.
 template <class Net>
 std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pde::Problem& problem,
                          const Net& net) {
-  return log::format(net.partition().size(), " subdomains (", grid_string(net.partition().counts()), ", ",
-                     deck.decomposition.method, "), network ",
-                     network_string(problem.n_inputs(), opts, problem.n_outputs()), " ", deck.activation, " each (",
-                     net.params_per_subdomain(), " parameters each)");
+  return decomposition_network_line(deck, opts, problem.n_inputs(), problem.n_outputs(), net);
 }
 template <class T>
 std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const pde::Problem& problem,
@@ -139,8 +135,7 @@ int catalogue_train_model(const decomp::Communicator& comm, const io::Deck& deck
     if constexpr (std::is_same_v<Net, pinn::Pinn<T>>) summary_inverse(deck, net, learnt, observed, summary);
     if constexpr (!std::is_same_v<Net, pinn::Pinn<T>>) {
       for (const auto& [k, v] : exchange_summary(comm, net.exchange_stats())) summary.emplace_back(k, v);
-      summary.emplace_back("subdomains", net.partition().size());
-      summary.emplace_back("parameters_per_subdomain", double(net.params_per_subdomain()));
+      for (const auto& [k, v] : decomposition_summary(net)) summary.emplace_back(k, v);
     }
     if (deck.pde == "navier_stokes" && deck.flow_case == "cavity" && fields.size() >= 2) {
       // the network's centrelines against Ghia et al. (1982), as the reference reports its own

@@ -59,9 +59,7 @@ std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, co
 }
 template <class Net>
 std::string network_line(const io::Deck& deck, const pinn::PinnOptions& opts, const Net& net) {
-  return log::format(net.partition().size(), " subdomains (", grid_string(net.partition().counts()), ", ",
-                     deck.decomposition.method, "), network ", network_string(deck.dim, opts, 1), " ", deck.activation,
-                     " each (", net.params_per_subdomain(), " parameters each)");
+  return decomposition_network_line(deck, opts, deck.dim, 1, net);
 }
 
 template <class T, class Net>
@@ -95,9 +93,8 @@ int poisson_train_model(const decomp::Communicator& comm, const io::Deck& deck, 
       std::vector<double> sub;
       for (int s : net.subdomain_of(slab.points)) sub.push_back(s);
       report.fields["subdomain"] = std::move(sub);
-      report.summary["subdomains"] = net.partition().size();
       for (const auto& [k, v] : exchange_summary(comm, net.exchange_stats())) report.summary[k] = v;
-      report.summary["parameters_per_subdomain"] = double(net.params_per_subdomain());
+      for (const auto& [k, v] : decomposition_summary(net)) report.summary[k] = v;
     }
     add_exact(problem, slab, report);
     if (report.fields.count("exact"))

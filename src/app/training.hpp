@@ -35,6 +35,43 @@ std::string grid_string(const std::vector<int>& g);
 std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out);
 /// The same, and the input embedding that feeds the first layer (Fourier features, Gaussians).
 std::string network_string(int n_in, const pinn::PinnOptions& o, int n_out);
+/// "4 subdomains (2x2, xpinn), network 2-20-20-1 tanh each (501 parameters each)" for a decomposition's
+/// start line; subdomains with their own widths (decomposition.networks) follow as
+/// "; subdomain (1, 0): 2-64-64-1 (4417 parameters)".
+template <class Net>
+std::string decomposition_network_line(const io::Deck& deck, const pinn::PinnOptions& opts, int n_in, int n_out,
+                                       const Net& net) {
+  const auto& part = net.partition();
+  std::string s = log::format(part.size(), " subdomains (", grid_string(part.counts()), ", ", deck.decomposition.method,
+                              "), network ", network_string(n_in, opts, n_out), " ", deck.activation, " each");
+  std::size_t plain = 0;  // parameters of a subdomain with the default network
+  for (int k = 0; k < part.size(); ++k)
+    if (&net.decomposition().hidden_of(part[k], opts.hidden) == &opts.hidden) plain = net.params_of(k);
+  if (plain > 0) s += log::format(" (", plain, " parameters each)");
+  for (const auto& [cell, hidden] : deck.decomposition.networks)
+    for (int k = 0; k < part.size(); ++k) {
+      bool same = true;
+      for (std::size_t a = 0; a < cell.size(); ++a) same = same && part[k].cell[a] == cell[a];
+      if (!same) continue;
+      pinn::PinnOptions o = opts;
+      o.hidden = hidden;
+      s += "; subdomain (";
+      for (std::size_t a = 0; a < cell.size(); ++a) s += (a ? ", " : "") + std::to_string(cell[a]);
+      s += "): " + network_string(n_in, o, n_out) + " (" + std::to_string(net.params_of(k)) + " parameters)";
+    }
+  return s;
+}
+/// The summary numbers of a decomposition: subdomains, parameters (all subdomains') and, where every
+/// subdomain has the same network, parameters_per_subdomain.
+template <class Net>
+std::vector<std::pair<std::string, double>> decomposition_summary(const Net& net) {
+  const int n = net.partition().size();
+  std::vector<std::pair<std::string, double>> v{{"subdomains", double(n)}, {"parameters", double(net.n_params_global())}};
+  bool uniform = true;
+  for (int k = 1; k < n; ++k) uniform = uniform && net.params_of(k) == net.params_of(0);
+  if (uniform) v.emplace_back("parameters_per_subdomain", double(net.params_of(0)));
+  return v;
+}
 /// "1D burgers, t in [0, 1]": the deck's equation for progress lines.
 std::string problem_string(const io::Deck& deck);
 /// reference.grid, or 65 points per axis.

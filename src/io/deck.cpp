@@ -579,11 +579,38 @@ void read_decomposition(const DeckReader& r, Deck& d) {
   if (!d.has_decomposition) return;
   auto& s = d.decomposition;
   s.method = r.get_enum("decomposition.method");
+  if (!d.has_training) r.fail("decomposition", "a decomposition is trained: give a 'training' section");
   const int n_inputs = d.dim + (is_time_dependent(d.pde) ? 1 : 0);
   s.subdomains = r.get_ints("decomposition.subdomains", 0);
   if (int(s.subdomains.size()) > n_inputs)
     r.fail("decomposition.subdomains", "has " + std::to_string(s.subdomains.size()) + " entries, the problem has " +
                                            std::to_string(n_inputs) + " inputs");
+  for (std::size_t j = 0; j < r.count("decomposition.networks"); ++j) {
+    const std::string p = idx("decomposition.networks", j);
+    std::vector<int> cell = r.get_ints(p + ".subdomain", 0);
+    if (cell.size() > s.subdomains.size())
+      r.fail(p + ".subdomain", "has " + std::to_string(cell.size()) + " indices, decomposition.subdomains " +
+                                   std::to_string(s.subdomains.size()));
+    for (std::size_t a = 0; a < cell.size(); ++a)
+      if (cell[a] >= s.subdomains[a])
+        r.fail(p + ".subdomain", "index " + std::to_string(cell[a]) + " along axis " + std::to_string(a) +
+                                     ", which has " + std::to_string(s.subdomains[a]) + " subdomains (indices from 0)");
+    cell.resize(std::size_t(n_inputs), 0);
+    for (const auto& [other, w] : s.networks)
+      if (other == cell) r.fail(p + ".subdomain", "names a subdomain an earlier entry names");
+    const std::vector<int> layers = r.get_ints(p + ".layers", 0);
+    // the gated architectures' rules for network.layers (a PirateNet's blocks add the Fourier features)
+    const int want = d.architecture == "pirate" ? d.layers.front() : layers.front();
+    if (d.architecture != "mlp")
+      for (int w : layers)
+        if (w != want)
+          r.fail(p + ".layers", "a " + d.architecture + " network needs equal hidden widths" +
+                                    (d.architecture == "pirate" ? " of twice the Fourier frequencies (" : " (") +
+                                    std::to_string(want) + "), got " + std::to_string(w));
+    if (d.architecture == "pirate" && layers.size() % 3 != 0)
+      r.fail(p + ".layers", "a PirateNet has blocks of 3 hidden layers, got " + std::to_string(layers.size()));
+    s.networks.emplace_back(cell, layers);
+  }
   s.interface_points = r.get_int("decomposition.interface.points");
   s.gradient_step = r.get_real("decomposition.interface.gradient_step");
   if (const auto* sec = r.find("decomposition.interface"))
@@ -608,7 +635,6 @@ void read_decomposition(const DeckReader& r, Deck& d) {
     if (r.has(idx("training.stages", j) + ".points"))
       r.fail(idx("training.stages", j) + ".points", "a decomposition keeps its subdomains' point sets for the whole run: "
                                                     "set training.points (and decomposition.interface.points)");
-  if (!d.has_training) r.fail("decomposition", "a decomposition is trained: give a 'training' section");
 }
 
 void read_metalic(const DeckReader& r, Deck& d) {

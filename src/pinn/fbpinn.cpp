@@ -104,17 +104,20 @@ FbPinn<T>::FbPinn(const decomp::Communicator& comm, const pde::Problem& problem,
     if (m_trials.back().active()) m_hard |= 1u << o;
   }
   // 1. the owned subdomains' networks, inputs standardised to their extents, in one flat vector
+  std::vector<std::size_t> sizes;
   for (int j = int(m_owned.begin); j < int(m_owned.end); ++j) {
     const decomp::Subdomain& sub = m_part[j];
-    nn::Mlp<T> net(m_n_in, opts.hidden, m_n_out, opts.activation, opts.architecture);
+    nn::Mlp<T> net(m_n_in, dopts.hidden_of(sub, opts.hidden), m_n_out, opts.activation, opts.architecture);
     net.init_glorot(opts.seed + kSubdomainSeed * std::uint64_t(j + 1));
     net.set_embedding(nn::InputEmbedding::standardized(sub.lower, sub.upper));
-    m_per = net.n_params();
+    sizes.push_back(net.n_params());
     m_nets.push_back(std::move(net));
   }
-  m_params = View1<T>("npde::pinn::FbPinn::params", m_per * m_nets.size());
+  m_offsets = detail::SpreadParameters::offsets_of(m_comm, sizes);
+  const auto sp = spread();
+  m_params = View1<T>("npde::pinn::FbPinn::params", sp.local_offset(m_nets.size()));
   for (std::size_t k = 0; k < m_nets.size(); ++k)
-    m_nets[k].use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(k * m_per, (k + 1) * m_per))));
+    m_nets[k].use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))));
   // 2. loss terms: the equation's residuals over the global points
   for (const auto& name : m_kernel->residual_names()) {
     m_term_names.push_back(name);
@@ -399,10 +402,11 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
   backward.finish();
   m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
   // 3. each network's reverse pass over its extent's points
+  const auto sp = spread();
   for (std::size_t k = 0; k < m_networks.size(); ++k) {
     Network& nw = *m_networks[k];
-    T* g = grad.data() + k * m_per;
-    Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(k * m_per, (k + 1) * m_per))), T(0));
+    T* g = grad.data() + sp.local_offset(k);
+    Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))), T(0));
     if (nw.n == 0) continue;
     std::vector<double> adj(std::size_t(NO) * C * nw.n, 0.0);
     for (int i : nw.pairs) {

@@ -52,10 +52,18 @@ std::size_t share(std::size_t n, double fraction) {
 
 namespace detail {
 
+std::vector<std::size_t> SpreadParameters::offsets_of(const decomp::Communicator& comm,
+                                                      const std::vector<std::size_t>& sizes) {
+  const std::vector<double> all = comm.allgatherv(std::vector<double>(sizes.begin(), sizes.end()));
+  std::vector<std::size_t> offsets{0};
+  for (double v : all) offsets.push_back(offsets.back() + std::size_t(v));
+  return offsets;
+}
+
 optim::Segments SpreadParameters::segments() const {
   optim::Segments seg;
-  seg.total = total;
-  for (std::size_t k = 0; k <= owned.size(); ++k) seg.offsets.push_back(k * per);
+  seg.total = int(offsets.size()) - 1;
+  for (std::size_t k = 0; k <= owned.size(); ++k) seg.offsets.push_back(local_offset(k));
   for (std::size_t k = 0; k < owned.size(); ++k) seg.ids.push_back(int(owned.begin + k));
   const decomp::Communicator c = comm;
   seg.allreduce_sum = [c](double* v, std::size_t n) { c.allreduce_sum(v, n); };
@@ -63,14 +71,14 @@ optim::Segments SpreadParameters::segments() const {
 }
 
 std::vector<double> SpreadParameters::gather(const std::vector<double>& local) const {
-  NPDE_REQUIRE(local.size() == per * owned.size(), "gather of " << local.size() << " values for " << per * owned.size());
+  NPDE_REQUIRE(local.size() == local_offset(owned.size()),
+               "gather of " << local.size() << " values for " << local_offset(owned.size()));
   return comm.allgatherv(local);  // ranks hold contiguous blocks of the subdomain order
 }
 
 std::vector<double> SpreadParameters::scatter(const std::vector<double>& global) const {
-  NPDE_REQUIRE(global.size() == per * std::size_t(total), "scatter of " << global.size() << " values for "
-                                                                     << per * std::size_t(total));
-  return std::vector<double>(global.begin() + long(owned.begin * per), global.begin() + long(owned.end * per));
+  NPDE_REQUIRE(global.size() == offsets.back(), "scatter of " << global.size() << " values for " << offsets.back());
+  return std::vector<double>(global.begin() + long(offsets[owned.begin]), global.begin() + long(offsets[owned.end]));
 }
 
 std::vector<int> locate_all(const decomp::BoxPartition& part, const std::vector<double>& points, int n_inputs) {
@@ -121,6 +129,15 @@ int interface_term_index(const std::string& name) {
   for (int k = 0; k < kInterfaceTerms; ++k)
     if (name == kTermNames[k]) return k;
   return -1;
+}
+
+const std::vector<int>& DecompositionOptions::hidden_of(const decomp::Subdomain& sub, const std::vector<int>& dflt) const {
+  for (const auto& [cell, hidden] : networks) {
+    bool same = true;
+    for (std::size_t a = 0; a < cell.size(); ++a) same = same && (a < sub.cell.size() ? sub.cell[a] : 0) == cell[a];
+    if (same) return hidden;
+  }
+  return dflt;
 }
 
 DecompositionOptions DecompositionOptions::xpinn() {
@@ -211,6 +228,16 @@ void check_decomposition(const pde::Problem& problem, const PinnOptions& opts, c
     if (dopts.weights[std::size_t(k)] < 0) NPDE_INPUT_ERROR("decomposition.interface." << kTermNames[k] << " must be >= 0");
   if (dopts.weights[kIfUyy] > 0 && problem.n_inputs() < 2)
     NPDE_INPUT_ERROR("decomposition.interface.uyy needs a second input (the problem has one)");
+  for (std::size_t j = 0; j < dopts.networks.size(); ++j) {
+    const auto& [cell, hidden] = dopts.networks[j];
+    bool inside = cell.size() <= std::size_t(problem.n_inputs()) && !hidden.empty();
+    for (std::size_t a = 0; a < cell.size() && inside; ++a)
+      inside = cell[a] >= 0 && cell[a] < part.counts()[a];
+    for (int w : hidden) inside = inside && w >= 1;
+    if (!inside)
+      NPDE_INPUT_ERROR("decomposition.networks[" << j << "]: a subdomain outside decomposition.subdomains or no hidden "
+                                                  "widths");
+  }
 }
 
 template <class T>
@@ -246,7 +273,7 @@ MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde:
   double boundary_total = 0;
   for (int f : boundary_faces) boundary_total += face_measure(glo, ghi, f);
   const int n_space = problem.n_space;
-  std::size_t per = 0;
+  std::vector<std::size_t> sizes;  // the owned subdomains' parameter counts
   for (int s = int(m_owned.begin); s < int(m_owned.end); ++s) {
     const decomp::Subdomain& sub = m_part[s];
     pde::Problem p = problem;
@@ -275,6 +302,7 @@ MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde:
       }
     }
     PinnOptions o = opts;
+    o.hidden = dopts.hidden_of(sub, opts.hidden);
     o.seed = opts.seed + kSubdomainSeed * std::uint64_t(s + 1);
     o.n_interior = share(opts.n_interior, vol);
     o.n_boundary = share(opts.n_boundary, boundary_total > 0 ? bmeas / boundary_total : 0.0);
@@ -285,14 +313,13 @@ MultiDomainPinn<T>::MultiDomainPinn(const decomp::Communicator& comm, const pde:
     m_nets.push_back(std::make_unique<Pinn<T>>(decomp::Communicator::self(), p, kernel(), o));
     m_kernels.push_back(kernel());
     m_kernels.back()->set_coefficients(problem.coefficients);
-    if (per == 0) per = m_nets.back()->n_params();
-    NPDE_REQUIRE(m_nets.back()->n_params() == per, "subdomain networks of different sizes");
+    sizes.push_back(m_nets.back()->n_params());
   }
-  m_per_subdomain = std::size_t(m_comm.max(double(per)));
-  NPDE_REQUIRE(per == m_per_subdomain, "subdomain networks of different sizes");
-  m_params = View1<T>("npde::pinn::MultiDomainPinn::params", per * m_owned.size());
+  m_offsets = detail::SpreadParameters::offsets_of(m_comm, sizes);
+  const auto sp = spread();
+  m_params = View1<T>("npde::pinn::MultiDomainPinn::params", sp.local_offset(m_nets.size()));
   for (std::size_t k = 0; k < m_nets.size(); ++k)
-    m_nets[k]->use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(k * per, (k + 1) * per))));
+    m_nets[k]->use_storage(View1<T>(Kokkos::subview(m_params, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))));
 
   // 3. the aggregated loss terms: the residuals, bc, initial (each summed over the subdomains), then the
   // interface terms
@@ -610,9 +637,9 @@ T MultiDomainPinn<T>::loss_and_gradient(const View1<T>& grad) {
     if (sd->other_rank != m_comm.rank()) m_stats.bytes_sent += double(sd->send.size() * sizeof(double));
   }
   // 2. each subdomain's own terms into its slice of the gradient
-  const std::size_t per = m_per_subdomain;
+  const auto sp = spread();
   for (std::size_t k = 0; k < m_nets.size(); ++k) {
-    const View1<T> g(Kokkos::subview(grad, std::make_pair(k * per, (k + 1) * per)));
+    const View1<T> g(Kokkos::subview(grad, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1))));
     m_nets[k]->loss_and_gradient(g);
     const std::size_t s = m_owned.begin + k;
     const auto& v = m_nets[k]->last_terms();
@@ -623,7 +650,8 @@ T MultiDomainPinn<T>::loss_and_gradient(const View1<T>& grad) {
   exchange.finish();
   m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
   std::vector<double> if_slots(n_if * NI, 0.0);
-  for (auto& sd : m_sides) side_backward(*sd, grad.data() + std::size_t(local_index(sd->subdomain)) * per, if_slots);
+  for (auto& sd : m_sides)
+    side_backward(*sd, grad.data() + sp.local_offset(std::size_t(local_index(sd->subdomain))), if_slots);
   std::copy(if_slots.begin(), if_slots.end(), slots.begin() + long(S * NS));
   // 4. one allreduce of the slots, sums in slot order
   Kokkos::fence();

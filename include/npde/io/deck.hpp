@@ -60,6 +60,8 @@ struct DecompositionSpec {
   double overlap = 0.25;                  ///< decomposition.overlap (fbpinn)
   int interface_points = 100;             ///< decomposition.interface.points
   double gradient_step = 1e-3;            ///< decomposition.interface.gradient_step
+  /// decomposition.networks: (subdomain cell, hidden widths) per entry, cells padded with 0 to the inputs.
+  std::vector<std::pair<std::vector<int>, std::vector<int>>> networks;
   /// The interface terms given in the deck (name, weight); the others keep the method's weights.
   std::vector<std::pair<std::string, double>> weights;
 };

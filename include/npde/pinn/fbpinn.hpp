@@ -42,12 +42,14 @@ class FbPinn final : public Model<T> {
   std::vector<std::string> extra_names() const override;
   std::vector<double> extra_values() const override { return m_subdomain_loss; }
   optim::Segments segments() const override { return spread().segments(); }
-  std::size_t n_params_global() const override { return m_per * std::size_t(m_part.size()); }
+  std::size_t n_params_global() const override { return m_offsets.back(); }
   std::vector<double> gather(const std::vector<double>& local) const override { return spread().gather(local); }
   std::vector<double> scatter(const std::vector<double>& global) const override { return spread().scatter(global); }
 
   const decomp::BoxPartition& partition() const { return m_part; }
-  std::size_t params_per_subdomain() const { return m_per; }
+  const DecompositionOptions& decomposition() const { return m_dopts; }
+  /// Parameters of subdomain s's network (any subdomain).
+  std::size_t params_of(int s) const { return m_offsets[std::size_t(s) + 1] - m_offsets[std::size_t(s)]; }
   const std::vector<std::size_t>& term_points() const { return m_term_points; }
   /// Collective: every rank passes its own points (row-major (n, n_inputs), host) and gets n * n_outputs
   /// values (point-major) of u = G + D sum_j W_j N_j.
@@ -68,7 +70,7 @@ class FbPinn final : public Model<T> {
   std::vector<double> evaluate_all(const std::vector<double>& points);
   /// The covering subdomains of x, ascending, with their normalised windows' jets.
   void cover(const double* x, std::vector<int>& subs, std::vector<double>& jet) const;
-  detail::SpreadParameters spread() const { return {m_comm, m_owned, m_part.size(), m_per}; }
+  detail::SpreadParameters spread() const { return {m_comm, m_owned, m_offsets}; }
 
   decomp::Communicator m_comm;
   pde::Problem m_problem;
@@ -78,7 +80,7 @@ class FbPinn final : public Model<T> {
   decomp::BoxPartition m_part;
   decomp::Range m_owned;
   int m_n_in = 1, m_n_out = 1, m_n_res = 1;
-  std::size_t m_per = 0;
+  std::vector<std::size_t> m_offsets;  ///< global offsets of the subdomains' parameters (SpreadParameters)
   View1<T> m_params;
   std::vector<nn::Mlp<T>> m_nets;  ///< the owned subdomains' networks (parameters in m_params)
   std::vector<TrialFunction> m_trials;

@@ -49,6 +49,10 @@ struct DecompositionOptions {
   /// Residual gradient: the central-difference step along the normal, as a fraction of the width of
   /// the lower subdomain across the interface.
   double gradient_step = 1e-3;
+  /// Per-subdomain networks: (cell index per input axis, hidden widths) in place of PinnOptions::hidden.
+  std::vector<std::pair<std::vector<int>, std::vector<int>>> networks;
+  /// The hidden widths of subdomain `sub`: its entry of `networks`, else `dflt`.
+  const std::vector<int>& hidden_of(const decomp::Subdomain& sub, const std::vector<int>& dflt) const;
   /// XPINN (Jagtap & Karniadakis 2020): average solution (20) and residual continuity (1).
   static DecompositionOptions xpinn();
   /// cPINN (Jagtap et al. 2020): flux continuity (20) and average solution (20).
@@ -68,13 +72,16 @@ struct ExchangeStats {
 };
 
 namespace detail {
-/// The parameters of the subdomains of a partition, `per` each, each rank holding its own subdomains'
-/// (contiguous blocks of the subdomain order): the Model hooks of a model spread over ranks.
+/// The parameters of the subdomains of a partition, each rank holding its own subdomains' (contiguous
+/// blocks of the subdomain order): the Model hooks of a model spread over ranks.
 struct SpreadParameters {
   decomp::Communicator comm;
   decomp::Range owned;
-  int total = 0;
-  std::size_t per = 0;
+  std::vector<std::size_t> offsets;  ///< subdomain s's parameters at [offsets[s], offsets[s + 1]) of the global vector
+  /// Collective. The offsets from each rank's sizes of its own subdomains (in order).
+  static std::vector<std::size_t> offsets_of(const decomp::Communicator& comm, const std::vector<std::size_t>& sizes);
+  /// Offset of owned subdomain k (0-based among this rank's) in this rank's part.
+  std::size_t local_offset(std::size_t k) const { return offsets[owned.begin + k] - offsets[owned.begin]; }
   optim::Segments segments() const;
   std::vector<double> gather(const std::vector<double>& local) const;
   std::vector<double> scatter(const std::vector<double>& global) const;
@@ -134,14 +141,14 @@ class MultiDomainPinn final : public Model<T> {
   std::vector<std::string> extra_names() const override;
   std::vector<double> extra_values() const override { return m_subdomain_loss; }
   optim::Segments segments() const override { return spread().segments(); }
-  std::size_t n_params_global() const override { return m_per_subdomain * std::size_t(m_part.size()); }
+  std::size_t n_params_global() const override { return m_offsets.back(); }
   std::vector<double> gather(const std::vector<double>& local) const override { return spread().gather(local); }
   std::vector<double> scatter(const std::vector<double>& global) const override { return spread().scatter(global); }
 
   const decomp::BoxPartition& partition() const { return m_part; }
   const DecompositionOptions& decomposition() const { return m_dopts; }
-  /// Parameters of one subdomain's network.
-  std::size_t params_per_subdomain() const { return m_per_subdomain; }
+  /// Parameters of subdomain s's network (any subdomain).
+  std::size_t params_of(int s) const { return m_offsets[std::size_t(s) + 1] - m_offsets[std::size_t(s)]; }
   /// Global point count of each term (subdomain terms summed over the subdomains; interface terms:
   /// points over all interfaces).
   const std::vector<std::size_t>& term_points() const { return m_term_points; }
@@ -165,7 +172,7 @@ class MultiDomainPinn final : public Model<T> {
   /// the gradient into the side's subdomain's slice of g.
   void side_backward(Side& side, T* g, std::vector<double>& terms);
   int local_index(int subdomain) const { return subdomain - int(m_owned.begin); }
-  detail::SpreadParameters spread() const { return {m_comm, m_owned, m_part.size(), m_per_subdomain}; }
+  detail::SpreadParameters spread() const { return {m_comm, m_owned, m_offsets}; }
 
   decomp::Communicator m_comm;
   pde::Problem m_problem;
@@ -176,7 +183,7 @@ class MultiDomainPinn final : public Model<T> {
   std::vector<std::unique_ptr<Pinn<T>>> m_nets;  ///< the owned subdomains' PINNs
   std::vector<std::unique_ptr<ResidualKernel<T>>> m_kernels;  ///< per owned subdomain, for the interfaces
   View1<T> m_params;
-  std::size_t m_per_subdomain = 0;
+  std::vector<std::size_t> m_offsets;  ///< global offsets of the subdomains' parameters (SpreadParameters)
   int m_n_in = 1, m_n_out = 1, m_n_res = 1;
   std::vector<std::unique_ptr<Side>> m_sides;
   std::vector<std::string> m_term_names;

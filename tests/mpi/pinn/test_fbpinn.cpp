@@ -14,6 +14,7 @@
 #include "npde/pinn/catalogue.hpp"
 #include "npde/pinn/fbpinn.hpp"
 #include "npde/pinn/trainer.hpp"
+#include "support/spread_gradient.hpp"
 
 namespace {
 
@@ -86,46 +87,21 @@ FbPinn<double> make(const Communicator& comm, const Problem& p, const Decomposit
   return FbPinn<double>(comm, p, npde::pinn::make_catalogue_kernel<double>(p.equation, p.n_space), options(), d);
 }
 
-std::vector<double> host(const npde::View1<double>& v) {
-  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
-  return std::vector<double>(h.data(), h.data() + h.extent(0));
-}
+using npde::test::host_values;
 
 void check_gradient(const Problem& p, const DecompositionOptions& d) {
   const Communicator world = Communicator::world();
   auto net = make(world, p, d);
-  npde::View1<double> g("g", net.n_params()), scratch("s", net.n_params());
-  const double loss = net.loss_and_gradient(g);
-  const auto grad = net.gather(host(g));
-  const std::size_t per = net.params_per_subdomain();
-  auto params = net.params();
-  for (int s = 0; s < net.partition().size(); ++s)
-    for (std::size_t i : {std::size_t(1), per / 2, per - 1}) {
-      const std::size_t global = std::size_t(s) * per + i;
-      const bool mine = net.partition()[s].owner == world.rank();
-      const std::size_t local = global - (mine ? net.partition().owned(world.rank()).begin * per : 0);
-      const double h = 1e-6;
-      auto shift = [&](double by) {
-        if (!mine) return;
-        auto ph = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params);
-        ph(local) += by;
-        Kokkos::deep_copy(params, ph);
-      };
-      shift(h);
-      const double up = net.loss_and_gradient(scratch);
-      shift(-2 * h);
-      const double down = net.loss_and_gradient(scratch);
-      shift(h);
-      const double fd = (up - down) / (2 * h);
-      const double tol = 1e-6 * std::max(1.0, std::abs(fd)) + 8 * 2.2e-16 * std::abs(loss) / h;
-      EXPECT_NEAR(grad[global], fd, tol) << "subdomain " << s << " parameter " << i;
-    }
+  npde::test::check_spread_gradient(net, world);
 }
 
 TEST(FbPinn, GradientIsTheLossGradient) {
   check_gradient(poisson(), fb({2, 2}));     // Laplacian channel
   check_gradient(poisson(), fb({4, 1}, 0.6));
   check_gradient(burgers(), fb({2, 2}));     // first and diagonal channels, trial function in t
+  DecompositionOptions own = fb({4, 1});
+  own.networks = {{{1}, {4, 13}}, {{2, 0}, {5}}};  // networks of their own widths blend in the overlaps
+  check_gradient(poisson(), own);
 }
 
 TEST(FbPinn, RankCountIndependentAndConditionsExact) {
@@ -134,7 +110,7 @@ TEST(FbPinn, RankCountIndependentAndConditionsExact) {
   auto b = make(self, poisson(), fb({2, 2}));
   npde::View1<double> ga("ga", a.n_params()), gb("gb", b.n_params());
   EXPECT_EQ(a.loss_and_gradient(ga), b.loss_and_gradient(gb));
-  EXPECT_EQ(a.gather(host(ga)), host(gb));
+  EXPECT_EQ(a.gather(host_values(ga)), host_values(gb));
   EXPECT_EQ(a.extra_values(), b.extra_values());
   EXPECT_EQ(a.validation_error(), b.validation_error());
   // on the boundary the blended solution is the boundary data, whatever the networks
@@ -160,8 +136,10 @@ TEST(FbPinn, TrainingAndRestartAcrossRankCounts) {
   lbfgs.iterations = 8;
   c.stages = {adam, lbfgs};
   c.resample_every = 4;
-  auto a = make(world, burgers(), fb({2, 2}));
-  auto b = make(self, burgers(), fb({2, 2}));
+  DecompositionOptions d = fb({2, 2});
+  d.networks = {{{0, 1}, {6, 11}}};  // one subdomain with its own widths: uneven parameter blocks
+  auto a = make(world, burgers(), d);
+  auto b = make(self, burgers(), d);
   npde::pinn::TrainState mid;
   npde::pinn::TrainHooks hooks;
   hooks.checkpoint_every = 7;
@@ -172,13 +150,13 @@ TEST(FbPinn, TrainingAndRestartAcrossRankCounts) {
   const auto rb = npde::pinn::train(b, c);
   ASSERT_EQ(ra.history.size(), rb.history.size());
   for (std::size_t i = 0; i < ra.history.size(); ++i) EXPECT_EQ(ra.history[i].loss, rb.history[i].loss) << i;
-  EXPECT_EQ(a.gather(host(a.params())), host(b.params()));
+  EXPECT_EQ(a.gather(host_values(a.params())), host_values(b.params()));
   EXPECT_LT(ra.history.back().loss, ra.history.front().loss);
   ASSERT_EQ(mid.global_iteration, 7);
-  auto r = make(self, burgers(), fb({2, 2}));
+  auto r = make(self, burgers(), d);
   const auto rr = npde::pinn::train(r, c, {}, &mid);
   EXPECT_EQ(rr.history.back().loss, rb.history.back().loss);
-  EXPECT_EQ(host(r.params()), host(b.params()));
+  EXPECT_EQ(host_values(r.params()), host_values(b.params()));
 }
 
 TEST(FbPinn, ClearErrors) {

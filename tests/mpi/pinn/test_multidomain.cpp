@@ -15,6 +15,7 @@
 #include "npde/pinn/catalogue.hpp"
 #include "npde/pinn/multidomain.hpp"
 #include "npde/pinn/trainer.hpp"
+#include "support/spread_gradient.hpp"
 
 namespace {
 
@@ -95,43 +96,14 @@ DecompositionOptions all_terms(std::vector<int> subdomains) {
   return d;
 }
 
-std::vector<double> host(const npde::View1<double>& v) {
-  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
-  return std::vector<double>(h.data(), h.data() + h.extent(0));
-}
+using npde::test::host_values;
 
 // Central differences of the collective loss along a few parameters of every subdomain against the
-// gradient; every interface term is on.
+// gradient.
 void check_gradient(const Problem& p, const DecompositionOptions& d, const PinnOptions& o = options()) {
   const Communicator world = Communicator::world();
   auto net = make<double>(world, p, d, o);
-  npde::View1<double> g("g", net.n_params()), scratch("s", net.n_params());
-  const double loss = net.loss_and_gradient(g);
-  const auto grad = net.gather(host(g));
-  const std::size_t per = net.params_per_subdomain();
-  auto params = net.params();
-  for (int s = 0; s < net.partition().size(); ++s)
-    for (std::size_t i : {std::size_t(0), per / 3, per - 1}) {
-      const std::size_t global = std::size_t(s) * per + i;
-      const bool mine = net.partition()[s].owner == world.rank();
-      const std::size_t local = global - (mine ? net.partition().owned(world.rank()).begin * per : 0);
-      const double h = 1e-6;
-      auto shift = [&](double by) {
-        if (!mine) return;
-        auto ph = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params);
-        ph(local) += by;
-        Kokkos::deep_copy(params, ph);
-      };
-      shift(h);
-      const double up = net.loss_and_gradient(scratch);
-      shift(-2 * h);
-      const double down = net.loss_and_gradient(scratch);
-      shift(h);
-      const double fd = (up - down) / (2 * h);
-      // truncation, and the round-off of a difference of losses of this size
-      const double tol = 1e-6 * std::max(1.0, std::abs(fd)) + 8 * 2.2e-16 * std::abs(loss) / h;
-      EXPECT_NEAR(grad[global], fd, tol) << "subdomain " << s << " parameter " << i;
-    }
+  npde::test::check_spread_gradient(net, world);
 }
 
 /// Every interface term alone, then all together.
@@ -147,6 +119,27 @@ void check_every_term(const Problem& p) {
 }
 
 TEST(MultiDomainPinn, GradientIsTheLossGradientPoisson) { check_every_term(poisson()); }
+
+// Subdomains with their own widths (decomposition.networks): parameter vectors of different sizes,
+// spread over the ranks; every interface term on, so the interface records of networks of different
+// shapes meet.
+TEST(MultiDomainPinn, GradientWithOwnNetworks) {
+  DecompositionOptions d = all_terms({2, 2});
+  d.networks = {{{1, 0}, {12, 5}}, {{0, 1}, {3}}};
+  const Communicator world = Communicator::world();
+  auto net = make<double>(world, poisson(), d);
+  // 2-8-8-1 (and 2-12-5-1, 2-3-1) after the subdomain's standardisation: cells (0, 0), (1, 0), (0, 1), (1, 1)
+  const std::size_t plain = 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1;
+  for (int s = 0; s < 4; ++s) {
+    const auto& c = net.partition()[s].cell;
+    const std::size_t want = c[0] == 1 && c[1] == 0 ? 2 * 12 + 12 + 12 * 5 + 5 + 5 + 1
+                             : c[0] == 0 && c[1] == 1 ? 2 * 3 + 3 + 3 + 1
+                                                      : plain;
+    EXPECT_EQ(net.params_of(s), want) << "subdomain " << s;
+  }
+  npde::test::check_spread_gradient(net, world);
+  check_gradient(burgers(), d);
+}
 
 TEST(MultiDomainPinn, GradientIsTheLossGradientBurgersSpaceTime) {
   // the flux is Burgers' u^2/2 - nu u_x across x and u across t; uyy reads u_tt
@@ -193,7 +186,7 @@ TEST(MultiDomainPinn, LossAndGradientAreRankCountIndependent) {
     npde::View1<double> ga("ga", a.n_params()), gb("gb", b.n_params());
     const double la = a.loss_and_gradient(ga), lb = b.loss_and_gradient(gb);
     EXPECT_EQ(la, lb);
-    EXPECT_EQ(a.gather(host(ga)), host(gb));
+    EXPECT_EQ(a.gather(host_values(ga)), host_values(gb));
     EXPECT_EQ(a.last_terms(), b.last_terms());
     EXPECT_EQ(a.extra_values(), b.extra_values());
     EXPECT_EQ(a.term_names(), b.term_names());
@@ -222,6 +215,7 @@ TEST(MultiDomainPinn, TrainingAndRestartAcrossRankCounts) {
   DecompositionOptions d = DecompositionOptions::xpinn();
   d.subdomains = {2, 2};
   d.interface_points = 11;
+  d.networks = {{{1, 1}, {5, 9, 4}}};  // one subdomain with its own widths: uneven parameter blocks
   auto a = make<double>(world, poisson(), d);
   auto b = make<double>(self, poisson(), d);
   npde::pinn::TrainState mid;
@@ -237,7 +231,7 @@ TEST(MultiDomainPinn, TrainingAndRestartAcrossRankCounts) {
     EXPECT_EQ(ra.history[i].loss, rb.history[i].loss) << "iteration " << i + 1;
     EXPECT_EQ(ra.history[i].extras, rb.history[i].extras) << "iteration " << i + 1;
   }
-  EXPECT_EQ(a.gather(host(a.params())), host(b.params()));
+  EXPECT_EQ(a.gather(host_values(a.params())), host_values(b.params()));
   EXPECT_TRUE(std::isfinite(ra.history.back().rel_l2));
   EXPECT_EQ(ra.history.back().rel_l2, rb.history.back().rel_l2);
   EXPECT_LT(ra.history.back().loss, ra.history.front().loss);
@@ -247,7 +241,7 @@ TEST(MultiDomainPinn, TrainingAndRestartAcrossRankCounts) {
   auto c = make<double>(self, poisson(), d);
   const auto rc = npde::pinn::train(c, config(), {}, &mid);
   EXPECT_EQ(rc.history.back().loss, ra.history.back().loss);
-  EXPECT_EQ(host(c.params()), host(b.params()));
+  EXPECT_EQ(host_values(c.params()), host_values(b.params()));
 }
 
 TEST(MultiDomainPinn, PredictTakesEachPointFromItsSubdomain) {
@@ -298,6 +292,11 @@ TEST(MultiDomainPinn, ClearErrors) {
   DecompositionOptions along_t = d;
   along_t.subdomains = {1, 4};
   EXPECT_NO_THROW(make<double>(world, periodic, along_t));
+  DecompositionOptions outside = d;  // a network for a subdomain the split does not have
+  outside.networks = {{{2, 0}, {4}}};
+  EXPECT_THROW(make<double>(world, poisson(), outside), npde::InputError);
+  outside.networks = {{{1, 1}, {}}};
+  EXPECT_THROW(make<double>(world, poisson(), outside), npde::InputError);
   DecompositionOptions few = d;
   few.subdomains = {1, 1};
   if (world.size() > 1) {

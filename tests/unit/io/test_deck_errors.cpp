@@ -224,6 +224,20 @@ std::vector<BadDeck> bad_decks() {
        {"training.stages[1].points.initial: poisson is steady"}},
       {"stage_points_zero", replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {interior: 0}}"),
        {"training.stages[1].points.interior"}},
+      {"decomposition_network_outside", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                            "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                            "decomposition: {subdomains: [2, 2], networks: [{subdomain: [1, 2], layers: [8]}]}\n",
+       {"decomposition.networks[0].subdomain: index 2 along axis 1, which has 2 subdomains"}},
+      {"decomposition_network_twice", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                          "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                          "decomposition: {subdomains: [2, 2], networks: [{subdomain: [1], layers: [8]},"
+                                          " {subdomain: [1, 0], layers: [4]}]}\n",
+       {"decomposition.networks[1].subdomain: names a subdomain an earlier entry names"}},
+      {"decomposition_network_gated", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+                                          "network: {architecture: modified_mlp, layers: [16, 16]}\n" +
+                                          "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                          "decomposition: {subdomains: [2], networks: [{subdomain: [0], layers: [8, 4]}]}\n",
+       {"decomposition.networks[0].layers: a modified_mlp network needs equal hidden widths (8), got 4"}},
       {"decomposition_method", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
                                    "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                    "decomposition: {subdomains: [2], method: fbpinns}\n",
