@@ -353,8 +353,9 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
                             ", mask ", masks_text, ", rel. L2 ", p.error[1], ", reward ", p.reward[1], " (", p.seconds,
                             " s)"));
     }
-    // checkpoint after every round; stop on a signal or the wall time between rounds
-    if (comm.is_root()) {
+    // checkpoint after every round (a failed write stops every rank with one message); stop on a
+    // signal or the wall time between rounds
+    write_checkpoint_collective(comm, dir, r + 1, deck.checkpoint_keep, [&] {
       io::Checkpoint cp;
       cp.text["npde_version"] = version_string();
       cp.text["deck"] = deck.text;
@@ -363,9 +364,8 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
       cp.text["decomposition"] = decomposition_of(deck);
       cp.scalars["rounds_done"] = r + 1;
       for (const auto& [k, v] : play_columns(plays)) cp.arrays["plays/" + k] = v;
-      io::write_checkpoint(dir, r + 1, cp, deck.checkpoint_keep);
-    }
-    comm.barrier();
+      return cp;
+    });
     // room for one more round like this one before the wall-time limit?
     const double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
     const double round_s = std::chrono::duration<double>(Clock::now() - t_round).count();

@@ -279,24 +279,13 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   out.set_attribute("/", "pde", deck.pde);
 
   fno::OperatorTrainHooks hooks;
-  const double walltime = deck.walltime;
-  hooks.stop_requested = [walltime](double elapsed, double per_step) {
-    return stop_signal() != 0 || (walltime > 0 && elapsed + 2.0 * per_step + 1.0 >= walltime);
-  };
+  hooks.stop_requested = stop_rule(deck);
   hooks.checkpoint_every = deck.checkpoint_every;
   const std::string dir = checkpoint_dir(deck);
   hooks.checkpoint = [&](const fno::OperatorTrainState& st) {
-    std::string err, path;
-    const long tag = st.epoch * steps_per_epoch + st.step;
-    if (comm.is_root()) {
-      try {
-        path = io::write_checkpoint(dir, tag, operator_checkpoint(st, deck, comm.size()), deck.checkpoint_keep);
-      } catch (const std::exception& e) {
-        err = e.what();
-      }
-    }
-    err = comm.broadcast(err);
-    if (!err.empty()) throw Error("cannot write checkpoint: " + err);
+    const std::string path =
+        write_checkpoint_collective(comm, dir, st.epoch * steps_per_epoch + st.step, deck.checkpoint_keep,
+                                    [&] { return operator_checkpoint(st, deck, comm.size()); });
     log::info(log::format("checkpoint ", path, " (", st.epoch, " epochs and ", st.step, " of ", steps_per_epoch,
                           " steps of the next done)"));
   };

@@ -89,34 +89,46 @@ std::vector<double> grid_points(const pde::Problem& problem, const reference::Gr
   return pts;
 }
 
+std::function<bool(double, double)> stop_rule(const io::Deck& deck) {
+  const double walltime = deck.walltime;
+  return [walltime](double elapsed, double per_step) {
+    // Leave room for two more steps and the checkpoint before the limit.
+    return stop_signal() != 0 || (walltime > 0 && elapsed + 2.0 * per_step + 1.0 >= walltime);
+  };
+}
+
+std::string write_checkpoint_collective(const decomp::Communicator& comm, const std::string& dir, long tag, int keep,
+                                        const std::function<io::Checkpoint()>& make) {
+  std::string err, path;
+  if (comm.is_root()) {
+    try {
+      path = io::write_checkpoint(dir, tag, make(), keep);
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+  }
+  err = comm.broadcast(err);
+  if (!err.empty()) throw Error("cannot write checkpoint: " + err);
+  return path;
+}
+
 /// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
 pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
                             const std::vector<std::string>& term_names, const std::vector<std::string>& extra_names,
                             CheckpointExtras extras) {
   pinn::TrainHooks hooks;
-  const double walltime = deck.walltime;
-  hooks.stop_requested = [walltime](double elapsed, double per_iteration) {
-    // Leave room for two more iterations and the checkpoint before the limit.
-    return stop_signal() != 0 || (walltime > 0 && elapsed + 2.0 * per_iteration + 1.0 >= walltime);
-  };
+  hooks.stop_requested = stop_rule(deck);
   hooks.checkpoint_every = deck.checkpoint_every;
   const std::string dir = checkpoint_dir(deck);
   const int keep = deck.checkpoint_keep;
   hooks.checkpoint = [&comm, &deck, dir, keep, extras](const pinn::TrainState& state) {
     // Every rank holds the same state: rank 0 writes, and everyone learns whether it worked.
-    std::string err, path;
     const long tag = extras.tag_offset + state.global_iteration;
-    if (comm.is_root()) {
-      try {
-        io::Checkpoint cp = to_checkpoint(state, deck, comm.size());
-        if (extras.add) extras.add(cp);
-        path = io::write_checkpoint(dir, tag, cp, keep);
-      } catch (const std::exception& e) {
-        err = e.what();
-      }
-    }
-    err = comm.broadcast(err);
-    if (!err.empty()) throw Error("cannot write checkpoint: " + err);
+    const std::string path = write_checkpoint_collective(comm, dir, tag, keep, [&] {
+      io::Checkpoint cp = to_checkpoint(state, deck, comm.size());
+      if (extras.add) extras.add(cp);
+      return cp;
+    });
     log::info("checkpoint " + path + " (iteration " + std::to_string(tag) + ")");
   };
   hooks.history_block = [&comm, &out, term_names, extra_names](const std::vector<pinn::HistoryRow>& h) {

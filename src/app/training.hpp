@@ -88,6 +88,13 @@ struct CheckpointExtras {
   std::function<void(io::Checkpoint&)> add;   ///< more content, after the training state's
 };
 
+/// The stop rule of a training run (TrainHooks::stop_requested): a signal, or too little wall time
+/// (training.walltime) left for two more steps and a checkpoint.
+std::function<bool(double, double)> stop_rule(const io::Deck& deck);
+/// Collective. Rank 0 writes the checkpoint make() builds as tag `tag` into `dir`, keeping the `keep`
+/// newest; every rank learns whether it worked (npde::Error if not). Returns the file's path.
+std::string write_checkpoint_collective(const decomp::Communicator& comm, const std::string& dir, long tag, int keep,
+                                        const std::function<io::Checkpoint()>& make);
 /// Collective. The hooks that connect training to checkpoints, signals, wall time and the output file.
 /// `term_names` and `extra_names` name the history's loss terms and extra columns (the model's).
 pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& deck, io::OutputFile& out,
