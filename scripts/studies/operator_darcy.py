@@ -17,7 +17,6 @@ docs/studies.md. With --reuse an output file already in the work directory is re
 """
 import argparse
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,19 +31,6 @@ VARIANTS = {
 }
 
 
-def npde(args, cwd, ranks=2):
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    cmd = ["mpirun", "-n", str(ranks), sr.npde_binary()] + args
-    print("+ (cd %s && %s)" % (cwd, " ".join(cmd)), flush=True)
-    subprocess.run(cmd, cwd=cwd, env=env, check=True)
-
-
-def summary_of(path):
-    import h5py
-    with h5py.File(path, "r") as f:
-        return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f["summary"].attrs.items()}
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workdir", default="operator_darcy_work")
@@ -55,26 +41,12 @@ def main():
     a = ap.parse_args()
     w = os.path.abspath(a.workdir)
     os.makedirs(w, exist_ok=True)
-    deck = lambda name: os.path.join(sr.ROOT, "inputs", name)  # noqa: E731
-    for name, sets in (("darcy64_train.h5", ["dataset.samples=1000"]),
-                       ("darcy64_test.h5", ["dataset.samples=200", "problem.random_field.seed=1"]),
-                       ("darcy128_test.h5", ["dataset.samples=200", "problem.random_field.seed=1",
-                                             "reference.grid=[128,128]"])):
-        if not os.path.exists(os.path.join(w, name)):
-            args = ["dataset", deck("tfno_darcy.yaml"), "--quiet"]
-            for s in sets + ["output.file=" + name]:
-                args += ["--set", s]
-            npde(args, w)
-    rows = {}
-    for key in a.only:
-        label, d, sets, out = VARIANTS[key]
-        path = os.path.join(w, out)
-        if not (a.reuse and os.path.exists(path)):
-            args = ["train", deck(d), "--quiet"]
-            for s in sets + (["training.epochs=%d" % a.epochs] if a.epochs else []):
-                args += ["--set", s]
-            npde(args, w)
-        rows[key] = summary_of(path)
+    sr.make_datasets(w, "tfno_darcy.yaml",
+                     (("darcy64_train.h5", ["dataset.samples=1000"]),
+                      ("darcy64_test.h5", ["dataset.samples=200", "problem.random_field.seed=1"]),
+                      ("darcy128_test.h5", ["dataset.samples=200", "problem.random_field.seed=1",
+                                            "reference.grid=[128,128]"])))
+    rows = sr.train_variants(w, VARIANTS, a.only, a.epochs, a.reuse)
     lines = ["| operator | test rel. L2, 64x64 | 128x128 (zero-shot) | parameters | spectral | compression | "
              "train s | samples/s |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, s in rows.items():

@@ -19,7 +19,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import study_runner as sr  # noqa: E402
-from operator_darcy import npde, summary_of  # noqa: E402
 
 VARIANTS = {
     "fno": ("FNO (dense)", "fno_ns_vorticity.yaml", ["output.file=ns_fno.h5"], "ns_fno.h5"),
@@ -41,24 +40,10 @@ def main():
     a = ap.parse_args()
     w = os.path.abspath(a.workdir)
     os.makedirs(w, exist_ok=True)
-    deck = lambda name: os.path.join(sr.ROOT, "inputs", name)  # noqa: E731
-    for name, sets in (("ns64_train.h5", ["dataset.samples=1000"]),
-                       ("ns64_test.h5", ["dataset.samples=200", "problem.random_field.seed=1"])):
-        if not os.path.exists(os.path.join(w, name)):
-            args = ["dataset", deck("fno_ns_vorticity.yaml"), "--quiet"]
-            for s in sets + ["output.file=" + name]:
-                args += ["--set", s]
-            npde(args, w)
-    rows = {}
-    for key in a.only:
-        label, d, sets, out = VARIANTS[key]
-        path = os.path.join(w, out)
-        if not (a.reuse and os.path.exists(path)):
-            args = ["train", deck(d), "--quiet"]
-            for s in sets + (["training.epochs=%d" % a.epochs] if a.epochs else []):
-                args += ["--set", s]
-            npde(args, w)
-        rows[key] = summary_of(path)
+    sr.make_datasets(w, "fno_ns_vorticity.yaml",
+                     (("ns64_train.h5", ["dataset.samples=1000"]),
+                      ("ns64_test.h5", ["dataset.samples=200", "problem.random_field.seed=1"])))
+    rows = sr.train_variants(w, VARIANTS, a.only, a.epochs, a.reuse)
     lines = ["| operator | test rel. L2 | parameters | spectral | compression | train s | samples/s | patches per rank and step |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, s in rows.items():

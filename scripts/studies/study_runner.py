@@ -108,6 +108,47 @@ def seed_table(label, names, seeds, res, key):
     return "\n".join(lines)
 
 
+def npde(args, cwd, ranks=2):
+    """Runs `mpirun -n ranks npde args...` in cwd, echoing the command; raises on failure."""
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cmd = ["mpirun", "-n", str(ranks), npde_binary()] + args
+    print("+ (cd %s && %s)" % (cwd, " ".join(cmd)), flush=True)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True)
+
+
+def summary_of(path):
+    """The /summary attributes of an npde output file (h5py)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f["summary"].attrs.items()}
+
+
+def make_datasets(workdir, deck, files):
+    """`npde dataset deck` once per (file name, --set overrides) in `files`, skipping files already in workdir."""
+    for name, sets in files:
+        if not os.path.exists(os.path.join(workdir, name)):
+            args = ["dataset", os.path.join(ROOT, "inputs", deck), "--quiet"]
+            for s in sets + ["output.file=" + name]:
+                args += ["--set", s]
+            npde(args, workdir)
+
+
+def train_variants(workdir, variants, only, epochs=0, reuse=False):
+    """Trains each variant key in `only` (variants[key] = (label, deck, sets, output file)) in workdir,
+    one after the other on 2 ranks; returns {key: summary}. reuse: read an existing output instead."""
+    rows = {}
+    for key in only:
+        _, deck, sets, out = variants[key]
+        path = os.path.join(workdir, out)
+        if not (reuse and os.path.exists(path)):
+            args = ["train", os.path.join(ROOT, "inputs", deck), "--quiet"]
+            for s in sets + (["training.epochs=%d" % epochs] if epochs else []):
+                args += ["--set", s]
+            npde(args, workdir)
+        rows[key] = summary_of(path)
+    return rows
+
+
 def write_section(name, text, path=None):
     """Replaces (or appends) the block between <!-- study:name --> and <!-- end:name --> in docs/studies.md."""
     path = path or os.path.join(ROOT, "docs", "studies.md")
