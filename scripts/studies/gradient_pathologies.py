@@ -105,12 +105,13 @@ def main():
         options = (("" if a.plan == "adam" else " --plan lbfgs --qn %d --qn-points %d" % (a.qn, a.qn_points)) +
                    (" --problems cavity" if cavity else "") + (" --methods " + " ".join(a.methods)
                                                                if a.methods != list(METHODS) else ""))
-        head = ("## Gradient pathologies (Wang, Teng & Perdikaris 2021)%s\n\n"
+        head = ("## Gradient pathologies (Wang, Teng & Perdikaris 2021)%s%s\n\n"
                 "Command: `scripts/studies/gradient_pathologies.py%s` (seeds %s, %d Adam iterations%s, one rank per run, "
                 "%d runs at a time).\nMachine: %s.\nDecks: %s. "
                 "M1 plain MLP, M2 learning-rate annealing (`training.balancing.scheme: annealing`), M3 modified MLP "
                 "(`network.architecture: modified_mlp`), M4 both; %s.\n\n"
-                % (": lid-driven cavity, stream-function form" if cavity else "", options,
+                % (": lid-driven cavity, stream-function form" if cavity else "",
+                   "" if a.plan == "adam" else ", with npde's stage plan (Adam, then L-BFGS on a fixed set)", options,
                    " ".join(map(str, a.seeds)), a.iterations,
                    "" if a.plan == "adam" else " then %d L-BFGS on a fixed set %dx the batch" % (a.qn, a.qn_points),
                    a.parallel, sr.machine(), ", ".join("inputs/studies/" + DECKS[p] for p in problems),

@@ -41,6 +41,14 @@ std::string decomposition_of(const io::Deck& deck) {
   for (std::size_t i = 0; i < deck.decomposition.subdomains.size(); ++i)
     s += (i ? "x" : "") + std::to_string(deck.decomposition.subdomains[i]);
   if (deck.decomposition.method == "fbpinn") s += " overlap " + std::to_string(deck.decomposition.overlap);
+  // subdomains with their own widths: the same parameter count may split into other blocks
+  for (std::size_t j = 0; j < deck.decomposition.networks.size(); ++j) {
+    const auto& [cell, hidden] = deck.decomposition.networks[j];
+    s += j ? " " : " networks ";
+    for (std::size_t a = 0; a < cell.size(); ++a) s += (a ? "," : "") + std::to_string(cell[a]);
+    s += ":";
+    for (std::size_t l = 0; l < hidden.size(); ++l) s += (l ? "-" : "") + std::to_string(hidden[l]);
+  }
   return s;
 }
 

@@ -640,6 +640,11 @@ def check_multidomain(cfg):
     rc, text, _ = train("split_c", 2, extra=("--restart", "--allow-deck-change", "--set", "decomposition.subdomains=[2,2]"))
     expect(rc == 2 and "written for decomposition 'cpinn 4'" in text,
            "a checkpoint of another decomposition was not refused (exit %d)" % rc)
+    # ... or of other per-subdomain networks (the blocks of the parameter vector would not match)
+    rc, text, _ = train("split_d", 2, extra=("--restart", "--allow-deck-change", "--set",
+                                             "decomposition.networks=[{subdomain: [2], layers: [5, 7]}]"))
+    expect(rc == 2 and "the deck has 'cpinn 4 networks 2,0:5-7'" in text,
+           "a checkpoint of other per-subdomain networks was not refused (exit %d): %s" % (rc, text[-300:]))
     # the Poisson deck: the subdomain map under /fields
     out = output_file(cfg, "md_xpinn")
     rc, _, _ = run(cfg, 2, ["train", deck_path(cfg, "xpinn_poisson2d"), "--set", "training.points.interior=512",
