@@ -230,6 +230,7 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.balance_momentum = deck.balancing_momentum;
   o.balance_shared = deck.balancing_shared;
   o.balance_per_layer = deck.balancing_per_layer;
+  o.balance_encoders = deck.balancing_encoders;
   o.weight_factorization = deck.weight_factorization;
   o.rwf_mean = deck.rwf_mean;
   o.rwf_stddev = deck.rwf_stddev;

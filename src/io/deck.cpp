@@ -513,8 +513,11 @@ void read_training(const DeckReader& r, Deck& d) {
     d.balancing_momentum = r.get_real("training.balancing.momentum");
     d.balancing_shared = r.get_enum("training.balancing.weights") == "groups";
     d.balancing_per_layer = r.get_enum("training.balancing.ratio") == "per_layer";
-    for (const char* key : {"training.balancing.weights", "training.balancing.ratio"})
+    d.balancing_encoders = r.get_enum("training.balancing.encoders") == "include";
+    for (const char* key : {"training.balancing.weights", "training.balancing.ratio", "training.balancing.encoders"})
       if (d.balancing != "annealing" && r.has(key)) r.fail(key, "applies to scheme: annealing only");
+    if (r.has("training.balancing.encoders") && d.architecture == "mlp")
+      r.fail("training.balancing.encoders", "a plain mlp has no encoders (network.architecture: modified_mlp or pirate)");
   }
   if (r.has("training.causal")) {
     d.causal_chunks = r.get_int("training.causal.chunks");

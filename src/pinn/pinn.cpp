@@ -511,7 +511,8 @@ void Pinn<T>::update_balancing() {
     // layers of the mean |d (w_k L_k) / dW| (per_layer: the largest over the matrices of that
     // matrix's max over its mean); the residual terms keep their weights. Shared: the same for each
     // group's sum sum_k w_k L_k, and the group's factor lambda = w_k / (deck weight of k) follows it.
-    const auto dense = m_net.dense_layers();
+    auto dense = m_net.dense_layers();  // the main layers, then a gated network's two encoders
+    if (!m_opts.balance_encoders) dense.resize(std::size_t(m_net.n_layers()));
     // per weight matrix, max |d L_r / dW| (L_r's gradient the sum of the residual terms')
     std::vector<double> layer_max(dense.size(), 0.0);
     for (std::size_t l = 0; l < dense.size(); ++l)

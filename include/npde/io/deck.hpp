@@ -179,6 +179,7 @@ struct Deck {
   double balancing_momentum = 0.9;          ///< training.balancing.momentum
   bool balancing_shared = false;            ///< training.balancing.weights: groups
   bool balancing_per_layer = false;         ///< training.balancing.ratio: per_layer
+  bool balancing_encoders = true;           ///< training.balancing.encoders: include
   int causal_chunks = 0;                    ///< training.causal.chunks (0: no causal training)
   double causal_epsilon = 1.0;              ///< training.causal.epsilon
   int checkpoint_every = 0;                 ///< training.checkpoint.every (0: only on stop requests)

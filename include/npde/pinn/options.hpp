@@ -58,6 +58,10 @@ struct PinnOptions {
   /// matrices' mean |d(w L)/dW| (the paper's Helmholtz code); true, the largest over the weight
   /// matrices of that matrix's max over its mean (its cavity and Klein-Gordon code).
   bool balance_per_layer = false;
+  /// Annealing with a gated network (modified MLP, PirateNet): the encoders' weight matrices count in
+  /// the statistics (true) or only the main layers' do (false: the gradient-pathologies code, whose
+  /// annealing reads the gradients of its main weights alone).
+  bool balance_encoders = true;
   /// Residual-based adaptive distribution (RAD, Wu et al. 2023) of the interior points at every
   /// resampling round > 0: rad_candidates dense candidates, drawn with density
   /// |r|^rad_k / mean |r|^rad_k + rad_c (0 candidates: plain resampling).

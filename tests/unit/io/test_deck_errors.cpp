@@ -222,6 +222,9 @@ std::vector<BadDeck> bad_decks() {
       {"stage_points_steady_initial",
        replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {initial: 10}}"),
        {"training.stages[1].points.initial: poisson is steady"}},
+      {"balancing_encoders_plain",
+       replaced(full, "  weights: {pde: 2.0, bc: 10}", "  weights: {pde: 2.0, bc: 10}\n  balancing: {scheme: annealing, encoders: exclude}"),
+       {"training.balancing.encoders: a plain mlp has no encoders"}},
       {"stage_points_zero", replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {interior: 0}}"),
        {"training.stages[1].points.interior"}},
       {"decomposition_network_outside", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +

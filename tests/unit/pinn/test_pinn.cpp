@@ -199,9 +199,9 @@ Problem burgers_two_walls() {
 }
 
 /// Gradient over the network's parameters of term `group` with weight 1 (the others 0).
-std::vector<double> term_gradient(const std::string& group, const Problem& problem = burgers_soft()) {
-  Pinn<double> pinn(Communicator::self(), problem, npde::pinn::make_catalogue_kernel<double>("burgers", 1),
-                    small_options());
+std::vector<double> term_gradient(const std::string& group, const Problem& problem = burgers_soft(),
+                                  const PinnOptions& options = small_options()) {
+  Pinn<double> pinn(Communicator::self(), problem, npde::pinn::make_catalogue_kernel<double>("burgers", 1), options);
   std::vector<std::pair<std::string, double>> w{{"pde", 0.0}, {"bc", 0.0}, {"initial", 0.0}};
   for (auto& [g, v] : w) v = g == group ? 1.0 : 0.0;
   pinn.set_stage_weights(w);
@@ -307,6 +307,48 @@ TEST(Pinn, AnnealingWeightsFollowTheGradientPathologiesCode) {
     }
     EXPECT_NEAR(w[k], max_r / mean, 1e-9 * w[k]) << groups[k];
   }
+}
+
+// Annealing with a modified MLP: the statistics over the main layers and the two encoders (include),
+// or over the main layers alone (exclude, the paper's code).
+TEST(Pinn, AnnealingWithOrWithoutTheEncoders) {
+  PinnOptions base = small_options();
+  base.architecture = npde::nn::Architecture::Modified;
+  base.balancing = PinnOptions::Balancing::Annealing;
+  base.balance_every = 10;
+  base.balance_momentum = 0.0;
+  PinnOptions plain_grad = base;
+  plain_grad.balancing = PinnOptions::Balancing::Fixed;
+  const char* groups[3] = {"pde", "bc", "initial"};
+  std::vector<double> g[3];
+  for (int k = 0; k < 3; ++k) g[k] = balancing::term_gradient(groups[k], balancing::burgers_soft(), plain_grad);
+  const double initial[3] = {1.3, 2.5, 0.7};
+  std::vector<double> got[2];
+  for (bool encoders : {false, true}) {
+    SCOPED_TRACE(encoders ? "include" : "exclude");
+    PinnOptions o = base;
+    o.balance_encoders = encoders;
+    Pinn<double> pinn(Communicator::self(), balancing::burgers_soft(),
+                      npde::pinn::make_catalogue_kernel<double>("burgers", 1), o);
+    pinn.adapt(10);
+    auto dense = pinn.network().dense_layers();
+    ASSERT_EQ(dense.size(), std::size_t(pinn.network().n_layers() + 2));  // the main layers, then U and V
+    if (!encoders) dense.resize(std::size_t(pinn.network().n_layers()));
+    double max_r = 0;
+    for (const auto& d : dense)
+      for (std::size_t i = d.w; i < d.b; ++i) max_r = std::max(max_r, std::abs(g[0][i]));
+    got[encoders] = pinn.extra_values();
+    for (int k = 1; k < 3; ++k) {
+      double mean = 0;
+      for (const auto& d : dense) {
+        double layer = 0;
+        for (std::size_t i = d.w; i < d.b; ++i) layer += std::abs(initial[k] * g[k][i]);
+        mean += layer / double(d.b - d.w) / double(dense.size());
+      }
+      EXPECT_NEAR(got[encoders][k], max_r / mean, 1e-9 * got[encoders][k]) << groups[k];
+    }
+  }
+  EXPECT_NE(got[0][1], got[1][1]);
 }
 
 // Fourier features: the parameter gradient through the fixed features, and exact periodicity along a
