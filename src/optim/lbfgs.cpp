@@ -69,6 +69,11 @@ Lbfgs<T>::Lbfgs(std::size_t n, const LbfgsOptions& opts, const Segments& segment
   m_y = View2<T>(Kokkos::ViewAllocateWithoutInitializing("npde::optim::Lbfgs::y"), n, m);
   m_rho.assign(m, 0.0);
   m_alpha.assign(m, 0.0);
+  m_batched = segments.active() && !opts.dense;
+  if (m_batched) {
+    for (auto* v : {&m_ss, &m_sy, &m_yy}) v->assign(m * m, 0.0);
+    m_stale.assign(m, 1);
+  }
   const auto vec = [n](const char* label) { return View1<T>(Kokkos::ViewAllocateWithoutInitializing(label), n); };
   m_x0 = vec("npde::optim::Lbfgs::x0");
   m_g0 = vec("npde::optim::Lbfgs::g0");
@@ -125,6 +130,12 @@ void Lbfgs<T>::set_state(const LbfgsState& st) {
   m_count = st.count;
   m_gamma = st.gamma;
   m_iteration = st.iteration;
+  std::fill(m_stale.begin(), m_stale.end(), 1);  // the dot products follow from the restored pairs
+}
+
+template <class T>
+long Lbfgs<T>::collectives() const {
+  return m_reducer->collectives();
 }
 
 template <class T>
@@ -156,6 +167,7 @@ void Lbfgs<T>::compute_direction(const View1<T>& grad) {
     Kokkos::deep_copy(m_d, dh);
     return;
   }
+  if (m_batched) return compute_direction_batched(grad);
   // Two-loop recursion: d = -H g with H0 = gamma I (N&W alg. 7.4).
   auto& red = *m_reducer;
   Kokkos::deep_copy(m_d, grad);
@@ -175,6 +187,78 @@ void Lbfgs<T>::compute_direction(const View1<T>& grad) {
     detail::axpy(m_alpha[j] - beta, s, m_d);
   }
   detail::scale(-1.0, m_d);
+}
+
+template <class T>
+void Lbfgs<T>::compute_direction_batched(const View1<T>& grad) {
+  // The same recursion as compute_direction with d = sum_i (a_i s_i + b_i y_i) + c g kept as
+  // coefficients: every dot product it takes is one of the pairs' with each other or with g
+  // (Chen et al.'s vector-free L-BFGS). One batched reduction brings g's and the stale columns' dot
+  // products: 1 collective instead of 2 per stored pair.
+  auto& red = *m_reducer;
+  const int m = m_opts.history;
+  const auto s_of = [&](int j) { return Kokkos::subview(m_s, Kokkos::ALL, j); };
+  const auto y_of = [&](int j) { return Kokkos::subview(m_y, Kokkos::ALL, j); };
+  std::vector<int> live;
+  for (int k = 0; k < m_count; ++k) live.push_back(slot(k));
+  std::vector<std::size_t> gs(std::size_t(m), 0), gy(std::size_t(m), 0);
+  for (int j : live) {
+    gs[std::size_t(j)] = red.batch_dot(grad, s_of(j));
+    gy[std::size_t(j)] = red.batch_dot(grad, y_of(j));
+  }
+  struct Entry {
+    std::size_t q;
+    double* to[2];
+  };
+  std::vector<Entry> entries;
+  const auto at = [m](std::vector<double>& v, int i, int j) { return &v[std::size_t(i) * std::size_t(m) + std::size_t(j)]; };
+  for (int j : live) {
+    if (!m_stale[std::size_t(j)]) continue;
+    for (int i : live) {
+      // row and column j of each matrix (the other stale columns fill their own)
+      entries.push_back({red.batch_dot(s_of(j), s_of(i)), {at(m_ss, j, i), at(m_ss, i, j)}});
+      entries.push_back({red.batch_dot(s_of(j), y_of(i)), {at(m_sy, j, i), nullptr}});
+      entries.push_back({red.batch_dot(y_of(j), s_of(i)), {at(m_sy, i, j), nullptr}});
+      entries.push_back({red.batch_dot(y_of(j), y_of(i)), {at(m_yy, j, i), at(m_yy, i, j)}});
+    }
+  }
+  const std::vector<double> v = red.batch_end();
+  for (const auto& e : entries)
+    for (double* p : e.to)
+      if (p) *p = v[e.q];
+  for (int j : live) m_stale[std::size_t(j)] = 0;
+  // coefficients of d over (s_j, y_j, g)
+  std::vector<double> a(std::size_t(m), 0.0), b(std::size_t(m), 0.0);
+  double c = 1.0;
+  const auto dot_s = [&](int j) {  // d's = sum_i a_i s_i's_j + b_i y_i's_j + c g's_j
+    double r = c * v[gs[std::size_t(j)]];
+    for (int i : live) r += a[std::size_t(i)] * *at(m_ss, i, j) + b[std::size_t(i)] * *at(m_sy, j, i);
+    return r;
+  };
+  const auto dot_y = [&](int j) {
+    double r = c * v[gy[std::size_t(j)]];
+    for (int i : live) r += a[std::size_t(i)] * *at(m_sy, i, j) + b[std::size_t(i)] * *at(m_yy, i, j);
+    return r;
+  };
+  for (int k = m_count - 1; k >= 0; --k) {
+    const int j = slot(k);
+    m_alpha[std::size_t(j)] = m_rho[std::size_t(j)] * dot_s(j);
+    b[std::size_t(j)] -= m_alpha[std::size_t(j)];
+  }
+  for (double* p : {&c}) *p *= m_gamma;
+  for (int j : live) a[std::size_t(j)] *= m_gamma, b[std::size_t(j)] *= m_gamma;
+  for (int k = 0; k < m_count; ++k) {
+    const int j = slot(k);
+    const double beta = m_rho[std::size_t(j)] * dot_y(j);
+    a[std::size_t(j)] += m_alpha[std::size_t(j)] - beta;
+  }
+  // d = -(c g + sum_j a_j s_j + b_j y_j)
+  Kokkos::deep_copy(m_d, T(0));
+  detail::axpy(-c, grad, m_d);
+  for (int j : live) {
+    detail::axpy(-a[std::size_t(j)], s_of(j), m_d);
+    detail::axpy(-b[std::size_t(j)], y_of(j), m_d);
+  }
 }
 
 template <class T>
@@ -301,14 +385,24 @@ void Lbfgs<T>::update_history(const View1<T>& x, const View1<T>& grad, double t)
   // which keeps the implicit inverse Hessian positive definite; the test runs before anything is
   // written because the target column may hold the oldest pair still in use.
   auto& red = *m_reducer;
-  const double sy = red.dot_of_differences(x, m_x0, grad, m_g0);
-  const double yy = red.dot_of_differences(grad, m_g0, grad, m_g0);
+  double sy = 0, yy = 0;
+  if (m_batched) {  // with the new gradient's |g|_inf for the convergence test: one reduction
+    const std::size_t q_sy = red.batch_dot_of_differences(x, m_x0, grad, m_g0);
+    const std::size_t q_yy = red.batch_dot_of_differences(grad, m_g0, grad, m_g0);
+    const std::size_t q_inf = red.batch_norm_inf(grad);
+    const auto v = red.batch_end();
+    sy = v[q_sy], yy = v[q_yy], m_g_inf_new = v[q_inf];
+  } else {
+    sy = red.dot_of_differences(x, m_x0, grad, m_g0);
+    yy = red.dot_of_differences(grad, m_g0, grad, m_g0);
+  }
   if (!(sy > std::numeric_limits<T>::epsilon() * yy)) return;
   const int j = m_head;
   detail::difference(Kokkos::subview(m_s, Kokkos::ALL, j), x, m_x0);
   detail::difference(Kokkos::subview(m_y, Kokkos::ALL, j), grad, m_g0);
   m_rho[j] = 1.0 / sy;
   m_gamma = sy / yy;
+  if (m_batched) m_stale[std::size_t(j)] = 1;
   m_head = (m_head + 1) % m_opts.history;
   m_count = std::min(m_count + 1, m_opts.history);
 }
@@ -340,18 +434,33 @@ LbfgsStep Lbfgs<T>::step(const View1<T>& x, T& loss, const View1<T>& grad, const
   Kokkos::deep_copy(m_x0, x);
   Kokkos::deep_copy(m_g0, grad);
   double d_inf = 0;
+  // g'd, |d|_inf and (without curvature pairs) |g|_1: one batched reduction when spread over ranks
+  double dphi0 = 0, g_1 = 0;
+  const auto slopes = [&]() {
+    if (!m_batched) {
+      dphi0 = red.dot(grad, m_d);
+      d_inf = red.norm_inf(m_d);
+      g_1 = m_count == 0 ? red.norm_1(grad) : 0.0;
+      return;
+    }
+    const std::size_t q_dphi = red.batch_dot(grad, m_d), q_inf = red.batch_norm_inf(m_d);
+    const std::size_t q_1 = m_count == 0 ? red.batch_add(false, grad.extent(0), detail::AbsOf<View1<T>>{grad}) : 0;
+    const auto v = red.batch_end();
+    dphi0 = v[q_dphi];
+    d_inf = v[q_inf];
+    g_1 = m_count == 0 ? v[q_1] : 0.0;
+  };
   const auto search = [&]() {
     compute_direction(grad);
-    double dphi0 = red.dot(grad, m_d);
+    slopes();
     if (!(dphi0 < 0) && m_count > 0) {
       reset();
       compute_direction(grad);
-      dphi0 = red.dot(grad, m_d);
+      slopes();
     }
     if (!(dphi0 < 0)) return LineSearch{};  // gradient underflows: nothing to search along
     // Without curvature information the step has no scale: bound the first trial by 1/|g|_1.
-    const double t0 = m_count == 0 ? std::min(1.0, 1.0 / red.norm_1(grad)) * m_opts.lr : m_opts.lr;
-    d_inf = red.norm_inf(m_d);
+    const double t0 = m_count == 0 ? std::min(1.0, 1.0 / g_1) * m_opts.lr : m_opts.lr;
     return line_search(x, f, f0, dphi0, t0, d_inf);
   };
   LineSearch ls = search();
@@ -379,9 +488,9 @@ LbfgsStep Lbfgs<T>::step(const View1<T>& x, T& loss, const View1<T>& grad, const
   // 3. Curvature pair from the accepted step.
   update_history(x, grad, ls.t);
 
-  // 4. Convergence tests at the new point.
+  // 4. Convergence tests at the new point (batched mode: |g|_inf came with the pair's products).
   const double f1 = out.loss;
-  if (red.norm_inf(grad) <= m_opts.tolerance_grad) {
+  if ((m_batched ? m_g_inf_new : red.norm_inf(grad)) <= m_opts.tolerance_grad) {
     out.converged = true;
     out.reason = "gradient below tolerance_grad";
   } else if (std::abs(f1 - f0) <= m_opts.tolerance_change * std::max(std::abs(f0), std::abs(f1))) {

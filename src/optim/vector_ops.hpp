@@ -58,6 +58,13 @@ void difference(const Out& out, const A& a, const B& b) {
                        KOKKOS_LAMBDA(const std::size_t i) { out(i) = a(i) - b(i); });
 }
 
+/// |v(i)| as a reduction term (a named functor: usable where a lambda's type cannot be spelt).
+template <class V>
+struct AbsOf {
+  V v;
+  KOKKOS_INLINE_FUNCTION double operator()(const std::size_t i) const { return static_cast<double>(math::fabs(v(i))); }
+};
+
 /// Reductions whose summation order depends only on n, never on the thread count or backend
 /// scheduling: n is cut into at most k_parts contiguous blocks (strided slices on GPUs, for
 /// coalescing), each summed sequentially in double, and the partial results are combined on the
@@ -103,6 +110,50 @@ class Reducer {
     });
   }
 
+  /// Several reductions in one allreduce (segments active; local otherwise): batch_dot and
+  /// batch_norm_inf take each one's per-segment partial sums now and return its index; batch_end()
+  /// reduces them all at once and returns the values in that order, each combined in global segment
+  /// order exactly as reduce() would, so a batched value has the same bits as the single reduction.
+  template <class A, class B>
+  std::size_t batch_dot(const A& a, const B& b) {
+    return batch_add(false, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(a(i)) * static_cast<double>(b(i));
+    });
+  }
+  template <class A, class B>
+  std::size_t batch_dot_of_differences(const A& a, const A& a0, const B& b, const B& b0) {
+    return batch_add(false, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(a(i) - a0(i)) * static_cast<double>(b(i) - b0(i));
+    });
+  }
+  template <class A>
+  std::size_t batch_norm_inf(const A& a) {
+    return batch_add(true, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(math::fabs(a(i)));
+    });
+  }
+  std::vector<double> batch_end() {
+    const std::size_t S = m_segments.active() ? std::size_t(m_segments.total) : 1;
+    if (m_segments.active() && !m_batch.empty()) {
+      m_segments.allreduce_sum(m_batch.data(), m_batch.size());
+      ++m_collectives;
+    }
+    std::vector<double> out(m_batch_max.size(), 0.0);
+    for (std::size_t q = 0; q < out.size(); ++q) {
+      double total = 0.0;
+      for (std::size_t k = 0; k < S; ++k) {
+        const double v = m_batch[q * S + k];
+        total = m_batch_max[q] ? (v <= total ? total : v) : total + v;
+      }
+      out[q] = total;
+    }
+    m_batch.clear();
+    m_batch_max.clear();
+    return out;
+  }
+  /// Collective reductions so far (allreduces with active segments), for tests and benchmarks.
+  long collectives() const { return m_collectives; }
+
   /// A vector spread over ranks in segments: reductions become collective (Segments).
   void set_segments(const Segments& segments) {
     NPDE_REQUIRE(!segments.active() || (segments.offsets.size() == segments.ids.size() + 1 && segments.allreduce_sum),
@@ -121,9 +172,26 @@ class Reducer {
       per[std::size_t(m_segments.ids[k])] =
           reduce_range(take_max, m_segments.offsets[k], m_segments.offsets[k + 1] - m_segments.offsets[k], term);
     m_segments.allreduce_sum(per.data(), per.size());  // one rank holds each segment: exact
+    ++m_collectives;
     double total = 0.0;
     for (double v : per) total = take_max ? (v <= total ? total : v) : total + v;
     return total;
+  }
+
+  /// Queues one reduction of a batch (batch_dot and friends). Public for the same reason.
+  template <class Term>
+  std::size_t batch_add(bool take_max, std::size_t n, const Term& term) {
+    if (!m_segments.active()) {
+      m_batch.push_back(reduce_range(take_max, 0, n, term));
+    } else {
+      const std::size_t first = m_batch.size();
+      m_batch.resize(first + std::size_t(m_segments.total), 0.0);
+      for (std::size_t k = 0; k < m_segments.ids.size(); ++k)
+        m_batch[first + std::size_t(m_segments.ids[k])] =
+            reduce_range(take_max, m_segments.offsets[k], m_segments.offsets[k + 1] - m_segments.offsets[k], term);
+    }
+    m_batch_max.push_back(take_max);
+    return m_batch_max.size() - 1;
   }
 
   /// reduce() over term(begin + i), i < n, of the local vector.
@@ -160,6 +228,9 @@ class Reducer {
   View1<double> m_partials;
   View1<double>::HostMirror m_partials_host;
   Segments m_segments;
+  std::vector<double> m_batch;   ///< queued per-segment partials, S per reduction
+  std::vector<bool> m_batch_max; ///< per queued reduction: max (true) or sum
+  long m_collectives = 0;
 };
 
 }  // namespace npde::optim::detail

@@ -85,6 +85,8 @@ class Lbfgs {
   /// Restores a state taken from an optimiser with the same size and history (throws otherwise).
   void set_state(const LbfgsState& s);
 
+  /// Collective reductions so far (parameters spread over ranks; 0 otherwise).
+  long collectives() const;
   /// Iterations that moved x.
   long iteration() const { return m_iteration; }
   const LbfgsOptions& options() const { return m_opts; }
@@ -97,6 +99,9 @@ class Lbfgs {
     bool found = false, strong_wolfe = false;
   };
   void compute_direction(const View1<T>& grad);
+  /// The two-loop recursion on coefficients over the basis (s_i, y_i, g) from their dot products,
+  /// which one batched reduction brings up to date (the parameters spread over ranks).
+  void compute_direction_batched(const View1<T>& grad);
   LineSearch line_search(const View1<T>& x, const Objective<T>& f, double f0, double dphi0, double t0,
                          double d_inf);
   void update_history(const View1<T>& x, const View1<T>& grad, double step_length);
@@ -112,6 +117,13 @@ class Lbfgs {
   long m_iteration = 0;
   View1<T> m_x0, m_g0, m_d, m_g_trial, m_g_lo;
   std::vector<double> m_h;        // dense mode: inverse Hessian, n x n (upper triangle meaningful)
+  // batched mode (segments active, not dense): the pairs' dot products, history x history row-major
+  // by storage column (ss(i, j) = s_i's_j, sy(i, j) = s_i'y_j, yy(i, j) = y_i'y_j); columns whose
+  // rows are stale (a new pair, or a restored state) are recomputed with the next direction
+  bool m_batched = false;
+  std::vector<double> m_ss, m_sy, m_yy;
+  std::vector<char> m_stale;
+  double m_g_inf_new = 0;  // |g|_inf at the accepted point (batched with the pair's products)
   std::unique_ptr<detail::Reducer> m_reducer;
 };
 
