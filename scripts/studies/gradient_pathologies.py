@@ -45,6 +45,9 @@ METHODS = {
 # the decks' points per iteration (training.points), scaled for the quasi-Newton stage's fixed set
 BATCH = {"helmholtz": {"interior": 128, "boundary": 512}, "klein_gordon": {"interior": 128, "boundary": 256, "initial": 128},
          "cavity": {"interior": 128, "boundary": 128}}
+# the decks' loss weights (training.weights; the others 1), for --qn-deck-weights
+DECK_WEIGHTS = {"helmholtz": {"pde": 1, "bc": 4}, "klein_gordon": {"pde": 1, "bc": 2, "initial": 1},
+                "cavity": {"pde": 1, "bc": 0.5}}
 DECKS = {"helmholtz": "gp_helmholtz.yaml", "klein_gordon": "gp_klein_gordon.yaml", "cavity": "gp_cavity.yaml"}
 
 
@@ -58,6 +61,8 @@ def main():
                     help="lbfgs: after the Adam stage, --qn L-BFGS iterations on a fixed set --qn-points times the batch")
     ap.add_argument("--qn", type=int, default=5000, help="L-BFGS iterations of --plan lbfgs")
     ap.add_argument("--qn-points", type=int, default=8, help="the L-BFGS set as a multiple of the deck's batch per term")
+    ap.add_argument("--qn-deck-weights", action="store_true",
+                    help="the L-BFGS stage starts from the deck's loss weights (annealing's adapted ones otherwise)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--methods", nargs="+", default=list(METHODS), help="rows to run (M1 M2 M3 M4)")
     ap.add_argument("--extra", nargs="+", default=[], help="further --set overrides for the annealing runs (M2, M4)")
@@ -75,9 +80,11 @@ def main():
                     extra += a.extra
                 if a.plan == "lbfgs":
                     pts = ", ".join("%s: %d" % (k, a.qn_points * v) for k, v in BATCH[prob].items())
+                    weights = (", weights: {%s}" % ", ".join("%s: %g" % kv for kv in DECK_WEIGHTS[prob].items())
+                               if a.qn_deck_weights else "")
                     extra.append("training.stages=[{optimizer: adam, iterations: %d, lr: 1e-3, decay: exponential, "
                                  "decay_rate: 0.9, decay_steps: 1000}, {optimizer: lbfgs, iterations: %d, "
-                                 "points: {%s}}]" % (a.iterations, a.qn, pts))
+                                 "points: {%s}%s}]" % (a.iterations, a.qn, pts, weights))
                 jobs.append(((prob, m, seed), deck, extra, 1))
     print("%d runs, %d at a time" % (len(jobs), a.parallel), flush=True)
     res = sr.run_all([("%s %s seed %d" % k, d, s, r) for k, d, s, r in jobs], a.parallel)
@@ -102,7 +109,8 @@ def main():
     print(table)
     if not a.no_write:
         cavity = problems == ["cavity"]
-        options = (("" if a.plan == "adam" else " --plan lbfgs --qn %d --qn-points %d" % (a.qn, a.qn_points)) +
+        options = (("" if a.plan == "adam" else " --plan lbfgs --qn %d --qn-points %d%s" % (
+                       a.qn, a.qn_points, " --qn-deck-weights" if a.qn_deck_weights else "")) +
                    (" --problems cavity" if cavity else "") + (" --methods " + " ".join(a.methods)
                                                                if a.methods != list(METHODS) else ""))
         head = ("## Gradient pathologies (Wang, Teng & Perdikaris 2021)%s%s\n\n"
