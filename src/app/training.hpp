@@ -45,21 +45,21 @@ std::string decomposition_network_line(const io::Deck& deck, const pinn::PinnOpt
   std::string s = log::format(part.size(), " subdomains (", grid_string(part.counts()), ", ", deck.decomposition.method,
                               "), network ", network_string(n_in, opts, n_out), " ", deck.activation, " each");
   std::size_t plain = 0;  // parameters of a subdomain with the default network
-  for (int k = 0; k < part.size(); ++k)
-    if (&net.decomposition().hidden_of(part[k], opts.hidden) == &opts.hidden) plain = net.params_of(k);
-  if (plain > 0) s += log::format(" (", plain, " parameters each)");
-  for (const auto& [cell, hidden] : deck.decomposition.networks)
-    for (int k = 0; k < part.size(); ++k) {
-      bool same = true;
-      for (std::size_t a = 0; a < cell.size(); ++a) same = same && part[k].cell[a] == cell[a];
-      if (!same) continue;
-      pinn::PinnOptions o = opts;
-      o.hidden = hidden;
-      s += "; subdomain (";
-      for (std::size_t a = 0; a < cell.size(); ++a) s += (a ? ", " : "") + std::to_string(cell[a]);
-      s += "): " + network_string(n_in, o, n_out) + " (" + std::to_string(net.params_of(k)) + " parameters)";
+  std::string own;        // the subdomains with their own widths
+  for (int k = 0; k < part.size(); ++k) {
+    const std::vector<int>& hidden = net.decomposition().hidden_of(part[k], opts.hidden);
+    if (&hidden == &opts.hidden) {
+      plain = net.params_of(k);
+      continue;
     }
-  return s;
+    pinn::PinnOptions o = opts;
+    o.hidden = hidden;
+    own += "; subdomain (";
+    for (int a = 0; a < n_in; ++a) own += (a ? ", " : "") + std::to_string(part[k].cell[std::size_t(a)]);
+    own += "): " + network_string(n_in, o, n_out) + " (" + std::to_string(net.params_of(k)) + " parameters)";
+  }
+  if (plain > 0) s += log::format(" (", plain, " parameters each)");
+  return s + own;
 }
 /// The summary numbers of a decomposition: subdomains, parameters (all subdomains') and, where every
 /// subdomain has the same network, parameters_per_subdomain.

@@ -245,7 +245,7 @@ void Lbfgs<T>::compute_direction_batched(const View1<T>& grad) {
     m_alpha[std::size_t(j)] = m_rho[std::size_t(j)] * dot_s(j);
     b[std::size_t(j)] -= m_alpha[std::size_t(j)];
   }
-  for (double* p : {&c}) *p *= m_gamma;
+  c *= m_gamma;
   for (int j : live) a[std::size_t(j)] *= m_gamma, b[std::size_t(j)] *= m_gamma;
   for (int k = 0; k < m_count; ++k) {
     const int j = slot(k);
@@ -444,7 +444,7 @@ LbfgsStep Lbfgs<T>::step(const View1<T>& x, T& loss, const View1<T>& grad, const
       return;
     }
     const std::size_t q_dphi = red.batch_dot(grad, m_d), q_inf = red.batch_norm_inf(m_d);
-    const std::size_t q_1 = m_count == 0 ? red.batch_add(false, grad.extent(0), detail::AbsOf<View1<T>>{grad}) : 0;
+    const std::size_t q_1 = m_count == 0 ? red.batch_norm_1(grad) : 0;
     const auto v = red.batch_end();
     dphi0 = v[q_dphi];
     d_inf = v[q_inf];

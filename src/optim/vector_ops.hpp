@@ -58,13 +58,6 @@ void difference(const Out& out, const A& a, const B& b) {
                        KOKKOS_LAMBDA(const std::size_t i) { out(i) = a(i) - b(i); });
 }
 
-/// |v(i)| as a reduction term (a named functor: usable where a lambda's type cannot be spelt).
-template <class V>
-struct AbsOf {
-  V v;
-  KOKKOS_INLINE_FUNCTION double operator()(const std::size_t i) const { return static_cast<double>(math::fabs(v(i))); }
-};
-
 /// Reductions whose summation order depends only on n, never on the thread count or backend
 /// scheduling: n is cut into at most k_parts contiguous blocks (strided slices on GPUs, for
 /// coalescing), each summed sequentially in double, and the partial results are combined on the
@@ -127,6 +120,12 @@ class Reducer {
     });
   }
   template <class A>
+  std::size_t batch_norm_1(const A& a) {
+    return batch_add(false, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
+      return static_cast<double>(math::fabs(a(i)));
+    });
+  }
+  template <class A>
   std::size_t batch_norm_inf(const A& a) {
     return batch_add(true, a.extent(0), KOKKOS_LAMBDA(const std::size_t i) {
       return static_cast<double>(math::fabs(a(i)));
@@ -168,9 +167,7 @@ class Reducer {
   double reduce(bool take_max, std::size_t n, const Term& term) {
     if (!m_segments.active()) return reduce_range(take_max, 0, n, term);
     std::vector<double> per(std::size_t(m_segments.total), 0.0);
-    for (std::size_t k = 0; k < m_segments.ids.size(); ++k)
-      per[std::size_t(m_segments.ids[k])] =
-          reduce_range(take_max, m_segments.offsets[k], m_segments.offsets[k + 1] - m_segments.offsets[k], term);
+    segment_partials(take_max, term, per.data());
     m_segments.allreduce_sum(per.data(), per.size());  // one rank holds each segment: exact
     ++m_collectives;
     double total = 0.0;
@@ -186,12 +183,18 @@ class Reducer {
     } else {
       const std::size_t first = m_batch.size();
       m_batch.resize(first + std::size_t(m_segments.total), 0.0);
-      for (std::size_t k = 0; k < m_segments.ids.size(); ++k)
-        m_batch[first + std::size_t(m_segments.ids[k])] =
-            reduce_range(take_max, m_segments.offsets[k], m_segments.offsets[k + 1] - m_segments.offsets[k], term);
+      segment_partials(take_max, term, m_batch.data() + first);
     }
     m_batch_max.push_back(take_max);
     return m_batch_max.size() - 1;
+  }
+
+  /// The reduction of each of this rank's segments into per[global segment id] (the others untouched).
+  template <class Term>
+  void segment_partials(bool take_max, const Term& term, double* per) {
+    for (std::size_t k = 0; k < m_segments.ids.size(); ++k)
+      per[std::size_t(m_segments.ids[k])] =
+          reduce_range(take_max, m_segments.offsets[k], m_segments.offsets[k + 1] - m_segments.offsets[k], term);
   }
 
   /// reduce() over term(begin + i), i < n, of the local vector.

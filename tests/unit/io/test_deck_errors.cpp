@@ -28,6 +28,7 @@ std::vector<BadDeck> bad_decks() {
       "problem:\n  pde: burgers\n  domain: {lower: [-1], upper: [1]}\n  time: {start: 0, end: 1}\n"
       "  initial: \"-sin(pi*x)\"\n  coefficients: {viscosity: 0.003}\n"
       "  boundary: [{faces: all, value: \"0\"}]\nreference: {grid: [65]}\noutput: {file: b.h5}\n";
+  const std::string soft_burgers = replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:");
   const std::string highdim =
       "problem:\n  pde: highdim\n  dimension: 100\n  form: poisson\ntraining:\n  sdgd: {dimensions: 16}\n"
       "  stages: [{optimizer: adam, iterations: 10}]\noutput: {file: h.h5}\n";
@@ -201,15 +202,15 @@ std::vector<BadDeck> bad_decks() {
       {"decomposition_hard", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                  "decomposition: {subdomains: [2, 2]}\n",
        {"problem.bc_enforcement: a decomposition takes the boundary and initial conditions as loss terms"}},
-      {"decomposition_axes", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"decomposition_axes", soft_burgers +
                                  "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                  "decomposition: {subdomains: [2, 2, 2]}\n",
        {"decomposition.subdomains: has 3 entries, the problem has 2 inputs"}},
-      {"decomposition_unknown_term", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"decomposition_unknown_term", soft_burgers +
                                          "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                          "decomposition: {subdomains: [2], interface: {flx: 1}}\n",
        {"unknown key 'decomposition.interface.flx' (did you mean 'decomposition.interface.flux'?)"}},
-      {"stage_points_decomposition", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"stage_points_decomposition", soft_burgers +
                                          "training: {stages: [{optimizer: lbfgs, iterations: 1, points: {interior: 50}}]}\n" +
                                          "decomposition: {subdomains: [2]}\n",
        {"training.stages[0].points: a decomposition keeps its subdomains' point sets"}},
@@ -227,44 +228,44 @@ std::vector<BadDeck> bad_decks() {
        {"training.balancing.encoders: a plain mlp has no encoders"}},
       {"stage_points_zero", replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {interior: 0}}"),
        {"training.stages[1].points.interior"}},
-      {"decomposition_network_outside", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"decomposition_network_outside", soft_burgers +
                                             "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                             "decomposition: {subdomains: [2, 2], networks: [{subdomain: [1, 2], layers: [8]}]}\n",
        {"decomposition.networks[0].subdomain: index 2 along axis 1, which has 2 subdomains"}},
-      {"decomposition_network_twice", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"decomposition_network_twice", soft_burgers +
                                           "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                           "decomposition: {subdomains: [2, 2], networks: [{subdomain: [1], layers: [8]},"
                                           " {subdomain: [1, 0], layers: [4]}]}\n",
        {"decomposition.networks[1].subdomain: names a subdomain an earlier entry names"}},
-      {"decomposition_network_gated", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"decomposition_network_gated", soft_burgers +
                                           "network: {architecture: modified_mlp, layers: [16, 16]}\n" +
                                           "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                           "decomposition: {subdomains: [2], networks: [{subdomain: [0], layers: [8, 4]}]}\n",
        {"decomposition.networks[0].layers: a modified_mlp network needs equal hidden widths (8), got 4"}},
-      {"decomposition_method", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"decomposition_method", soft_burgers +
                                    "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                    "decomposition: {subdomains: [2], method: fbpinns}\n",
        {"decomposition.method"}},
-      {"fbpinn_soft", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"fbpinn_soft", soft_burgers +
                           "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                           "decomposition: {subdomains: [2, 2], method: fbpinn}\n",
        {"problem.bc_enforcement: fbpinn builds the conditions into the blended solution"}},
       {"fbpinn_interface", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                "decomposition: {subdomains: [2, 2], method: fbpinn, interface: {flux: 1}}\n",
        {"decomposition.interface: fbpinn blends overlapping subdomains by windows"}},
-      {"xpinn_overlap", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"xpinn_overlap", soft_burgers +
                             "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                             "decomposition: {subdomains: [2, 2], overlap: 0.3}\n",
        {"decomposition.overlap: the subdomains of xpinn do not overlap"}},
       {"metalic_without_decomposition", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                             "metalic: {parameter: viscosity, values: [0.01, 0.02]}\n",
        {"metalic: chooses the interface terms of a decomposition"}},
-      {"metalic_parameter", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"metalic_parameter", soft_burgers +
                                 "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                 "decomposition: {subdomains: [2]}\n" +
                                 "metalic: {parameter: nu, values: [0.01, 0.02]}\n",
        {"metalic.parameter: burgers has no coefficient or problem.parameters entry 'nu' (valid: viscosity)"}},
-      {"metalic_values", replaced(burgers, "  coefficients:", "  bc_enforcement: soft\n  coefficients:") +
+      {"metalic_values", soft_burgers +
                              "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                              "decomposition: {subdomains: [2]}\n" +
                              "metalic: {parameter: viscosity, values: [0.01, 0.01]}\n",
