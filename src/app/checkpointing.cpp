@@ -2,6 +2,7 @@
 // TrainState <-> io::Checkpoint.
 #include "npde/app/checkpointing.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "npde/core/version.hpp"
@@ -41,6 +42,16 @@ std::string decomposition_of(const io::Deck& deck) {
   for (std::size_t i = 0; i < deck.decomposition.subdomains.size(); ++i)
     s += (i ? "x" : "") + std::to_string(deck.decomposition.subdomains[i]);
   if (deck.decomposition.method == "fbpinn") s += " overlap " + std::to_string(deck.decomposition.overlap);
+  // faces at chosen positions: the same counts may cut the box elsewhere
+  for (std::size_t a = 0; a < deck.decomposition.cuts.size(); ++a) {
+    if (deck.decomposition.cuts[a].empty()) continue;
+    s += " cuts" + std::to_string(a) + " ";
+    for (std::size_t i = 0; i < deck.decomposition.cuts[a].size(); ++i) {
+      char buf[32];  // the shortest text that reads back to the same double
+      const auto end = std::to_chars(buf, buf + sizeof buf, deck.decomposition.cuts[a][i]).ptr;
+      s += (i ? "," : "") + std::string(buf, end);
+    }
+  }
   // subdomains with their own widths: the same parameter count may split into other blocks
   for (std::size_t j = 0; j < deck.decomposition.networks.size(); ++j) {
     const auto& [cell, hidden] = deck.decomposition.networks[j];

@@ -203,15 +203,18 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
   const int n_first = opts.fourier_frequencies > 0 ? 2 * opts.fourier_frequencies
                       : opts.gaussian_features > 0 ? opts.gaussian_features
                                                    : n_in;
-  nn::Mlp<double> net(n_first, opts.hidden, opts.stream_function ? n_out - 1 : n_out, opts.activation,
-                      opts.architecture);
-  if (opts.gaussian_features > 0)
-    net.set_embedding(nn::InputEmbedding::gaussian(std::vector<double>(std::size_t(n_in), 0.0),
-                                                   std::vector<double>(std::size_t(n_in), 1.0), opts.gaussian_features,
-                                                   opts.gaussian_width, 0));
-  std::size_t n_params = net.n_params();  // weight factorisation adds a scale per output of every map
-  if (opts.weight_factorization)
-    for (const nn::DenseLayer& d : net.dense_layers()) n_params += std::size_t(d.out);
+  const auto params_of = [&](const std::vector<int>& hidden) {
+    nn::Mlp<double> net(n_first, hidden, opts.stream_function ? n_out - 1 : n_out, opts.activation, opts.architecture);
+    if (opts.gaussian_features > 0)
+      net.set_embedding(nn::InputEmbedding::gaussian(std::vector<double>(std::size_t(n_in), 0.0),
+                                                     std::vector<double>(std::size_t(n_in), 1.0),
+                                                     opts.gaussian_features, opts.gaussian_width, 0));
+    std::size_t n = net.n_params();  // weight factorisation adds a scale per output of every map
+    if (opts.weight_factorization)
+      for (const nn::DenseLayer& d : net.dense_layers()) n += std::size_t(d.out);
+    return n;
+  };
+  const std::size_t n_params = params_of(opts.hidden);
   os << "problem         " << problem_string(deck) << ", source " << deck.source
      << (deck.exact ? ", exact " + *deck.exact : std::string()) << "\n";
   for (const auto& [name, value] : deck.coefficients) os << "coefficient     " << name << " = " << value << "\n";
@@ -226,9 +229,12 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
     const auto d = make_decomposition_options(deck);
     int subdomains = 1;
     for (int c : deck.decomposition.subdomains) subdomains *= c;
+    std::size_t total = (std::size_t(subdomains) - d.networks.size()) * n_params;
+    for (const auto& [cell, hidden] : d.networks) total += params_of(hidden);
     os << "decomposition   " << deck.decomposition.method << ", " << grid_string(deck.decomposition.subdomains)
-       << " = " << subdomains << " subdomains, one network each (" << subdomains * n_params << " parameters), "
-       << (subdomains + comm.size() - 1) / comm.size() << " per rank max";
+       << " = " << subdomains << " subdomains, one network each (" << total << " parameters"
+       << (d.networks.empty() ? "" : ", " + std::to_string(d.networks.size()) + " with widths of their own") << "), "
+       << (subdomains + comm.size() - 1) / comm.size() << " per rank max" << detail::cuts_string(deck);
     if (d.method == pinn::DecompositionOptions::Method::Fbpinn) {
       os << ", overlap " << d.overlap;
     } else {

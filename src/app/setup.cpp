@@ -260,6 +260,7 @@ pinn::DecompositionOptions make_decomposition_options(const io::Deck& deck) {
   o.interface_points = std::size_t(s.interface_points);
   o.gradient_step = s.gradient_step;
   o.networks = s.networks;
+  o.cuts = s.cuts;
   for (const auto& [name, w] : s.weights) {
     const int k = pinn::interface_term_index(name);
     NPDE_REQUIRE(k >= 0, "unknown interface term '" << name << "'");  // the schema admits only the menu's

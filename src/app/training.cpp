@@ -26,6 +26,18 @@ std::string grid_string(const std::vector<int>& g) {
   return s;
 }
 
+std::string cuts_string(const io::Deck& deck) {
+  const auto& cuts = deck.decomposition.cuts;
+  const char* const names[] = {"x", "y", "z"};
+  std::ostringstream os;
+  for (std::size_t a = 0; a < cuts.size(); ++a) {
+    if (cuts[a].empty()) continue;
+    os << ", cut at " << (int(a) < deck.dim ? names[a] : "t") << " =";
+    for (std::size_t i = 0; i < cuts[a].size(); ++i) os << (i ? ", " : " ") << cuts[a][i];
+  }
+  return os.str();
+}
+
 std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out) {
   std::string s = std::to_string(n_in);
   for (int w : hidden) s += "-" + std::to_string(w);

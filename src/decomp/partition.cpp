@@ -11,9 +11,9 @@
 namespace npde::decomp {
 
 BoxPartition::BoxPartition(std::vector<double> lower, std::vector<double> upper, std::vector<int> counts, double overlap,
-                           int ranks)
-    : m_lower(std::move(lower)), m_upper(std::move(upper)), m_counts(std::move(counts)), m_overlap(overlap),
-      m_ranks(ranks) {
+                           int ranks, std::vector<std::vector<double>> cuts)
+    : m_lower(std::move(lower)), m_upper(std::move(upper)), m_cuts(std::move(cuts)), m_counts(std::move(counts)),
+      m_overlap(overlap), m_ranks(ranks) {
   const int d = dims();
   NPDE_REQUIRE(d >= 1 && d <= 3 && int(m_upper.size()) == d, "a partition of a " << d << "-dimensional box");
   if (int(m_counts.size()) != d)
@@ -25,6 +25,25 @@ BoxPartition::BoxPartition(std::vector<double> lower, std::vector<double> upper,
     NPDE_REQUIRE(m_upper[std::size_t(a)] > m_lower[std::size_t(a)], "an empty box along axis " << a);
     n *= m_counts[std::size_t(a)];
     m_width.push_back((m_upper[std::size_t(a)] - m_lower[std::size_t(a)]) / m_counts[std::size_t(a)]);
+  }
+  static const char* const kAxis[] = {"first", "second", "third"};
+  if (int(m_cuts.size()) > d)
+    NPDE_INPUT_ERROR("decomposition.cuts: " << m_cuts.size() << " axes for a " << d << "-dimensional box");
+  m_cuts.resize(std::size_t(d));
+  for (int a = 0; a < d; ++a) {
+    const auto& c = m_cuts[std::size_t(a)];
+    if (c.empty()) continue;
+    const int n_a = m_counts[std::size_t(a)];
+    if (int(c.size()) != n_a - 1)
+      NPDE_INPUT_ERROR("decomposition.cuts: " << n_a << " subdomain(s) along the " << kAxis[a] << " axis need "
+                                              << n_a - 1 << " cut(s), got " << c.size());
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const double below = i == 0 ? m_lower[std::size_t(a)] : c[i - 1];
+      if (!(c[i] > below && c[i] < m_upper[std::size_t(a)]))
+        NPDE_INPUT_ERROR("decomposition.cuts: the cuts along the " << kAxis[a] << " axis must increase strictly inside ("
+                                                                   << m_lower[std::size_t(a)] << ", "
+                                                                   << m_upper[std::size_t(a)] << "), got " << c[i]);
+    }
   }
   if (!(overlap >= 0 && overlap < 1))
     NPDE_INPUT_ERROR("decomposition.overlap: must be in [0, 1) (a fraction of a subdomain's width), got " << overlap);
@@ -38,13 +57,26 @@ BoxPartition::BoxPartition(std::vector<double> lower, std::vector<double> upper,
     sd.index = s;
     sd.cell = {s % m_counts[0], (s / m_counts[0]) % m_counts[1], s / (m_counts[0] * m_counts[1])};
     for (int a = 0; a < d; ++a) {
-      const int i = sd.cell[std::size_t(a)];
-      const double lo = m_lower[std::size_t(a)] + i * m_width[std::size_t(a)];
-      const double hi = i + 1 == m_counts[std::size_t(a)] ? m_upper[std::size_t(a)] : lo + m_width[std::size_t(a)];
-      const double widen = 0.5 * overlap * m_width[std::size_t(a)];
+      const int i = sd.cell[std::size_t(a)], n_a = m_counts[std::size_t(a)];
+      const auto& c = m_cuts[std::size_t(a)];
+      double lo, hi, widen_lo, widen_hi;
+      if (c.empty()) {
+        lo = m_lower[std::size_t(a)] + i * m_width[std::size_t(a)];
+        hi = i + 1 == n_a ? m_upper[std::size_t(a)] : lo + m_width[std::size_t(a)];
+        widen_lo = widen_hi = 0.5 * overlap * m_width[std::size_t(a)];
+      } else {
+        // cell k spans [edge(k), edge(k + 1)); a face's band is overlap x the narrower neighbour
+        const auto edge = [&](int k) {
+          return k == 0 ? m_lower[std::size_t(a)] : k == n_a ? m_upper[std::size_t(a)] : c[std::size_t(k - 1)];
+        };
+        const auto width = [&](int k) { return edge(k + 1) - edge(k); };
+        lo = edge(i), hi = edge(i + 1);
+        widen_lo = i == 0 ? 0 : 0.5 * overlap * std::min(width(i - 1), width(i));
+        widen_hi = i + 1 == n_a ? 0 : 0.5 * overlap * std::min(width(i), width(i + 1));
+      }
       sd.core_lower.push_back(lo), sd.core_upper.push_back(hi);
-      sd.lower.push_back(i == 0 ? lo : lo - widen);
-      sd.upper.push_back(i + 1 == m_counts[std::size_t(a)] ? hi : hi + widen);
+      sd.lower.push_back(i == 0 ? lo : lo - widen_lo);
+      sd.upper.push_back(i + 1 == n_a ? hi : hi + widen_hi);
     }
     m_subdomains.push_back(sd);
   }
@@ -75,6 +107,11 @@ int BoxPartition::index_of(const std::array<int, 3>& cell) const {
 int BoxPartition::locate(const double* x) const {
   std::array<int, 3> cell{0, 0, 0};
   for (int a = 0; a < dims(); ++a) {
+    const auto& c = m_cuts[std::size_t(a)];
+    if (!c.empty()) {  // the number of cuts at or below x: a point on a face belongs to the upper cell
+      cell[std::size_t(a)] = int(std::upper_bound(c.begin(), c.end(), x[a]) - c.begin());
+      continue;
+    }
     const double t = (x[a] - m_lower[std::size_t(a)]) / m_width[std::size_t(a)];
     cell[std::size_t(a)] = std::clamp(int(std::floor(t)), 0, m_counts[std::size_t(a)] - 1);
   }

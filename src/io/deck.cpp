@@ -577,6 +577,35 @@ void read_inverse(const DeckReader& r, Deck& d) {
   if (!d.has_training) r.fail("inverse", "an inverse problem is trained: give a 'training' section");
 }
 
+/// decomposition.cuts.{x, y, z, t}: the faces' positions along an axis, one fewer than its subdomains,
+/// increasing strictly inside the box.
+void read_cuts(const DeckReader& r, Deck& d, int n_inputs) {
+  auto& s = d.decomposition;
+  const bool timed = is_time_dependent(d.pde);
+  const char* const names[] = {"x", "y", "z", "t"};
+  for (int k = 0; k < 4; ++k) {
+    const std::string key = std::string("decomposition.cuts.") + names[k];
+    if (!r.has(key)) continue;
+    const int a = k == 3 ? (timed ? d.dim : -1) : (k < d.dim ? k : -1);
+    if (a < 0)
+      r.fail(key, k == 3 ? "the problem is steady: it has no time axis"
+                         : "the problem has " + std::to_string(d.dim) + " space dimension(s)");
+    const double lo = a < d.dim ? d.lower[std::size_t(a)] : d.t_start;
+    const double hi = a < d.dim ? d.upper[std::size_t(a)] : d.t_end;
+    const int n = a < int(s.subdomains.size()) ? s.subdomains[std::size_t(a)] : 1;
+    const std::vector<double> c = r.get_reals(key, 0);
+    if (int(c.size()) != n - 1)
+      r.fail(key, std::to_string(n) + " subdomain(s) along " + names[k] + " (decomposition.subdomains) need " +
+                      std::to_string(n - 1) + " cut(s), got " + std::to_string(c.size()));
+    for (std::size_t i = 0; i < c.size(); ++i)
+      if (!(c[i] > (i ? c[i - 1] : lo) && c[i] < hi))
+        r.fail(key, "the cuts must increase strictly inside (" + number(lo) + ", " + number(hi) + "), got " +
+                        number(c[i]));
+    s.cuts.resize(std::size_t(n_inputs));
+    s.cuts[std::size_t(a)] = c;
+  }
+}
+
 void read_decomposition(const DeckReader& r, Deck& d) {
   d.has_decomposition = r.has("decomposition");
   if (!d.has_decomposition) return;
@@ -588,6 +617,7 @@ void read_decomposition(const DeckReader& r, Deck& d) {
   if (int(s.subdomains.size()) > n_inputs)
     r.fail("decomposition.subdomains", "has " + std::to_string(s.subdomains.size()) + " entries, the problem has " +
                                            std::to_string(n_inputs) + " inputs");
+  read_cuts(r, d, n_inputs);
   for (std::size_t j = 0; j < r.count("decomposition.networks"); ++j) {
     const std::string p = idx("decomposition.networks", j);
     std::vector<int> cell = r.get_ints(p + ".subdomain", 0);

@@ -117,7 +117,7 @@ decomp::BoxPartition make_partition(const pde::Problem& problem, const Decomposi
   const bool fb = dopts.method == DecompositionOptions::Method::Fbpinn;
   if (fb && !(dopts.overlap > 0 && dopts.overlap < 1))
     NPDE_INPUT_ERROR("decomposition.overlap must be in (0, 1) for fbpinn (the windows overlap), got " << dopts.overlap);
-  return decomp::BoxPartition(lo, hi, counts, fb ? dopts.overlap : 0.0, ranks);
+  return decomp::BoxPartition(lo, hi, counts, fb ? dopts.overlap : 0.0, ranks, dopts.cuts);
 }
 
 const char* interface_term_name(int k) {

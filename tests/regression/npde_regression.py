@@ -604,7 +604,8 @@ def check_multidomain(cfg):
 
     rc, stdout, out2 = train("two", 2)
     expect(rc == 0, "npde train (2 ranks) exited with %d" % rc)
-    expect("4 subdomains (4x1, cpinn)" in stdout, "the start line does not describe the decomposition")
+    expect("4 subdomains (4x1, cpinn, cut at x = -0.5, -0.2, 0.2)" in stdout,
+           "the start line does not describe the decomposition")
     rc, _, out1 = train("one", 1)
     expect(rc == 0, "npde train (1 rank) exited with %d" % rc)
     with h5py.File(out2, "r") as a, h5py.File(out1, "r") as b:
@@ -621,8 +622,8 @@ def check_multidomain(cfg):
         sub = a["fields/subdomain"][()]
         x = a["fields/grid/x"][()]
         expect(sub.shape == ua.shape, "fields/subdomain has shape %s, the field %s" % (sub.shape, ua.shape))
-        want = np.minimum(np.floor((x + 1.0) / 0.5), 3)
-        expect(np.array_equal(sub[0], want), "fields/subdomain is not the 4 x-slabs")
+        want = np.searchsorted([-0.5, -0.2, 0.2], x, side="right")  # the deck's cuts
+        expect(np.array_equal(sub[0], want), "fields/subdomain is not the 4 x-slabs of the deck's cuts")
         expect(a["summary"].attrs["subdomains"] == 4, "summary lacks subdomains = 4")
         print("cpinn_burgers1d (small): loss %.4e on 1 and 2 ranks" % ha["loss"][-1])
     # stop after a checkpoint inside the L-BFGS stage on 2 ranks, restart on 1
@@ -637,13 +638,18 @@ def check_multidomain(cfg):
         expect(s["exchange_bytes_per_evaluation"] > 0 and 0 <= s["exchange_wait_fraction"] < 1,
                "summary lacks the exchange statistics of a 2-rank run")
     # a checkpoint of another decomposition is refused even with --allow-deck-change
-    rc, text, _ = train("split_c", 2, extra=("--restart", "--allow-deck-change", "--set", "decomposition.subdomains=[2,2]"))
-    expect(rc == 2 and "written for decomposition 'cpinn 4'" in text,
+    rc, text, _ = train("split_c", 2, extra=("--restart", "--allow-deck-change", "--set", "decomposition.subdomains=[2,2]",
+                                             "--set", "decomposition.cuts={}"))
+    expect(rc == 2 and "written for decomposition 'cpinn 4 cuts0 -0.5,-0.2,0.2'" in text,
            "a checkpoint of another decomposition was not refused (exit %d)" % rc)
+    # ... or of the same counts cut elsewhere
+    rc, text, _ = train("split_e", 2, extra=("--restart", "--allow-deck-change", "--set", "decomposition.cuts.x=[-0.5,0,0.5]"))
+    expect(rc == 2 and "the deck has 'cpinn 4 cuts0 -0.5,0,0.5'" in text,
+           "a checkpoint of other cuts was not refused (exit %d): %s" % (rc, text[-300:]))
     # ... or of other per-subdomain networks (the blocks of the parameter vector would not match)
     rc, text, _ = train("split_d", 2, extra=("--restart", "--allow-deck-change", "--set",
                                              "decomposition.networks=[{subdomain: [2], layers: [5, 7]}]"))
-    expect(rc == 2 and "the deck has 'cpinn 4 networks 2,0:5-7'" in text,
+    expect(rc == 2 and "the deck has 'cpinn 4 cuts0 -0.5,-0.2,0.2 networks 2,0:5-7'" in text,
            "a checkpoint of other per-subdomain networks was not refused (exit %d): %s" % (rc, text[-300:]))
     # the Poisson deck: the subdomain map under /fields
     out = output_file(cfg, "md_xpinn")
@@ -694,7 +700,7 @@ def check_multidomain(cfg):
         expect(np.array_equal(a["history/loss"][()], r["history/loss"][()]),
                "the FBPINN run restarted on 1 rank does not continue the 2-rank run bit for bit")
     # bad decompositions: one line, exit 2, nothing written
-    for sets, message in ((["decomposition.subdomains=[1]"], "ranks"),
+    for sets, message in ((["decomposition.subdomains=[1]", "decomposition.cuts={}"], "ranks"),
                           (["decomposition.interface.average=0", "decomposition.interface.flux=0"],
                            "every interface term has weight 0"),
                           (["problem.bc_enforcement=hard"], "set soft")):

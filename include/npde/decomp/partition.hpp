@@ -13,7 +13,8 @@ namespace npde::decomp {
 
 /// One subdomain. Its core is cell `cell` of the Cartesian grid; its extent is the core widened by
 /// overlap x (core width) / 2 on every side that is not on the box's boundary (so neighbours share a
-/// band of overlap x width).
+/// band of overlap x width). With cuts of unequal widths the band across a face is overlap x the
+/// narrower of the two cores' widths, so an extent never reaches past its neighbours' cores.
 struct Subdomain {
   int index = 0;
   std::array<int, 3> cell{0, 0, 0};
@@ -32,9 +33,12 @@ struct Interface {
 class BoxPartition {
  public:
   /// [in] lower, upper: the box (1 to 3 dimensions); [in] counts: subdomains per axis, each >= 1;
-  /// [in] overlap in [0, 1); [in] ranks: how many ranks share the subdomains (at most their number).
-  /// Throws InputError (one line, naming decomposition.subdomains / .overlap) otherwise.
-  BoxPartition(std::vector<double> lower, std::vector<double> upper, std::vector<int> counts, double overlap, int ranks);
+  /// [in] overlap in [0, 1); [in] ranks: how many ranks share the subdomains (at most their number);
+  /// [in] cuts: per axis, empty (equal widths) or the counts[a] - 1 interior positions of the faces,
+  /// strictly increasing inside the box (missing trailing axes: equal widths).
+  /// Throws InputError (one line, naming decomposition.subdomains / .overlap / .cuts) otherwise.
+  BoxPartition(std::vector<double> lower, std::vector<double> upper, std::vector<int> counts, double overlap, int ranks,
+               std::vector<std::vector<double>> cuts = {});
 
   int dims() const { return int(m_lower.size()); }
   int size() const { return int(m_subdomains.size()); }
@@ -69,6 +73,7 @@ class BoxPartition {
 
  private:
   std::vector<double> m_lower, m_upper, m_width;
+  std::vector<std::vector<double>> m_cuts;  ///< per axis: empty (equal widths) or the faces' positions
   std::vector<int> m_counts;
   double m_overlap = 0;
   int m_ranks = 1;

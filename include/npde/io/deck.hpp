@@ -62,6 +62,8 @@ struct DecompositionSpec {
   double gradient_step = 1e-3;            ///< decomposition.interface.gradient_step
   /// decomposition.networks: (subdomain cell, hidden widths) per entry, cells padded with 0 to the inputs.
   std::vector<std::pair<std::vector<int>, std::vector<int>>> networks;
+  /// decomposition.cuts: per input axis (x, y, z, then t), empty (equal widths) or the faces' positions.
+  std::vector<std::vector<double>> cuts;
   /// The interface terms given in the deck (name, weight); the others keep the method's weights.
   std::vector<std::pair<std::string, double>> weights;
 };

@@ -41,6 +41,8 @@ struct DecompositionOptions {
   enum class Method { Xpinn, Cpinn, Fbpinn };
   Method method = Method::Xpinn;
   std::vector<int> subdomains;  ///< per input axis (missing trailing axes: 1)
+  /// Per input axis: empty (equal widths) or the subdomains[a] - 1 positions of the faces, increasing.
+  std::vector<std::vector<double>> cuts;
   /// Weight of each interface term (0: off). The methods' defaults: xpinn() and cpinn().
   std::array<double, kInterfaceTerms> weights{};
   std::size_t interface_points = 100;  ///< points per interface (1 where the interface is a point)

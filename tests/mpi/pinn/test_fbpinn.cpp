@@ -102,6 +102,9 @@ TEST(FbPinn, GradientIsTheLossGradient) {
   DecompositionOptions own = fb({4, 1});
   own.networks = {{{1}, {4, 13}}, {{2, 0}, {5}}};  // networks of their own widths blend in the overlaps
   check_gradient(poisson(), own);
+  DecompositionOptions cut = fb({3, 2}, 0.5);  // cores of unequal widths, bands of the narrower core
+  cut.cuts = {{0.15, 0.35}, {0.1}};
+  check_gradient(poisson(), cut);
 }
 
 TEST(FbPinn, RankCountIndependentAndConditionsExact) {

@@ -141,6 +141,31 @@ TEST(MultiDomainPinn, GradientWithOwnNetworks) {
   check_gradient(burgers(), d);
 }
 
+// Faces at chosen positions (decomposition.cuts): the cores follow the cuts, the interfaces lie on
+// them, the gradient is the loss's (every term on) and the loss does not depend on the rank count.
+TEST(MultiDomainPinn, CutsPlaceTheSubdomains) {
+  DecompositionOptions d = all_terms({3, 2});
+  d.cuts = {{0.2, 0.35}, {0.3}};
+  const Communicator world = Communicator::world(), self = Communicator::self();
+  auto a = make<double>(world, poisson(), d);
+  const double xs[4] = {0, 0.2, 0.35, 1};
+  for (int s = 0; s < a.partition().size(); ++s) {
+    const auto& sd = a.partition()[s];
+    EXPECT_EQ(sd.core_lower[0], xs[sd.cell[0]]);
+    EXPECT_EQ(sd.core_upper[0], xs[sd.cell[0] + 1]);
+    EXPECT_EQ(sd.core_upper[1], sd.cell[1] == 0 ? 0.3 : 1.0);
+  }
+  auto fresh = make<double>(world, poisson(), d);
+  auto b = make<double>(self, poisson(), d);
+  npde::View1<double> ga("ga", fresh.n_params()), gb("gb", b.n_params());
+  EXPECT_EQ(fresh.loss_and_gradient(ga), b.loss_and_gradient(gb));
+  EXPECT_EQ(fresh.gather(host_values(ga)), host_values(gb));
+  npde::test::check_spread_gradient(a, world);
+  // a point just left of a cut is the lower subdomain's, one on it the upper's
+  const std::vector<double> pts{0.2 - 1e-9, 0.5, 0.2, 0.5, 0.5, 0.3};
+  EXPECT_EQ(a.subdomain_of(pts), (std::vector<int>{3, 4, 5}));
+}
+
 TEST(MultiDomainPinn, GradientIsTheLossGradientBurgersSpaceTime) {
   // the flux is Burgers' u^2/2 - nu u_x across x and u across t; uyy reads u_tt
   check_every_term(burgers());

@@ -242,6 +242,18 @@ std::vector<BadDeck> bad_decks() {
                                           "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                           "decomposition: {subdomains: [2], networks: [{subdomain: [0], layers: [8, 4]}]}\n",
        {"decomposition.networks[0].layers: a modified_mlp network needs equal hidden widths (8), got 4"}},
+      {"decomposition_cuts_count", soft_burgers +
+                                       "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                       "decomposition: {subdomains: [3, 2], cuts: {x: [0.5]}}\n",
+       {"decomposition.cuts.x: 3 subdomain(s) along x (decomposition.subdomains) need 2 cut(s), got 1"}},
+      {"decomposition_cuts_order", soft_burgers +
+                                       "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                       "decomposition: {subdomains: [2, 3], cuts: {t: [0.6, 0.3]}}\n",
+       {"decomposition.cuts.t: the cuts must increase strictly inside (0, 1), got 0.3"}},
+      {"decomposition_cuts_axis", soft_burgers +
+                                      "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                      "decomposition: {subdomains: [2], cuts: {y: [0.5]}}\n",
+       {"decomposition.cuts.y: the problem has 1 space dimension(s)"}},
       {"decomposition_method", soft_burgers +
                                    "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                    "decomposition: {subdomains: [2], method: fbpinns}\n",
