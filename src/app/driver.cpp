@@ -149,7 +149,9 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
     os << "problem         " << problem_string(deck) << ", coefficients from seed " << deck.coefficient_seed << "\n"
        << "network         " << detail::network_string(int(deck.dimension), o.hidden, o.architecture, 1) << " " << deck.activation << ", "
        << net.n_params() << " parameters, " << deck.precision << "\n"
-       << "points          " << o.n_interior << " per round in the ball, resample every " << deck.resample_every
+       << "points          " << o.n_interior << " per round in the ball ("
+       << (o.radius_uniform ? "radius uniform in [0, 1]" : "uniform in its volume") << "), resample every "
+       << deck.resample_every
        << ", " << o.n_validation << " validation\n"
        << "laplacian       " << o.sdgd_dimensions << " of " << deck.dimension << " dimensions per step"
        << (o.sdgd_dimensions < deck.dimension ? " (SDGD, scaled by d/B)" : " (exact)") << "\n";

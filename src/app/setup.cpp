@@ -88,6 +88,7 @@ pinn::HighDimOptions make_highdim_options(const io::Deck& deck) {
   o.n_validation = std::size_t(deck.n_validation);
   o.sdgd_dimensions = deck.sdgd_dimensions;
   o.sdgd_independent = deck.sdgd_independent;
+  o.radius_uniform = deck.radius_uniform;
   o.weight_pde = deck.weight_pde;
   o.seed = deck.seed;
   return o;

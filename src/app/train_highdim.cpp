@@ -46,7 +46,8 @@ int highdim_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
   log::info(log::format("npde train ", deck.path, ": ", problem_string(deck), ", ", laplacian, ", network ",
                         network_string(problem.dimension, opts.hidden, opts.architecture, 1), " ", deck.activation, " (", net.n_params(),
                         " parameters), ", deck.precision, ", ", comm.size(), " rank(s), ", opts.n_interior,
-                        " points per round, BLAS core ", nn::blas_core_name()));
+                        " points per round (", opts.radius_uniform ? "radius uniform" : "uniform in the ball",
+                        "), BLAS core ", nn::blas_core_name()));
   io::OutputFile out(comm, deck.output_file);
   write_provenance(comm, deck, out);
   return guarded(comm, [&]() -> int {
@@ -67,6 +68,7 @@ int highdim_train_verb(const decomp::Communicator& comm, const io::Deck& deck, c
     report.summary["dimension"] = double(problem.dimension);
     report.summary["sdgd_dimensions"] = double(opts.sdgd_dimensions);
     report.summary["validation_points"] = double(opts.n_validation);
+    report.summary["radius_uniform"] = opts.radius_uniform ? 1.0 : 0.0;
     report.summary["train_seconds"] = result.seconds;
     report.summary["iterations"] = double(result.iterations);
     report.summary["seconds_per_iteration"] = result.iterations > 0 ? result.seconds / double(result.iterations) : 0.0;

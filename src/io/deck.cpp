@@ -525,6 +525,7 @@ void read_training(const DeckReader& r, Deck& d) {
   }
   if (d.pde == "highdim") {
     d.n_validation = r.get_int("training.points.validation");
+    d.radius_uniform = r.get_enum("training.points.radius") == "uniform";
     if (r.has("training.sdgd")) {
       d.sdgd_dimensions = r.get_int("training.sdgd.dimensions");
       d.sdgd_independent = r.get_enum("training.sdgd.gradient") == "independent";

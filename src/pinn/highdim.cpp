@@ -156,8 +156,9 @@ void HighDimPinn<T>::draw(std::uint64_t stream, std::uint64_t round, std::size_t
   const std::uint64_t seed = m_opts.seed, st = rng::mix64(stream + rng::mix64(round));
   const std::size_t begin = r.begin;
   T* xp = x.data();
-  // direction z / |z| with z ~ N(0, I) (normals at counters q (d + 1) + k), radius U^(1/d) (the uniform
-  // at the even counter of slot q (d + 1) + d, which no normal uses)
+  // direction z / |z| with z ~ N(0, I) (normals at counters q (d + 1) + k), radius U^(1/d) or U (the
+  // uniform at the even counter of slot q (d + 1) + d, which no normal uses)
+  const double exponent = m_opts.radius_uniform ? 1.0 : 1.0 / d;
   Kokkos::parallel_for(
       "npde::pinn::HighDimPinn::draw", Kokkos::RangePolicy<ExecSpace>(0, n_local), KOKKOS_LAMBDA(const int p) {
         const std::uint64_t base = std::uint64_t(begin + p) * std::uint64_t(d + 1);
@@ -167,7 +168,7 @@ void HighDimPinn<T>::draw(std::uint64_t stream, std::uint64_t round, std::size_t
           xp[k + long(d) * p] = T(z);
           s += z * z;
         }
-        const double rho = math::pow(rng::uniform(seed, st, 2 * (base + d)), 1.0 / d);
+        const double rho = math::pow(rng::uniform(seed, st, 2 * (base + d)), exponent);
         const double f = rho / math::sqrt(s);
         for (int k = 0; k < d; ++k) xp[k + long(d) * p] = T(double(xp[k + long(d) * p]) * f);
       });

@@ -150,6 +150,7 @@ struct Deck {
   int sdgd_dimensions = 0;
   bool sdgd_independent = true;  ///< training.sdgd.gradient: independent
   long n_validation = 2000;
+  bool radius_uniform = false;   ///< training.points.radius: uniform (else volume)
   std::string architecture = "mlp";
   std::string network_output = "fields";      ///< network.output: fields, stream_function
   std::string input_normalization = "none";  ///< network.input_normalization: none, standard         ///< network.architecture: mlp, modified_mlp

@@ -53,6 +53,9 @@ struct HighDimOptions {
   /// loss reported is mean r_I r_J, unbiased for it). Otherwise one draw serves both (mean r_I^2 and
   /// its exact gradient: a consistent objective for quasi-Newton stages, but a biased gradient).
   bool sdgd_independent = true;
+  /// The radius of the training and validation points: uniform in [0, 1] (the SDGD and STDE codes'
+  /// sampling, denser towards the centre), else U^(1/d) (uniform in the ball's volume).
+  bool radius_uniform = false;
   double weight_pde = 1.0;
   std::uint64_t seed = 0;
   int chunk = 128;
@@ -60,8 +63,8 @@ struct HighDimOptions {
 
 /// The PINN u = (1 - |x|^2) N(x) for a TwoBody problem: the boundary condition is built in, the loss
 /// is the mean squared residual with the Laplacian estimated from B dimensions drawn per step.
-/// Points are uniform in the ball (direction of a Gaussian vector, radius U^(1/d)), drawn on the
-/// device, each rank its block of the global set (the same set for any rank count).
+/// Points are uniform in the ball (direction of a Gaussian vector, radius U^(1/d)) or uniform in the
+/// radius (HighDimOptions::radius_uniform), drawn on the device, each rank its block of the global set (the same set for any rank count).
 template <class T>
 class HighDimPinn final : public Model<T> {
  public:

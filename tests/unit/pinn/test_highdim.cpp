@@ -119,6 +119,36 @@ TEST(HighDimPinn, PointsInTheBallAndDimensionsDistinct) {
   EXPECT_THROW(HighDimPinn<double>(Communicator::self(), p, small(31)), npde::Error);
 }
 
+// The radii of the validation points: uniform in the ball's volume, r^d ~ U(0, 1); uniform in the
+// radius (the SDGD and STDE codes' sampling), r ~ U(0, 1). 4000 points: the means within 4.5 standard
+// errors (1 / sqrt(12 n) = 0.0046), and the other law's mean far outside.
+TEST(HighDimPinn, RadiusLaws) {
+  TwoBody p;
+  p.dimension = 10;
+  HighDimOptions o = small(4);
+  o.n_validation = 4000;
+  for (const bool uniform : {false, true}) {
+    o.radius_uniform = uniform;
+    HighDimPinn<double> net(Communicator::self(), p, o);
+    std::vector<double> u, exact, radius;
+    net.validation_fields(u, exact, radius);
+    ASSERT_EQ(radius.size(), 4000u);
+    double mean_r = 0, mean_rd = 0;
+    for (double r : radius) {
+      EXPECT_LE(r, 1.0);
+      mean_r += r / 4000.0;
+      mean_rd += std::pow(r, 10) / 4000.0;
+    }
+    if (uniform) {
+      EXPECT_NEAR(mean_r, 0.5, 0.021);
+      EXPECT_LT(mean_rd, 0.2);  // E r^10 = 1/11 for r ~ U(0, 1)
+    } else {
+      EXPECT_NEAR(mean_rd, 0.5, 0.021);
+      EXPECT_GT(mean_r, 0.85);  // E r = d / (d + 1) = 0.91
+    }
+  }
+}
+
 // SDGD's estimator is unbiased: the residual is affine in the sampled Laplacian, so its mean over
 // many draws equals the residual with the exact Laplacian (B = d), to within the sampling error.
 TEST(HighDimPinn, SampledLaplacianIsUnbiased) {
