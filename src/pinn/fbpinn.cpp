@@ -18,22 +18,13 @@
 
 namespace npde::pinn {
 
+using detail::device_sum;
 using detail::to_device;
 
 namespace {
 
 constexpr std::uint64_t kValidationRound = std::uint64_t(1) << 38;  // as the single-domain PINN's
 constexpr std::uint64_t kSubdomainSeed = 0x9E3779B97F4A7C15ull;       // as MultiDomainPinn's
-
-/// Sum of the n entries of v (a device reduction in double).
-template <class T>
-double device_sum(const T* v, int n) {
-  double s = 0;
-  Kokkos::parallel_reduce(
-      "npde::pinn::FbPinn::sum", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(const int p, double& acc) { acc += double(v[p]); }, s);
-  return s;
-}
 
 template <class T>
 std::vector<double> host_copy(const T* device, std::size_t n) {
