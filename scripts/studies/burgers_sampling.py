@@ -7,12 +7,14 @@ non-adaptive and residual-based adaptive sampling for physics-informed neural ne
 `--points` interior points (RAR-D: half of them at the start and `--points`/2 added over the rounds, so
 that it ends with as many), a new draw every `--every` Adam iterations (uniform: a fresh uniform set, every set drawn
 uniformly, the candidates too;
-RAD: a draw from 10 x `--points` candidates with density |r|/mean|r| + 1; RAR-D: the added points),
+RAD: a draw from 10 x `--points` candidates with density |r|^k/mean|r|^k + c, k = c = 1 or each
+`--rad K C`; RAR-D: the added points),
 `--adam` Adam iterations (lr 1e-3), then `--qn` iterations of a quasi-Newton stage on the last set.
 Prints the table (rel. L2 against the reference solution) and writes it into docs/studies.md.
 
   scripts/studies/burgers_sampling.py
   scripts/studies/burgers_sampling.py --points 1000 --adam 5000 --qn 0 --seeds 1 --no-write
+  scripts/studies/burgers_sampling.py --only RAD --rad 2 0 --rad 1 0 --section rad
 """
 import argparse
 import os
@@ -31,6 +33,10 @@ def main():
     ap.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "ssbfgs"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--parallel", type=int, default=2)
+    ap.add_argument("--rad", type=float, nargs=2, action="append", metavar=("K", "C"),
+                    help="a RAD row with density |r|^K / mean |r|^K + C (repeatable; default: 1 1)")
+    ap.add_argument("--only", nargs="+", help="rows to run: uniform, RAD (every --rad), RAR-D")
+    ap.add_argument("--section", default="", help="write the table into its own block (burgers_sampling_<section>)")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     deck = os.path.join(sr.ROOT, "inputs", "burgers1d.yaml")
@@ -43,24 +49,33 @@ def main():
               "training.points.sampler=uniform"]
     samplers = {
         "uniform": ["training.points.interior=%d" % a.points],
-        "RAD": ["training.points.interior=%d" % a.points, "training.points.adaptive.method=rad",
-                "training.points.adaptive.candidates=%d" % (10 * a.points)],
         "RAR-D": ["training.points.interior=%d" % (a.points // 2), "training.points.adaptive.method=rar_d",
                   "training.points.adaptive.candidates=%d" % (10 * a.points),
                   "training.points.adaptive.add=%d" % max(1, (a.points - a.points // 2) // rounds)],
     }
+    for k, c in a.rad or [(1.0, 1.0)]:
+        name = "RAD" if not a.rad else "RAD (k = %g, c = %g)" % (k, c)
+        samplers[name] = ["training.points.interior=%d" % a.points, "training.points.adaptive.method=rad",
+                          "training.points.adaptive.candidates=%d" % (10 * a.points),
+                          "training.points.adaptive.k=%g" % k, "training.points.adaptive.c=%g" % c]
+    samplers["RAR-D"] = samplers.pop("RAR-D")  # the table's order: uniform, RAD, RAR-D
+    if a.only:
+        samplers = {n: v for n, v in samplers.items() if n.split(" ")[0] in a.only}
     res = sr.run_seeds(deck, common, samplers, a.seeds, a.parallel)
     table = sr.seed_table("sampler", samplers, a.seeds, res, "rel_l2_reference")
     print(table)
     if not a.no_write:
         head = ("## Burgers: uniform vs RAD vs RAR-D (Wu et al. 2023)\n\n"
                 "Command: `scripts/studies/burgers_sampling.py --points %d --every %d --adam %d --qn %d --optimizer %s "
-                "--seeds %s` (one rank per run, %d at a time).\nMachine: %s.\nDeck: inputs/burgers1d.yaml with the stages "
+                "--seeds %s%s` (one rank per run, %d at a time).\nMachine: %s.\nDeck: inputs/burgers1d.yaml with the stages "
                 "and points replaced; rel. L2 error against the PETSc reference (2049 points, 101 snapshots). RAR-D starts "
                 "with %d points and ends with about %d.\n\n"
-                % (a.points, a.every, a.adam, a.qn, a.optimizer, " ".join(map(str, a.seeds)), a.parallel, sr.machine(),
+                % (a.points, a.every, a.adam, a.qn, a.optimizer, " ".join(map(str, a.seeds)),
+                   "".join(" --rad %g %g" % (k, c) for k, c in a.rad or []) +
+                   (" --only " + " ".join(a.only) if a.only else "") + (" --section " + a.section if a.section else ""),
+                   a.parallel, sr.machine(),
                    a.points // 2, a.points // 2 + rounds * max(1, (a.points - a.points // 2) // rounds)))
-        sr.write_section("burgers_sampling", head + table)
+        sr.write_section("burgers_sampling" + ("_" + a.section if a.section else ""), head + table)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ draw). Needs PyTorch (Debian: python3-torch).
 
   scripts/studies/highdim_fit_baseline.py --dim 100 --radius uniform
   scripts/studies/highdim_fit_baseline.py --dim 100 --radius uniform --schedule linear
+  scripts/studies/highdim_fit_baseline.py --dim 100 --radius uniform --points 1000   # or --width 256
 """
 import argparse
 
@@ -26,6 +27,7 @@ def main():
     ap.add_argument("--radius", choices=["volume", "uniform"], default="uniform",
                     help="volume: uniform in the ball; uniform: the radius uniform in [0, 1] (the SDGD/STDE codes')")
     ap.add_argument("--schedule", choices=["exponential", "linear"], default="exponential")
+    ap.add_argument("--width", type=int, default=128, help="hidden width (4 hidden layers)")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -42,10 +44,11 @@ def main():
         r = torch.rand(n, 1, dtype=dt)
         return z / z.norm(dim=1, keepdim=True) * (r if a.radius == "uniform" else r ** (1.0 / d))
 
-    layers = [torch.nn.Linear(d, 128), torch.nn.Tanh()]
+    w = a.width
+    layers = [torch.nn.Linear(d, w), torch.nn.Tanh()]
     for _ in range(3):
-        layers += [torch.nn.Linear(128, 128), torch.nn.Tanh()]
-    net = torch.nn.Sequential(*layers, torch.nn.Linear(128, 1)).to(dt)
+        layers += [torch.nn.Linear(w, w), torch.nn.Tanh()]
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(w, 1)).to(dt)
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     if a.schedule == "linear":
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: max(0.0, 1 - k / a.steps))
