@@ -47,18 +47,15 @@ def main():
     stages += "]"
     common = ["training.stages=" + stages, "training.points.resample_every=%d" % a.every, "training.log_every=5000",
               "training.points.sampler=uniform"]
-    samplers = {
-        "uniform": ["training.points.interior=%d" % a.points],
-        "RAR-D": ["training.points.interior=%d" % (a.points // 2), "training.points.adaptive.method=rar_d",
-                  "training.points.adaptive.candidates=%d" % (10 * a.points),
-                  "training.points.adaptive.add=%d" % max(1, (a.points - a.points // 2) // rounds)],
-    }
+    samplers = {"uniform": ["training.points.interior=%d" % a.points]}  # the table's order: uniform, RAD, RAR-D
     for k, c in a.rad or [(1.0, 1.0)]:
         name = "RAD" if not a.rad else "RAD (k = %g, c = %g)" % (k, c)
         samplers[name] = ["training.points.interior=%d" % a.points, "training.points.adaptive.method=rad",
                           "training.points.adaptive.candidates=%d" % (10 * a.points),
                           "training.points.adaptive.k=%g" % k, "training.points.adaptive.c=%g" % c]
-    samplers["RAR-D"] = samplers.pop("RAR-D")  # the table's order: uniform, RAD, RAR-D
+    samplers["RAR-D"] = ["training.points.interior=%d" % (a.points // 2), "training.points.adaptive.method=rar_d",
+                         "training.points.adaptive.candidates=%d" % (10 * a.points),
+                         "training.points.adaptive.add=%d" % max(1, (a.points - a.points // 2) // rounds)]
     if a.only:
         samplers = {n: v for n, v in samplers.items() if n.split(" ")[0] in a.only}
     res = sr.run_seeds(deck, common, samplers, a.seeds, a.parallel)

@@ -64,7 +64,8 @@ struct HighDimOptions {
 /// The PINN u = (1 - |x|^2) N(x) for a TwoBody problem: the boundary condition is built in, the loss
 /// is the mean squared residual with the Laplacian estimated from B dimensions drawn per step.
 /// Points are uniform in the ball (direction of a Gaussian vector, radius U^(1/d)) or uniform in the
-/// radius (HighDimOptions::radius_uniform), drawn on the device, each rank its block of the global set (the same set for any rank count).
+/// radius (HighDimOptions::radius_uniform), drawn on the device, each rank its block of the global set
+/// (the same set for any rank count).
 template <class T>
 class HighDimPinn final : public Model<T> {
  public:
