@@ -27,7 +27,7 @@ using namespace npde;
 
 template <class T>
 void bench(const std::string& impl, int res, int batch, int hidden, int modes, int layers, double rank, int reps,
-           double min_time) {
+           double min_time, long tile) {
   fno::FnoShape s;
   s.in = 1, s.out = 1, s.width = hidden, s.blocks = layers, s.modes_x = modes, s.modes_y = modes;
   if (impl == "factorized" || impl == "reconstructed")
@@ -35,6 +35,7 @@ void bench(const std::string& impl, int res, int batch, int hidden, int modes, i
   else
     NPDE_REQUIRE(impl == "dense", "bench_fno_step: --impl '" << impl << "' is not factorized, reconstructed or dense");
   fno::FnoModel<T> model(s);
+  model.set_tile_points(tile);
   View1<T> params("npde::bench::fno::params", model.n_params()), grad("npde::bench::fno::grad", model.n_params());
   model.init(params.data(), 0);
   optim::AdamOptions ao;
@@ -58,6 +59,7 @@ void bench(const std::string& impl, int res, int batch, int hidden, int modes, i
   const auto t = bench::time_interleaved({step, forward}, reps, min_time, [](double v) { return v; });
   static const double peak = bench::gemm_peak_gflops<T>(512, 3);  // this precision's single-core GEMM rate
   const double gflops = model.step_flops(batch, res, res) / t[0].min_s / 1e9;
+  std::printf("npde-info tile_points=%ld\n", model.tile_points());
   std::printf(
       "npde tfno impl=%s res=%d batch=%d hidden=%d modes=%d layers=%d dtype=%s params=%zu spectral_params=%zu "
       "step_ms_min=%.2f step_ms_median=%.2f samples_per_s=%.2f fwd_ms_min=%.2f infer_samples_per_s=%.2f "
@@ -70,23 +72,25 @@ void bench(const std::string& impl, int res, int batch, int hidden, int modes, i
 }
 
 int run(const bench::Args& args) {
-  args.require_known({"res", "batch", "hidden", "modes", "layers", "rank", "impl", "dtype", "reps", "min-time"});
+  args.require_known({"res", "batch", "hidden", "modes", "layers", "rank", "impl", "dtype", "reps", "min-time", "tile"});
   const auto res = args.ints("res", {64, 128}), batches = args.ints("batch", {16}), hiddens = args.ints("hidden", {32, 64});
   const int modes = int(args.ints("modes", {16}).front()), layers = int(args.ints("layers", {4}).front());
   const double rank = args.real("rank", 0.1), min_time = args.real("min-time", 1.0);
   const int reps = int(args.real("reps", 5));
+  const auto tiles = args.ints("tile", {0});  // grid points per tile of the pointwise layers (0: automatic)
   std::printf("npde-info ranks=1 blas_core=%s OPENBLAS_CORETYPE=%s exec_space=%s\n", nn::blas_core_name().c_str(),
               std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "<unset>", ExecSpace::name());
   for (const auto& dt : args.list("dtype", {"float32", "float64"}))
     for (const auto& impl : args.list("impl", {"factorized", "reconstructed", "dense"}))
       for (long h : hiddens)
         for (long r : res)
-          for (long b : batches) {
-            if (bench::is_double(dt))
-              bench<double>(impl, int(r), int(b), int(h), modes, layers, rank, reps, min_time);
-            else
-              bench<float>(impl, int(r), int(b), int(h), modes, layers, rank, reps, min_time);
-          }
+          for (long b : batches)
+            for (long tile : tiles) {
+              if (bench::is_double(dt))
+                bench<double>(impl, int(r), int(b), int(h), modes, layers, rank, reps, min_time, tile);
+              else
+                bench<float>(impl, int(r), int(b), int(h), modes, layers, rank, reps, min_time, tile);
+            }
   return 0;
 }
 

@@ -15,59 +15,85 @@ namespace npde::fno {
 
 namespace {
 
-/// a = gelu(z), and z overwritten by gelu'(z): the reverse pass needs only the derivative, and one
-/// erf per element then serves both.
-template <class T>
-void apply_gelu(const char* label, T* z, T* a, long n) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) {
-    T av, dv;
-    gelu_both(z[i], av, dv);
-    a[i] = av;
-    z[i] = dv;
-  });
-}
+/// A block of n consecutive grid points [p0, p0 + n) of sample b, in fields (batch, channel, P)
+/// whose channels lie P apart: the pointwise layers run tile by tile so that a tile's activations
+/// stay in cache from one layer to the next (docs/numerics.md, "Fourier neural operators").
+struct Tile {
+  long P = 0, p0 = 0;
+  int b = 0, n = 0;
+  template <class U>
+  U* at(U* field, int channels) const { return field + long(b) * channels * P + p0; }
+};
 
-/// abar *= gelu'(z), in place, from the derivative apply_gelu left.
-template <class T>
-void gelu_backward(const char* label, const T* dgelu, T* abar, long n) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) { abar[i] *= dgelu[i]; });
-}
-
-/// f(row, p) for every (sample, channel) row of `rows` and grid point p < P: a thread per row, so
-/// a per-channel value is read once and the inner loop runs over contiguous points.
+/// f(tile) for every tile of `tile` points (the last of a sample may be shorter), sample by sample.
 template <class F>
-void for_rows(const char* label, long rows, long P, const F& f) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, rows), KOKKOS_LAMBDA(const long row) {
-    for (long p = 0; p < P; ++p) f(row, p);
-  });
-}
-
-/// out = W in (+ bias) for every sample: per sample a (P x in) . W^T GEMM, P grid points.
-template <class T>
-void map_forward(const ChannelMap& m, const T* params, const T* in, int batch, long P, T* out, bool accumulate = false) {
+void for_tiles(int batch, long P, long tile, const F& f) {
   for (int b = 0; b < batch; ++b)
-    nn::gemm<T>(false, true, int(P), m.out, m.in, T(1), in + b * P * m.in, params + m.w, accumulate ? T(1) : T(0),
-                out + b * P * m.out);
-  if (!m.bias) return;
-  const T* bias = params + m.b;
-  const int no = m.out;
-  for_rows("npde::fno::bias", long(batch) * no, P, KOKKOS_LAMBDA(const long row, const long p) {
-    out[row * P + p] += bias[row % no];
+    for (long p0 = 0; p0 < P; p0 += tile) f(Tile{P, p0, b, int(std::min(tile, P - p0))});
+}
+
+/// f(c, e) for every channel c < C and point of the tile, e the element's index in a C-channel
+/// field: a thread per channel, the inner loop over contiguous points.
+template <class F>
+void tile_rows(const char* label, const Tile& t, int C, const F& f) {
+  const long P = t.P, base = long(t.b) * C * P + t.p0;
+  const int n = t.n;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, C), KOKKOS_LAMBDA(const int c) {
+    const long e0 = base + c * P;
+    for (int j = 0; j < n; ++j) f(c, e0 + j);
   });
 }
 
-/// Gradient of map_forward: grad(W, bias) += ...; inbar (if not null) = or += outbar W.
+/// As tile_rows, with sum[c] += the sum over the tile's points of what f returns (in 8 interleaved
+/// partial sums, so that the loop vectorises without reordering a single sum).
+template <class T, class F>
+void tile_rows_sum(const char* label, const Tile& t, int C, T* sum, const F& f) {
+  const long P = t.P, base = long(t.b) * C * P + t.p0;
+  const int n = t.n;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, C), KOKKOS_LAMBDA(const int c) {
+    constexpr int kLanes = 8;
+    const long e0 = base + c * P;
+    T acc[kLanes] = {};
+    int j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      for (int k = 0; k < kLanes; ++k) acc[k] += f(c, e0 + j + k);
+    for (; j < n; ++j) acc[0] += f(c, e0 + j);
+    T total = T(0);
+    for (int k = 0; k < kLanes; ++k) total += acc[k];
+    sum[c] += total;
+  });
+}
+
+/// out = in W^T on the tile (out += ... when accumulate): one GEMM of n x in . in x out.
 template <class T>
-void map_backward(const ChannelMap& m, const T* params, const T* in, const T* outbar, int batch, long P, const T* ones,
-                  T* inbar, bool accumulate, T* grad) {
-  for (int b = 0; b < batch; ++b) {
-    const T* ob = outbar + b * P * m.out;
-    nn::gemm<T>(true, false, m.out, m.in, int(P), T(1), ob, in + b * P * m.in, T(1), grad + m.w);
-    if (m.bias) nn::gemm<T>(true, false, m.out, 1, int(P), T(1), ob, ones, T(1), grad + m.b);
-    if (inbar)
-      nn::gemm<T>(false, false, int(P), m.in, m.out, T(1), ob, params + m.w, accumulate ? T(1) : T(0),
-                  inbar + b * P * m.in);
-  }
+void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const Tile& t, bool accumulate = false) {
+  nn::gemm<T>(false, true, t.n, m.out, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, m.out,
+              accumulate ? T(1) : T(0), t.at(out, m.out), int(t.P));
+}
+
+/// The map's reverse pass on the tile: grad(W) += outbar^T in; inbar = (or +=) outbar W when inbar
+/// is not null. The bias gradient is summed by the caller's elementwise pass over outbar.
+template <class T>
+void tile_map_backward(const ChannelMap& m, const T* params, const T* in, const T* outbar, T* inbar, bool accumulate,
+                       T* grad, const Tile& t) {
+  const int ld = int(t.P);
+  const T* ob = t.at(outbar, m.out);
+  nn::gemm<T>(true, false, m.out, m.in, t.n, T(1), ob, ld, t.at(in, m.in), ld, T(1), grad + m.w, m.out);
+  if (inbar)
+    nn::gemm<T>(false, false, t.n, m.in, m.out, T(1), ob, ld, params + m.w, m.out, accumulate ? T(1) : T(0),
+                t.at(inbar, m.in), ld);
+}
+
+/// a = gelu(z + bias[c]), z overwritten by gelu'(z + bias[c]) (the reverse pass needs only the
+/// derivative, and one erf per element serves both), on a tile of a C-channel field.
+template <class T>
+void tile_bias_gelu(const char* label, const Tile& t, int C, const T* bias, T* z, T* a) {
+  tile_rows(label, t, C, KOKKOS_LAMBDA(const int c, const long e) {
+    T av, dv;
+    gelu_both(z[e] + bias[c], av, dv);
+    a[e] = av;
+    z[e] = dv;
+  });
 }
 
 }  // namespace
@@ -179,14 +205,34 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
     m_z.push_back(field(H)), m_g.push_back(field(H)), m_out_z.push_back(field(H));
     m_m1z.push_back(field(H / 2)), m_m1.push_back(field(H / 2));
   }
-  m_ones = View1<T>("npde::fno::FnoModel::ones", P);
   // the reverse pass's adjoints, allocated once per shape (every one is written before it is read)
   const std::size_t adj_channels[8] = {std::size_t(m_proj1.out), H, H, H, H / 2, H, std::size_t(m_lift1.out),
                                        std::size_t(m_shape.in + 2)};
   for (int k = 0; k < 8; ++k)
     m_adj[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::adjoint"),
                         B * adj_channels[k] * P);
-  Kokkos::deep_copy(m_ones, T(1));
+  // the grid channels x = i / nx, y = j / ny of the lifting's input: the same every step
+  T* a0 = m_a0.data();
+  const int cin = m_shape.in, ca = cin + 2;
+  const long np = long(P);
+  Kokkos::parallel_for("npde::fno::FnoModel::grid", Kokkos::RangePolicy<ExecSpace>(0, long(B) * 2 * np),
+                       KOKKOS_LAMBDA(const long e) {
+                         const long p = e % np;
+                         const int c = int((e / np) % 2), b = int(e / (2 * np));
+                         a0[(long(b) * ca + cin + c) * np + p] = c == 0 ? T(double(p / ny) / nx) : T(double(p % ny) / ny);
+                       });
+  // points per tile of the pointwise layers: a field's widest hidden tile about 128 KiB (the
+  // activations a block's tile touches then stay in a 1 MiB L2); a whole sample on a device
+  long tile = m_tile_request;
+  if (tile <= 0) {
+    if constexpr (device_is_host) {
+      const long widest = std::max({long(H), long(m_lift1.out), long(m_proj1.out)});
+      tile = std::max(64L, (131072L / long(sizeof(T) * widest)) / 16 * 16);
+    } else {
+      tile = np;
+    }
+  }
+  m_tile = std::min(tile, np);
 }
 
 template <class T>
@@ -194,127 +240,119 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
   NPDE_REQUIRE(batch >= 1, "FNO forward on " << batch << " samples");
   allocate(batch, nx, ny);
   const long P = long(nx) * ny;
-  const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks;
-  // inputs and the grid channels x = i / nx, y = j / ny
-  T* a0 = m_a0.data();
-  const int ca = cin + 2;
-  Kokkos::parallel_for("npde::fno::FnoModel::grid", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * ca * P),
-                       KOKKOS_LAMBDA(const long e) {
-                         const long p = e % P;
-                         const int c = int((e / P) % ca), b = int(e / (P * ca));
-                         a0[e] = c < cin ? x[(long(b) * cin + c) * P + p]
-                                 : c == cin ? T(double(p / ny) / nx)
-                                            : T(double(p % ny) / ny);
-                       });
-  map_forward(m_lift1, params, a0, batch, P, m_l1z.data());
-  apply_gelu("npde::fno::FnoModel::lift_gelu", m_l1z.data(), m_l1.data(), long(m_l1z.extent(0)));
-  map_forward(m_lift2, params, m_l1.data(), batch, P, m_h[0].data());
+  const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks, out = m_shape.out;
+  // lifting: the inputs beside the grid channels allocate() wrote, then in + 2 -> 2H -> H
+  T *a0 = m_a0.data(), *l1z = m_l1z.data(), *l1 = m_l1.data(), *h0 = m_h[0].data();
+  const T* lift2_bias = params + m_lift2.b;
+  for_tiles(batch, P, m_tile, [&](const Tile& t) {
+    const long shift = 2 * P * t.b;  // (b, c, p) of x is (b, c, p) of a0 moved by 2 P b
+    tile_rows("npde::fno::FnoModel::inputs", t, cin, KOKKOS_LAMBDA(const int, const long e) { a0[e + shift] = x[e]; });
+    tile_map(m_lift1, params, a0, l1z, t);
+    tile_bias_gelu("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, params + m_lift1.b, l1z, l1);
+    tile_map(m_lift2, params, l1, h0, t);
+    tile_rows("npde::fno::FnoModel::lift_bias", t, H, KOKKOS_LAMBDA(const int c, const long e) { h0[e] += lift2_bias[c]; });
+  });
   for (int l = 0; l < L; ++l) {
     const Block& bl = m_blocks[l];
     const T* h = m_h[l].data();
-    T* z = m_z[l].data();
-    // z = spectral(h) + bias + W_skip h
-    m_convs[l].forward(params + bl.spectral, h, batch, nx, ny, z);
-    const T* sb = params + bl.spectral_bias;
-    for_rows("npde::fno::FnoModel::spectral_bias", long(batch) * H, P,
-             KOKKOS_LAMBDA(const long row, const long p) { z[row * P + p] += sb[row % H]; });
-    map_forward(bl.skip, params, h, batch, P, z, true);
-    apply_gelu("npde::fno::FnoModel::block_gelu", z, m_g[l].data(), long(batch) * H * P);
-    map_forward(bl.mlp1, params, m_g[l].data(), batch, P, m_m1z[l].data());
-    apply_gelu("npde::fno::FnoModel::mlp_gelu", m_m1z[l].data(), m_m1[l].data(), long(m_m1z[l].extent(0)));
-    T* oz = m_out_z[l].data();
-    map_forward(bl.mlp2, params, m_m1[l].data(), batch, P, oz);
-    const T* gate = params + bl.gate;
+    T *z = m_z[l].data(), *g = m_g[l].data(), *m1z = m_m1z[l].data(), *m1 = m_m1[l].data(), *oz = m_out_z[l].data();
     T* hn = m_h[l + 1].data();
+    const T *gate = params + bl.gate, *mlp2_bias = params + bl.mlp2.b;
     const bool last = l + 1 == L;
-    for_rows("npde::fno::FnoModel::gate", long(batch) * H, P, KOKKOS_LAMBDA(const long row, const long p) {
-      const long e = row * P + p;
-      oz[e] += gate[row % H] * h[e];
-      if (last) {
-        hn[e] = oz[e];
-      } else {  // the output, and gelu' kept in oz for the reverse pass
-        T av, dv;
-        gelu_both(oz[e], av, dv);
-        hn[e] = av;
-        oz[e] = dv;
-      }
+    // z = spectral(h) + bias + W_skip h over the whole field; then point by point
+    m_convs[l].forward(params + bl.spectral, h, batch, nx, ny, z);
+    for_tiles(batch, P, m_tile, [&](const Tile& t) {
+      tile_map(bl.skip, params, h, z, t, true);
+      tile_bias_gelu("npde::fno::FnoModel::block_gelu", t, H, params + bl.spectral_bias, z, g);
+      tile_map(bl.mlp1, params, g, m1z, t);
+      tile_bias_gelu("npde::fno::FnoModel::mlp_gelu", t, H / 2, params + bl.mlp1.b, m1z, m1);
+      tile_map(bl.mlp2, params, m1, oz, t);
+      tile_rows("npde::fno::FnoModel::gate", t, H, KOKKOS_LAMBDA(const int c, const long e) {
+        const T v = oz[e] + mlp2_bias[c] + gate[c] * h[e];
+        if (last) {
+          hn[e] = v;
+        } else {  // the output, and gelu' kept in oz for the reverse pass
+          T av, dv;
+          gelu_both(v, av, dv);
+          hn[e] = av;
+          oz[e] = dv;
+        }
+      });
     });
   }
-  map_forward(m_proj1, params, m_h[L].data(), batch, P, m_proj_z.data());
-  apply_gelu("npde::fno::FnoModel::proj_gelu", m_proj_z.data(), m_proj_a.data(), long(m_proj_z.extent(0)));
-  map_forward(m_proj2, params, m_proj_a.data(), batch, P, y);
+  T *pz = m_proj_z.data(), *pa = m_proj_a.data();
+  const T* hl = m_h[L].data();
+  const T* proj2_bias = params + m_proj2.b;
+  for_tiles(batch, P, m_tile, [&](const Tile& t) {
+    tile_map(m_proj1, params, hl, pz, t);
+    tile_bias_gelu("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, params + m_proj1.b, pz, pa);
+    tile_map(m_proj2, params, pa, y, t);
+    tile_rows("npde::fno::FnoModel::proj_bias", t, out, KOKKOS_LAMBDA(const int c, const long e) { y[e] += proj2_bias[c]; });
+  });
 }
 
 template <class T>
 void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   NPDE_REQUIRE(m_batch > 0, "FnoModel::backward before forward");
-  const int batch = m_batch, nx = m_nx, ny = m_ny, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
-  const long P = long(nx) * ny;
-  const T* ones = m_ones.data();
-  View1<T>&pa = m_adj[0], &hb = m_adj[1], &hb_next = m_adj[2], &gb = m_adj[3], &mb = m_adj[4], &sb = m_adj[5];
-  map_backward(m_proj2, params, m_proj_a.data(), ybar, batch, P, ones, pa.data(), false, grad);
-  gelu_backward("npde::fno::FnoModel::proj_gelu_adjoint", m_proj_z.data(), pa.data(), long(pa.extent(0)));
-  map_backward(m_proj1, params, m_h[L].data(), pa.data(), batch, P, ones, hb_next.data(), false, grad);
+  const int batch = m_batch, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
+  const long P = long(m_nx) * m_ny;
+  // adjoints: pa projection hidden, hb the skip paths' part of a block input's adjoint, sb the
+  // spectral path's part (a block input's adjoint is hb + sb, summed where it is read), ob a block
+  // output's, mb the channel MLP hidden's, gb the block GELU's input's
+  T *pa = m_adj[0].data(), *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data(), *mb = m_adj[4].data(),
+    *sb = m_adj[5].data();
+  {
+    const T *pz = m_proj_z.data(), *pact = m_proj_a.data(), *hl = m_h[L].data();
+    for_tiles(batch, P, m_tile, [&](const Tile& t) {
+      tile_rows_sum("npde::fno::FnoModel::proj_bias_gradient", t, m_proj2.out, grad + m_proj2.b,
+                    KOKKOS_LAMBDA(const int, const long e) { return ybar[e]; });
+      tile_map_backward(m_proj2, params, pact, ybar, pa, false, grad, t);
+      tile_rows_sum("npde::fno::FnoModel::proj_gelu_adjoint", t, m_proj1.out, grad + m_proj1.b,
+                    KOKKOS_LAMBDA(const int, const long e) { return pa[e] *= pz[e]; });
+      tile_map_backward(m_proj1, params, hl, pa, ob, false, grad, t);
+    });
+  }
   for (int l = L - 1; l >= 0; --l) {
     const Block& bl = m_blocks[l];
-    const T* h = m_h[l].data();
-    const T* oz = m_out_z[l].data();
-    T* ob = hb_next.data();  // becomes the adjoint of the block output before its GELU
-    const bool last = l + 1 == L;
+    const T *h = m_h[l].data(), *oz = m_out_z[l].data(), *z = m_z[l].data(), *g = m_g[l].data(),
+            *m1z = m_m1z[l].data(), *m1 = m_m1[l].data();
     const T* gate = params + bl.gate;
-    T* hbl = hb.data();
-    for_rows("npde::fno::FnoModel::gate_adjoint", long(batch) * H, P, KOKKOS_LAMBDA(const long row, const long p) {
-      const long e = row * P + p;
-      if (!last) ob[e] *= oz[e];  // oz holds gelu'
-      hbl[e] = gate[row % H] * ob[e];
+    const bool last = l + 1 == L;
+    for_tiles(batch, P, m_tile, [&](const Tile& t) {
+      // ob: the adjoint of the block output (the projection's input adjoint, or the next block's
+      // input adjoint hb + sb), then through the GELU; the gating skip's share of the input's
+      tile_rows_sum("npde::fno::FnoModel::gate_adjoint", t, H, grad + bl.gate, KOKKOS_LAMBDA(const int c, const long e) {
+        T v = last ? ob[e] : (hb[e] + sb[e]) * oz[e];  // oz holds gelu'
+        ob[e] = v;
+        hb[e] = gate[c] * v;
+        return v * h[e];
+      });
+      tile_rows_sum("npde::fno::FnoModel::mlp_bias_gradient", t, H, grad + bl.mlp2.b,
+                    KOKKOS_LAMBDA(const int, const long e) { return ob[e]; });
+      tile_map_backward(bl.mlp2, params, m1, ob, mb, false, grad, t);
+      tile_rows_sum("npde::fno::FnoModel::mlp_gelu_adjoint", t, H / 2, grad + bl.mlp1.b,
+                    KOKKOS_LAMBDA(const int, const long e) { return mb[e] *= m1z[e]; });
+      tile_map_backward(bl.mlp1, params, g, mb, gb, false, grad, t);
+      tile_rows_sum("npde::fno::FnoModel::block_gelu_adjoint", t, H, grad + bl.spectral_bias,
+                    KOKKOS_LAMBDA(const int, const long e) { return gb[e] *= z[e]; });
+      tile_map_backward(bl.skip, params, h, gb, hb, true, grad, t);
     });
-    // gate gradient: sum over samples and points of ob * h, per channel
-    {
-      T* gg = grad + bl.gate;
-      Kokkos::parallel_for("npde::fno::FnoModel::gate_gradient", Kokkos::RangePolicy<ExecSpace>(0, H),
-                           KOKKOS_LAMBDA(const int c) {
-                             T acc = T(0);
-                             for (int b = 0; b < batch; ++b)
-                               for (long p = 0; p < P; ++p) acc += ob[(long(b) * H + c) * P + p] * h[(long(b) * H + c) * P + p];
-                             gg[c] += acc;
-                           });
-    }
-    map_backward(bl.mlp2, params, m_m1[l].data(), ob, batch, P, ones, mb.data(), false, grad);
-    gelu_backward("npde::fno::FnoModel::mlp_gelu_adjoint", m_m1z[l].data(), mb.data(), long(mb.extent(0)));
-    map_backward(bl.mlp1, params, m_g[l].data(), mb.data(), batch, P, ones, gb.data(), false, grad);
-    gelu_backward("npde::fno::FnoModel::block_gelu_adjoint", m_z[l].data(), gb.data(), long(gb.extent(0)));
-    // z = spectral(h) + bias + W_skip h
-    {
-      T* gsb = grad + bl.spectral_bias;
-      const T* zb = gb.data();
-      Kokkos::parallel_for("npde::fno::FnoModel::spectral_bias_gradient", Kokkos::RangePolicy<ExecSpace>(0, H),
-                           KOKKOS_LAMBDA(const int c) {
-                             T acc = T(0);
-                             for (int b = 0; b < batch; ++b)
-                               for (long p = 0; p < P; ++p) acc += zb[(long(b) * H + c) * P + p];
-                             gsb[c] += acc;
-                           });
-    }
-    map_backward(bl.skip, params, h, gb.data(), batch, P, ones, hbl, true, grad);
-    m_convs[l].backward(params + bl.spectral, gb.data(), sb.data(), grad + bl.spectral);
-    T* s = sb.data();
-    T* next = hb_next.data();
-    Kokkos::parallel_for("npde::fno::FnoModel::block_input_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * H * P),
-                         KOKKOS_LAMBDA(const long e) { next[e] = hbl[e] + s[e]; });
+    // z = spectral(h) + ...: the spectral path's share of the input adjoint, over the whole field
+    m_convs[l].backward(params + bl.spectral, gb, sb, grad + bl.spectral);
   }
-  View1<T>&lb = m_adj[6], &ab = m_adj[7];
-  map_backward(m_lift2, params, m_l1.data(), hb_next.data(), batch, P, ones, lb.data(), false, grad);
-  gelu_backward("npde::fno::FnoModel::lift_gelu_adjoint", m_l1z.data(), lb.data(), long(lb.extent(0)));
-  map_backward(m_lift1, params, m_a0.data(), lb.data(), batch, P, ones, xbar ? ab.data() : nullptr, false, grad);
-  if (!xbar) return;
-  const T* a = ab.data();
-  const int ca = cin + 2;
-  Kokkos::parallel_for("npde::fno::FnoModel::input_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * P),
-                       KOKKOS_LAMBDA(const long e) {
-                         const long p = e % P;
-                         const int c = int((e / P) % cin), b = int(e / (P * cin));
-                         xbar[e] = a[(long(b) * ca + c) * P + p];
-                       });
+  T *lb = m_adj[6].data(), *ab = m_adj[7].data();
+  const T *l1z = m_l1z.data(), *l1 = m_l1.data(), *a0 = m_a0.data();
+  for_tiles(batch, P, m_tile, [&](const Tile& t) {
+    tile_rows_sum("npde::fno::FnoModel::lift_bias_gradient", t, H, grad + m_lift2.b,
+                  KOKKOS_LAMBDA(const int, const long e) { return ob[e] = hb[e] + sb[e]; });
+    tile_map_backward(m_lift2, params, l1, ob, lb, false, grad, t);
+    tile_rows_sum("npde::fno::FnoModel::lift_gelu_adjoint", t, m_lift1.out, grad + m_lift1.b,
+                  KOKKOS_LAMBDA(const int, const long e) { return lb[e] *= l1z[e]; });
+    tile_map_backward(m_lift1, params, a0, lb, xbar ? ab : nullptr, false, grad, t);
+    if (!xbar) return;
+    const long shift = 2 * P * t.b;
+    tile_rows("npde::fno::FnoModel::input_adjoint", t, cin, KOKKOS_LAMBDA(const int, const long e) { xbar[e] = ab[e + shift]; });
+  });
 }
 
 template class FnoModel<double>;

@@ -28,6 +28,19 @@ void gemm_kokkos(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, con
   UView2<T> cv(c, m, n);
   KokkosBlas::gemm(ta ? "T" : "N", tb ? "T" : "N", alpha, av, bv, beta, cv);
 }
+
+template <class T>
+using SView2 = Kokkos::View<T**, Kokkos::LayoutStride, MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+
+template <class T>
+void gemm_kokkos(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
+                 int ldc) {
+  const int ar = ta ? k : m, ac = ta ? m : k;
+  const int br = tb ? n : k, bc = tb ? k : n;
+  SView2<const T> av(a, Kokkos::LayoutStride(ar, 1, ac, lda)), bv(b, Kokkos::LayoutStride(br, 1, bc, ldb));
+  SView2<T> cv(c, Kokkos::LayoutStride(m, 1, n, ldc));
+  KokkosBlas::gemm(ta ? "T" : "N", tb ? "T" : "N", alpha, av, bv, beta, cv);
+}
 #endif
 }  // namespace
 
@@ -52,8 +65,37 @@ void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, const T* b
 #endif
 }
 
+template <class T>
+void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
+          int ldc) {
+  if (m == 0 || n == 0) return;
+  NPDE_REQUIRE(lda >= (ta ? k : m) && ldb >= (tb ? n : k) && ldc >= m && lda >= 1 && ldb >= 1 && ldc >= 1,
+               "gemm: leading dimensions " << lda << ", " << ldb << ", " << ldc << " below the matrices' row counts");
+#if NPDE_HAVE_CBLAS
+  if constexpr (device_is_host) {
+    const auto opa = ta ? CblasTrans : CblasNoTrans, opb = tb ? CblasTrans : CblasNoTrans;
+    if constexpr (std::is_same_v<T, double>)
+      cblas_dgemm(CblasColMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else
+      cblas_sgemm(CblasColMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+#endif
+#if NPDE_HAVE_KOKKOSKERNELS
+  if (lda == (ta ? k : m) && ldb == (tb ? n : k) && ldc == m)
+    gemm_kokkos(ta, tb, m, n, k, alpha, a, b, beta, c);
+  else
+    gemm_kokkos(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#else
+  NPDE_REQUIRE(false, "no GEMM backend for this memory space");
+#endif
+}
+
 template void gemm<double>(bool, bool, int, int, int, double, const double*, const double*, double, double*);
 template void gemm<float>(bool, bool, int, int, int, float, const float*, const float*, float, float*);
+template void gemm<double>(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*,
+                           int);
+template void gemm<float>(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 
 std::string blas_core_name() {
 #if NPDE_HAVE_CBLAS

@@ -53,6 +53,11 @@ class FnoModel {
   void forward(const T* params, const T* x, int batch, int nx, int ny, T* y);
   /// From ybar: ADDS the parameters' gradient to grad; WRITES xbar when it is not null.
   void backward(const T* params, const T* ybar, T* xbar, T* grad);
+  /// Grid points per tile of the pointwise layers (1x1 maps, GELUs, gates), which run tile by tile
+  /// so that a tile's activations stay in cache between layers; 0 (the default) picks about 128 KiB
+  /// per hidden field on the host and a whole sample on a device. For tests and tuning.
+  void set_tile_points(long points) { m_tile_request = points, m_batch = 0; }
+  long tile_points() const { return m_tile; }
 
  private:
   struct Block {
@@ -69,7 +74,7 @@ class FnoModel {
   View1<T> m_a0, m_l1z, m_l1, m_proj_z, m_proj_a;
   std::vector<View1<T>> m_h;            ///< block inputs (blocks + 1 of them: the last is the projection's input)
   std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
-  View1<T> m_ones;
+  long m_tile = 0, m_tile_request = 0;  ///< grid points per tile of the pointwise layers (requested: 0 = automatic)
   View1<T> m_adj[8];  ///< the reverse pass's adjoints (projection, block, MLP, lifting, input)
   void allocate(int batch, int nx, int ny);
 };

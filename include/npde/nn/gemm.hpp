@@ -14,6 +14,13 @@ namespace npde::nn {
 template <class T>
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, const T* b, T beta, T* c);
 
+/// The same with explicit leading dimensions (the distance between columns, >= the stored matrix's
+/// row count): a block of a larger column-major array, e.g. a tile of grid points of a field whose
+/// channels are P apart.
+template <class T>
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
+          T* c, int ldc);
+
 /// Name of the BLAS core in use on the host ("SkylakeX", "Prescott", ...) or "n/a".
 std::string blas_core_name();
 /// Forces single-threaded host BLAS (one BLAS thread per MPI rank).

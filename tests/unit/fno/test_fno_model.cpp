@@ -17,8 +17,9 @@ using npde::fno::FnoModel;
 using npde::fno::FnoShape;
 using Kind = npde::fno::SpectralWeights::Kind;
 
-void check_gradient(const FnoShape& s) {
+void check_gradient(const FnoShape& s, long tile = 0) {
   FnoModel<double> model(s);
+  model.set_tile_points(tile);
   std::vector<double> w(model.n_params());
   model.init(w.data(), 5);
   const int batch = 2, nx = 8, ny = 6;
@@ -58,6 +59,34 @@ void check_gradient(const FnoShape& s) {
 
 TEST(FnoModel, GradientDense) { check_gradient({1, 1, 4, 2, 4, 4, 2, 2, {}}); }
 TEST(FnoModel, GradientTuckerTwoChannels) { check_gradient({2, 2, 4, 2, 4, 4, 2, 2, {Kind::Tucker, 1.0, {2, 3, 2, 2}}}); }
+
+// tiles of 7 points: 48 points per sample make six whole tiles and a short one
+TEST(FnoModel, GradientInTilesOfSevenPoints) { check_gradient({2, 1, 4, 2, 4, 4, 2, 2, {}}, 7); }
+
+TEST(FnoModel, TilesGiveTheWholeSampleResult) {
+  const FnoShape s{2, 2, 6, 2, 4, 4, 2, 2, {Kind::Tucker, 0.5, {}}};
+  const int batch = 3, nx = 8, ny = 6;
+  const std::size_t nin = std::size_t(batch) * s.in * nx * ny, nout = std::size_t(batch) * s.out * nx * ny;
+  std::vector<double> x(nin), yb(nout);
+  for (std::size_t i = 0; i < nin; ++i) x[i] = 2 * npde::rng::uniform(3, 1, i) - 1;
+  for (std::size_t i = 0; i < nout; ++i) yb[i] = npde::rng::uniform(3, 2, i) - 0.5;
+  auto run = [&](long tile, std::vector<double>& y, std::vector<double>& g, std::vector<double>& xb) {
+    FnoModel<double> model(s);
+    model.set_tile_points(tile);
+    std::vector<double> w(model.n_params());
+    model.init(w.data(), 4);
+    y.assign(nout, 0), g.assign(w.size(), 0), xb.assign(nin, 0);
+    model.forward(w.data(), x.data(), batch, nx, ny, y.data());
+    model.backward(w.data(), yb.data(), xb.data(), g.data());
+    return model.tile_points();
+  };
+  std::vector<double> y1, g1, xb1, y2, g2, xb2;
+  EXPECT_EQ(run(0, y1, g1, xb1), nx * ny);  // automatic: a whole sample this small
+  EXPECT_EQ(run(5, y2, g2, xb2), 5);
+  for (std::size_t i = 0; i < nout; ++i) EXPECT_NEAR(y2[i], y1[i], 1e-13 * (1 + std::fabs(y1[i]))) << "output " << i;
+  for (std::size_t i = 0; i < nin; ++i) EXPECT_NEAR(xb2[i], xb1[i], 1e-13 * (1 + std::fabs(xb1[i]))) << "input " << i;
+  for (std::size_t i = 0; i < g1.size(); ++i) EXPECT_NEAR(g2[i], g1[i], 1e-12 * (1 + std::fabs(g1[i]))) << "parameter " << i;
+}
 
 TEST(FnoModel, ParameterCounts) {
   // in 1, out 1, width 32, 4 blocks of 12 x 12 modes (7 columns), ratios 2
@@ -129,5 +158,13 @@ TEST(Gelu, ValueAndDerivative) {
     EXPECT_NEAR(df, d, 5e-7) << z;
   }
   EXPECT_LT(worst_f, 5e-7);
+  // the float exponential behind it, over its whole range (relative error a few float ulps)
+  double worst_e = 0;
+  for (int k = 0; k <= 100000; ++k) {
+    const float x = -90.0f * float(k) / 100000.0f;
+    const double ref = std::exp(std::max(double(x), -87.0));
+    worst_e = std::max(worst_e, std::fabs(double(npde::fno::detail::exp_nonpositive(x)) - ref) / ref);
+  }
+  EXPECT_LT(worst_e, 4e-7);
 }
 }  // namespace
