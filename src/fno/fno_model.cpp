@@ -64,9 +64,16 @@ void tile_rows_sum(const char* label, const Tile& t, int C, T* sum, const F& f) 
   });
 }
 
-/// out = in W^T on the tile (out += ... when accumulate): one GEMM of n x in . in x out.
+/// out = in W^T + bias on the tile (out += in W^T when accumulate, for maps without bias): one GEMM of
+/// n x in . in x out onto the tile filled with the bias (BLAS with beta = 0 would clear it in a pass
+/// of its own first).
 template <class T>
 void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const Tile& t, bool accumulate = false) {
+  if (m.bias && !accumulate) {
+    const T* bias = params + m.b;
+    tile_rows("npde::fno::FnoModel::bias", t, m.out, KOKKOS_LAMBDA(const int c, const long e) { out[e] = bias[c]; });
+    accumulate = true;
+  }
   nn::gemm<T>(false, true, t.n, m.out, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, m.out,
               accumulate ? T(1) : T(0), t.at(out, m.out), int(t.P));
 }
@@ -84,16 +91,26 @@ void tile_map_backward(const ChannelMap& m, const T* params, const T* in, const 
                 t.at(inbar, m.in), ld);
 }
 
-/// a = gelu(z + bias[c]), z overwritten by gelu'(z + bias[c]) (the reverse pass needs only the
-/// derivative, and one erf per element serves both), on a tile of a C-channel field.
+/// a = gelu(z + bias[c]) (no bias when it is null), z overwritten by the derivative there (the
+/// reverse pass needs only the derivative, and one erf per element serves both), on a tile of a
+/// C-channel field.
 template <class T>
 void tile_bias_gelu(const char* label, const Tile& t, int C, const T* bias, T* z, T* a) {
-  tile_rows(label, t, C, KOKKOS_LAMBDA(const int c, const long e) {
-    T av, dv;
-    gelu_both(z[e] + bias[c], av, dv);
-    a[e] = av;
-    z[e] = dv;
-  });
+  if (bias) {
+    tile_rows(label, t, C, KOKKOS_LAMBDA(const int c, const long e) {
+      T av, dv;
+      gelu_both(z[e] + bias[c], av, dv);
+      a[e] = av;
+      z[e] = dv;
+    });
+  } else {
+    tile_rows(label, t, C, KOKKOS_LAMBDA(const int, const long e) {
+      T av, dv;
+      gelu_both(z[e], av, dv);
+      a[e] = av;
+      z[e] = dv;
+    });
+  }
 }
 
 }  // namespace
@@ -158,8 +175,11 @@ double FnoModel<T>::step_flops(int batch, int nx, int ny) const {
     case SpectralWeights::Kind::CP: spectral = 8.0 * M * (H * r[0] + r[0] + r[0] * H); break;
     case SpectralWeights::Kind::Tucker: spectral = 8.0 * M * (double(H) * r[0] + double(r[0]) * r[1] + double(r[1]) * H); break;
   }
-  const double fft = 4.0 * H * 2.5 * P * std::log2(P);  // per sample and block: 2 forward, 2 inverse
-  return 3.0 * B * (maps + m_shape.blocks * (spectral + fft));
+  // the FFTs per sample and block over the whole step: the forward pass transforms the H input
+  // channels and back the H outputs, the reverse pass the H output adjoints and back the H input ones
+  const double fft = 4.0 * H * 2.5 * P * std::log2(P);
+  // the GEMMs and contractions thrice (forward; reverse: weight gradient and input adjoint)
+  return 3.0 * B * (maps + m_shape.blocks * spectral) + B * m_shape.blocks * fft;
 }
 
 template <class T>
@@ -240,24 +260,22 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
   NPDE_REQUIRE(batch >= 1, "FNO forward on " << batch << " samples");
   allocate(batch, nx, ny);
   const long P = long(nx) * ny;
-  const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks, out = m_shape.out;
+  const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks;
   // lifting: the inputs beside the grid channels allocate() wrote, then in + 2 -> 2H -> H
   T *a0 = m_a0.data(), *l1z = m_l1z.data(), *l1 = m_l1.data(), *h0 = m_h[0].data();
-  const T* lift2_bias = params + m_lift2.b;
   for_tiles(batch, P, m_tile, [&](const Tile& t) {
     const long shift = 2 * P * t.b;  // (b, c, p) of x is (b, c, p) of a0 moved by 2 P b
     tile_rows("npde::fno::FnoModel::inputs", t, cin, KOKKOS_LAMBDA(const int, const long e) { a0[e + shift] = x[e]; });
     tile_map(m_lift1, params, a0, l1z, t);
-    tile_bias_gelu("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, params + m_lift1.b, l1z, l1);
+    tile_bias_gelu<T>("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, nullptr, l1z, l1);
     tile_map(m_lift2, params, l1, h0, t);
-    tile_rows("npde::fno::FnoModel::lift_bias", t, H, KOKKOS_LAMBDA(const int c, const long e) { h0[e] += lift2_bias[c]; });
   });
   for (int l = 0; l < L; ++l) {
     const Block& bl = m_blocks[l];
     const T* h = m_h[l].data();
     T *z = m_z[l].data(), *g = m_g[l].data(), *m1z = m_m1z[l].data(), *m1 = m_m1[l].data(), *oz = m_out_z[l].data();
     T* hn = m_h[l + 1].data();
-    const T *gate = params + bl.gate, *mlp2_bias = params + bl.mlp2.b;
+    const T* gate = params + bl.gate;
     const bool last = l + 1 == L;
     // z = spectral(h) + bias + W_skip h over the whole field; then point by point
     m_convs[l].forward(params + bl.spectral, h, batch, nx, ny, z);
@@ -265,10 +283,10 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
       tile_map(bl.skip, params, h, z, t, true);
       tile_bias_gelu("npde::fno::FnoModel::block_gelu", t, H, params + bl.spectral_bias, z, g);
       tile_map(bl.mlp1, params, g, m1z, t);
-      tile_bias_gelu("npde::fno::FnoModel::mlp_gelu", t, H / 2, params + bl.mlp1.b, m1z, m1);
+      tile_bias_gelu<T>("npde::fno::FnoModel::mlp_gelu", t, H / 2, nullptr, m1z, m1);
       tile_map(bl.mlp2, params, m1, oz, t);
       tile_rows("npde::fno::FnoModel::gate", t, H, KOKKOS_LAMBDA(const int c, const long e) {
-        const T v = oz[e] + mlp2_bias[c] + gate[c] * h[e];
+        const T v = oz[e] + gate[c] * h[e];
         if (last) {
           hn[e] = v;
         } else {  // the output, and gelu' kept in oz for the reverse pass
@@ -282,12 +300,10 @@ void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny
   }
   T *pz = m_proj_z.data(), *pa = m_proj_a.data();
   const T* hl = m_h[L].data();
-  const T* proj2_bias = params + m_proj2.b;
   for_tiles(batch, P, m_tile, [&](const Tile& t) {
     tile_map(m_proj1, params, hl, pz, t);
-    tile_bias_gelu("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, params + m_proj1.b, pz, pa);
+    tile_bias_gelu<T>("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, nullptr, pz, pa);
     tile_map(m_proj2, params, pa, y, t);
-    tile_rows("npde::fno::FnoModel::proj_bias", t, out, KOKKOS_LAMBDA(const int c, const long e) { y[e] += proj2_bias[c]; });
   });
 }
 

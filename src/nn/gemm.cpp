@@ -2,6 +2,8 @@
 // GEMM dispatch: CBLAS for host memory, Kokkos Kernels for device memory.
 #include "npde/nn/gemm.hpp"
 
+#include <algorithm>
+
 #include "npde/core/config.hpp"
 #include "npde/core/error.hpp"
 
@@ -45,27 +47,6 @@ void gemm_kokkos(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int
 }  // namespace
 
 template <class T>
-void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, const T* b, T beta, T* c) {
-  if (m == 0 || n == 0) return;
-#if NPDE_HAVE_CBLAS
-  if constexpr (device_is_host) {
-    const int lda = ta ? k : m, ldb = tb ? n : k;
-    const auto opa = ta ? CblasTrans : CblasNoTrans, opb = tb ? CblasTrans : CblasNoTrans;
-    if constexpr (std::is_same_v<T, double>)
-      cblas_dgemm(CblasColMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, m);
-    else
-      cblas_sgemm(CblasColMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, m);
-    return;
-  }
-#endif
-#if NPDE_HAVE_KOKKOSKERNELS
-  gemm_kokkos(ta, tb, m, n, k, alpha, a, b, beta, c);
-#else
-  NPDE_REQUIRE(false, "no GEMM backend for this memory space");
-#endif
-}
-
-template <class T>
 void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
           int ldc) {
   if (m == 0 || n == 0) return;
@@ -89,6 +70,11 @@ void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, c
 #else
   NPDE_REQUIRE(false, "no GEMM backend for this memory space");
 #endif
+}
+
+template <class T>
+void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, const T* b, T beta, T* c) {
+  gemm(ta, tb, m, n, k, alpha, a, std::max(ta ? k : m, 1), b, std::max(tb ? n : k, 1), beta, c, std::max(m, 1));
 }
 
 template void gemm<double>(bool, bool, int, int, int, double, const double*, const double*, double, double*);
