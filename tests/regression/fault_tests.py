@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from npde_regression import own_lines  # noqa: E402  (launcher noise filter shared with the other checks)
+from regression_common import own_lines  # noqa: E402  (launcher noise filter shared with the other checks)
 
 RUN_TIMEOUT = 120  # seconds any single npde job may take, however loaded the machine
 # The deck of `reference`, `kill` and `signals`: 1-3 s of training with 18 checkpoints.
