@@ -4,12 +4,15 @@
 
 #include <fftw3.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 #include <vector>
 
 #include "npde/core/error.hpp"
 #include "npde/core/types.hpp"
+#include "npde/nn/gemm.hpp"
 
 namespace npde::fno {
 
@@ -93,13 +96,33 @@ struct Fft2d<T>::Plans {
 };
 
 template <class T>
-Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns)
+Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns, YTransform y)
     : m_batch(batch), m_nx(nx), m_ny(ny), m_kept(kept_columns > 0 ? kept_columns : ny / 2 + 1),
       m_plans(std::make_unique<Plans>()) {
   static_assert(sizeof(Complex<T>) == 2 * sizeof(T), "Kokkos::complex must be two reals, as FFTW's complex");
   NPDE_REQUIRE(device_is_host, "the FFTW transforms run on host memory; this build's memory space is a device's");
   NPDE_REQUIRE(batch >= 1 && nx >= 1 && ny >= 1, "FFT of " << batch << " fields of " << nx << " x " << ny);
   NPDE_REQUIRE(m_kept <= ny / 2 + 1, "FFT keeping " << m_kept << " of " << ny / 2 + 1 << " columns");
+  m_y_gemm = y == YTransform::dft_gemm ||
+             (y == YTransform::automatic && double(m_kept) <= 2.5 * std::log2(double(std::max(ny, 2))));
+  if (m_y_gemm) {  // the pruned DFTs along y: cos / -sin of 2 pi c j / ny (the argument reduced mod ny)
+    const int k2 = 2 * m_kept;
+    m_dft_forward.resize(std::size_t(k2) * ny), m_dft_inverse.resize(std::size_t(k2) * ny);
+    for (int c = 0; c < m_kept; ++c) {
+      const double w = (c == 0 || 2 * c == ny) ? 1.0 : 2.0;  // irfft2's c_ky
+      for (int j = 0; j < ny; ++j) {
+        // exact values where they are 0 or +-1, so that the sin rows of ky = 0 and ny/2 vanish exactly
+        const long r = (long(c) * j) % ny;
+        const double a = 2 * M_PI * double(r) / ny;
+        const double co = r == 0 ? 1.0 : 2 * r == ny ? -1.0 : 4 * r == ny || 4 * r == 3 * ny ? 0.0 : std::cos(a);
+        const double si = r == 0 || 2 * r == ny ? 0.0 : 4 * r == ny ? 1.0 : 4 * r == 3 * ny ? -1.0 : std::sin(a);
+        m_dft_forward[std::size_t(j) * k2 + 2 * c] = T(co);  // (2 kept) x ny: forward Re, Im rows
+        m_dft_forward[std::size_t(j) * k2 + 2 * c + 1] = T(-si);
+        m_dft_inverse[std::size_t(2 * c) * ny + j] = T(w * co);  // ny x (2 kept): Re X cos - Im X sin
+        m_dft_inverse[std::size_t(2 * c + 1) * ny + j] = T(-w * si);
+      }
+    }
+  }
   using F = Fftw<T>;
   using cpx = typename F::cpx;
   const int nyh = ny / 2 + 1;
@@ -118,11 +141,11 @@ Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns)
   for (const bool unaligned : {false, true}) {
     auto& s = unaligned ? m_plans->unaligned : m_plans->aligned;
     const unsigned f = unaligned ? FFTW_UNALIGNED : 0u;
-    s.r2c_y = F::r2c(&ydim, 1, &yhow, rbuf, cw, f);
+    if (!m_y_gemm) s.r2c_y = F::r2c(&ydim, 1, &yhow, rbuf, cw, f);
     s.c2c_x_forward = F::c2c(&xdim, 2, xhow, cw, FFTW_FORWARD, f);
     s.c2c_x_inverse = F::c2c(&xdim, 2, xhow, cw, FFTW_BACKWARD, f);
-    s.c2r_y = F::c2r(&ydim, 1, &yhow_inv, cw, rbuf, f);
-    NPDE_REQUIRE(s.r2c_y && s.c2c_x_forward && s.c2c_x_inverse && s.c2r_y,
+    if (!m_y_gemm) s.c2r_y = F::c2r(&ydim, 1, &yhow_inv, cw, rbuf, f);
+    NPDE_REQUIRE((m_y_gemm || (s.r2c_y && s.c2r_y)) && s.c2c_x_forward && s.c2c_x_inverse,
                  "FFTW could not plan transforms of " << batch << " x " << nx << " x " << ny);
   }
   F::free(rbuf);
@@ -140,7 +163,13 @@ void Fft2d<T>::forward(const T* x, Complex<T>* X) {
   using F = Fftw<T>;
   auto* cx = reinterpret_cast<typename F::cpx*>(X);
   const auto& s = m_plans->pick(x, X);
-  F::exec_r2c(s.r2c_y, const_cast<T*>(x), cx);
+  if (m_y_gemm) {  // X[row, c] (as 2 reals) = sum_j x[row, j] D[j, c]: one GEMM over every row
+    const int rows = m_batch * m_nx, k2 = 2 * m_kept;
+    nn::gemm<T>(false, false, k2, rows, m_ny, T(1), m_dft_forward.data(), k2, x, m_ny, T(0),
+                reinterpret_cast<T*>(X), 2 * (m_ny / 2 + 1));
+  } else {
+    F::exec_r2c(s.r2c_y, const_cast<T*>(x), cx);
+  }
   F::exec_c2c(s.c2c_x_forward, cx);
 }
 
@@ -150,14 +179,22 @@ void Fft2d<T>::inverse(const Complex<T>* X, T* x) {
   Complex<T>* w = m_plans->work;
   const int nyh = m_ny / 2 + 1, kept = m_kept;
   const std::size_t rows = std::size_t(m_batch) * m_nx;
-  // the kept columns, the others zero (c2r reads every column and destroys its input)
+  // the kept columns, the others zero (c2r reads every column and destroys its input; the pruned
+  // GEMM reads the kept ones only)
   for (std::size_t r = 0; r < rows; ++r) {
     std::memcpy(static_cast<void*>(w + r * nyh), static_cast<const void*>(X + r * nyh), kept * sizeof(Complex<T>));
-    for (int c = kept; c < nyh; ++c) w[r * nyh + c] = Complex<T>(0);
+    if (!m_y_gemm)
+      for (int c = kept; c < nyh; ++c) w[r * nyh + c] = Complex<T>(0);
   }
   auto* cw = reinterpret_cast<typename F::cpx*>(w);
   const auto& s = m_plans->pick(w, x);
   F::exec_c2c(s.c2c_x_inverse, cw);
+  if (m_y_gemm) {  // x[row, j] = sum_c W[row, c] E[c, j]; E's sin rows vanish on ky = 0 and ny/2,
+                   // which drops those columns' imaginary parts as irfft2 does
+    nn::gemm<T>(false, false, m_ny, int(rows), 2 * kept, T(1), m_dft_inverse.data(), m_ny, reinterpret_cast<const T*>(w),
+                2 * nyh, T(0), x, m_ny);
+    return;
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     w[r * nyh] = Complex<T>(w[r * nyh].real(), T(0));
     if (m_ny % 2 == 0) w[r * nyh + nyh - 1] = Complex<T>(w[r * nyh + nyh - 1].real(), T(0));

@@ -28,12 +28,18 @@ std::vector<double> random_field(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
+// Every transform test runs both ways of transforming along y: FFTW's real transforms and the pruned
+// DFT GEMMs.
+constexpr npde::fno::YTransform kYModes[] = {npde::fno::YTransform::fft, npde::fno::YTransform::dft_gemm};
+
 TEST(Fft2d, ForwardIsTheDirectSumAndInverseUndoesIt) {
+  for (const auto mode : kYModes)
   for (const auto& [nx, ny] : {std::pair{6, 8}, std::pair{5, 7}}) {
     const int batch = 2, nyh = ny / 2 + 1;
     const auto x = random_field(std::size_t(batch) * nx * ny, 3);
     std::vector<Complex<double>> X(std::size_t(batch) * nx * nyh);
-    Fft2d<double> fft(batch, nx, ny);
+    Fft2d<double> fft(batch, nx, ny, 0, mode);
+    EXPECT_EQ(fft.y_by_gemm(), mode == npde::fno::YTransform::dft_gemm);
     fft.forward(x.data(), X.data());
     for (int b = 0; b < batch; ++b)
       for (int kx = 0; kx < nx; ++kx)
@@ -52,14 +58,23 @@ TEST(Fft2d, ForwardIsTheDirectSumAndInverseUndoesIt) {
   }
 }
 
+// The automatic choice: the pruned GEMMs for a spectral layer's few kept columns, FFTW for all of them.
+TEST(Fft2d, AutomaticChoiceOfTheTransformAlongY) {
+  EXPECT_TRUE(Fft2d<float>(2, 64, 64, 9).y_by_gemm());     // 16 modes kept: 9 of 33 columns
+  EXPECT_TRUE(Fft2d<float>(2, 128, 128, 17).y_by_gemm());  // 17 <= 2.5 log2(128)
+  EXPECT_FALSE(Fft2d<float>(2, 64, 64).y_by_gemm());       // all 33 columns
+  EXPECT_FALSE(Fft2d<float>(2, 64, 64, 16).y_by_gemm());   // 16 > 2.5 log2(64) = 15
+}
+
 TEST(Fft2d, InverseDropsTheImaginaryPartsOfTheEdgeColumns) {
   // x_n = sum_k c_ky Re(X_k e^{+i k.n}) for any half spectrum, Hermitian or not
+  for (const auto mode : kYModes) {
   const int nx = 4, ny = 6, nyh = ny / 2 + 1;
   std::vector<Complex<double>> X(std::size_t(nx) * nyh);
   for (std::size_t i = 0; i < X.size(); ++i)
     X[i] = Complex<double>(npde::rng::normal(5, 1, i), npde::rng::normal(5, 2, i));
   std::vector<double> x(std::size_t(nx) * ny);
-  Fft2d<double> fft(1, nx, ny);
+  Fft2d<double> fft(1, nx, ny, 0, mode);
   fft.inverse(X.data(), x.data());
   for (int i = 0; i < nx; ++i)
     for (int j = 0; j < ny; ++j) {
@@ -72,17 +87,19 @@ TEST(Fft2d, InverseDropsTheImaginaryPartsOfTheEdgeColumns) {
         }
       EXPECT_NEAR(x[std::size_t(i) * ny + j], s, 1e-12);
     }
+  }
 }
 
 TEST(Fft2d, KeptColumnsAndAlignedArraysGiveTheFullTransform) {
   // the pruned transforms against the full ones, on unaligned (vector) and aligned (Kokkos) arrays
+  for (const auto mode : kYModes)
   for (const auto& [nx, ny, kept] : {std::tuple{6, 8, 2}, std::tuple{5, 9, 3}, std::tuple{8, 16, 5}}) {
     const int batch = 3, nyh = ny / 2 + 1;
     const std::size_t nr = std::size_t(batch) * nx * ny, nh = std::size_t(batch) * nx * nyh;
     const auto x = random_field(nr, 4);
     std::vector<Complex<double>> full(nh);
-    Fft2d<double>(batch, nx, ny).forward(x.data(), full.data());
-    Fft2d<double> pruned(batch, nx, ny, kept);
+    Fft2d<double>(batch, nx, ny, 0, npde::fno::YTransform::fft).forward(x.data(), full.data());
+    Fft2d<double> pruned(batch, nx, ny, kept, mode);
     EXPECT_EQ(pruned.kept_columns(), kept);
     npde::View1<double> xa("x", nr), back("back", nr);
     npde::View1<Complex<double>> Xa("X", nh);
@@ -101,7 +118,7 @@ TEST(Fft2d, KeptColumnsAndAlignedArraysGiveTheFullTransform) {
     for (std::size_t r = 0; r < std::size_t(batch) * nx; ++r)
       for (int c = kept; c < nyh; ++c) cut[r * nyh + c] = Complex<double>(0);
     std::vector<double> want(nr), got(nr);
-    Fft2d<double>(batch, nx, ny).inverse(cut.data(), want.data());
+    Fft2d<double>(batch, nx, ny, 0, npde::fno::YTransform::fft).inverse(cut.data(), want.data());
     auto noisy = full;
     for (std::size_t r = 0; r < std::size_t(batch) * nx; ++r)
       for (int c = kept; c < nyh; ++c) noisy[r * nyh + c] = Complex<double>(1e3, -7);
