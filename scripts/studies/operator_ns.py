@@ -12,6 +12,9 @@ Prints the table (test rel. L2, parameters, compression, training time, patches 
 issue's targets, writes it into docs/studies.md. --epochs sets the common budget (default: the decks' 100).
 
   scripts/studies/operator_ns.py --workdir ns_work --epochs 30
+  scripts/studies/operator_ns.py --workdir ns_work --epochs 100 --only fno tfno --section 100_epochs
+(--section writes its own block, operator_ns_<section>, beside the full table; --reuse reads the
+outputs already in the work directory instead of training again.)
 """
 import argparse
 import os
@@ -37,6 +40,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=0)
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--section", default="", help="write the table into its own block (operator_ns_<section>)")
     a = ap.parse_args()
     w = os.path.abspath(a.workdir)
     os.makedirs(w, exist_ok=True)
@@ -66,13 +70,17 @@ def main():
     print(table)
     print("\n".join("target: " + t for t in targets))
     if not a.no_write:
-        head = ("## Navier-Stokes vorticity operators: FNO, TFNO (Tucker, CP), MG-TFNO\n\n"
-                "Command: `scripts/studies/operator_ns.py --workdir %s%s` (2 ranks per run, one run at a time).\n"
+        head = ("## Navier-Stokes vorticity operators: FNO, TFNO (Tucker, CP), MG-TFNO%s\n\n"
+                "Command: `scripts/studies/operator_ns.py --workdir %s%s%s%s` (2 ranks per run, one run at a time).\n"
                 "Machine: %s.\nData: `npde dataset` of inputs/fno_ns_vorticity.yaml (nu = 1e-3, 64 x 64, the map "
                 "w(t = 0) -> w(t = 5)), 1000 training samples (seed 0), 200 test samples (seed 1); width 32, 4 blocks, "
                 "16 x 16 modes, batch 16, Adam 5e-3 with cosine decay, float32, the same epochs for every row; "
-                "training.seed 0.\n\n" % (a.workdir, " --epochs %d" % a.epochs if a.epochs else "", sr.machine()))
-        sr.write_section("operator_ns", head + table + "\n\n" + "\n".join("- " + t for t in targets) + "\n")
+                "training.seed 0.\n\n" % (" (%s)" % a.section.replace("_", " ") if a.section else "", a.workdir,
+                                            " --epochs %d" % a.epochs if a.epochs else "",
+                                            " --only " + " ".join(a.only) if a.only != list(VARIANTS) else "",
+                                            " --section " + a.section if a.section else "", sr.machine()))
+        sr.write_section("operator_ns" + ("_" + a.section if a.section else ""),
+                         head + table + "\n\n" + "\n".join("- " + t for t in targets) + "\n")
 
 
 if __name__ == "__main__":
