@@ -44,24 +44,11 @@ void tile_rows(const char* label, const Tile& t, int C, const F& f) {
   });
 }
 
-/// As tile_rows, with sum[c] += the sum over the tile's points of what f returns (in 8 interleaved
-/// partial sums, so that the loop vectorises without reordering a single sum).
-template <class T, class F>
-void tile_rows_sum(const char* label, const Tile& t, int C, T* sum, const F& f) {
-  const long P = t.P, base = long(t.b) * C * P + t.p0;
-  const int n = t.n;
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, C), KOKKOS_LAMBDA(const int c) {
-    constexpr int kLanes = 8;
-    const long e0 = base + c * P;
-    T acc[kLanes] = {};
-    int j = 0;
-    for (; j + kLanes <= n; j += kLanes)
-      for (int k = 0; k < kLanes; ++k) acc[k] += f(c, e0 + j + k);
-    for (; j < n; ++j) acc[0] += f(c, e0 + j);
-    T total = T(0);
-    for (int k = 0; k < kLanes; ++k) total += acc[k];
-    sum[c] += total;
-  });
+/// sum[c] += the sum over the tile's points of channel c of a C-channel field (a GEMV against ones,
+/// as one GEMM: vectorised by BLAS, and in the same order on every run).
+template <class T>
+void tile_row_sums(const Tile& t, int C, const T* field, const T* ones, T* sum) {
+  nn::gemm<T>(true, false, C, 1, t.n, T(1), t.at(field, C), int(t.P), ones, t.n, T(1), sum, C);
 }
 
 /// out = in W^T + bias on the tile (out += in W^T when accumulate, for maps without bias): one GEMM of
@@ -253,6 +240,11 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
     }
   }
   m_tile = std::min(tile, np);
+  // the reverse pass's per-channel sums: a ones vector and a scratch tile of H channels
+  m_ones = View1<T>("npde::fno::FnoModel::ones", std::size_t(m_tile));
+  Kokkos::deep_copy(m_ones, T(1));
+  m_tile_scratch = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_scratch"),
+                            std::size_t(H) * std::size_t(m_tile));
 }
 
 template <class T>
@@ -317,14 +309,17 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   // output's, mb the channel MLP hidden's, gb the block GELU's input's
   T *pa = m_adj[0].data(), *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data(), *mb = m_adj[4].data(),
     *sb = m_adj[5].data();
+  const T* ones = m_ones.data();
+  T* scratch = m_tile_scratch.data();
+  const long tile = m_tile;
   {
     const T *pz = m_proj_z.data(), *pact = m_proj_a.data(), *hl = m_h[L].data();
     for_tiles(batch, P, m_tile, [&](const Tile& t) {
-      tile_rows_sum("npde::fno::FnoModel::proj_bias_gradient", t, m_proj2.out, grad + m_proj2.b,
-                    KOKKOS_LAMBDA(const int, const long e) { return ybar[e]; });
+      tile_row_sums(t, m_proj2.out, ybar, ones, grad + m_proj2.b);
       tile_map_backward(m_proj2, params, pact, ybar, pa, false, grad, t);
-      tile_rows_sum("npde::fno::FnoModel::proj_gelu_adjoint", t, m_proj1.out, grad + m_proj1.b,
-                    KOKKOS_LAMBDA(const int, const long e) { return pa[e] *= pz[e]; });
+      tile_rows("npde::fno::FnoModel::proj_gelu_adjoint", t, m_proj1.out,
+                KOKKOS_LAMBDA(const int, const long e) { pa[e] *= pz[e]; });
+      tile_row_sums(t, m_proj1.out, pa, ones, grad + m_proj1.b);
       tile_map_backward(m_proj1, params, hl, pa, ob, false, grad, t);
     });
   }
@@ -337,20 +332,23 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     for_tiles(batch, P, m_tile, [&](const Tile& t) {
       // ob: the adjoint of the block output (the projection's input adjoint, or the next block's
       // input adjoint hb + sb), then through the GELU; the gating skip's share of the input's
-      tile_rows_sum("npde::fno::FnoModel::gate_adjoint", t, H, grad + bl.gate, KOKKOS_LAMBDA(const int c, const long e) {
-        T v = last ? ob[e] : (hb[e] + sb[e]) * oz[e];  // oz holds gelu'
+      // (the products ob h of the gate's gradient go to a scratch tile, channel c at c * tile)
+      const long off = long(t.b) * H * P + t.p0, gap = P - tile;
+      tile_rows("npde::fno::FnoModel::gate_adjoint", t, H, KOKKOS_LAMBDA(const int c, const long e) {
+        const T v = last ? ob[e] : (hb[e] + sb[e]) * oz[e];  // oz holds gelu'
         ob[e] = v;
         hb[e] = gate[c] * v;
-        return v * h[e];
+        scratch[e - off - c * gap] = v * h[e];
       });
-      tile_rows_sum("npde::fno::FnoModel::mlp_bias_gradient", t, H, grad + bl.mlp2.b,
-                    KOKKOS_LAMBDA(const int, const long e) { return ob[e]; });
+      nn::gemm<T>(true, false, H, 1, t.n, T(1), scratch, int(tile), ones, t.n, T(1), grad + bl.gate, H);
+      tile_row_sums(t, H, ob, ones, grad + bl.mlp2.b);
       tile_map_backward(bl.mlp2, params, m1, ob, mb, false, grad, t);
-      tile_rows_sum("npde::fno::FnoModel::mlp_gelu_adjoint", t, H / 2, grad + bl.mlp1.b,
-                    KOKKOS_LAMBDA(const int, const long e) { return mb[e] *= m1z[e]; });
+      tile_rows("npde::fno::FnoModel::mlp_gelu_adjoint", t, H / 2,
+                KOKKOS_LAMBDA(const int, const long e) { mb[e] *= m1z[e]; });
+      tile_row_sums(t, H / 2, mb, ones, grad + bl.mlp1.b);
       tile_map_backward(bl.mlp1, params, g, mb, gb, false, grad, t);
-      tile_rows_sum("npde::fno::FnoModel::block_gelu_adjoint", t, H, grad + bl.spectral_bias,
-                    KOKKOS_LAMBDA(const int, const long e) { return gb[e] *= z[e]; });
+      tile_rows("npde::fno::FnoModel::block_gelu_adjoint", t, H, KOKKOS_LAMBDA(const int, const long e) { gb[e] *= z[e]; });
+      tile_row_sums(t, H, gb, ones, grad + bl.spectral_bias);
       tile_map_backward(bl.skip, params, h, gb, hb, true, grad, t);
     });
     // z = spectral(h) + ...: the spectral path's share of the input adjoint, over the whole field
@@ -359,11 +357,11 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   T *lb = m_adj[6].data(), *ab = m_adj[7].data();
   const T *l1z = m_l1z.data(), *l1 = m_l1.data(), *a0 = m_a0.data();
   for_tiles(batch, P, m_tile, [&](const Tile& t) {
-    tile_rows_sum("npde::fno::FnoModel::lift_bias_gradient", t, H, grad + m_lift2.b,
-                  KOKKOS_LAMBDA(const int, const long e) { return ob[e] = hb[e] + sb[e]; });
+    tile_rows("npde::fno::FnoModel::block_input_adjoint", t, H, KOKKOS_LAMBDA(const int, const long e) { ob[e] = hb[e] + sb[e]; });
+    tile_row_sums(t, H, ob, ones, grad + m_lift2.b);
     tile_map_backward(m_lift2, params, l1, ob, lb, false, grad, t);
-    tile_rows_sum("npde::fno::FnoModel::lift_gelu_adjoint", t, m_lift1.out, grad + m_lift1.b,
-                  KOKKOS_LAMBDA(const int, const long e) { return lb[e] *= l1z[e]; });
+    tile_rows("npde::fno::FnoModel::lift_gelu_adjoint", t, m_lift1.out, KOKKOS_LAMBDA(const int, const long e) { lb[e] *= l1z[e]; });
+    tile_row_sums(t, m_lift1.out, lb, ones, grad + m_lift1.b);
     tile_map_backward(m_lift1, params, a0, lb, xbar ? ab : nullptr, false, grad, t);
     if (!xbar) return;
     const long shift = 2 * P * t.b;

@@ -74,6 +74,7 @@ class FnoModel {
   View1<T> m_a0, m_l1z, m_l1, m_proj_z, m_proj_a;
   std::vector<View1<T>> m_h;            ///< block inputs (blocks + 1 of them: the last is the projection's input)
   std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
+  View1<T> m_ones, m_tile_scratch;   ///< a tile of ones and of H channels (the reverse pass's sums)
   long m_tile = 0, m_tile_request = 0;  ///< grid points per tile of the pointwise layers (requested: 0 = automatic)
   View1<T> m_adj[8];  ///< the reverse pass's adjoints (projection, block, MLP, lifting, input)
   void allocate(int batch, int nx, int ny);
