@@ -66,7 +66,7 @@ void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const T
 }
 
 /// The map's reverse pass on the tile: grad(W) += outbar^T in; inbar = (or +=) outbar W when inbar
-/// is not null. The bias gradient is summed by the caller's elementwise pass over outbar.
+/// is not null. The caller adds the bias gradient (tile_row_sums of outbar).
 template <class T>
 void tile_map_backward(const ChannelMap& m, const T* params, const T* in, const T* outbar, T* inbar, bool accumulate,
                        T* grad, const Tile& t) {
