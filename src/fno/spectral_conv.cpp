@@ -96,18 +96,28 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
     });
     return;
   }
-  Complex<T>* c = PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));
+  // an operand or product already stored in the order a GEMM takes ([m][x][z], [m][z][y], [m][x][y])
+  // is used in place instead of packed or scattered
+  const bool a_mode_major = !A.conj && A.s1 == 1 && A.s0 == NZ && A.s2 == N0 * NZ;
+  const bool b_mode_major = !B.conj && B.s1 == 1 && B.s0 == N1 && B.s2 == NZ * N1;
+  const bool c_mode_major = !add && c1 == 1 && c0 == N1 && c2 == N0 * N1;
+  Complex<T>* c = c_mode_major ? C : PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));
   if (B.s2 == 0) {  // B shared: A'[m][x][z] (nm n0 x nz) . B'[z][y] = C'[m][x][y]
-    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
+    const Complex<T>* a = A.p;
+    if (!a_mode_major) {
+      Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
+      pack(label, A, NM * N0 * NZ, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+        v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
+      });
+      a = ap;
+    }
     Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * N1));
-    pack(label, A, NM * N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
-    });
     pack(label, B, NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
       v = int(i % N1), u = int(i / N1), m = 0;
     });
     cgemm(nm * n0, n1, nz, a, b, c, false);
   } else if (A.s2 == 0) {  // A shared: A'[x][z] . B'[z][m][y] (nz x nm n1) = C'[x][m][y]
+    if (c_mode_major) c = PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));  // reordered below
     Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NZ));
     Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * NM * N1));
     pack(label, A, N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
@@ -125,16 +135,24 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
     });
     c = a2;
   } else {  // per mode: A'[m][x][z] . B'[m][z][y] = C'[m][x][y]
-    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
-    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NM * NZ * N1));
-    pack(label, A, NM * N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
-    });
-    pack(label, B, NM * NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
-    });
+    const Complex<T>*a = A.p, *b = B.p;
+    if (!a_mode_major) {
+      Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
+      pack(label, A, NM * N0 * NZ, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+        v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
+      });
+      a = ap;
+    }
+    if (!b_mode_major) {
+      Complex<T>* bp = PackScratch<T>::sized(s.b, std::size_t(NM * NZ * N1));
+      pack(label, B, NM * NZ * N1, bp, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+        v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
+      });
+      b = bp;
+    }
     for (long m = 0; m < NM; ++m) cgemm(n0, n1, nz, a + m * N0 * NZ, b + m * NZ * N1, c + m * N0 * N1, false);
   }
+  if (c == C) return;  // the product went straight into C
   Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, NM * N0 * N1), KOKKOS_LAMBDA(const long i) {
     const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
     Complex<T>& out = C[x * c0 + y * c1 + m * c2];
@@ -408,8 +426,8 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
     P = m_wd.data();
   }
   if (m_kind == SpectralWeights::Kind::Dense || m_reconstructed) {  // Y[b, o, m] = sum_i X[b, i, m] W[i, o, m]
-    contract<T>("npde::fno::dense", B, cout, cin, M, false, op(X, long(cin) * M, M, 1), op(P, long(cout) * M, M, 1), Y,
-                long(cout) * M, M, 1, false);
+    contract<T>("npde::fno::dense", B, cout, cin, M, false, op(X, cin, 1, long(B) * cin), op(P, long(cout) * M, M, 1), Y,
+                cout, 1, long(B) * cout, false);
     return;
   }
   if (m_kind == SpectralWeights::Kind::CP) {
@@ -417,7 +435,7 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
     const int R = m_ranks[0];
     const Complex<T>*lam = P, *A = P + R, *Bf = A + long(cin) * R, *Cr = Bf + long(cout) * R, *Cc = Cr + long(mx) * R;
     Complex<T>*T1 = m_t1.data(), *S = m_t2.data();
-    contract<T>("npde::fno::cp_in", B, R, cin, M, false, op(X, long(cin) * M, M, 1), op(A, R, 1, 0), T1, long(R) * M, M,
+    contract<T>("npde::fno::cp_in", B, R, cin, M, false, op(X, cin, 1, long(B) * cin), op(A, R, 1, 0), T1, long(R) * M, M,
                 1, false);
     Kokkos::parallel_for("npde::fno::cp_modes", Kokkos::RangePolicy<ExecSpace>(0, long(B) * R * M),
                          KOKKOS_LAMBDA(const long e) {
@@ -425,7 +443,7 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
                            S[e] = lam[q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q] * T1[e];
                          });
     contract<T>("npde::fno::cp_out", B, cout, R, M, false, op<T>(S, long(R) * M, M, 1), op(Bf, 1, R, 0), Y,
-                long(cout) * M, M, 1, false);
+                cout, 1, long(B) * cout, false);
     return;
   }
   // Tucker: K[p, q, m] = sum_{s,t} G[p, q, s, t] Ur[r, s] Uc[c, t] (the core carried to the kept modes,
@@ -437,12 +455,12 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
                    *Uc = Ur + long(mx) * R2;
   Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
   tucker_core<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, K);
-  contract<T>("npde::fno::tucker_in", B, R0, cin, M, false, op(X, long(cin) * M, M, 1), op(Ui, R0, 1, 0), T1,
+  contract<T>("npde::fno::tucker_in", B, R0, cin, M, false, op(X, cin, 1, long(B) * cin), op(Ui, R0, 1, 0), T1,
               long(R0) * M, M, 1, false);
   contract<T>("npde::fno::tucker_core_apply", B, R1, R0, M, false, op<T>(T1, long(R0) * M, M, 1),
               op<T>(K, long(R1) * M, M, 1), T2, long(R1) * M, M, 1, false);
   contract<T>("npde::fno::tucker_out", B, cout, R1, M, false, op<T>(T2, long(R1) * M, M, 1), op(Uo, 1, R1, 0), Y,
-              long(cout) * M, M, 1, false);
+              cout, 1, long(B) * cout, false);
 }
 
 template <class T>
@@ -456,10 +474,10 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
   }
   if (m_kind == SpectralWeights::Kind::Dense) {
     // dW[i, o, m] += sum_b conj(X[b, i, m]) Ybar[b, o, m]; Xbar[b, i, m] = sum_o Ybar[b, o, m] conj(W[i, o, m])
-    contract<T>("npde::fno::dense_grad", cin, cout, B, M, false, op(X, M, long(cin) * M, 1, true),
-                op(YB, long(cout) * M, M, 1), Gr, long(cout) * M, M, 1, true);
-    contract<T>("npde::fno::dense_adjoint", B, cin, cout, M, false, op(YB, long(cout) * M, M, 1),
-                op(P, M, long(cout) * M, 1, true), XB, long(cin) * M, M, 1, false);
+    contract<T>("npde::fno::dense_grad", cin, cout, B, M, false, op(X, 1, cin, long(B) * cin, true),
+                op(YB, cout, 1, long(B) * cout), Gr, long(cout) * M, M, 1, true);
+    contract<T>("npde::fno::dense_adjoint", B, cin, cout, M, false, op(YB, cout, 1, long(B) * cout),
+                op(P, M, long(cout) * M, 1, true), XB, cin, 1, long(B) * cin, false);
     return;
   }
   if (m_kind == SpectralWeights::Kind::CP) {
@@ -469,9 +487,9 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
     const Complex<T>*T1 = m_t1.data(), *S = m_t2.data();
     Complex<T>*SB = m_s1.data(), *Pm = m_s2.data();  // Sbar (B x R x M), P (R x M)
     // dB[o, q] += sum_{b,m} Ybar[b, o, m] conj(S[b, q, m]); Sbar[b, q, m] = sum_o Ybar[b, o, m] conj(B[o, q])
-    contract<T>("npde::fno::cp_grad_out", cout, R, B, M, true, op(YB, M, long(cout) * M, 1),
+    contract<T>("npde::fno::cp_grad_out", cout, R, B, M, true, op(YB, 1, cout, long(B) * cout),
                 op(S, long(R) * M, M, 1, true), gB, R, 1, 0, true);
-    contract<T>("npde::fno::cp_sbar", B, R, cout, M, false, op(YB, long(cout) * M, M, 1), op(Bf, R, 1, 0, true), SB,
+    contract<T>("npde::fno::cp_sbar", B, R, cout, M, false, op(YB, cout, 1, long(B) * cout), op(Bf, R, 1, 0, true), SB,
                 long(R) * M, M, 1, false);
     // P[q, m] = sum_b Sbar conj(T1): the mode factors' and lambda's gradients from it
     Kokkos::parallel_for("npde::fno::cp_p", Kokkos::RangePolicy<ExecSpace>(0, long(R) * M), KOKKOS_LAMBDA(const long e) {
@@ -487,10 +505,10 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
                            SB[e] *= Kokkos::conj(lam[q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
                          });
     // dA[i, q] += sum_{b,m} conj(X[b, i, m]) T1bar[b, q, m]; Xbar[b, i, m] = sum_q T1bar[b, q, m] conj(A[i, q])
-    contract<T>("npde::fno::cp_grad_in", cin, R, B, M, true, op(X, M, long(cin) * M, 1, true),
+    contract<T>("npde::fno::cp_grad_in", cin, R, B, M, true, op(X, 1, cin, long(B) * cin, true),
                 op<T>(SB, long(R) * M, M, 1), gA, R, 1, 0, true);
     contract<T>("npde::fno::cp_adjoint", B, cin, R, M, false, op<T>(SB, long(R) * M, M, 1), op(A, 1, R, 0, true), XB,
-                long(cin) * M, M, 1, false);
+                cin, 1, long(B) * cin, false);
     return;
   }
   const int R0 = m_ranks[0], R1 = m_ranks[1], R2 = m_ranks[2], R3 = m_ranks[3];
@@ -501,9 +519,9 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
              *gUc = gUr + long(mx) * R2;
   const Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
   Complex<T>*T2B = m_s1.data(), *T1B = m_s2.data(), *KB = m_s3.data();
-  contract<T>("npde::fno::tucker_grad_out", cout, R1, B, M, true, op(YB, M, long(cout) * M, 1),
+  contract<T>("npde::fno::tucker_grad_out", cout, R1, B, M, true, op(YB, 1, cout, long(B) * cout),
               op(T2, long(R1) * M, M, 1, true), gUo, R1, 1, 0, true);
-  contract<T>("npde::fno::tucker_t2bar", B, R1, cout, M, false, op(YB, long(cout) * M, M, 1), op(Uo, R1, 1, 0, true), T2B,
+  contract<T>("npde::fno::tucker_t2bar", B, R1, cout, M, false, op(YB, cout, 1, long(B) * cout), op(Uo, R1, 1, 0, true), T2B,
               long(R1) * M, M, 1, false);
   // Kbar[p, q, m] = sum_b conj(T1[b, p, m]) T2bar[b, q, m]; T1bar[b, p, m] = sum_q T2bar[b, q, m] conj(K[p, q, m])
   contract<T>("npde::fno::tucker_kbar", R0, R1, B, M, false, op(T1, M, long(R0) * M, 1, true),
@@ -512,10 +530,10 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
               op(K, M, long(R1) * M, 1, true), T1B, long(R0) * M, M, 1, false);
   // the core and the mode factors from Kbar
   tucker_mode_gradients<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, KB, gG, gUr, gUc);
-  contract<T>("npde::fno::tucker_grad_in", cin, R0, B, M, true, op(X, M, long(cin) * M, 1, true),
+  contract<T>("npde::fno::tucker_grad_in", cin, R0, B, M, true, op(X, 1, cin, long(B) * cin, true),
               op<T>(T1B, long(R0) * M, M, 1), gUi, R0, 1, 0, true);
   contract<T>("npde::fno::tucker_adjoint", B, cin, R0, M, false, op<T>(T1B, long(R0) * M, M, 1), op(Ui, 1, R0, 0, true),
-              XB, long(cin) * M, M, 1, false);
+              XB, cin, 1, long(B) * cin, false);
 }
 
 template <class T>
@@ -526,10 +544,10 @@ void SpectralConv2d<T>::backward_reconstructed(const Complex<T>* P, Complex<T>* 
   const Complex<T>* YB = m_yk.data();
   const Complex<T>* W = m_wd.data();
   Complex<T>* WG = m_wg.data();
-  contract<T>("npde::fno::rebuilt_grad", cin, cout, B, M, false, op(X, M, long(cin) * M, 1, true),
-              op(YB, long(cout) * M, M, 1), WG, long(cout) * M, M, 1, false);
-  contract<T>("npde::fno::rebuilt_adjoint", B, cin, cout, M, false, op(YB, long(cout) * M, M, 1),
-              op(W, M, long(cout) * M, 1, true), XB, long(cin) * M, M, 1, false);
+  contract<T>("npde::fno::rebuilt_grad", cin, cout, B, M, false, op(X, 1, cin, long(B) * cin, true),
+              op(YB, cout, 1, long(B) * cout), WG, long(cout) * M, M, 1, false);
+  contract<T>("npde::fno::rebuilt_adjoint", B, cin, cout, M, false, op(YB, cout, 1, long(B) * cout),
+              op(W, M, long(cout) * M, 1, true), XB, cin, 1, long(B) * cin, false);
   if (m_kind == SpectralWeights::Kind::CP) {
     // W = sum_q lambda_q A[i, q] B[o, q] Cr[r, q] Cc[c, q]
     const int R = m_ranks[0];
@@ -607,10 +625,11 @@ void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, 
   const T scale = T(1) / T(double(nx) * ny);  // norm = forward
   Complex<T>* S = m_spec.data();
   Complex<T>* X = m_xk.data();
+  const long BC = long(batch) * cin, BCo = long(batch) * cout;  // the kept modes stored mode-major: (m, b, c)
   // gather the kept modes, scaled
   Kokkos::parallel_for("npde::fno::SpectralConv2d::gather", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
                        KOKKOS_LAMBDA(const long e) {
-                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int f = int(e % BC), m = int(e / BC), r = m / myh, c = m % myh;  // the fields fastest
                          const int row = r < mx / 2 ? r : nx - mx + r;
                          X[e] = scale * S[long(f) * half + long(row) * nyh + c];
                        });
@@ -621,7 +640,7 @@ void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, 
   const Complex<T>* Y = m_yk.data();
   Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
                        KOKKOS_LAMBDA(const long e) {
-                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int f = int(e % BCo), m = int(e / BCo), r = m / myh, c = m % myh;  // the fields fastest
                          const int row = r < mx / 2 ? r : nx - mx + r;
                          S[long(f) * half + long(row) * nyh + c] = Y[e];
                        });
@@ -640,9 +659,10 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
   m_fft_out->forward(ybar, m_spec.data());
   Complex<T>* S = m_spec.data();
   Complex<T>* YB = m_yk.data();
+  const long BCo = long(batch) * cout, BCi = long(batch) * cin;  // mode-major, as in forward
   Kokkos::parallel_for("npde::fno::SpectralConv2d::gather_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
                        KOKKOS_LAMBDA(const long e) {
-                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int f = int(e % BCo), m = int(e / BCo), r = m / myh, c = m % myh;  // the fields fastest
                          const int row = r < mx / 2 ? r : nx - mx + r;
                          const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
                          YB[e] = w * S[long(f) * half + long(row) * nyh + c];
@@ -655,7 +675,7 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
   const T scale = T(1) / T(double(nx) * ny);
   Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
                        KOKKOS_LAMBDA(const long e) {
-                         const int m = int(e % M), f = int(e / M), r = m / myh, c = m % myh;
+                         const int f = int(e % BCi), m = int(e / BCi), r = m / myh, c = m % myh;  // the fields fastest
                          const int row = r < mx / 2 ? r : nx - mx + r;
                          const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
                          S[long(f) * half + long(row) * nyh + c] = (scale / w) * XB[e];

@@ -80,7 +80,7 @@ class SpectralConv2d {
   void zero_kept_columns(int fields);  ///< zeroes the kept columns of the first `fields` spectra
   std::unique_ptr<Fft2d<T>> m_fft_in, m_fft_out;
   View1<Complex<T>> m_spec;        ///< a full half spectrum (batch x max(cin, cout) fields)
-  View1<Complex<T>> m_xk, m_yk;    ///< kept modes: (batch, cin, M) and (batch, cout, M)
+  View1<Complex<T>> m_xk, m_yk;    ///< kept modes, mode-major: (M, batch, cin) and (M, batch, cout)
   View1<Complex<T>> m_t1, m_t2, m_k;  ///< the factorised contraction's intermediates (kept for backward)
   View1<Complex<T>> m_xkb, m_s1, m_s2, m_s3;  ///< the reverse pass's scratch
   View1<Complex<T>> m_wd, m_wg;               ///< reconstructed: the dense tensor and its gradient
