@@ -111,11 +111,10 @@ Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns, YTransform y)
     for (int c = 0; c < m_kept; ++c) {
       const double w = (c == 0 || 2 * c == ny) ? 1.0 : 2.0;  // irfft2's c_ky
       for (int j = 0; j < ny; ++j) {
-        // exact values where they are 0 or +-1, so that the sin rows of ky = 0 and ny/2 vanish exactly
+        // the sine exactly 0 at the angles 0 and pi, so that the sin rows of ky = 0 and ny/2 vanish
         const long r = (long(c) * j) % ny;
-        const double a = 2 * M_PI * double(r) / ny;
-        const double co = r == 0 ? 1.0 : 2 * r == ny ? -1.0 : 4 * r == ny || 4 * r == 3 * ny ? 0.0 : std::cos(a);
-        const double si = r == 0 || 2 * r == ny ? 0.0 : 4 * r == ny ? 1.0 : 4 * r == 3 * ny ? -1.0 : std::sin(a);
+        const double a = 2 * M_PI * double(r) / ny, co = std::cos(a);
+        const double si = r == 0 || 2 * r == ny ? 0.0 : std::sin(a);
         m_dft_forward[std::size_t(j) * k2 + 2 * c] = T(co);  // (2 kept) x ny: forward Re, Im rows
         m_dft_forward[std::size_t(j) * k2 + 2 * c + 1] = T(-si);
         m_dft_inverse[std::size_t(2 * c) * ny + j] = T(w * co);  // ny x (2 kept): Re X cos - Im X sin

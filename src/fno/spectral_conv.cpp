@@ -101,7 +101,8 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
   const bool a_mode_major = !A.conj && A.s1 == 1 && A.s0 == NZ && A.s2 == N0 * NZ;
   const bool b_mode_major = !B.conj && B.s1 == 1 && B.s0 == N1 && B.s2 == NZ * N1;
   const bool c_mode_major = !add && c1 == 1 && c0 == N1 && c2 == N0 * N1;
-  Complex<T>* c = c_mode_major ? C : PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));
+  const bool a_shared = B.s2 != 0 && A.s2 == 0;  // that path's product comes out [x][m][y] and is reordered
+  Complex<T>* c = c_mode_major && !a_shared ? C : PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));
   if (B.s2 == 0) {  // B shared: A'[m][x][z] (nm n0 x nz) . B'[z][y] = C'[m][x][y]
     const Complex<T>* a = A.p;
     if (!a_mode_major) {
@@ -116,8 +117,7 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
       v = int(i % N1), u = int(i / N1), m = 0;
     });
     cgemm(nm * n0, n1, nz, a, b, c, false);
-  } else if (A.s2 == 0) {  // A shared: A'[x][z] . B'[z][m][y] (nz x nm n1) = C'[x][m][y]
-    if (c_mode_major) c = PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));  // reordered below
+  } else if (a_shared) {  // A shared: A'[x][z] . B'[z][m][y] (nz x nm n1) = C'[x][m][y]
     Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NZ));
     Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * NM * N1));
     pack(label, A, N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
