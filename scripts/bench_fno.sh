@@ -9,8 +9,11 @@
 #                    single-core GEMM peak, inference samples/s
 #   PyTorch          ../shared/bench/torch_tfno_step.py (Debian's python3-torch) on 1 and 2 threads
 #   npde train       `npde train` of a Darcy deck (the model of inputs/tfno_darcy.yaml) on 1 and 2 ranks
-#                    (data parallel) for 6 epochs of 128 samples made here by `npde dataset`: training
-#                    samples/s as a user sees it, and the 1 -> 2 rank efficiency; the row "mg-tfno" does
+#                    (data parallel) for 6 epochs of 128 samples made here by `npde dataset`: the run's
+#                    steady training samples/s (summary `steady_samples_per_second`: epochs 2-6, their
+#                    steps alone, as PyTorch's script times steps alone; the whole run's average, with
+#                    the first epoch's warm-up and the test evaluations, is lower on runs this short),
+#                    and the 1 -> 2 rank efficiency; the row "mg-tfno" does
 #                    the same with multigrid patching (1 level: the 4 patches of a field over the ranks)
 # Needs the build of scripts/quickstart.sh (NPDE_BUILD_DIR, default build/). PyTorch's script:
 # NPDE_TORCH_TFNO_SCRIPT, else bench/torch_tfno_step.py, else ../shared/bench/torch_tfno_step.py.
@@ -94,7 +97,7 @@ for r in $res; do
           out="$("${mpirun_cmd[@]}" -n "$n" "$npde" train "$tmp/deck.yaml" --quiet --set "model.kind=$kind" \
             --set "model.width=$h" --set "data.train=$tmp/train$r.h5" --set "data.test=$tmp/train$r.h5" \
             --set "output.file=$tmp/model.h5" 2>&1)"
-          printf -v "train$n" '%s' "$(sed -n 's/^ *samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
+          printf -v "train$n" '%s' "$(sed -n 's/^ *steady_samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
         done
         scaling="$(awk -v a="$train1" -v b="$train2" 'BEGIN { if (a > 0) printf "%.0f%%", 100 * b / (2 * a) }')"
       fi
@@ -107,7 +110,7 @@ for r in $res; do
           out="$("${mpirun_cmd[@]}" -n "$n" "$npde" train "$tmp/deck.yaml" --quiet --set model.kind=tfno \
             --set "model.width=$h" --set model.patching.levels=1 --set "data.train=$tmp/train$r.h5" \
             --set "data.test=$tmp/train$r.h5" --set "output.file=$tmp/model.h5" 2>&1)"
-          printf -v "train$n" '%s' "$(sed -n 's/^ *samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
+          printf -v "train$n" '%s' "$(sed -n 's/^ *steady_samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
         done
         scaling="$(awk -v a="$train1" -v b="$train2" 'BEGIN { if (a > 0) printf "%.0f%%", 100 * b / (2 * a) }')"
         printf '%-10s %4s %4s | %9s %9s %7s %6s %9s | %9s %9s %9s | %10s %10s %7s\n' mg-tfno "$r" "$h" - - - - - - - - \

@@ -334,6 +334,7 @@ int train_with(const decomp::Communicator& comm, const io::Deck& deck, const Com
   summary.emplace_back("compression", double(model.dense_spectral_params()) / double(model.spectral_params()));
   summary.emplace_back("train_seconds", result.seconds);
   summary.emplace_back("samples_per_second", result.samples_per_second);
+  summary.emplace_back("steady_samples_per_second", result.steady_samples_per_second);
   summary.emplace_back("epochs", double(result.epochs));
   summary.emplace_back("final_train_loss", result.history.empty() ? 0.0 : result.history.back().train_loss);
   summary.emplace_back("inference_seconds_per_sample", infer);

@@ -341,13 +341,22 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
       // ob: the adjoint of the block output (the projection's input adjoint, or the next block's
       // input adjoint hb + sb), then through the GELU; the gating skip's share of the input's
       // (the products ob h of the gate's gradient go to a scratch tile, channel c at c * tile)
+      // (two loops, not one testing `last` per element: that test kept the loop scalar)
       const long off = long(t.b) * H * P + t.p0, gap = P - tile;
-      tile_rows("npde::fno::FnoModel::gate_adjoint", t, H, KOKKOS_LAMBDA(const int c, const long e) {
-        const T v = last ? ob[e] : (hb[e] + sb[e]) * oz[e];  // oz holds gelu'
-        ob[e] = v;
-        hb[e] = gate[c] * v;
-        scratch[e - off - c * gap] = v * h[e];
-      });
+      if (last) {
+        tile_rows("npde::fno::FnoModel::gate_adjoint", t, H, KOKKOS_LAMBDA(const int c, const long e) {
+          const T v = ob[e];
+          hb[e] = gate[c] * v;
+          scratch[e - off - c * gap] = v * h[e];
+        });
+      } else {
+        tile_rows("npde::fno::FnoModel::gate_adjoint", t, H, KOKKOS_LAMBDA(const int c, const long e) {
+          const T v = (hb[e] + sb[e]) * oz[e];  // oz holds gelu'
+          ob[e] = v;
+          hb[e] = gate[c] * v;
+          scratch[e - off - c * gap] = v * h[e];
+        });
+      }
       row_sums(H, t.n, scratch, int(tile), ones, grad + bl.gate);
       tile_row_sums(t, H, ob, ones, grad + bl.mlp2.b);
       tile_map_backward(bl.mlp2, params, m1, ob, mb, false, grad, t);

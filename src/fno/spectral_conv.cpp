@@ -32,14 +32,34 @@ struct Operand {
   bool conj = false;
 };
 
-/// Row-major complex GEMM, C = A B (or C += A B): A m x k, B k x n, C m x n, leading dimensions k, n, n.
-inline void cgemm(int m, int n, int k, const Complex<double>* A, const Complex<double>* B, Complex<double>* C, bool add) {
+/// Row-major complex GEMM, C = op(A) op(B) (or C += ...): op(A) m x k, op(B) k x n, C m x n.
+inline void cgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const Complex<double>* A, int lda,
+                  const Complex<double>* B, int ldb, Complex<double>* C, int ldc, bool add) {
   const Complex<double> one(1), beta(add ? 1 : 0);
-  cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, &one, A, k, B, n, &beta, C, n);
+  cblas_zgemm(CblasRowMajor, ta, tb, m, n, k, &one, A, lda, B, ldb, &beta, C, ldc);
 }
-inline void cgemm(int m, int n, int k, const Complex<float>* A, const Complex<float>* B, Complex<float>* C, bool add) {
+inline void cgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const Complex<float>* A, int lda,
+                  const Complex<float>* B, int ldb, Complex<float>* C, int ldc, bool add) {
   const Complex<float> one(1), beta(add ? 1 : 0);
-  cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, &one, A, k, B, n, &beta, C, n);
+  cblas_cgemm(CblasRowMajor, ta, tb, m, n, k, &one, A, lda, B, ldb, &beta, C, ldc);
+}
+template <class T>
+void cgemm(int m, int n, int k, const Complex<T>* A, const Complex<T>* B, Complex<T>* C, bool add) {
+  cgemm(CblasNoTrans, CblasNoTrans, m, n, k, A, k, B, n, C, n, add);
+}
+
+/// How a GEMM reads a rows x cols matrix whose element (r, c) lies at r sr + c sc (conjugated if
+/// `conj`) where it is: as stored (row-major, leading dimension sr), or as the transpose or conjugate
+/// transpose of the cols x rows matrix stored with leading dimension sc. `ok` false: it must be packed.
+struct InPlace {
+  bool ok = false;
+  CBLAS_TRANSPOSE t = CblasNoTrans;
+  int ld = 0;
+};
+inline InPlace in_place(long sr, long sc, long rows, long cols, bool conj) {
+  if (!conj && sc == 1 && sr >= std::max(1L, cols)) return {true, CblasNoTrans, int(sr)};
+  if (sr == 1 && sc >= std::max(1L, rows)) return {true, conj ? CblasConjTrans : CblasTrans, int(sc)};
+  return {};
 }
 
 /// The contractions' packed operands, grown to the largest contraction once and then reused.
@@ -68,56 +88,92 @@ void pack(const char* label, const Operand<T>& o, long n, Complex<T>* out, const
   });
 }
 
+/// The elements a contraction moves besides its GEMMs: the operands it packs and the product it
+/// scatters (see contract_as_stored).
+template <class T>
+long contraction_traffic(long n0, long n1, long nz, long nm, bool sum_m, const Operand<T>& A, const Operand<T>& B,
+                         long c0, long c1) {
+  const long K = sum_m ? nm * nz : nz;
+  const bool ka = !sum_m || nm == 1 || A.s2 == nz * A.s1, kb = !sum_m || nm == 1 || B.s2 == nz * B.s0;
+  const long ma = sum_m || A.s2 == 0 ? 1 : nm, mb = sum_m || B.s2 == 0 ? 1 : nm, mc = sum_m ? 1 : nm;
+  long t = 0;
+  if (!(ka && in_place(A.s0, A.s1, n0, K, A.conj).ok)) t += ma * n0 * K;
+  if (!(kb && in_place(B.s0, B.s1, K, n1, B.conj).ok)) t += mb * K * n1;
+  if (!(c1 == 1 && c0 >= std::max(1L, n1))) t += 2 * mc * n0 * n1;
+  return t;
+}
+
+/// contract() in the orientation given: C = A B per mode (or summed over the modes). An operand a
+/// GEMM can read where it lies (in_place: row-major, or transposed, or conjugate-transposed) is used
+/// there, any other is packed into a contiguous [m][x][z] or [m][z][y] matrix; a row-major C receives
+/// the product directly (beta = 1 when adding), any other C through a scratch product and a scatter.
+template <class T>
+void contract_as_stored(const char* label, int n0, int n1, int nz, int nm, bool sum_m, const Operand<T>& A,
+                        const Operand<T>& B, Complex<T>* C, long c0, long c1, long c2, bool add) {
+  auto& s = PackScratch<T>::get();
+  const long N0 = n0, N1 = n1, NZ = nz, NM = nm;
+  // with sum_m, one GEMM whose inner index is k = (m, z): in place needs one stride for k
+  const long K = sum_m ? NM * NZ : NZ, MA = sum_m || A.s2 == 0 ? 1 : NM, MB = sum_m || B.s2 == 0 ? 1 : NM;
+  InPlace la = in_place(A.s0, A.s1, N0, K, A.conj), lb = in_place(B.s0, B.s1, K, N1, B.conj);
+  if (sum_m && NM > 1 && A.s2 != NZ * A.s1) la.ok = false;
+  if (sum_m && NM > 1 && B.s2 != NZ * B.s0) lb.ok = false;
+  const Complex<T>*a = A.p, *b = B.p;
+  long as = sum_m ? 0 : A.s2, bs = sum_m ? 0 : B.s2;
+  if (!la.ok) {  // [m][x][z] (with sum_m: [x][m][z], the rows of one GEMM over k = (m, z))
+    Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(MA * N0 * NZ * (sum_m ? NM : 1)));
+    if (sum_m)
+      pack(label, A, N0 * K, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+        v = int(i % NZ), m = int((i / NZ) % NM), u = int(i / (NZ * NM));
+      });
+    else
+      pack(label, A, MA * N0 * NZ, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+        v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
+      });
+    a = ap, as = MA == 1 ? 0 : N0 * NZ, la = {true, CblasNoTrans, int(K)};
+  }
+  if (!lb.ok) {  // [m][z][y]
+    Complex<T>* bp = PackScratch<T>::sized(s.b, std::size_t(MB * K * N1));
+    pack(label, B, MB * K * N1, bp, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
+      v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
+    });
+    b = bp, bs = MB == 1 ? 0 : NZ * N1, lb = {true, CblasNoTrans, int(N1)};
+  }
+  const long MC = sum_m ? 1 : NM;
+  const bool direct = c1 == 1 && c0 >= std::max(1L, N1);
+  Complex<T>* c = direct ? C : PackScratch<T>::sized(s.c, std::size_t(MC * N0 * N1));
+  const long cs = direct ? c2 : N0 * N1;
+  const int ldc = direct ? int(c0) : n1;
+  const bool beta = direct && add;
+  if (sum_m) {
+    cgemm(la.t, lb.t, n0, n1, int(K), a, la.ld, b, lb.ld, c, ldc, beta);
+  } else if (bs == 0 && la.t == CblasNoTrans && as == N0 * la.ld && cs == N0 * ldc) {
+    cgemm(la.t, lb.t, int(NM * N0), n1, nz, a, la.ld, b, lb.ld, c, ldc, beta);  // B shared: the modes stack
+  } else {
+    for (long m = 0; m < NM; ++m) cgemm(la.t, lb.t, n0, n1, nz, a + m * as, la.ld, b + m * bs, lb.ld, c + m * cs, ldc, beta);
+  }
+  if (direct) return;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, MC * N0 * N1), KOKKOS_LAMBDA(const long i) {
+    const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
+    Complex<T>& out = C[x * c0 + y * c1 + m * c2];
+    out = add ? out + c[i] : c[i];
+  });
+}
+
 /// C(x, y, m) = [C +] sum_z A(x, z, m) B(z, y, m) for every kept mode m; with sum_m the modes are
-/// summed too and C(x, y) has no mode index. The operands are packed into contiguous matrices and the
-/// products run as complex GEMMs: one GEMM when the modes are summed (z and m together form the inner
-/// dimension) or when one operand is the same for every mode (its stride over m is 0: the modes stack
-/// onto the other dimension), else one GEMM per mode. BLAS on one thread runs a fixed order, so the
-/// result is the same in every run.
+/// summed too and C(x, y) has no mode index. The products run as complex GEMMs: one GEMM when the
+/// modes are summed (z and m together form the inner dimension) or when B is the same for every mode
+/// (its stride over m is 0: the modes stack onto the rows), else one GEMM per mode. Operands stored
+/// as a GEMM takes them (transposed or conjugate-transposed included) are read in place, the others
+/// packed; of C = A B and C^T = B^T A^T the orientation that packs and scatters fewer elements runs.
+/// BLAS on one thread runs a fixed order, so the result is the same in every run.
 template <class T>
 void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Operand<T> A, Operand<T> B, Complex<T>* C,
               long c0, long c1, long c2, bool add) {
   auto& s = PackScratch<T>::get();
   const long N0 = n0, N1 = n1, NZ = nz, NM = nm;
-  if (sum_m) {  // A'[x][m][z] (n0 x nm nz) . B'[m][z][y] (nm nz x n1) = C'[x][y]
-    Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NM * NZ));
-    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NM * NZ * N1));
-    Complex<T>* c = PackScratch<T>::sized(s.c, std::size_t(N0 * N1));
-    pack(label, A, N0 * NM * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % NZ), m = int((i / NZ) % NM), u = int(i / (NZ * NM));
-    });
-    pack(label, B, NM * NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
-    });
-    cgemm(n0, n1, nm * nz, a, b, c, false);
-    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, N0 * N1), KOKKOS_LAMBDA(const long i) {
-      Complex<T>& out = C[(i / N1) * c0 + (i % N1) * c1];
-      out = add ? out + c[i] : c[i];
-    });
-    return;
-  }
-  // an operand or product already stored in the order a GEMM takes ([m][x][z], [m][z][y], [m][x][y])
-  // is used in place instead of packed or scattered
-  const bool a_mode_major = !A.conj && A.s1 == 1 && A.s0 == NZ && A.s2 == N0 * NZ;
-  const bool b_mode_major = !B.conj && B.s1 == 1 && B.s0 == N1 && B.s2 == NZ * N1;
-  const bool c_mode_major = !add && c1 == 1 && c0 == N1 && c2 == N0 * N1;
-  const bool a_shared = B.s2 != 0 && A.s2 == 0;  // that path's product comes out [x][m][y] and is reordered
-  Complex<T>* c = c_mode_major && !a_shared ? C : PackScratch<T>::sized(s.c, std::size_t(NM * N0 * N1));
-  if (B.s2 == 0) {  // B shared: A'[m][x][z] (nm n0 x nz) . B'[z][y] = C'[m][x][y]
-    const Complex<T>* a = A.p;
-    if (!a_mode_major) {
-      Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
-      pack(label, A, NM * N0 * NZ, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-        v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
-      });
-      a = ap;
-    }
-    Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * N1));
-    pack(label, B, NZ * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % N1), u = int(i / N1), m = 0;
-    });
-    cgemm(nm * n0, n1, nz, a, b, c, false);
-  } else if (a_shared) {  // A shared: A'[x][z] . B'[z][m][y] (nz x nm n1) = C'[x][m][y]
+  if (!sum_m && A.s2 == 0 && B.s2 != 0) {
+    // A shared: A'[x][z] . B'[z][m][y] (nz x nm n1) = C'[x][m][y], one GEMM (the weights-only
+    // contractions of the Tucker core: many small modes)
     Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NZ));
     Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * NM * N1));
     pack(label, A, N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
@@ -126,38 +182,24 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
     pack(label, B, NZ * NM * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
       v = int(i % N1), m = int((i / N1) % NM), u = int(i / (N1 * NM));
     });
+    Complex<T>* c = PackScratch<T>::sized(s.c, std::size_t(N0 * NM * N1));
     cgemm(n0, nm * n1, nz, a, b, c, false);
-    // C'[x][m][y] -> the [m][x][y] order the scatter below reads
-    Complex<T>* a2 = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * N1));
     Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, NM * N0 * N1), KOKKOS_LAMBDA(const long i) {
       const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
-      a2[i] = c[(x * NM + m) * N1 + y];
+      Complex<T>& out = C[x * c0 + y * c1 + m * c2];
+      const Complex<T> v = c[(x * NM + m) * N1 + y];
+      out = add ? out + v : v;
     });
-    c = a2;
-  } else {  // per mode: A'[m][x][z] . B'[m][z][y] = C'[m][x][y]
-    const Complex<T>*a = A.p, *b = B.p;
-    if (!a_mode_major) {
-      Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(NM * N0 * NZ));
-      pack(label, A, NM * N0 * NZ, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-        v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
-      });
-      a = ap;
-    }
-    if (!b_mode_major) {
-      Complex<T>* bp = PackScratch<T>::sized(s.b, std::size_t(NM * NZ * N1));
-      pack(label, B, NM * NZ * N1, bp, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-        v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
-      });
-      b = bp;
-    }
-    for (long m = 0; m < NM; ++m) cgemm(n0, n1, nz, a + m * N0 * NZ, b + m * NZ * N1, c + m * N0 * N1, false);
+    return;
   }
-  if (c == C) return;  // the product went straight into C
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, NM * N0 * N1), KOKKOS_LAMBDA(const long i) {
-    const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
-    Complex<T>& out = C[x * c0 + y * c1 + m * c2];
-    out = add ? out + c[i] : c[i];
-  });
+  // C^T = B^T A^T: A' (y, z, m) = B(z, y, m), B' (z, x, m) = A(x, z, m); a shared B stays B (its
+  // modes stack only as the right operand)
+  const Operand<T> At{B.p, B.s1, B.s0, B.s2, B.conj}, Bt{A.p, A.s1, A.s0, A.s2, A.conj};
+  if ((sum_m || (A.s2 != 0 && B.s2 != 0)) &&
+      contraction_traffic(N1, N0, NZ, NM, sum_m, At, Bt, c1, c0) < contraction_traffic(N0, N1, NZ, NM, sum_m, A, B, c0, c1))
+    contract_as_stored(label, n1, n0, nz, nm, sum_m, At, Bt, C, c1, c0, c2, add);
+  else
+    contract_as_stored(label, n0, n1, nz, nm, sum_m, A, B, C, c0, c1, c2, add);
 }
 
 template <class T>
@@ -448,18 +490,19 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
   }
   // Tucker: K[p, q, m] = sum_{s,t} G[p, q, s, t] Ur[r, s] Uc[c, t] (the core carried to the kept modes,
   // R_in x R_out per mode instead of cin x cout); T1 = X Ui; T2[b, q, m] = sum_p T1[b, p, m] K[p, q, m];
-  // Y[b, o, m] = sum_q T2[b, q, m] Uo[o, q]
+  // Y[b, o, m] = sum_q T2[b, q, m] Uo[o, q]. T1 and T2 (and their adjoints) are stored mode-major,
+  // (m, b, rank) as X and Y, so every contraction but K's reads and writes them in place
   const int R0 = m_ranks[0], R1 = m_ranks[1], R2 = m_ranks[2], R3 = m_ranks[3];
   const Complex<T>* G = P;
   const Complex<T>*Ui = G + long(R0) * R1 * R2 * R3, *Uo = Ui + long(cin) * R0, *Ur = Uo + long(cout) * R1,
                    *Uc = Ur + long(mx) * R2;
   Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
   tucker_core<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, K);
-  contract<T>("npde::fno::tucker_in", B, R0, cin, M, false, op(X, cin, 1, long(B) * cin), op(Ui, R0, 1, 0), T1,
-              long(R0) * M, M, 1, false);
-  contract<T>("npde::fno::tucker_core_apply", B, R1, R0, M, false, op<T>(T1, long(R0) * M, M, 1),
-              op<T>(K, long(R1) * M, M, 1), T2, long(R1) * M, M, 1, false);
-  contract<T>("npde::fno::tucker_out", B, cout, R1, M, false, op<T>(T2, long(R1) * M, M, 1), op(Uo, 1, R1, 0), Y,
+  contract<T>("npde::fno::tucker_in", B, R0, cin, M, false, op(X, cin, 1, long(B) * cin), op(Ui, R0, 1, 0), T1, R0, 1,
+              long(B) * R0, false);
+  contract<T>("npde::fno::tucker_core_apply", B, R1, R0, M, false, op<T>(T1, R0, 1, long(B) * R0),
+              op<T>(K, long(R1) * M, M, 1), T2, R1, 1, long(B) * R1, false);
+  contract<T>("npde::fno::tucker_out", B, cout, R1, M, false, op<T>(T2, R1, 1, long(B) * R1), op(Uo, 1, R1, 0), Y,
               cout, 1, long(B) * cout, false);
 }
 
@@ -520,19 +563,19 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
   const Complex<T>*K = m_k.data(), *T1 = m_t1.data(), *T2 = m_t2.data();
   Complex<T>*T2B = m_s1.data(), *T1B = m_s2.data(), *KB = m_s3.data();
   contract<T>("npde::fno::tucker_grad_out", cout, R1, B, M, true, op(YB, 1, cout, long(B) * cout),
-              op(T2, long(R1) * M, M, 1, true), gUo, R1, 1, 0, true);
+              op(T2, R1, 1, long(B) * R1, true), gUo, R1, 1, 0, true);
   contract<T>("npde::fno::tucker_t2bar", B, R1, cout, M, false, op(YB, cout, 1, long(B) * cout), op(Uo, R1, 1, 0, true), T2B,
-              long(R1) * M, M, 1, false);
+              R1, 1, long(B) * R1, false);
   // Kbar[p, q, m] = sum_b conj(T1[b, p, m]) T2bar[b, q, m]; T1bar[b, p, m] = sum_q T2bar[b, q, m] conj(K[p, q, m])
-  contract<T>("npde::fno::tucker_kbar", R0, R1, B, M, false, op(T1, M, long(R0) * M, 1, true),
-              op<T>(T2B, long(R1) * M, M, 1), KB, long(R1) * M, M, 1, false);
-  contract<T>("npde::fno::tucker_t1bar", B, R0, R1, M, false, op<T>(T2B, long(R1) * M, M, 1),
-              op(K, M, long(R1) * M, 1, true), T1B, long(R0) * M, M, 1, false);
+  contract<T>("npde::fno::tucker_kbar", R0, R1, B, M, false, op(T1, 1, R0, long(B) * R0, true),
+              op<T>(T2B, R1, 1, long(B) * R1), KB, long(R1) * M, M, 1, false);
+  contract<T>("npde::fno::tucker_t1bar", B, R0, R1, M, false, op<T>(T2B, R1, 1, long(B) * R1),
+              op(K, M, long(R1) * M, 1, true), T1B, R0, 1, long(B) * R0, false);
   // the core and the mode factors from Kbar
   tucker_mode_gradients<T>(R0, R1, R2, R3, mx, myh, G, Ur, Uc, KB, gG, gUr, gUc);
   contract<T>("npde::fno::tucker_grad_in", cin, R0, B, M, true, op(X, 1, cin, long(B) * cin, true),
-              op<T>(T1B, long(R0) * M, M, 1), gUi, R0, 1, 0, true);
-  contract<T>("npde::fno::tucker_adjoint", B, cin, R0, M, false, op<T>(T1B, long(R0) * M, M, 1), op(Ui, 1, R0, 0, true),
+              op<T>(T1B, R0, 1, long(B) * R0), gUi, R0, 1, 0, true);
+  contract<T>("npde::fno::tucker_adjoint", B, cin, R0, M, false, op<T>(T1B, R0, 1, long(B) * R0), op(Ui, 1, R0, 0, true),
               XB, cin, 1, long(B) * cin, false);
 }
 

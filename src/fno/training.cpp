@@ -497,6 +497,10 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
   OperatorTrainResult res;
   const auto t0 = Clock::now();
   long steps_run = 0, samples_run = 0;
+  // the steady rate: epochs after this run's first (that one pays the first touch of every workspace)
+  const long first_epoch = st.epoch;
+  double steady_seconds = 0;
+  long steady_samples = 0;
   const long total_steps = cfg.epochs * steps_per_epoch;
   if (comm.is_root() && !resume && !cfg.quiet)
     log::info(log::format("training: ", train.n, " samples, batch ", B, " (", capacity,
@@ -506,6 +510,8 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
     const auto order = epoch_order(train.n, cfg.seed, st.epoch);
     adam.set_lr_scale(schedule_factor(cfg, st.epoch) * st.nan_scale);
     bool rolled_back = false;
+    const auto epoch_t0 = Clock::now();
+    const long epoch_samples0 = samples_run;
     for (; st.step < steps_per_epoch; ++st.step) {
       const long first = st.step * B, count = std::min<long>(B, train.n - first);
       Kokkos::deep_copy(grad, T(0));
@@ -631,6 +637,7 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
       continue;
     }
     // the epoch is complete
+    if (st.epoch > first_epoch) steady_seconds += seconds_since(epoch_t0), steady_samples += samples_run - epoch_samples0;
     EpochRow row;
     row.epoch = st.epoch + 1;
     row.train_loss = st.epoch_loss / double(train.n);
@@ -673,6 +680,7 @@ OperatorTrainResult train_operator(const decomp::Communicator& comm, FnoModel<T>
   res.epochs = st.epoch;
   res.steps = steps_run;
   res.samples_per_second = double(samples_run) / std::max(seconds_since(t0), 1e-9);
+  res.steady_samples_per_second = steady_seconds > 0 ? double(steady_samples) / steady_seconds : 0.0;
   res.nan_recoveries = st.nan_recoveries;
   return res;
 }

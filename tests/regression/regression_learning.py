@@ -55,6 +55,8 @@ def check_operator(cfg):
         for key in ("test_rel_l2", "test_rel_l2_48", "n_params", "spectral_params", "compression", "train_seconds",
                     "samples_per_second", "inference_seconds_per_sample", "solve_seconds_per_sample", "ranks"):
             expect(key in s and np.isfinite(s[key]), "summary attribute %s missing or not finite" % key)
+        # the steady rate (epochs 2 and 3 here) is a rate: 0 would say no epoch was counted
+        expect(s["steady_samples_per_second"] > 0, "steady samples/s %g" % s["steady_samples_per_second"])
         h = {k: f["history/" + k][...] for k in f["history"]}
         expect(np.array_equal(h["epoch"], [1, 2, 3]), "history epochs are %s" % h["epoch"])
         expect(h["train_loss"][-1] < h["train_loss"][0], "the training loss did not decrease: %s" % h["train_loss"])

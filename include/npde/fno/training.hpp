@@ -113,7 +113,10 @@ struct OperatorTrainResult {
   std::vector<EpochRow> history;
   double seconds = 0;
   long epochs = 0, steps = 0;
-  double samples_per_second = 0;
+  double samples_per_second = 0;  // this run's samples over its wall time (evaluations, checkpoints included)
+  /// the training steps' own rate once warm: the samples of the epochs after this run's first over
+  /// the time of their steps (no evaluations or checkpoints); 0 when the run did one epoch
+  double steady_samples_per_second = 0;
   bool stopped = false;
   int nan_recoveries = 0;
 };
