@@ -172,6 +172,7 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
     cp.scalars["lbfgs/iteration"] = double(s.lbfgs.iteration);
     if (!s.lbfgs.h.empty()) cp.arrays["lbfgs/h"] = s.lbfgs.h;
   }
+  if (!s.average.empty()) cp.arrays["average"] = s.average;
   put_history(cp, "history", s.history, s.term_names, s.extra_names);
   if (!s.model_state.empty()) cp.arrays["model_state"] = s.model_state;
   return cp;
@@ -251,6 +252,12 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
   }
   if ((s.has_adam && st.optimizer != "adam") || (s.has_lbfgs && st.optimizer != "lbfgs" && st.optimizer != "ssbfgs"))
     fail("optimizer state does not match stage " + std::to_string(s.stage + 1) + " (" + st.optimizer + ")");
+  if (cp.arrays.count("average")) {
+    s.average = cp.array("average");
+    if (s.average.size() != n_params) fail("the averaged parameters have the wrong size");
+    for (double v : s.average)
+      if (!std::isfinite(v)) fail("the averaged parameters contain non-finite values");
+  }
   s.history = get_history(cp, "history", path, &s.term_names, &s.extra_names);
   if (cp.arrays.count("model_state")) s.model_state = cp.array("model_state");
   if (s.extra_names != extra_names)

@@ -290,6 +290,7 @@ pinn::TrainConfig make_train_config(const io::Deck& deck, bool quiet) {
     st.adam.decay = s.decay;
     st.adam.decay_rate = s.decay_rate;
     st.adam.decay_steps = s.decay_steps;
+    st.average = s.average;
     st.lbfgs.lr = s.lr;
     st.lbfgs.history = s.history;
     st.lbfgs.tolerance_grad = s.tolerance_grad;

@@ -289,6 +289,7 @@ StageSpec read_stage(const DeckReader& r, const std::string& p) {
     s.decay = r.get_enum(p + ".decay");
     s.decay_rate = r.get_real(p + ".decay_rate");
     s.decay_steps = r.get_int(p + ".decay_steps");
+    s.average = r.get_real(p + ".average");
   } else {
     if (s.optimizer == "lbfgs") s.history = r.get_int(p + ".history");
     s.tolerance_grad = r.get_real(p + ".tolerance_grad");

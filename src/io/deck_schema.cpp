@@ -142,6 +142,7 @@ const std::vector<KeySpec> kSchema = {
   {"training.stages[].decay",              K::Enum,       kOpt, "none",         "none|exponential|step",     any(),             0, 0,         "adam",   "learning-rate schedule"},
   {"training.stages[].decay_rate",         K::Real,       kOpt, "1.0",          kNone,                       open_closed(0, 1), 0, 0,         "adam",   "lr factor per decay_steps iterations"},
   {"training.stages[].decay_steps",        K::Int,        kOpt, "1000",         kNone,                       above(0),          0, 0,         "adam",   "iterations per decay_rate factor"},
+  {"training.stages[].average",            K::Real,       kOpt, "0",            kNone,                       half_open(0, 1),   0, 0,         "adam",   "exponential moving average of the parameters with this decay (0: none): the validation error is the average's, and the stage ends on the average"},
   {"training.stages[].weights",            K::Section,    kOpt, kNone,          kNone,                       any(),             0, 0,         kNone,    "loss term weights during this stage (groups as training.weights; others keep theirs)"},
   {"training.stages[].weights.pde",        K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the residual terms in this stage"},
   {"training.stages[].weights.bc",         K::Real,       kOpt, kNone,          kNone,                       at_least(0),       0, 0,         kNone,    "weight of the boundary (Dirichlet, Neumann, periodic) terms in this stage"},

@@ -156,6 +156,10 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
 
   std::unique_ptr<optim::Adam<T>> adam;
   std::unique_ptr<optim::Lbfgs<T>> lbfgs;
+  // StageConfig::average: the stage's averaged parameters, and the iterate's copy while the
+  // validation error is taken at the average
+  View1<T> avg, iterate;
+  const auto averaging = [&] { return avg.extent(0) > 0; };
   // Full state at the current iteration boundary.
   auto capture = [&]() {
     TrainState c;
@@ -170,6 +174,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     c.params = to_global(to_host(params));
     c.has_adam = bool(adam);
     c.has_lbfgs = bool(lbfgs);
+    if (averaging()) c.average = to_global(to_host(avg));
     if (adam) {
       c.adam = adam->state();
       c.adam.m = to_global(c.adam.m);
@@ -198,7 +203,15 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     for (double v : r.terms) r.loss += v;
     r.lr = lr;
     r.wall = elapsed();
-    r.rel_l2 = logged ? pinn.validation_error() : std::numeric_limits<double>::quiet_NaN();
+    r.rel_l2 = std::numeric_limits<double>::quiet_NaN();
+    if (logged && averaging()) {  // the average's error: the parameters the stage ends on
+      Kokkos::deep_copy(iterate, params);
+      Kokkos::deep_copy(params, avg);
+      r.rel_l2 = pinn.validation_error();
+      Kokkos::deep_copy(params, iterate);
+    } else if (logged) {
+      r.rel_l2 = pinn.validation_error();
+    }
     result.history.push_back(r);
     return r;
   };
@@ -230,6 +243,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     const bool resuming_here = resume && resume->stage == s && resume->stage_iteration > 0;
     adam.reset();
     lbfgs.reset();
+    avg = View1<T>(), iterate = View1<T>();
     pinn.set_stage_weights(sc.weights);  // before the first evaluation of the stage (L-BFGS starts with one)
     // the stage's point counts: new points of a new round where they change (resuming: already drawn)
     if (pinn.set_stage_points(sc.points) && !resuming_here) pinn.sample(++st.sample_round);
@@ -239,6 +253,14 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       adam = std::make_unique<optim::Adam<T>>(np, sc.adam);
       if (resuming_here && resume->has_adam) adam->set_state(adam_local(resume->adam));
       adam->set_lr_scale(st.lr_scale);
+      if (sc.average > 0) {
+        avg = View1<T>("npde::pinn::train::average", np);
+        iterate = View1<T>("npde::pinn::train::iterate", np);
+        if (resuming_here && !resume->average.empty())
+          from_host(to_local(resume->average), avg);
+        else
+          Kokkos::deep_copy(avg, params);
+      }
     } else if (sc.optimizer == "lbfgs" || sc.optimizer == "ssbfgs") {
       lbfgs = std::make_unique<optim::Lbfgs<T>>(np, sc.lbfgs, segments);
       if (resuming_here && resume->has_lbfgs) lbfgs->set_state(lbfgs_local(resume->lbfgs));
@@ -317,6 +339,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
         if (st.sample_round != round_now) pinn.sample(st.sample_round);
         if (!good.model_state.empty()) pinn.set_adaptive_state(good.model_state);
         result.history = good.history;
+        if (averaging()) from_host(to_local(good.average), avg);
         if (adam) {
           adam->set_state(adam_local(good.adam));
           adam->set_lr_scale(scale);
@@ -332,6 +355,12 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
         continue;
       }
       if (adam) adam->step(params, grad);
+      if (averaging()) {
+        const T d = T(sc.average);
+        const View1<T> a = avg, p = params;
+        Kokkos::parallel_for("npde::pinn::train::average", Kokkos::RangePolicy<ExecSpace>(0, a.extent(0)),
+                             KOKKOS_LAMBDA(const std::size_t i) { a(i) = d * a(i) + (T(1) - d) * p(i); });
+      }
       ++st.global_iteration;
       ++st.stage_iteration;
       ++iterations_here;
@@ -350,6 +379,11 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       if (converged) break;
     }
     if (result.stopped) break;
+    if (averaging()) {  // the stage ends on the average
+      Kokkos::deep_copy(params, avg);
+      if (!config.quiet)
+        log::info(log::format("stage ", s + 1, ": the parameters are now their moving average (decay ", sc.average, ")"));
+    }
     st.stage_done = true;
   }
   Kokkos::fence();

@@ -39,6 +39,7 @@ struct StageSpec {
   std::string decay = "none";  ///< "none", "exponential", "step"
   double decay_rate = 1.0;     ///< factor per decay_steps iterations
   int decay_steps = 1000;
+  double average = 0;          ///< training.stages[].average: decay of the parameters' moving average (0: none)
   // L-BFGS
   int history = 50;
   double tolerance_grad = 1e-12;    ///< stop when max |grad| falls below

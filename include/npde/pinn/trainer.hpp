@@ -24,6 +24,10 @@ struct StageConfig {
   int resample_every = -1;
   optim::AdamOptions adam;
   optim::LbfgsOptions lbfgs;
+  /// Adam: an exponential moving average of the parameters, a <- average a + (1 - average) p after
+  /// every step from a = p at the stage's start (0: none). The validation error is the average's,
+  /// and the stage ends with the parameters set to it; the loss columns stay the iterate's.
+  double average = 0;
   /// Collocation point counts of this stage (0: the model's own); a change from the previous stage
   /// draws a new point round at the stage's start.
   StagePoints points;
@@ -67,6 +71,7 @@ struct TrainState {
   bool has_adam = false, has_lbfgs = false;
   optim::AdamState adam;
   optim::LbfgsState lbfgs;
+  std::vector<double> average;          ///< the current Adam stage's averaged parameters (empty: none)
   std::vector<HistoryRow> history;
   std::vector<std::string> term_names;  ///< the model's loss terms (names of HistoryRow::terms)
   std::vector<std::string> extra_names; ///< the model's extra history columns (HistoryRow::extras)

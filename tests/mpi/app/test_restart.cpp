@@ -339,6 +339,42 @@ TEST(Restart, BitIdenticalSelfScaledBfgs) {
   check_restarts(make_deck({}, text.c_str()), {k_adam_iterations, 37, 44}, "ssbfgs");
 }
 
+// Parameter averaging: the average travels in the checkpoint, and the L-BFGS stage starts from it
+// (a restart exactly at the Adam stage's end must still hand the average on).
+TEST(Restart, BitIdenticalParameterAveraging) {
+  check_restarts(make_deck({"training.stages[0].average=0.9"}), {13, k_adam_iterations, 41}, "average");
+}
+
+// The average follows a <- d a + (1 - d) p after every Adam step, and the stage ends on it, not on
+// the last iterate (a deck of the Adam stage alone).
+TEST(Restart, ParameterAveragingFollowsTheIteratesAndEndsTheStage) {
+  std::string text = k_deck;
+  const std::string lbfgs = "\n    - {optimizer: lbfgs, iterations: 20, history: 8}";
+  ASSERT_NE(text.find(lbfgs), std::string::npos);
+  text.erase(text.find(lbfgs), lbfgs.size());
+  const double d = 0.8;
+  const auto deck = make_deck({"training.stages[0].average=0.8"}, text.c_str());
+  std::vector<long> all;
+  for (long k = 1; k <= k_adam_iterations; ++k) all.push_back(k);
+  const RunResult r = train_run(Communicator::world(), deck, all, nullptr);
+  ASSERT_EQ(r.states.size(), all.size());
+  for (long k = 2; k <= k_adam_iterations; ++k) {
+    const auto &prev = r.states.at(k - 1).average, &now = r.states.at(k).average, &p = r.states.at(k).params;
+    ASSERT_EQ(now.size(), p.size());
+    ASSERT_EQ(prev.size(), p.size());
+    for (std::size_t i = 0; i < p.size(); ++i)
+      ASSERT_NEAR(now[i], d * prev[i] + (1 - d) * p[i], 1e-14 * (1 + std::abs(p[i]))) << "iteration " << k << ", " << i;
+  }
+  const TrainState& last = r.states.at(k_adam_iterations);
+  EXPECT_NE(last.params, last.average) << "the average equals the last iterate: nothing was averaged";
+  ASSERT_EQ(r.params.size(), last.average.size());
+  EXPECT_EQ(std::memcmp(r.params.data(), last.average.data(), r.params.size() * sizeof(double)), 0)
+      << "the stage did not end on the average";
+  // a deck without averaging keeps none
+  const RunResult plain = train_run(Communicator::world(), make_deck({}, text.c_str()), {k_adam_iterations}, nullptr);
+  EXPECT_TRUE(plain.states.at(k_adam_iterations).average.empty());
+}
+
 TEST(Restart, BitIdenticalWeightFactorization) {
   check_restarts(make_deck({"network.weight_factorization.mean=0.5"}, k_burgers_deck), {13, 41}, "rwf");
 }
