@@ -477,14 +477,15 @@ void SpectralConv2d<T>::contract_forward(const Complex<T>* P) {
     const int R = m_ranks[0];
     const Complex<T>*lam = P, *A = P + R, *Bf = A + long(cin) * R, *Cr = Bf + long(cout) * R, *Cc = Cr + long(mx) * R;
     Complex<T>*T1 = m_t1.data(), *S = m_t2.data();
-    contract<T>("npde::fno::cp_in", B, R, cin, M, false, op(X, cin, 1, long(B) * cin), op(A, R, 1, 0), T1, long(R) * M, M,
-                1, false);
+    // T1 and S mode-major (m, b, q), as X and Y
+    contract<T>("npde::fno::cp_in", B, R, cin, M, false, op(X, cin, 1, long(B) * cin), op(A, R, 1, 0), T1, R, 1,
+                long(B) * R, false);
     Kokkos::parallel_for("npde::fno::cp_modes", Kokkos::RangePolicy<ExecSpace>(0, long(B) * R * M),
                          KOKKOS_LAMBDA(const long e) {
-                           const int m = int(e % M), q = int((e / M) % R);
+                           const int q = int(e % R), m = int(e / (long(B) * R));
                            S[e] = lam[q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q] * T1[e];
                          });
-    contract<T>("npde::fno::cp_out", B, cout, R, M, false, op<T>(S, long(R) * M, M, 1), op(Bf, 1, R, 0), Y,
+    contract<T>("npde::fno::cp_out", B, cout, R, M, false, op<T>(S, R, 1, long(B) * R), op(Bf, 1, R, 0), Y,
                 cout, 1, long(B) * cout, false);
     return;
   }
@@ -531,26 +532,27 @@ void SpectralConv2d<T>::contract_backward(const Complex<T>* P, Complex<T>* Gr, C
     Complex<T>*SB = m_s1.data(), *Pm = m_s2.data();  // Sbar (B x R x M), P (R x M)
     // dB[o, q] += sum_{b,m} Ybar[b, o, m] conj(S[b, q, m]); Sbar[b, q, m] = sum_o Ybar[b, o, m] conj(B[o, q])
     contract<T>("npde::fno::cp_grad_out", cout, R, B, M, true, op(YB, 1, cout, long(B) * cout),
-                op(S, long(R) * M, M, 1, true), gB, R, 1, 0, true);
-    contract<T>("npde::fno::cp_sbar", B, R, cout, M, false, op(YB, cout, 1, long(B) * cout), op(Bf, R, 1, 0, true), SB,
-                long(R) * M, M, 1, false);
+                op(S, R, 1, long(B) * R, true), gB, R, 1, 0, true);
+    contract<T>("npde::fno::cp_sbar", B, R, cout, M, false, op(YB, cout, 1, long(B) * cout), op(Bf, R, 1, 0, true), SB, R,
+                1, long(B) * R, false);
     // P[q, m] = sum_b Sbar conj(T1): the mode factors' and lambda's gradients from it
     Kokkos::parallel_for("npde::fno::cp_p", Kokkos::RangePolicy<ExecSpace>(0, long(R) * M), KOKKOS_LAMBDA(const long e) {
+      const long q = e / M, m = e % M;
       Complex<T> acc(0);
-      for (int b = 0; b < B; ++b) acc += SB[long(b) * R * M + e] * Kokkos::conj(T1[long(b) * R * M + e]);
+      for (int b = 0; b < B; ++b) acc += SB[(m * B + b) * R + q] * Kokkos::conj(T1[(m * B + b) * R + q]);
       Pm[e] = acc;
     });
     cp_mode_gradients<T>(R, mx, myh, lam, Cr, Cc, Pm, glam, gCr, gCc);
     // T1bar = Sbar conj(lambda Cr Cc), in place
     Kokkos::parallel_for("npde::fno::cp_t1bar", Kokkos::RangePolicy<ExecSpace>(0, long(B) * R * M),
                          KOKKOS_LAMBDA(const long e) {
-                           const int m = int(e % M), q = int((e / M) % R);
+                           const int q = int(e % R), m = int(e / (long(B) * R));
                            SB[e] *= Kokkos::conj(lam[q] * Cr[(m / myh) * R + q] * Cc[(m % myh) * R + q]);
                          });
     // dA[i, q] += sum_{b,m} conj(X[b, i, m]) T1bar[b, q, m]; Xbar[b, i, m] = sum_q T1bar[b, q, m] conj(A[i, q])
     contract<T>("npde::fno::cp_grad_in", cin, R, B, M, true, op(X, 1, cin, long(B) * cin, true),
-                op<T>(SB, long(R) * M, M, 1), gA, R, 1, 0, true);
-    contract<T>("npde::fno::cp_adjoint", B, cin, R, M, false, op<T>(SB, long(R) * M, M, 1), op(A, 1, R, 0, true), XB,
+                op<T>(SB, R, 1, long(B) * R), gA, R, 1, 0, true);
+    contract<T>("npde::fno::cp_adjoint", B, cin, R, M, false, op<T>(SB, R, 1, long(B) * R), op(A, 1, R, 0, true), XB,
                 cin, 1, long(B) * cin, false);
     return;
   }
