@@ -71,17 +71,41 @@ void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const T
               accumulate ? T(1) : T(0), t.at(out, m.out), int(t.P));
 }
 
+/// The channels of one tile: element (c, j) at p[c ld + j], in a field (ld = P) or in a scratch
+/// tile of its own (ld = the tile's points).
+template <class U>
+struct TileRef {
+  U* p;
+  int ld;
+};
+template <class U>
+TileRef<U> field_tile(U* field, int channels, const Tile& t) {
+  return {t.at(field, channels), int(t.P)};
+}
+
 /// The map's reverse pass on the tile: grad(W) += outbar^T in; inbar = (or +=) outbar W when inbar
-/// is not null. The caller adds the bias gradient (tile_row_sums of outbar).
+/// is given. The caller adds the bias gradient (the row sums of outbar).
 template <class T>
-void tile_map_backward(const ChannelMap& m, const T* params, const T* in, const T* outbar, T* inbar, bool accumulate,
-                       T* grad, const Tile& t) {
-  const int ld = int(t.P);
-  const T* ob = t.at(outbar, m.out);
-  nn::gemm<T>(true, false, m.out, m.in, t.n, T(1), ob, ld, t.at(in, m.in), ld, T(1), grad + m.w, m.out);
-  if (inbar)
-    nn::gemm<T>(false, false, t.n, m.in, m.out, T(1), ob, ld, params + m.w, m.out, accumulate ? T(1) : T(0),
-                t.at(inbar, m.in), ld);
+void map_backward(const ChannelMap& m, const T* params, TileRef<const T> in, TileRef<const T> outbar, TileRef<T> inbar,
+                  bool accumulate, T* grad, int n) {
+  nn::gemm<T>(true, false, m.out, m.in, n, T(1), outbar.p, outbar.ld, in.p, in.ld, T(1), grad + m.w, m.out);
+  if (inbar.p)
+    nn::gemm<T>(false, false, n, m.in, m.out, T(1), outbar.p, outbar.ld, params + m.w, m.out, accumulate ? T(1) : T(0),
+                inbar.p, inbar.ld);
+}
+
+/// s[c ld + j] *= f[c P + j] over the tile: a scratch tile's adjoint times the GELU derivative kept
+/// in field f.
+template <class T>
+void scale_by_field(const char* label, const Tile& t, int C, T* s, int ld, const T* f) {
+  const T* fb = t.at(f, C);
+  const long P = t.P;
+  const int n = t.n;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, C), KOKKOS_LAMBDA(const int c) {
+    T* sc = s + long(c) * ld;
+    const T* fc = fb + c * P;
+    for (int j = 0; j < n; ++j) sc[j] *= fc[j];
+  });
 }
 
 /// a = gelu(z + bias[c]) (no bias when it is null), z overwritten by the derivative there (the
@@ -221,8 +245,8 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
     m_m1z.push_back(field(H / 2)), m_m1.push_back(field(H / 2));
   }
   // the reverse pass's adjoints, allocated once per shape (every one is written before it is read)
-  const std::size_t adj_channels[8] = {std::size_t(m_proj1.out), H, H, H, H / 2, H, std::size_t(m_lift1.out),
-                                       std::size_t(m_shape.in + 2)};
+  // (0, 4 and 6, the projection's, MLP's and lifting's hidden layers, live in a scratch tile instead)
+  const std::size_t adj_channels[8] = {0, H, H, H, 0, H, 0, std::size_t(m_shape.in + 2)};
   for (int k = 0; k < 8; ++k)
     m_adj[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::adjoint"),
                         B * adj_channels[k] * P);
@@ -253,6 +277,10 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
   Kokkos::deep_copy(m_ones, T(1));
   m_tile_scratch = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_scratch"),
                             std::size_t(H) * std::size_t(m_tile));
+  // the reverse pass's tile-local hidden adjoints (projection, channel MLP, lifting)
+  const std::size_t widest_hidden = std::size_t(std::max({long(m_proj1.out), long(m_lift1.out), long(H / 2)}));
+  m_tile_adj = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_adjoint"),
+                        widest_hidden * std::size_t(m_tile));
 }
 
 template <class T>
@@ -312,23 +340,28 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   NPDE_REQUIRE(m_batch > 0, "FnoModel::backward before forward");
   const int batch = m_batch, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
   const long P = long(m_nx) * m_ny;
-  // adjoints: pa projection hidden, hb the skip paths' part of a block input's adjoint, sb the
+  // adjoints over the whole field: hb the skip paths' part of a block input's adjoint, sb the
   // spectral path's part (a block input's adjoint is hb + sb, summed where it is read), ob a block
-  // output's, mb the channel MLP hidden's, gb the block GELU's input's
-  T *pa = m_adj[0].data(), *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data(), *mb = m_adj[4].data(),
-    *sb = m_adj[5].data();
+  // output's, gb the block GELU's input's. The hidden layers' adjoints of the projection, the channel
+  // MLP and the lifting live inside one tile only: they go to a scratch tile (ts, ld = the tile's
+  // points), so BLAS's clearing pass and the products that read them stay in cache.
+  T *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data(), *sb = m_adj[5].data();
   const T* ones = m_ones.data();
-  T* scratch = m_tile_scratch.data();
+  T *scratch = m_tile_scratch.data(), *ts = m_tile_adj.data();
   const long tile = m_tile;
+  const int ldt = int(tile);
+  const TileRef<T> hidden{ts, ldt};
+  const TileRef<const T> hidden_in{ts, ldt};
   {
     const T *pz = m_proj_z.data(), *pact = m_proj_a.data(), *hl = m_h[L].data();
     for_tiles(batch, P, m_tile, [&](const Tile& t) {
       tile_row_sums(t, m_proj2.out, ybar, ones, grad + m_proj2.b);
-      tile_map_backward(m_proj2, params, pact, ybar, pa, false, grad, t);
-      tile_rows("npde::fno::FnoModel::proj_gelu_adjoint", t, m_proj1.out,
-                KOKKOS_LAMBDA(const int, const long e) { pa[e] *= pz[e]; });
-      tile_row_sums(t, m_proj1.out, pa, ones, grad + m_proj1.b);
-      tile_map_backward(m_proj1, params, hl, pa, ob, false, grad, t);
+      map_backward(m_proj2, params, field_tile(pact, m_proj2.in, t), field_tile(ybar, m_proj2.out, t), hidden, false,
+                   grad, t.n);
+      scale_by_field("npde::fno::FnoModel::proj_gelu_adjoint", t, m_proj1.out, ts, ldt, pz);
+      row_sums(m_proj1.out, t.n, ts, ldt, ones, grad + m_proj1.b);
+      map_backward(m_proj1, params, field_tile(hl, m_proj1.in, t), hidden_in, field_tile(ob, m_proj1.in, t), false,
+                   grad, t.n);
     });
   }
   for (int l = L - 1; l >= 0; --l) {
@@ -357,29 +390,31 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
           scratch[e - off - c * gap] = v * h[e];
         });
       }
-      row_sums(H, t.n, scratch, int(tile), ones, grad + bl.gate);
+      row_sums(H, t.n, scratch, ldt, ones, grad + bl.gate);
       tile_row_sums(t, H, ob, ones, grad + bl.mlp2.b);
-      tile_map_backward(bl.mlp2, params, m1, ob, mb, false, grad, t);
-      tile_rows("npde::fno::FnoModel::mlp_gelu_adjoint", t, H / 2,
-                KOKKOS_LAMBDA(const int, const long e) { mb[e] *= m1z[e]; });
-      tile_row_sums(t, H / 2, mb, ones, grad + bl.mlp1.b);
-      tile_map_backward(bl.mlp1, params, g, mb, gb, false, grad, t);
+      map_backward(bl.mlp2, params, field_tile(m1, H / 2, t), field_tile<const T>(ob, H, t), hidden, false, grad, t.n);
+      scale_by_field("npde::fno::FnoModel::mlp_gelu_adjoint", t, H / 2, ts, ldt, m1z);
+      row_sums(H / 2, t.n, ts, ldt, ones, grad + bl.mlp1.b);
+      map_backward(bl.mlp1, params, field_tile(g, H, t), hidden_in, field_tile(gb, H, t), false, grad, t.n);
       tile_rows("npde::fno::FnoModel::block_gelu_adjoint", t, H, KOKKOS_LAMBDA(const int, const long e) { gb[e] *= z[e]; });
       tile_row_sums(t, H, gb, ones, grad + bl.spectral_bias);
-      tile_map_backward(bl.skip, params, h, gb, hb, true, grad, t);
+      map_backward(bl.skip, params, field_tile(h, H, t), field_tile<const T>(gb, H, t), field_tile(hb, H, t), true,
+                   grad, t.n);
     });
     // z = spectral(h) + ...: the spectral path's share of the input adjoint, over the whole field
     m_convs[l].backward(params + bl.spectral, gb, sb, grad + bl.spectral);
   }
-  T *lb = m_adj[6].data(), *ab = m_adj[7].data();
+  T* ab = m_adj[7].data();
   const T *l1z = m_l1z.data(), *l1 = m_l1.data(), *a0 = m_a0.data();
   for_tiles(batch, P, m_tile, [&](const Tile& t) {
     tile_rows("npde::fno::FnoModel::block_input_adjoint", t, H, KOKKOS_LAMBDA(const int, const long e) { ob[e] = hb[e] + sb[e]; });
     tile_row_sums(t, H, ob, ones, grad + m_lift2.b);
-    tile_map_backward(m_lift2, params, l1, ob, lb, false, grad, t);
-    tile_rows("npde::fno::FnoModel::lift_gelu_adjoint", t, m_lift1.out, KOKKOS_LAMBDA(const int, const long e) { lb[e] *= l1z[e]; });
-    tile_row_sums(t, m_lift1.out, lb, ones, grad + m_lift1.b);
-    tile_map_backward(m_lift1, params, a0, lb, xbar ? ab : nullptr, false, grad, t);
+    map_backward(m_lift2, params, field_tile(l1, m_lift2.in, t), field_tile<const T>(ob, H, t), hidden, false, grad,
+                 t.n);
+    scale_by_field("npde::fno::FnoModel::lift_gelu_adjoint", t, m_lift1.out, ts, ldt, l1z);
+    row_sums(m_lift1.out, t.n, ts, ldt, ones, grad + m_lift1.b);
+    map_backward(m_lift1, params, field_tile(a0, m_lift1.in, t), hidden_in,
+                 xbar ? field_tile(ab, m_lift1.in, t) : TileRef<T>{nullptr, 0}, false, grad, t.n);
     if (!xbar) return;
     const long shift = 2 * P * t.b;
     tile_rows("npde::fno::FnoModel::input_adjoint", t, cin, KOKKOS_LAMBDA(const int, const long e) { xbar[e] = ab[e + shift]; });

@@ -75,8 +75,9 @@ class FnoModel {
   std::vector<View1<T>> m_h;            ///< block inputs (blocks + 1 of them: the last is the projection's input)
   std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
   View1<T> m_ones, m_tile_scratch;   ///< a tile of ones and of H channels (the reverse pass's sums)
+  View1<T> m_tile_adj;               ///< the reverse pass's hidden-layer adjoints of one tile
   long m_tile = 0, m_tile_request = 0;  ///< grid points per tile of the pointwise layers (requested: 0 = automatic)
-  View1<T> m_adj[8];  ///< the reverse pass's adjoints (projection, block, MLP, lifting, input)
+  View1<T> m_adj[8];  ///< the reverse pass's field adjoints (1, 2, 3, 5: block paths; 7: input; 0, 4, 6 unused)
   void allocate(int batch, int nx, int ny);
 };
 
