@@ -88,39 +88,45 @@ void pack(const char* label, const Operand<T>& o, long n, Complex<T>* out, const
   });
 }
 
-/// The elements a contraction moves besides its GEMMs: the operands it packs and the product it
-/// scatters (see contract_as_stored).
+/// How a contraction runs in one orientation: which operands its GEMMs read in place, whether the
+/// product goes straight into C (row-major C), and the elements it moves besides its GEMMs (the
+/// operands it packs, the product it scatters).
+struct ContractionLayout {
+  InPlace a, b;
+  bool direct = false;
+  long traffic = 0;
+};
 template <class T>
-long contraction_traffic(long n0, long n1, long nz, long nm, bool sum_m, const Operand<T>& A, const Operand<T>& B,
-                         long c0, long c1) {
-  const long K = sum_m ? nm * nz : nz;
-  const bool ka = !sum_m || nm == 1 || A.s2 == nz * A.s1, kb = !sum_m || nm == 1 || B.s2 == nz * B.s0;
+ContractionLayout contraction_layout(long n0, long n1, long nz, long nm, bool sum_m, const Operand<T>& A,
+                                     const Operand<T>& B, long c0, long c1) {
+  ContractionLayout l;
+  const long K = sum_m ? nm * nz : nz;  // with sum_m, one GEMM whose inner index is k = (m, z)
+  l.a = in_place(A.s0, A.s1, n0, K, A.conj);
+  l.b = in_place(B.s0, B.s1, K, n1, B.conj);
+  if (sum_m && nm > 1 && A.s2 != nz * A.s1) l.a.ok = false;  // in place needs one stride for k
+  if (sum_m && nm > 1 && B.s2 != nz * B.s0) l.b.ok = false;
+  l.direct = c1 == 1 && c0 >= std::max(1L, n1);
   const long ma = sum_m || A.s2 == 0 ? 1 : nm, mb = sum_m || B.s2 == 0 ? 1 : nm, mc = sum_m ? 1 : nm;
-  long t = 0;
-  if (!(ka && in_place(A.s0, A.s1, n0, K, A.conj).ok)) t += ma * n0 * K;
-  if (!(kb && in_place(B.s0, B.s1, K, n1, B.conj).ok)) t += mb * K * n1;
-  if (!(c1 == 1 && c0 >= std::max(1L, n1))) t += 2 * mc * n0 * n1;
-  return t;
+  l.traffic = (l.a.ok ? 0 : ma * n0 * K) + (l.b.ok ? 0 : mb * K * n1) + (l.direct ? 0 : 2 * mc * n0 * n1);
+  return l;
 }
 
-/// contract() in the orientation given: C = A B per mode (or summed over the modes). An operand a
-/// GEMM can read where it lies (in_place: row-major, or transposed, or conjugate-transposed) is used
-/// there, any other is packed into a contiguous [m][x][z] or [m][z][y] matrix; a row-major C receives
+/// contract() in the orientation given, with that orientation's layout: C = A B per mode (or summed
+/// over the modes). An operand a GEMM can read where it lies (in_place: row-major, or transposed, or
+/// conjugate-transposed) is used there, any other is packed into a contiguous [m][x][z] or [m][z][y] matrix; a row-major C receives
 /// the product directly (beta = 1 when adding), any other C through a scratch product and a scatter.
 template <class T>
 void contract_as_stored(const char* label, int n0, int n1, int nz, int nm, bool sum_m, const Operand<T>& A,
-                        const Operand<T>& B, Complex<T>* C, long c0, long c1, long c2, bool add) {
+                        const Operand<T>& B, Complex<T>* C, long c0, long c1, long c2, bool add,
+                        const ContractionLayout& layout) {
   auto& s = PackScratch<T>::get();
   const long N0 = n0, N1 = n1, NZ = nz, NM = nm;
-  // with sum_m, one GEMM whose inner index is k = (m, z): in place needs one stride for k
   const long K = sum_m ? NM * NZ : NZ, MA = sum_m || A.s2 == 0 ? 1 : NM, MB = sum_m || B.s2 == 0 ? 1 : NM;
-  InPlace la = in_place(A.s0, A.s1, N0, K, A.conj), lb = in_place(B.s0, B.s1, K, N1, B.conj);
-  if (sum_m && NM > 1 && A.s2 != NZ * A.s1) la.ok = false;
-  if (sum_m && NM > 1 && B.s2 != NZ * B.s0) lb.ok = false;
+  InPlace la = layout.a, lb = layout.b;
   const Complex<T>*a = A.p, *b = B.p;
   long as = sum_m ? 0 : A.s2, bs = sum_m ? 0 : B.s2;
   if (!la.ok) {  // [m][x][z] (with sum_m: [x][m][z], the rows of one GEMM over k = (m, z))
-    Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(MA * N0 * NZ * (sum_m ? NM : 1)));
+    Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(MA * N0 * K));
     if (sum_m)
       pack(label, A, N0 * K, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
         v = int(i % NZ), m = int((i / NZ) % NM), u = int(i / (NZ * NM));
@@ -139,7 +145,7 @@ void contract_as_stored(const char* label, int n0, int n1, int nz, int nm, bool 
     b = bp, bs = MB == 1 ? 0 : NZ * N1, lb = {true, CblasNoTrans, int(N1)};
   }
   const long MC = sum_m ? 1 : NM;
-  const bool direct = c1 == 1 && c0 >= std::max(1L, N1);
+  const bool direct = layout.direct;
   Complex<T>* c = direct ? C : PackScratch<T>::sized(s.c, std::size_t(MC * N0 * N1));
   const long cs = direct ? c2 : N0 * N1;
   const int ldc = direct ? int(c0) : n1;
@@ -194,12 +200,16 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
   }
   // C^T = B^T A^T: A' (y, z, m) = B(z, y, m), B' (z, x, m) = A(x, z, m); a shared B stays B (its
   // modes stack only as the right operand)
-  const Operand<T> At{B.p, B.s1, B.s0, B.s2, B.conj}, Bt{A.p, A.s1, A.s0, A.s2, A.conj};
-  if ((sum_m || (A.s2 != 0 && B.s2 != 0)) &&
-      contraction_traffic(N1, N0, NZ, NM, sum_m, At, Bt, c1, c0) < contraction_traffic(N0, N1, NZ, NM, sum_m, A, B, c0, c1))
-    contract_as_stored(label, n1, n0, nz, nm, sum_m, At, Bt, C, c1, c0, c2, add);
-  else
-    contract_as_stored(label, n0, n1, nz, nm, sum_m, A, B, C, c0, c1, c2, add);
+  const ContractionLayout as_given = contraction_layout(N0, N1, NZ, NM, sum_m, A, B, c0, c1);
+  if (sum_m || (A.s2 != 0 && B.s2 != 0)) {
+    const Operand<T> At{B.p, B.s1, B.s0, B.s2, B.conj}, Bt{A.p, A.s1, A.s0, A.s2, A.conj};
+    const ContractionLayout transposed = contraction_layout(N1, N0, NZ, NM, sum_m, At, Bt, c1, c0);
+    if (transposed.traffic < as_given.traffic) {
+      contract_as_stored(label, n1, n0, nz, nm, sum_m, At, Bt, C, c1, c0, c2, add, transposed);
+      return;
+    }
+  }
+  contract_as_stored(label, n0, n1, nz, nm, sum_m, A, B, C, c0, c1, c2, add, as_given);
 }
 
 template <class T>

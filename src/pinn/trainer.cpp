@@ -204,13 +204,10 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
     r.lr = lr;
     r.wall = elapsed();
     r.rel_l2 = std::numeric_limits<double>::quiet_NaN();
-    if (logged && averaging()) {  // the average's error: the parameters the stage ends on
-      Kokkos::deep_copy(iterate, params);
-      Kokkos::deep_copy(params, avg);
+    if (logged) {  // with averaging, the average's error: the parameters the stage ends on
+      if (averaging()) Kokkos::deep_copy(iterate, params), Kokkos::deep_copy(params, avg);
       r.rel_l2 = pinn.validation_error();
-      Kokkos::deep_copy(params, iterate);
-    } else if (logged) {
-      r.rel_l2 = pinn.validation_error();
+      if (averaging()) Kokkos::deep_copy(params, iterate);
     }
     result.history.push_back(r);
     return r;
