@@ -38,9 +38,13 @@ struct Fftw<double> {
   static plan c2c(const iodim* dim, int hr, const iodim* how, cpx* io, int sign, unsigned f) {
     return fftw_plan_guru_dft(1, dim, hr, how, io, io, sign, kFlags | f);
   }
+  static plan c2c_out(const iodim* dim, int hr, const iodim* how, cpx* in, cpx* out, int sign, unsigned f) {
+    return fftw_plan_guru_dft(1, dim, hr, how, in, out, sign, kFlags | f);
+  }
   static void exec_r2c(plan p, double* in, cpx* out) { fftw_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan p, cpx* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
   static void exec_c2c(plan p, cpx* io) { fftw_execute_dft(p, io, io); }
+  static void exec_c2c_out(plan p, cpx* in, cpx* out) { fftw_execute_dft(p, in, out); }
   static void destroy(plan p) { fftw_destroy_plan(p); }
   static void* malloc(std::size_t n) { return fftw_malloc(n); }
   static void free(void* p) { fftw_free(p); }
@@ -61,9 +65,13 @@ struct Fftw<float> {
   static plan c2c(const iodim* dim, int hr, const iodim* how, cpx* io, int sign, unsigned f) {
     return fftwf_plan_guru_dft(1, dim, hr, how, io, io, sign, kFlags | f);
   }
+  static plan c2c_out(const iodim* dim, int hr, const iodim* how, cpx* in, cpx* out, int sign, unsigned f) {
+    return fftwf_plan_guru_dft(1, dim, hr, how, in, out, sign, kFlags | f);
+  }
   static void exec_r2c(plan p, float* in, cpx* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
   static void exec_c2c(plan p, cpx* io) { fftwf_execute_dft(p, io, io); }
+  static void exec_c2c_out(plan p, cpx* in, cpx* out) { fftwf_execute_dft(p, in, out); }
   static void destroy(plan p) { fftwf_destroy_plan(p); }
   static void* malloc(std::size_t n) { return fftwf_malloc(n); }
   static void free(void* p) { fftwf_free(p); }
@@ -82,12 +90,14 @@ struct Fft2d<T>::Plans {
   };
   Set aligned, unaligned;
   Complex<T>* work = nullptr;  ///< the inverse's scratch (c2r destroys its input), SIMD-aligned
+  T* sum = nullptr;            ///< FFTW's accumulating inverse: the transform before it is added
   int work_alignment = 0;
   ~Plans() {
     for (Set* s : {&aligned, &unaligned})
       for (auto p : {s->r2c_y, s->c2c_x_forward, s->c2c_x_inverse, s->c2r_y})
         if (p) F::destroy(p);
     if (work) F::free(work);
+    if (sum) F::free(sum);
   }
   /// The set whose alignment matches both arrays.
   const Set& pick(const void* a, const void* b) const {
@@ -129,7 +139,10 @@ Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns, YTransform y)
   // planning arrays (FFTW_ESTIMATE does not touch them)
   T* rbuf = static_cast<T*>(F::malloc(nreal * sizeof(T)));
   m_plans->work = static_cast<Complex<T>*>(F::malloc(nhalf * sizeof(Complex<T>)));
-  NPDE_REQUIRE(rbuf && m_plans->work, "FFTW could not allocate " << nhalf << " complex values");
+  // the pruned inverse's x pass reads the caller's spectrum and writes the scratch (out of place: no
+  // copy of the kept columns first; an out-of-place c2c keeps its input)
+  Complex<T>* cbuf = m_y_gemm ? static_cast<Complex<T>*>(F::malloc(nhalf * sizeof(Complex<T>))) : nullptr;
+  NPDE_REQUIRE(rbuf && m_plans->work && (cbuf || !m_y_gemm), "FFTW could not allocate " << nhalf << " complex values");
   m_plans->work_alignment = F::alignment(m_plans->work);
   cpx* cw = reinterpret_cast<cpx*>(m_plans->work);
   // along y: the real transforms of every row of every field
@@ -142,12 +155,14 @@ Fft2d<T>::Fft2d(int batch, int nx, int ny, int kept_columns, YTransform y)
     const unsigned f = unaligned ? FFTW_UNALIGNED : 0u;
     if (!m_y_gemm) s.r2c_y = F::r2c(&ydim, 1, &yhow, rbuf, cw, f);
     s.c2c_x_forward = F::c2c(&xdim, 2, xhow, cw, FFTW_FORWARD, f);
-    s.c2c_x_inverse = F::c2c(&xdim, 2, xhow, cw, FFTW_BACKWARD, f);
+    s.c2c_x_inverse = m_y_gemm ? F::c2c_out(&xdim, 2, xhow, reinterpret_cast<cpx*>(cbuf), cw, FFTW_BACKWARD, f)
+                               : F::c2c(&xdim, 2, xhow, cw, FFTW_BACKWARD, f);
     if (!m_y_gemm) s.c2r_y = F::c2r(&ydim, 1, &yhow_inv, cw, rbuf, f);
     NPDE_REQUIRE((m_y_gemm || (s.r2c_y && s.c2r_y)) && s.c2c_x_forward && s.c2c_x_inverse,
                  "FFTW could not plan transforms of " << batch << " x " << nx << " x " << ny);
   }
   F::free(rbuf);
+  if (cbuf) F::free(cbuf);
 }
 
 template <class T>
@@ -173,32 +188,41 @@ void Fft2d<T>::forward(const T* x, Complex<T>* X) {
 }
 
 template <class T>
-void Fft2d<T>::inverse(const Complex<T>* X, T* x) {
+void Fft2d<T>::inverse(const Complex<T>* X, T* x, bool accumulate) {
   using F = Fftw<T>;
   Complex<T>* w = m_plans->work;
+  auto* cw = reinterpret_cast<typename F::cpx*>(w);
   const int nyh = m_ny / 2 + 1, kept = m_kept;
   const std::size_t rows = std::size_t(m_batch) * m_nx;
-  // the kept columns, the others zero (c2r reads every column and destroys its input; the pruned
-  // GEMM reads the kept ones only)
-  for (std::size_t r = 0; r < rows; ++r) {
-    std::memcpy(static_cast<void*>(w + r * nyh), static_cast<const void*>(X + r * nyh), kept * sizeof(Complex<T>));
-    if (!m_y_gemm)
-      for (int c = kept; c < nyh; ++c) w[r * nyh + c] = Complex<T>(0);
-  }
-  auto* cw = reinterpret_cast<typename F::cpx*>(w);
-  const auto& s = m_plans->pick(w, x);
-  F::exec_c2c(s.c2c_x_inverse, cw);
-  if (m_y_gemm) {  // x[row, j] = sum_c W[row, c] E[c, j]; E's sin rows vanish on ky = 0 and ny/2,
-                   // which drops those columns' imaginary parts as irfft2 does
+  if (m_y_gemm) {  // the x pass from X into the scratch, then x[row, j] (+)= sum_c W[row, c] E[c, j];
+                   // E's sin rows vanish on ky = 0 and ny/2, which drops those columns' imaginary
+                   // parts as irfft2 does (the GEMM reads the kept columns only)
+    const auto& s = m_plans->pick(X, w);
+    F::exec_c2c_out(s.c2c_x_inverse, reinterpret_cast<typename F::cpx*>(const_cast<Complex<T>*>(X)), cw);
     nn::gemm<T>(false, false, m_ny, int(rows), 2 * kept, T(1), m_dft_inverse.data(), m_ny, reinterpret_cast<const T*>(w),
-                2 * nyh, T(0), x, m_ny);
+                2 * nyh, accumulate ? T(1) : T(0), x, m_ny);
     return;
   }
+  // the kept columns, the others zero (c2r reads every column and destroys its input)
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::memcpy(static_cast<void*>(w + r * nyh), static_cast<const void*>(X + r * nyh), kept * sizeof(Complex<T>));
+    for (int c = kept; c < nyh; ++c) w[r * nyh + c] = Complex<T>(0);
+  }
+  const std::size_t n = rows * std::size_t(m_ny);
+  if (accumulate && !m_plans->sum) {  // once, on the first accumulating call
+    m_plans->sum = static_cast<T*>(F::malloc(n * sizeof(T)));
+    NPDE_REQUIRE(m_plans->sum, "FFTW could not allocate " << n << " values");
+  }
+  T* out = accumulate ? m_plans->sum : x;
+  const auto& s = m_plans->pick(w, out);
+  F::exec_c2c(s.c2c_x_inverse, cw);
   for (std::size_t r = 0; r < rows; ++r) {
     w[r * nyh] = Complex<T>(w[r * nyh].real(), T(0));
     if (m_ny % 2 == 0) w[r * nyh + nyh - 1] = Complex<T>(w[r * nyh + nyh - 1].real(), T(0));
   }
-  F::exec_c2r(s.c2r_y, cw, x);
+  F::exec_c2r(s.c2r_y, cw, out);
+  if (accumulate)
+    for (std::size_t e = 0; e < n; ++e) x[e] += out[e];
 }
 
 template class Fft2d<double>;

@@ -245,8 +245,9 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
     m_m1z.push_back(field(H / 2)), m_m1.push_back(field(H / 2));
   }
   // the reverse pass's adjoints, allocated once per shape (every one is written before it is read)
-  // (0, 4 and 6, the projection's, MLP's and lifting's hidden layers, live in a scratch tile instead)
-  const std::size_t adj_channels[8] = {0, H, H, H, 0, H, 0, std::size_t(m_shape.in + 2)};
+  // (0, 4 and 6, the projection's, MLP's and lifting's hidden layers, live in a scratch tile instead;
+  // 5, the spectral path's share of a block input's, is added onto 1 by the inverse transform)
+  const std::size_t adj_channels[8] = {0, H, H, H, 0, 0, 0, std::size_t(m_shape.in + 2)};
   for (int k = 0; k < 8; ++k)
     m_adj[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::adjoint"),
                         B * adj_channels[k] * P);
@@ -340,12 +341,12 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   NPDE_REQUIRE(m_batch > 0, "FnoModel::backward before forward");
   const int batch = m_batch, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
   const long P = long(m_nx) * m_ny;
-  // adjoints over the whole field: hb the skip paths' part of a block input's adjoint, sb the
-  // spectral path's part (a block input's adjoint is hb + sb, summed where it is read), ob a block
-  // output's, gb the block GELU's input's. The hidden layers' adjoints of the projection, the channel
+  // adjoints over the whole field: hb a block input's adjoint (the skip paths' part, then the spectral
+  // path's added by its inverse transform's GEMM), ob a block output's, gb the block GELU's input's.
+  // The hidden layers' adjoints of the projection, the channel
   // MLP and the lifting live inside one tile only: they go to a scratch tile (ts, ld = the tile's
   // points), so BLAS's clearing pass and the products that read them stay in cache.
-  T *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data(), *sb = m_adj[5].data();
+  T *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data();
   const T* ones = m_ones.data();
   T *scratch = m_tile_scratch.data(), *ts = m_tile_adj.data();
   const long tile = m_tile;
@@ -372,7 +373,7 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     const bool last = l + 1 == L;
     for_tiles(batch, P, m_tile, [&](const Tile& t) {
       // ob: the adjoint of the block output (the projection's input adjoint, or the next block's
-      // input adjoint hb + sb), then through the GELU; the gating skip's share of the input's
+      // input adjoint hb), then through the GELU; the gating skip's share of the input's
       // (the products ob h of the gate's gradient go to a scratch tile, channel c at c * tile)
       // (two loops, not one testing `last` per element: that test kept the loop scalar)
       const long off = long(t.b) * H * P + t.p0, gap = P - tile;
@@ -384,7 +385,7 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
         });
       } else {
         tile_rows("npde::fno::FnoModel::gate_adjoint", t, H, KOKKOS_LAMBDA(const int c, const long e) {
-          const T v = (hb[e] + sb[e]) * oz[e];  // oz holds gelu'
+          const T v = hb[e] * oz[e];  // oz holds gelu'
           ob[e] = v;
           hb[e] = gate[c] * v;
           scratch[e - off - c * gap] = v * h[e];
@@ -401,15 +402,15 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
       map_backward(bl.skip, params, field_tile(h, H, t), field_tile<const T>(gb, H, t), field_tile(hb, H, t), true,
                    grad, t.n);
     });
-    // z = spectral(h) + ...: the spectral path's share of the input adjoint, over the whole field
-    m_convs[l].backward(params + bl.spectral, gb, sb, grad + bl.spectral);
+    // z = spectral(h) + ...: the spectral path's share of the input adjoint, over the whole field,
+    // added onto the skip paths' share
+    m_convs[l].backward(params + bl.spectral, gb, hb, grad + bl.spectral, true);
   }
   T* ab = m_adj[7].data();
   const T *l1z = m_l1z.data(), *l1 = m_l1.data(), *a0 = m_a0.data();
   for_tiles(batch, P, m_tile, [&](const Tile& t) {
-    tile_rows("npde::fno::FnoModel::block_input_adjoint", t, H, KOKKOS_LAMBDA(const int, const long e) { ob[e] = hb[e] + sb[e]; });
-    tile_row_sums(t, H, ob, ones, grad + m_lift2.b);
-    map_backward(m_lift2, params, field_tile(l1, m_lift2.in, t), field_tile<const T>(ob, H, t), hidden, false, grad,
+    tile_row_sums(t, H, hb, ones, grad + m_lift2.b);
+    map_backward(m_lift2, params, field_tile(l1, m_lift2.in, t), field_tile<const T>(hb, H, t), hidden, false, grad,
                  t.n);
     scale_by_field("npde::fno::FnoModel::lift_gelu_adjoint", t, m_lift1.out, ts, ldt, l1z);
     row_sums(m_lift1.out, t.n, ts, ldt, ones, grad + m_lift1.b);

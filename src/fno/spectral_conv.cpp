@@ -703,7 +703,7 @@ void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, 
 }
 
 template <class T>
-void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
+void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* grad, bool accumulate) {
   NPDE_REQUIRE(m_batch > 0, "SpectralConv2d::backward before forward");
   const int batch = m_batch, nx = m_nx, ny = m_ny;
   const int cin = m_cin, cout = m_cout, mx = m_mx, myh = m_my / 2 + 1, nyh = ny / 2 + 1, M = mx * myh;
@@ -735,7 +735,7 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
                          const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
                          S[long(f) * half + long(row) * nyh + c] = (scale / w) * XB[e];
                        });
-  m_fft_in->inverse(m_spec.data(), xbar);
+  m_fft_in->inverse(m_spec.data(), xbar, accumulate);
 }
 
 template class SpectralConv2d<double>;

@@ -57,8 +57,9 @@ class Fft2d {
   /// transform along x, the imaginary parts of the columns ky = 0 and (ny even) ky = ny/2 dropped,
   /// then the real inverse along y. Equivalently x_n = sum_k c_ky Re(X_k exp(+2 pi i k.n / N)) with
   /// c = 1 on those two columns and 2 on the others. Reads the kept columns of X only (the others
-  /// count as zero). X is kept.
-  void inverse(const Complex<T>* X, T* x);
+  /// count as zero). X is kept. With `accumulate`, x += that instead (the pruned GEMM's beta = 1: no
+  /// pass of its own; FFTW's path transforms into a scratch field and adds it).
+  void inverse(const Complex<T>* X, T* x, bool accumulate = false);
 
  private:
   struct Plans;

@@ -68,8 +68,9 @@ class SpectralConv2d {
   /// backward() needs. The factorised contraction never builds the dense tensor.
   void forward(const T* params, const T* x, int batch, int nx, int ny, T* y);
   /// From the adjoint ybar of the last forward()'s output: ADDS the parameters' gradient to grad and,
-  /// when xbar is not null, WRITES the adjoint of its input.
-  void backward(const T* params, const T* ybar, T* xbar, T* grad);
+  /// when xbar is not null, WRITES the adjoint of its input (ADDS it with `accumulate`: the caller's
+  /// other paths' share already there, no pass of its own).
+  void backward(const T* params, const T* ybar, T* xbar, T* grad, bool accumulate = false);
 
  private:
   int m_cin, m_cout, m_mx, m_my;
