@@ -242,6 +242,14 @@ void check_case(const Case& k) {
     const double fd = (loss(w, xp) - loss(w, xm)) / (2 * h);
     EXPECT_NEAR(xb[i], fd, 1e-7 * std::max(1.0, std::fabs(fd))) << "input " << i;
   }
+  // the accumulating reverse pass adds the same input adjoint onto what xbar holds
+  auto xacc = random_field(x.size(), 11);
+  const auto x0 = xacc;
+  std::vector<double> gw2(w.size(), 0.0);
+  conv.forward(w.data(), x.data(), k.batch, k.nx, k.ny, y.data());  // the differences' forwards came last
+  conv.backward(w.data(), yb.data(), xacc.data(), gw2.data(), true);
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(xacc[i], x0[i] + xb[i], 1e-12) << "accumulated input " << i;
+  for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(gw2[i], gw[i], 1e-12) << "weight " << i;
 }
 
 TEST(SpectralConv2d, TruncatedModesEvenGrid) { check_case({2, 2, 3, 4, 4, 8, 8}); }
