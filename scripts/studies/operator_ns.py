@@ -14,8 +14,11 @@ issue's targets, writes it into docs/studies.md. --epochs sets the common budget
 
   scripts/studies/operator_ns.py --workdir ns_work --epochs 30
   scripts/studies/operator_ns.py --workdir ns_work --epochs 100 --only fno tfno --section 100_epochs
-(--section writes its own block, operator_ns_<section>, beside the full table; --reuse reads the
-outputs already in the work directory instead of training again.)
+  scripts/studies/operator_ns.py --workdir ns_work --epochs 100 --only fno tfno --set training.weight_decay=0 \
+      --section 100_epochs_no_weight_decay
+(--section writes its own block, operator_ns_<section>, beside the full table; --set KEY=VALUE, repeatable,
+overrides the decks' settings for every row; --reuse reads the outputs already in the work directory
+instead of training again.)
 """
 import argparse
 import os
@@ -44,13 +47,16 @@ def main():
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--section", default="", help="write the table into its own block (operator_ns_<section>)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a deck setting for every row (repeatable)")
     a = ap.parse_args()
     w = os.path.abspath(a.workdir)
     os.makedirs(w, exist_ok=True)
     sr.make_datasets(w, "fno_ns_vorticity.yaml",
                      (("ns64_train.h5", ["dataset.samples=1000"]),
                       ("ns64_test.h5", ["dataset.samples=200", "problem.random_field.seed=1"])))
-    rows = sr.train_variants(w, VARIANTS, a.only, a.epochs, a.reuse)
+    variants = {k: (label, deck, sets + a.set, out) for k, (label, deck, sets, out) in VARIANTS.items()}
+    rows = sr.train_variants(w, variants, a.only, a.epochs, a.reuse)
     lines = ["| operator | test rel. L2 | parameters | spectral | compression | train s | samples/s | patches per rank and step |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, s in rows.items():
@@ -76,13 +82,14 @@ def main():
     print("\n".join("target: " + t for t in targets))
     if not a.no_write:
         head = ("## Navier-Stokes vorticity operators: FNO, TFNO (Tucker, CP), MG-TFNO%s\n\n"
-                "Command: `scripts/studies/operator_ns.py --workdir %s%s%s%s` (2 ranks per run, one run at a time).\n"
+                "Command: `scripts/studies/operator_ns.py --workdir %s%s%s%s%s` (2 ranks per run, one run at a time).\n"
                 "Machine: %s.\nData: `npde dataset` of inputs/fno_ns_vorticity.yaml (nu = 1e-3, 64 x 64, the map "
                 "w(t = 0) -> w(t = 5)), 1000 training samples (seed 0), 200 test samples (seed 1); width 32, 4 blocks, "
                 "16 x 16 modes, batch 16, Adam 5e-3 with cosine decay, float32, the same epochs for every row; "
                 "training.seed 0.\n\n" % (" (%s)" % a.section.replace("_", " ") if a.section else "", a.workdir,
                                             " --epochs %d" % a.epochs if a.epochs else "",
                                             " --only " + " ".join(a.only) if a.only != list(VARIANTS) else "",
+                                            "".join(" --set " + s for s in a.set),
                                             " --section " + a.section if a.section else "", sr.machine()))
         sr.write_section("operator_ns" + ("_" + a.section if a.section else ""),
                          head + table + "\n\n" + "\n".join("- " + t for t in targets) + "\n")
