@@ -4,6 +4,7 @@
 #include "npde/fno/gelu.hpp"
 
 #include <cmath>
+#include <string>
 #include <type_traits>
 
 #include "npde/core/error.hpp"
@@ -232,8 +233,8 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
   if (batch == m_batch && nx == m_nx && ny == m_ny) return;
   m_batch = batch, m_nx = nx, m_ny = ny;
   const std::size_t P = std::size_t(nx) * ny, B = std::size_t(batch), H = std::size_t(m_shape.width);
-  auto field = [&](std::size_t channels) {
-    return View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::activation"), B * channels * P);
+  auto field = [&](std::size_t channels, const char* label = "npde::fno::FnoModel::activation") {
+    return View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), B * channels * P);
   };
   m_a0 = field(m_shape.in + 2);
   m_l1z = field(m_lift1.out), m_l1 = field(m_lift1.out);
@@ -244,13 +245,11 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
     m_z.push_back(field(H)), m_g.push_back(field(H)), m_out_z.push_back(field(H));
     m_m1z.push_back(field(H / 2)), m_m1.push_back(field(H / 2));
   }
-  // the reverse pass's adjoints, allocated once per shape (every one is written before it is read)
-  // (0, 4 and 6, the projection's, MLP's and lifting's hidden layers, live in a scratch tile instead;
-  // 5, the spectral path's share of a block input's, is added onto 1 by the inverse transform)
-  const std::size_t adj_channels[8] = {0, H, H, H, 0, 0, 0, std::size_t(m_shape.in + 2)};
-  for (int k = 0; k < 8; ++k)
-    m_adj[k] = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::adjoint"),
-                        B * adj_channels[k] * P);
+  // the reverse pass's whole-field adjoints, allocated once per shape (every one is written before it
+  // is read; the hidden layers' adjoints live in a scratch tile, below)
+  auto adjoint = [&](std::size_t channels) { return field(channels, "npde::fno::FnoModel::adjoint"); };
+  m_adj_in = adjoint(H), m_adj_out = adjoint(H), m_adj_gelu = adjoint(H);
+  m_adj_lift = adjoint(std::size_t(m_shape.in + 2));
   // the grid channels x = i / nx, y = j / ny of the lifting's input: the same every step
   T* a0 = m_a0.data();
   const int cin = m_shape.in, ca = cin + 2;
@@ -346,7 +345,7 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   // The hidden layers' adjoints of the projection, the channel
   // MLP and the lifting live inside one tile only: they go to a scratch tile (ts, ld = the tile's
   // points), so BLAS's clearing pass and the products that read them stay in cache.
-  T *hb = m_adj[1].data(), *ob = m_adj[2].data(), *gb = m_adj[3].data();
+  T *hb = m_adj_in.data(), *ob = m_adj_out.data(), *gb = m_adj_gelu.data();
   const T* ones = m_ones.data();
   T *scratch = m_tile_scratch.data(), *ts = m_tile_adj.data();
   const long tile = m_tile;
@@ -406,7 +405,7 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     // added onto the skip paths' share
     m_convs[l].backward(params + bl.spectral, gb, hb, grad + bl.spectral, true);
   }
-  T* ab = m_adj[7].data();
+  T* ab = m_adj_lift.data();
   const T *l1z = m_l1z.data(), *l1 = m_l1.data(), *a0 = m_a0.data();
   for_tiles(batch, P, m_tile, [&](const Tile& t) {
     tile_row_sums(t, H, hb, ones, grad + m_lift2.b);

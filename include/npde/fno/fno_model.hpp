@@ -77,7 +77,9 @@ class FnoModel {
   View1<T> m_ones, m_tile_scratch;   ///< a tile of ones and of H channels (the reverse pass's sums)
   View1<T> m_tile_adj;               ///< the reverse pass's hidden-layer adjoints of one tile
   long m_tile = 0, m_tile_request = 0;  ///< grid points per tile of the pointwise layers (requested: 0 = automatic)
-  View1<T> m_adj[8];  ///< the reverse pass's field adjoints (1, 2, 3, 5: block paths; 7: input; 0, 4, 6 unused)
+  /// the reverse pass's whole-field adjoints: a block input's (skip and spectral paths summed), a block
+  /// output's, the block GELU input's, and the lifting's input's
+  View1<T> m_adj_in, m_adj_out, m_adj_gelu, m_adj_lift;
   void allocate(int batch, int nx, int ny);
 };
 
