@@ -84,6 +84,7 @@ pinn::HighDimOptions make_highdim_options(const io::Deck& deck) {
   o.hidden = deck.layers;
   o.activation = nn::activation_from_name(deck.activation, "network.activation");
   o.architecture = nn::architecture_from_name(deck.architecture, "network.architecture");
+  o.random_encoder_biases = deck.encoder_bias == "glorot";
   o.n_interior = std::size_t(deck.n_interior);
   o.n_validation = std::size_t(deck.n_validation);
   o.sdgd_dimensions = deck.sdgd_dimensions;
@@ -214,6 +215,7 @@ pinn::PinnOptions make_pinn_options(const io::Deck& deck) {
   o.hidden = deck.layers;
   o.activation = nn::activation_from_name(deck.activation, "network.activation");
   o.architecture = nn::architecture_from_name(deck.architecture, "network.architecture");
+  o.random_encoder_biases = deck.encoder_bias == "glorot";
   o.hard_bc = deck.bc_enforcement == "hard";
   o.weight_pde = deck.weight_pde;
   o.weight_bc = deck.weight_bc;

@@ -413,6 +413,9 @@ void read_training(const DeckReader& r, Deck& d) {
   d.layers = r.get_ints("network.layers", d.dim);
   d.activation = r.get_enum("network.activation");
   d.architecture = r.get_enum("network.architecture");
+  d.encoder_bias = r.get_enum("network.encoder_bias");
+  if (r.has("network.encoder_bias") && d.architecture == "mlp")
+    r.fail("network.encoder_bias", "a plain mlp has no encoders (network.architecture: modified_mlp or pirate)");
   if (d.architecture != "mlp")
     for (int w : d.layers)
       if (w != d.layers.front())

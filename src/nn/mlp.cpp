@@ -136,13 +136,21 @@ void Mlp<T>::use_storage(const View1<T>& storage) {
 }
 
 template <class T>
-void Mlp<T>::init_glorot(std::uint64_t seed) {
+void Mlp<T>::init_glorot(std::uint64_t seed, bool random_encoder_biases) {
+  NPDE_REQUIRE(!random_encoder_biases || gated(), "random encoder biases for a network without encoders");
   auto host = Kokkos::create_mirror_view(m_params);
+  auto draw = [&](std::size_t i, double a) { return T(a * (2.0 * rng::uniform(seed, rng::StreamInit, i) - 1.0)); };
   for (const DenseLayer& d : dense_layers()) {
     const double a = std::sqrt(6.0 / (d.in + d.out));
-    for (std::size_t i = d.w; i < d.b; ++i) host(i) = T(a * (2.0 * rng::uniform(seed, rng::StreamInit, i) - 1.0));
+    for (std::size_t i = d.w; i < d.b; ++i) host(i) = draw(i, a);
     for (int i = 0; i < d.out; ++i) host(d.b + i) = T(0);
   }
+  if (random_encoder_biases)
+    for (int k = 0; k < 2; ++k) {
+      const DenseLayer d = encoder(k);
+      const double a = std::sqrt(6.0 / (1 + d.out));
+      for (int i = 0; i < d.out; ++i) host(d.b + i) = draw(d.b + std::size_t(i), a);
+    }
   for (int b = 0; b < n_blocks(); ++b) host(m_alpha_offset + std::size_t(b)) = T(0);
   Kokkos::deep_copy(m_params, host);
 }

@@ -99,7 +99,7 @@ FbPinn<T>::FbPinn(const decomp::Communicator& comm, const pde::Problem& problem,
   for (int j = int(m_owned.begin); j < int(m_owned.end); ++j) {
     const decomp::Subdomain& sub = m_part[j];
     nn::Mlp<T> net(m_n_in, dopts.hidden_of(sub, opts.hidden), m_n_out, opts.activation, opts.architecture);
-    net.init_glorot(opts.seed + kSubdomainSeed * std::uint64_t(j + 1));
+    net.init_glorot(opts.seed + kSubdomainSeed * std::uint64_t(j + 1), opts.random_encoder_biases);
     net.set_embedding(nn::InputEmbedding::standardized(sub.lower, sub.upper));
     sizes.push_back(net.n_params());
     m_nets.push_back(std::move(net));

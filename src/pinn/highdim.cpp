@@ -79,7 +79,7 @@ HighDimPinn<T>::HighDimPinn(const decomp::Communicator& comm, const TwoBody& pro
   NPDE_REQUIRE(opts.n_interior >= 1 && opts.chunk >= 1, "n_interior = " << opts.n_interior << ", chunk = " << opts.chunk);
   m_n_points = opts.n_interior;
   m_net = nn::Mlp<T>(m_d, opts.hidden, 1, opts.activation, opts.architecture);
-  m_net.init_glorot(opts.seed);
+  m_net.init_glorot(opts.seed, opts.random_encoder_biases);
   int B = opts.sdgd_dimensions;
   if (passes) {  // G consecutive blocks of s dimensions, the last one possibly shorter
     const int G = (m_d + opts.pass_dimensions - 1) / opts.pass_dimensions, s = (m_d + G - 1) / G;

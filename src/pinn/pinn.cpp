@@ -108,7 +108,7 @@ Pinn<T>::Pinn(const decomp::Communicator& comm, const pde::Problem& problem, std
                                                                               << m_n_out << " outputs)");
   m_net = nn::Mlp<T>(embedding.empty() ? m_n_in : embedding.n_features(), opts.hidden,
                      opts.stream_function ? m_n_out - 1 : m_n_out, opts.activation, opts.architecture);
-  m_net.init_glorot(opts.seed);
+  m_net.init_glorot(opts.seed, opts.random_encoder_biases);
   m_net.set_embedding(embedding);
   if (opts.stream_function) m_net.set_output_map(nn::OutputMap::StreamFunction);
   // trained coefficients follow the network's parameters in one flat vector

@@ -106,7 +106,10 @@ class Mlp {
 
   /// Glorot-uniform weights U(-a, a), a = sqrt(6/(fan_in+fan_out)), zero biases; entry i uses the
   /// counter-based generator at (seed, StreamInit, i), so the result is independent of rank count.
-  void init_glorot(std::uint64_t seed);
+  /// random_encoder_biases: the gated networks' encoder biases drawn as a 1 x width Glorot matrix,
+  /// U(-a, a) with a = sqrt(6/(1 + width)) (the gradient-pathologies code's Xavier-normal biases have
+  /// the same variance), instead of zero.
+  void init_glorot(std::uint64_t seed, bool random_encoder_biases = false);
 
   /// Useful multiply-adds of one value-channel pass: sum_l widths[l]*widths[l+1].
   std::size_t macs_per_point() const;

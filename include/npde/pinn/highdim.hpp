@@ -41,6 +41,7 @@ struct HighDimOptions {
   std::vector<int> hidden{128, 128, 128, 128};
   nn::Activation activation = nn::Activation::Tanh;
   nn::Architecture architecture = nn::Architecture::Plain;
+  bool random_encoder_biases = false;  ///< the gated networks' encoder biases Glorot-random (Mlp::init_glorot)
   std::size_t n_interior = 100;   ///< global points per round
   std::size_t n_validation = 2000;
   /// Sampled dimensions B per step (1..min(d, nn::kMaxTangents)); d: the exact Laplacian, no sampling

@@ -16,6 +16,7 @@ struct PinnOptions {
   std::vector<int> hidden{64, 64, 64};
   nn::Activation activation = nn::Activation::Tanh;
   nn::Architecture architecture = nn::Architecture::Plain;  ///< plain or modified MLP (nn/mlp.hpp)
+  bool random_encoder_biases = false;  ///< the gated networks' encoder biases Glorot-random (Mlp::init_glorot)
   /// The network outputs a stream function psi in place of the first two outputs (u = psi_y,
   /// v = -psi_x: nn::OutputMap::StreamFunction), then the others.
   bool stream_function = false;

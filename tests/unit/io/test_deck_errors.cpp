@@ -226,6 +226,8 @@ std::vector<BadDeck> bad_decks() {
       {"balancing_encoders_plain",
        replaced(full, "  weights: {pde: 2.0, bc: 10}", "  weights: {pde: 2.0, bc: 10}\n  balancing: {scheme: annealing, encoders: exclude}"),
        {"training.balancing.encoders: a plain mlp has no encoders"}},
+      {"encoder_bias_plain", replaced(full, "layers: [32, 16]", "layers: [32, 16]\n  encoder_bias: glorot"),
+       {"network.encoder_bias: a plain mlp has no encoders"}},
       {"stage_points_zero", replaced(full, "max_line_search: 10}", "max_line_search: 10, points: {interior: 0}}"),
        {"training.stages[1].points.interior"}},
       {"decomposition_network_outside", soft_burgers +

@@ -102,7 +102,7 @@ void check_jets(const JetSpec& spec, Activation act, int n_out, const InputEmbed
                                   : arch == Architecture::Pirate ? std::vector<int>(6, pw)
                                                                  : std::vector<int>{10, 10, 10};
   Mlp<double> net(emb.empty() ? d : emb.n_features(), hidden, n_out, act, arch);
-  net.init_glorot(42 + d);
+  net.init_glorot(42 + d, arch != Architecture::Plain);  // encoder biases away from 0: their paths carry weight
   if (arch == Architecture::Pirate) set_alphas(net);
   net.set_embedding(emb);
   const int n = 5;
@@ -174,7 +174,7 @@ void check_param_gradient(const JetSpec& spec, Activation act, const InputEmbedd
                                   : arch == Architecture::Pirate ? std::vector<int>(6, emb.n_features())
                                                                  : std::vector<int>{7, 7};
   Mlp<double> net(emb.empty() ? d : emb.n_features(), hidden, 2, act, arch);
-  net.init_glorot(7);
+  net.init_glorot(7, arch != Architecture::Plain);
   if (arch == Architecture::Pirate) set_alphas(net);
   net.set_embedding(emb);
   net.set_output_map(map);
@@ -508,6 +508,22 @@ TEST(JetMlpModified, ParameterLayout) {
   double enc = 0;
   for (std::size_t i = mod.encoder(0).w; i < mod.encoder(0).b; ++i) enc += std::abs(m(i));
   EXPECT_GT(enc, 0.0);
+  for (int k = 0; k < 2; ++k)
+    for (int i = 0; i < 8; ++i) EXPECT_EQ(m(mod.encoder(k).b + std::size_t(i)), 0.0);
+  // random encoder biases: U(-a, a), a = sqrt(6 / (1 + width)), nothing else changed
+  Mlp<double> rnd(3, {8, 8}, 2, Activation::Tanh, Architecture::Modified);
+  rnd.init_glorot(5, true);
+  auto r = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), rnd.params());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < mod.n_params(); ++i) differ += r(i) != m(i);
+  EXPECT_EQ(differ, 2u * 8u);
+  for (int k = 0; k < 2; ++k)
+    for (int i = 0; i < 8; ++i) {
+      const double b = r(mod.encoder(k).b + std::size_t(i));
+      EXPECT_NE(b, 0.0);
+      EXPECT_LT(std::abs(b), std::sqrt(6.0 / 9.0));
+    }
+  EXPECT_THROW(plain.init_glorot(5, true), npde::Error);
   EXPECT_THROW(Mlp<double>(3, {8, 6}, 1, Activation::Tanh, Architecture::Modified), npde::Error);
   EXPECT_THROW(Mlp<double>(3, {}, 1, Activation::Tanh, Architecture::Modified), npde::Error);
   EXPECT_THROW(plain.encoder(0), npde::Error);
