@@ -51,10 +51,13 @@ def mask_sets(terms):
     return ["decomposition.interface.%s=%g" % (t, (XPINN.get(t, 1.0) if t in terms else 0.0)) for t in TERMS]
 
 
-def metalic_family(d, parameter, train_values, validate, title, rounds=0):
-    """`npde metalic` of deck d (rounds: the deck's metalic.rounds unless > 0), then the recommended masks at
+def metalic_family(d, parameter, train_values, validate, title, rounds=0, values=None):
+    """`npde metalic` of deck d (rounds: the deck's metalic.rounds unless > 0; values: the parameter values
+    the plays use, the deck's metalic.values = train_values unless given), then the recommended masks at
     the held-out values against fixed masks."""
     out = []
+    if values:
+        train_values = values
     tmp = tempfile.mkdtemp(prefix="npde-metalic-")
     h5 = os.path.join(tmp, "metalic.h5")
     cmd = ["mpirun", "-n", "2", sr.npde_binary(), "metalic", d, "--set", "output.file=" + h5, "--set",
@@ -62,6 +65,8 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0):
            "metalic.test_values=[%s]" % ", ".join("%g" % v for v in list(train_values) + list(validate))]
     if rounds > 0:
         cmd += ["--set", "metalic.rounds=%d" % rounds]
+    if values:
+        cmd += ["--set", "metalic.values=[%s]" % ", ".join("%g" % v for v in values)]
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     t0 = time.time()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
@@ -76,6 +81,9 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0):
     for _, _, nu, mask, err, _ in plays:
         if float(nu) not in best or float(err) < best[float(nu)][1]:
             best[float(nu)] = (mask, float(err))
+    if values:
+        out += ["The plays at %s = %s (`--set metalic.values=[...]`, in place of the deck's)." %
+                (parameter, ", ".join("%g" % v for v in values)), ""]
     out += [title % (len(plays), len(plays) // 2, wall), "",
             "| %s | best play (mask, rel. L2) | recommended mask | predicted rel. L2 |" % parameter, "|---|---|---|---:|"]
     for v in sorted(recs):
@@ -124,11 +132,16 @@ def main():
     ap.add_argument("--validate", type=float, nargs="+", default=[0.005, 0.006, 0.012, 0.02, 0.024],
                     help="D: viscosities where the recommendation is checked by training")
     ap.add_argument("--rounds", type=int, default=0, help="METALIC rounds (D, E, F; default: the decks')")
+    ap.add_argument("--values", type=float, nargs="+", help="the parameter values of the plays (one family of D, E, F; "
+                    "default: the deck's metalic.values)")
     ap.add_argument("--section", default="", help="write into its own block (multidomain_<only>_<section>)")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     only = "" if a.only == ["A", "B", "C", "D", "E", "F"] else " --only " + " ".join(a.only)
     only += (" --rounds %d" % a.rounds if a.rounds else "") + (" --section " + a.section if a.section else "")
+    only += " --values " + " ".join("%g" % v for v in a.values) if a.values else ""
+    if a.values and len(set(a.only) & {"D", "E", "F"}) != 1:
+        sys.exit("multidomain.py: --values is for one family (--only D, E or F)")
     out = ["Command: `scripts/studies/multidomain.py%s` (runs one at a time, ranks as stated)." % only,
            "Machine: %s." % sr.machine(), ""]
     if "A" in a.only:
@@ -169,25 +182,25 @@ def main():
         out += metalic_family(deck("metalic_burgers1d.yaml"), "viscosity", [0.004, 0.008, 0.016, 0.032], a.validate,
                               "**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
                               "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent "
-                              "plays (1 rank each), UCB, wall %.0f s):", a.rounds)
+                              "plays (1 rank each), UCB, wall %.0f s):", a.rounds, a.values)
     if "F" in a.only:
         out += metalic_family(deck("metalic_poisson_front.yaml"), "a", [2, 5, 10, 20], [3, 4, 7, 12, 15],
                               "**F. METALIC, Poisson with a front of sharpness a** (inputs/metalic_poisson_front.yaml: "
                               "u = tanh(a(x - 1/2)) sin(pi y), the square split at x = 1/2 on the front, 2-16-16-1 per "
                               "subdomain, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent plays "
-                              "(1 rank each), UCB, wall %.0f s):", a.rounds)
+                              "(1 rank each), UCB, wall %.0f s):", a.rounds, a.values)
     if "E" in a.only:
         out += metalic_family(deck("metalic_allen_cahn.yaml"), "reaction", [1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 4.8],
                               "**E. METALIC, a time-split family: Allen-Cahn reaction rate** (inputs/metalic_allen_cahn.yaml: "
                               "the space-time box split at t = 0.5, 2-16-16-16-1 per subdomain, Adam 500 + L-BFGS 1000 per "
                               "play, %d plays in %d rounds of 2 concurrent plays (1 rank each), UCB, wall %.0f s):",
-                              a.rounds)
+                              a.rounds, a.values)
     text = "\n".join(out)
     print(text)
     if not a.no_write:
         suffix = "_" + a.section if a.section else ""
         sr.write_section(("multidomain" if "A" in a.only else "multidomain_" + "".join(a.only)) + suffix,  # noqa: E501
-                         "## Multi-domain PINNs and METALIC" + ("" if "A" in a.only else " (" + ", ".join(a.only) + ")") +
+                         "#" * (3 if a.section else 2) + " Multi-domain PINNs and METALIC" + ("" if "A" in a.only else " (" + ", ".join(a.only) + ")") +
                          (" (%s)" % a.section.replace("_", " ") if a.section else "") + "\n\n" + text)
 
 
