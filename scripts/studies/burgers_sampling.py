@@ -31,6 +31,9 @@ def main():
     ap.add_argument("--adam", type=int, default=15000)
     ap.add_argument("--qn", type=int, default=5000, help="quasi-Newton iterations after Adam (0: none)")
     ap.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "ssbfgs"])
+    ap.add_argument("--qn-resample", type=int, default=0,
+                    help="new points every n quasi-Newton iterations too (the sampler's rule; 0: the last Adam set "
+                         "throughout), as Wu et al. retrain after each redraw")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--parallel", type=int, default=2)
     ap.add_argument("--rad", type=float, nargs=2, action="append", metavar=("K", "C"),
@@ -40,10 +43,13 @@ def main():
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     deck = os.path.join(sr.ROOT, "inputs", "burgers1d.yaml")
-    rounds = max(1, a.adam // a.every - 1)
+    # redraws: every `every` Adam iterations after the first set, then (--qn-resample) at the quasi-Newton
+    # stage's first iteration and every qn_resample after it (global iteration counts)
+    rounds = max(1, a.adam // a.every - 1 + (a.qn // a.qn_resample if a.qn_resample and a.qn > 0 else 0))
     stages = "[{optimizer: adam, iterations: %d, lr: 1e-3}" % a.adam
     if a.qn > 0:
-        stages += ", {optimizer: %s, iterations: %d}" % (a.optimizer, a.qn)
+        stages += ", {optimizer: %s, iterations: %d%s}" % (
+            a.optimizer, a.qn, ", resample_every: %d" % a.qn_resample if a.qn_resample else "")
     stages += "]"
     common = ["training.stages=" + stages, "training.points.resample_every=%d" % a.every, "training.log_every=5000",
               "training.points.sampler=uniform"]
@@ -62,12 +68,14 @@ def main():
     table = sr.seed_table("sampler", samplers, a.seeds, res, "rel_l2_reference")
     print(table)
     if not a.no_write:
-        head = ("## Burgers: uniform vs RAD vs RAR-D (Wu et al. 2023)\n\n"
+        head = ("#" * (3 if a.section else 2) + " Burgers: uniform vs RAD vs RAR-D (Wu et al. 2023)%s\n\n"
+                % (", redrawn through the quasi-Newton stage" if a.qn_resample else "") +
                 "Command: `scripts/studies/burgers_sampling.py --points %d --every %d --adam %d --qn %d --optimizer %s "
-                "--seeds %s%s` (one rank per run, %d at a time).\nMachine: %s.\nDeck: inputs/burgers1d.yaml with the stages "
+                "--seeds %s%s%s` (one rank per run, %d at a time).\nMachine: %s.\nDeck: inputs/burgers1d.yaml with the stages "
                 "and points replaced; rel. L2 error against the PETSc reference (2049 points, 101 snapshots). RAR-D starts "
                 "with %d points and ends with about %d.\n\n"
                 % (a.points, a.every, a.adam, a.qn, a.optimizer, " ".join(map(str, a.seeds)),
+                   " --qn-resample %d" % a.qn_resample if a.qn_resample else "",
                    "".join(" --rad %g %g" % (k, c) for k, c in a.rad or []) +
                    (" --only " + " ".join(a.only) if a.only else "") + (" --section " + a.section if a.section else ""),
                    a.parallel, sr.machine(),
