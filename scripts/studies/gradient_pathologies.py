@@ -172,7 +172,8 @@ def main():
                    "the speed |(u, v)| against the PETSc reference on Ghia's 129 x 129 grid: its relative L2 error, "
                    "and (paper's measure) the ratio of the matrix 2-norms of the error and of the reference speed "
                    "on the paper code's 100 x 100 grid (bilinear from the reference grid), which the paper's cavity "
-                   "figures are" if cavity
+                   "figures are; M2 and M4 anneal as the cavity code does (`training.balancing.weights: groups`, "
+                   "`ratio: per_layer`)" if cavity
                    else "rel. L2 error against the exact solution on the reference grid"))
         sr.write_section("gradient_pathologies" + ("_cavity" if cavity else "") + ("" if a.plan == "adam" else "_lbfgs") +
                          ("_" + a.section if a.section else ""), head + table)
