@@ -152,10 +152,10 @@ struct Deck {
   bool sdgd_independent = true;  ///< training.sdgd.gradient: independent
   long n_validation = 2000;
   bool radius_uniform = false;   ///< training.points.radius: uniform (else volume)
-  std::string architecture = "mlp";
+  std::string architecture = "mlp";  ///< network.architecture: mlp, modified_mlp, pirate
   std::string encoder_bias = "zero";  ///< network.encoder_bias: zero, glorot (gated networks)
   std::string network_output = "fields";      ///< network.output: fields, stream_function
-  std::string input_normalization = "none";  ///< network.input_normalization: none, standard         ///< network.architecture: mlp, modified_mlp
+  std::string input_normalization = "none";  ///< network.input_normalization: none, standard
 
   // training
   std::string precision = "double";         ///< double, float
