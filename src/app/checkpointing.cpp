@@ -161,6 +161,7 @@ io::Checkpoint to_checkpoint(const pinn::TrainState& s, const io::Deck& deck, in
     cp.arrays["adam/v"] = s.adam.v;
     cp.scalars["adam/iteration"] = double(s.adam.iteration);
     cp.scalars["adam/lr_scale"] = s.adam.lr_scale;
+    if (!s.adam.steps.empty()) cp.arrays["adam/steps"] = s.adam.steps;
   }
   if (s.has_lbfgs) {
     cp.arrays["lbfgs/s"] = s.lbfgs.s;
@@ -232,6 +233,10 @@ pinn::TrainState from_checkpoint(const io::Checkpoint& cp, const io::Deck& deck,
     s.adam.iteration = as_count(cp, "adam/iteration", path);
     s.adam.lr_scale = cp.scalar("adam/lr_scale");
     if (s.adam.m.size() != n_params || s.adam.v.size() != n_params) fail("Adam moments have the wrong size");
+    if (cp.arrays.count("adam/steps")) {
+      s.adam.steps = cp.array("adam/steps");
+      if (s.adam.steps.size() != n_params) fail("Adam step counts have the wrong size");
+    }
   }
   if (s.has_lbfgs) {
     s.lbfgs.s = cp.array("lbfgs/s");

@@ -239,6 +239,7 @@ int info_verb(const decomp::Communicator& comm, const io::Deck& deck) {
        << (subdomains + comm.size() - 1) / comm.size() << " per rank max" << detail::cuts_string(deck);
     if (d.method == pinn::DecompositionOptions::Method::Fbpinn) {
       os << ", overlap " << d.overlap;
+      os << detail::schedule_string(deck);
     } else {
       os << ", interface terms";
       for (int k = 0; k < pinn::kInterfaceTerms; ++k)

@@ -264,6 +264,7 @@ pinn::DecompositionOptions make_decomposition_options(const io::Deck& deck) {
   o.gradient_step = s.gradient_step;
   o.networks = s.networks;
   o.cuts = s.cuts;
+  o.schedule = {s.schedule_axis, s.schedule_every, s.schedule_from_upper};
   for (const auto& [name, w] : s.weights) {
     const int k = pinn::interface_term_index(name);
     NPDE_REQUIRE(k >= 0, "unknown interface term '" << name << "'");  // the schema admits only the menu's

@@ -38,6 +38,14 @@ std::string cuts_string(const io::Deck& deck) {
   return os.str();
 }
 
+std::string schedule_string(const io::Deck& deck) {
+  const auto& d = deck.decomposition;
+  if (d.schedule_axis < 0) return {};
+  const char axis = d.schedule_axis < deck.dim ? "xyz"[d.schedule_axis] : 't';
+  return log::format(", layers along ", axis, d.schedule_from_upper ? " from the upper end" : "", " by turns, ",
+                     d.schedule_every, " Adam iterations each");
+}
+
 std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out) {
   std::string s = std::to_string(n_in);
   for (int w : hidden) s += "-" + std::to_string(w);

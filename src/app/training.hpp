@@ -33,6 +33,8 @@ namespace npde::app::detail {
 std::string grid_string(const std::vector<int>& g);
 /// ", cut at x = -0.5, 0.2" for each axis of decomposition.cuts with cuts; empty without.
 std::string cuts_string(const io::Deck& deck);
+/// ", layers along x by turns, 200 Adam iterations each" for decomposition.schedule; empty without.
+std::string schedule_string(const io::Deck& deck);
 /// "2-64-64-1", followed by the architecture unless it is the plain MLP.
 std::string network_string(int n_in, const std::vector<int>& hidden, nn::Architecture architecture, int n_out);
 /// The same, and the input embedding that feeds the first layer (Fourier features, Gaussians).
@@ -45,7 +47,7 @@ std::string decomposition_network_line(const io::Deck& deck, const pinn::PinnOpt
                                        const Net& net) {
   const auto& part = net.partition();
   std::string s = log::format(part.size(), " subdomains (", grid_string(part.counts()), ", ", deck.decomposition.method,
-                              cuts_string(deck), "), network ", network_string(n_in, opts, n_out), " ", deck.activation, " each");
+                              cuts_string(deck), schedule_string(deck), "), network ", network_string(n_in, opts, n_out), " ", deck.activation, " each");
   std::size_t plain = 0;  // parameters of a subdomain with the default network
   std::string own;        // the subdomains with their own widths
   for (int k = 0; k < part.size(); ++k) {

@@ -90,6 +90,19 @@ void read_decomposition(const DeckReader& r, Deck& d) {
     if (!fb) r.fail("decomposition.overlap", "the subdomains of " + s.method + " do not overlap (fbpinn's do)");
     s.overlap = r.get_real("decomposition.overlap");
   }
+  if (r.has("decomposition.schedule")) {
+    if (!fb)
+      r.fail("decomposition.schedule", "trains the overlapping subdomains of fbpinn by turns; " + s.method +
+                                           " has no schedule");
+    const std::string axis = r.get_enum("decomposition.schedule.axis");
+    const bool timed = is_time_dependent(d.pde);
+    s.schedule_axis = axis == "t" ? (timed ? d.dim : -1) : int(std::string("xyz").find(axis[0]));
+    if (s.schedule_axis < 0 || (axis != "t" && s.schedule_axis >= d.dim))
+      r.fail("decomposition.schedule.axis", d.pde + " in " + std::to_string(d.dim) + "D" +
+                                                (timed ? " (and t)" : ", not time-dependent,") + " has no axis " + axis);
+    s.schedule_every = r.get_int("decomposition.schedule.every");
+    s.schedule_from_upper = r.get_enum("decomposition.schedule.from") == "upper";
+  }
   if (fb && r.has("decomposition.interface"))
     r.fail("decomposition.interface", "fbpinn blends overlapping subdomains by windows: it has no interface terms");
   if (!fb && d.bc_enforcement != "soft")

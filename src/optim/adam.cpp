@@ -81,6 +81,10 @@ AdamState Adam<T>::state() const {
   s.v = to_host_vector(m_v);
   s.iteration = m_iteration;
   s.lr_scale = m_lr_scale;
+  if (m_steps.extent(0) > 0) {
+    auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), m_steps);
+    s.steps.assign(h.data(), h.data() + h.extent(0));
+  }
   return s;
 }
 
@@ -90,8 +94,17 @@ void Adam<T>::set_state(const AdamState& s) {
                "Adam state of size " << s.m.size() << "/" << s.v.size() << " for " << m_n << " parameters");
   from_host_vector(s.m, m_m);
   from_host_vector(s.v, m_v);
+  NPDE_REQUIRE(s.steps.empty() || s.steps.size() == m_n,
+               "Adam state with " << s.steps.size() << " step counts for " << m_n << " parameters");
   m_iteration = s.iteration;
   m_lr_scale = s.lr_scale;
+  m_steps = Kokkos::View<double*, MemSpace>();
+  if (!s.steps.empty()) {
+    m_steps = Kokkos::View<double*, MemSpace>("npde::optim::Adam::steps", m_n);
+    auto h = Kokkos::create_mirror_view(m_steps);
+    for (std::size_t i = 0; i < m_n; ++i) h(i) = s.steps[i];
+    Kokkos::deep_copy(m_steps, h);
+  }
 }
 
 template <class T>
@@ -99,6 +112,7 @@ void Adam<T>::reset() {
   Kokkos::deep_copy(m_m, T(0));
   Kokkos::deep_copy(m_v, T(0));
   m_iteration = 0;
+  m_steps = Kokkos::View<double*, MemSpace>();
 }
 
 template <class T>
@@ -127,6 +141,43 @@ void Adam<T>::step(const View1<T>& params, const View1<const T>& grad) {
         m(i) = mi;
         v(i) = vi;
         // m_hat / (sqrt(v_hat) + eps) with m_hat = m / c1, v_hat = v / c2.
+        params(i) -= step_size * mi / (math::sqrt(vi) * inv_sqrt_correction2 + eps);
+      });
+  ++m_iteration;
+}
+
+template <class T>
+void Adam<T>::step(const View1<T>& params, const View1<const T>& grad, const View1<const std::uint8_t>& mask) {
+  if (mask.extent(0) == 0 && m_steps.extent(0) == 0) return step(params, grad);
+  detail::ScopedRegion region("npde::optim::Adam::step_masked");
+  NPDE_REQUIRE(params.extent(0) == m_n && grad.extent(0) == m_n && (mask.extent(0) == 0 || mask.extent(0) == m_n),
+               "params " << params.extent(0) << ", grad " << grad.extent(0) << ", mask " << mask.extent(0)
+                         << ", optimiser size " << m_n);
+  if (m_steps.extent(0) == 0) {  // the first masked step: every parameter has taken the steps so far
+    m_steps = Kokkos::View<double*, MemSpace>("npde::optim::Adam::steps", m_n);
+    Kokkos::deep_copy(m_steps, double(m_iteration));
+  }
+  // the per-parameter bias corrections in double (1 - beta^t for large t), as the plain step's
+  const double lr = learning_rate(), b1 = m_opts.beta1, b2 = m_opts.beta2;
+  const T beta1 = static_cast<T>(b1), beta2 = static_cast<T>(b2);
+  const T one_minus_beta1 = static_cast<T>(1.0 - b1), one_minus_beta2 = static_cast<T>(1.0 - b2);
+  const T eps = static_cast<T>(m_opts.eps);
+  const bool all = mask.extent(0) == 0;
+  auto m = m_m;
+  auto v = m_v;
+  auto steps = m_steps;
+  Kokkos::parallel_for(
+      "npde::optim::Adam::step_masked", Kokkos::RangePolicy<ExecSpace>(0, m_n), KOKKOS_LAMBDA(const std::size_t i) {
+        if (!all && mask(i) == 0) return;
+        const double t = steps(i) + 1.0;
+        steps(i) = t;
+        const T step_size = static_cast<T>(lr / (1.0 - math::pow(b1, t)));
+        const T inv_sqrt_correction2 = static_cast<T>(1.0 / math::sqrt(1.0 - math::pow(b2, t)));
+        const T g = grad(i);
+        const T mi = beta1 * m(i) + one_minus_beta1 * g;
+        const T vi = beta2 * v(i) + one_minus_beta2 * g * g;
+        m(i) = mi;
+        v(i) = vi;
         params(i) -= step_size * mi / (math::sqrt(vi) * inv_sqrt_correction2 + eps);
       });
   ++m_iteration;

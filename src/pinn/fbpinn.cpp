@@ -12,6 +12,7 @@
 #include <map>
 
 #include "npde/core/error.hpp"
+#include "npde/core/log.hpp"
 #include "npde/decomp/exchange.hpp"
 #include "npde/pde/sampler.hpp"
 #include "pinn/point_sets.hpp"
@@ -176,12 +177,23 @@ void FbPinn<T>::cover(const double* x, std::vector<int>& subs, std::vector<doubl
 }
 
 template <class T>
+int FbPinn<T>::layers() const {
+  return m_dopts.schedule.axis >= 0 ? m_part.counts()[std::size_t(m_dopts.schedule.axis)] : 0;
+}
+
+template <class T>
+int FbPinn<T>::layer_of(int s) const {
+  const int c = m_part[s].cell[std::size_t(m_dopts.schedule.axis)];
+  return m_dopts.schedule.from_upper ? layers() - 1 - c : c;
+}
+
+template <class T>
 void FbPinn<T>::build(std::uint64_t round) {
+  m_round = round;
   const int d = m_n_in, nd = m_kernel->n_data(), W = aux_width(nd, m_n_out);
   const std::size_t N = m_opts.n_interior, stride = std::size_t(1 + 2 * d);
   const auto pts = pde::sample_interior(m_problem.box, m_opts.sampler, N, m_opts.seed, round);
   // every point's owner and covering windows (every rank alike: the pairs and their tags agree)
-  std::map<std::pair<int, int>, std::size_t> pair_index;  // (s, j) -> index, ordered by s then j
   std::vector<int> owner(N);
   std::vector<std::vector<int>> subs(N);
   std::vector<std::vector<double>> jets(N);
@@ -190,8 +202,24 @@ void FbPinn<T>::build(std::uint64_t round) {
     cover(&pts[p * d], subs[p], jets[p]);
     NPDE_REQUIRE(std::find(subs[p].begin(), subs[p].end(), owner[p]) != subs[p].end(),
                  "a point outside its own subdomain's window");
-    for (int j : subs[p]) pair_index.emplace(std::make_pair(owner[p], j), 0);
   }
+  // the schedule's phase: the loss takes the points in the windows of the layer that trains, and the
+  // networks covering them train unless an earlier layer holds them (fixed); the rest idle
+  const bool all = m_phase >= layers();
+  std::vector<char> keep(N, 1);
+  m_roles.assign(std::size_t(m_part.size()), all ? Role::Trained : Role::Idle);
+  if (!all) {
+    for (std::size_t p = 0; p < N; ++p) {
+      keep[p] = std::any_of(subs[p].begin(), subs[p].end(), [&](int j) { return layer_of(j) == m_phase; });
+      if (keep[p])
+        for (int j : subs[p]) m_roles[std::size_t(j)] = layer_of(j) < m_phase ? Role::Fixed : Role::Trained;
+    }
+  }
+  m_n_loss = std::size_t(std::count(keep.begin(), keep.end(), char(1)));
+  std::map<std::pair<int, int>, std::size_t> pair_index;  // (s, j) -> index, ordered by s then j
+  for (std::size_t p = 0; p < N; ++p)
+    if (keep[p])
+      for (int j : subs[p]) pair_index.emplace(std::make_pair(owner[p], j), 0);
   m_pairs.assign(pair_index.size(), Pair{});
   std::size_t k = 0;
   for (auto& [key, idx] : pair_index) {
@@ -203,7 +231,7 @@ void FbPinn<T>::build(std::uint64_t round) {
   NPDE_REQUIRE(m_pairs.size() < 32768, "decomposition: " << m_pairs.size() << " overlapping pairs, at most 32767");
   const int me = m_comm.rank();
   for (std::size_t p = 0; p < N; ++p)
-    for (std::size_t c = 0; c < subs[p].size(); ++c) {
+    for (std::size_t c = 0; keep[p] && c < subs[p].size(); ++c) {
       Pair& pr = m_pairs[pair_index[{owner[p], subs[p][c]}]];
       const bool own_s = m_part[pr.s].owner == me, own_j = m_part[pr.j].owner == me;
       if (!own_s && !own_j) continue;
@@ -218,7 +246,7 @@ void FbPinn<T>::build(std::uint64_t round) {
     ow->s = s;
     std::map<std::size_t, std::size_t> pos;
     for (std::size_t p = 0; p < N; ++p)
-      if (owner[p] == s) {
+      if (keep[p] && owner[p] == s) {
         pos[p] = ow->points.size();
         ow->points.push_back(p);
       }
@@ -266,6 +294,39 @@ void FbPinn<T>::build(std::uint64_t round) {
                                               int(std::max<std::size_t>(nw->n, 1)));
     m_networks.push_back(std::move(nw));
   }
+  // the optimiser's mask: the trained subdomains' parameters (none needed when all train)
+  m_trainable = decltype(m_trainable)();
+  if (!all) {
+    m_trainable = decltype(m_trainable)("npde::pinn::FbPinn::trainable", m_params.extent(0));
+    auto h = Kokkos::create_mirror_view(m_trainable);
+    const auto sp = spread();
+    for (std::size_t k = 0; k < m_nets.size(); ++k)
+      for (std::size_t i = sp.local_offset(k); i < sp.local_offset(k + 1); ++i)
+        h(i) = m_roles[m_owned.begin + k] == Role::Trained ? 1 : 0;
+    Kokkos::deep_copy(m_trainable, h);
+  }
+}
+
+template <class T>
+void FbPinn<T>::adapt(long iteration) {
+  if (m_dopts.schedule.axis < 0) return;
+  const int p = int(std::min<long>(iteration / m_dopts.schedule.every, layers()));
+  if (p == m_phase) return;
+  m_phase = p;
+  build(m_round);
+  const int a = m_dopts.schedule.axis;
+  const char axis = m_problem.time_dependent && a == m_problem.n_space ? 't' : "xyz"[a];
+  if (p < layers())
+    log::info(log::format("fbpinn schedule: iteration ", iteration, ", layer ", p + 1, "/", layers(), " along ", axis,
+                          " trains (", m_n_loss, " points)"));
+  else
+    log::info(log::format("fbpinn schedule: iteration ", iteration, ", every subdomain trains"));
+}
+
+template <class T>
+std::string FbPinn<T>::progress_note() const {
+  if (m_dopts.schedule.axis < 0 || m_phase >= layers()) return {};
+  return log::format("layer ", m_phase + 1, "/", layers());
 }
 
 template <class T>
@@ -314,11 +375,13 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
   const std::size_t S = std::size_t(m_part.size()), NR = std::size_t(m_n_res);
   std::vector<double> slots(S * NR, 0.0);
   T scale[kMaxResiduals];
-  for (std::size_t r = 0; r < NR; ++r) scale[r] = T(m_term_weights[r] / double(m_opts.n_interior));
+  for (std::size_t r = 0; r < NR; ++r) scale[r] = T(m_term_weights[r] / double(std::max<std::size_t>(m_n_loss, 1)));
   decomp::Exchange backward(m_comm);
+  const auto trains = [&](int j) { return m_roles[std::size_t(j)] == Role::Trained; };
   for (const auto& nw : m_networks)
     for (int i : nw->pairs) {
       Pair& pr = m_pairs[std::size_t(i)];
+      if (!trains(pr.j)) continue;  // a fixed network needs no adjoints
       pr.adj.assign(pr.points.size() * rec, 0.0);
       backward.receive(m_part[pr.s].owner, i, pr.adj.data(), pr.adj.size());
     }
@@ -357,6 +420,7 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
     const auto A = host_copy(ow->adj.data(), std::size_t(NO) * C * n);
     for (int i : ow->pairs) {
       Pair& pr = m_pairs[std::size_t(i)];
+      if (!trains(pr.j)) continue;
       auto& buf = send[std::size_t(i)];
       buf.assign(pr.points.size() * rec, 0.0);
       for (std::size_t q = 0; q < pr.points.size(); ++q) {
@@ -398,7 +462,7 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
     Network& nw = *m_networks[k];
     T* g = grad.data() + sp.local_offset(k);
     Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))), T(0));
-    if (nw.n == 0) continue;
+    if (nw.n == 0 || !trains(nw.j)) continue;
     std::vector<double> adj(std::size_t(NO) * C * nw.n, 0.0);
     for (int i : nw.pairs) {
       const Pair& pr = m_pairs[std::size_t(i)];

@@ -215,6 +215,17 @@ void check_decomposition(const pde::Problem& problem, const PinnOptions& opts, c
   if (opts.balancing != PinnOptions::Balancing::Fixed || opts.causal_chunks > 0 || opts.rad_candidates > 0)
     NPDE_INPUT_ERROR("decomposition: adaptive loss weights, causal training and adaptive sampling are single-domain "
                      "only");
+  if (dopts.schedule.axis >= 0) {
+    const int a = dopts.schedule.axis;
+    if (!fb) NPDE_INPUT_ERROR("decomposition.schedule: only fbpinn trains its subdomains by turns");
+    if (a >= problem.n_inputs())
+      NPDE_INPUT_ERROR("decomposition.schedule.axis: the problem has " << problem.n_inputs() << " inputs, no axis " << a);
+    if (part.counts()[std::size_t(a)] < 2)
+      NPDE_INPUT_ERROR("decomposition.schedule.axis: " << problem.input_names()[std::size_t(a)]
+                                                       << " is not split (1 subdomain along it): nothing to schedule");
+    if (dopts.schedule.every < 1)
+      NPDE_INPUT_ERROR("decomposition.schedule.every must be >= 1, got " << dopts.schedule.every);
+  }
   if (dopts.interface_points < 1) NPDE_INPUT_ERROR("decomposition.interface.points must be >= 1");
   if (!(dopts.gradient_step > 0 && dopts.gradient_step <= 0.5))
     NPDE_INPUT_ERROR("decomposition.interface.gradient_step must be in (0, 0.5], got " << dopts.gradient_step);

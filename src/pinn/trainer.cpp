@@ -114,6 +114,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
   auto adam_local = [&](optim::AdamState a) {
     a.m = to_local(a.m);
     a.v = to_local(a.v);
+    if (!a.steps.empty()) a.steps = to_local(a.steps);
     return a;
   };
   auto lbfgs_local = [&](optim::LbfgsState l) {
@@ -179,6 +180,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
       c.adam = adam->state();
       c.adam.m = to_global(c.adam.m);
       c.adam.v = to_global(c.adam.v);
+      if (!c.adam.steps.empty()) c.adam.steps = to_global(c.adam.steps);
     }
     if (lbfgs) {
       c.lbfgs = lbfgs->state();
@@ -351,7 +353,7 @@ TrainResult train(Model<T>& pinn, const TrainConfig& config, const TrainHooks& h
                                 st.global_iteration, ", learning rate scale now ", scale));
         continue;
       }
-      if (adam) adam->step(params, grad);
+      if (adam) adam->step(params, grad, pinn.trainable());
       if (averaging()) {
         const T d = T(sc.average);
         const View1<T> a = avg, p = params;

@@ -67,6 +67,11 @@ struct DecompositionSpec {
   std::vector<std::vector<double>> cuts;
   /// The interface terms given in the deck (name, weight); the others keep the method's weights.
   std::vector<std::pair<std::string, double>> weights;
+  /// decomposition.schedule (fbpinn): the input axis its layers follow (-1: no schedule), Adam
+  /// iterations per layer, and whether the layers start from the upper end.
+  int schedule_axis = -1;
+  long schedule_every = 0;
+  bool schedule_from_upper = false;
 };
 
 /// METALIC: interface masks chosen per parameter value (the `metalic` section; `npde metalic`).

@@ -6,6 +6,7 @@
 #include <npde/optim/state.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace npde::optim {
@@ -40,6 +41,12 @@ class Adam {
   /// One bias-corrected Adam update of params in place, then increments the step counter.
   /// [in,out] params: shape (n), device. [in] grad: shape (n), device.
   void step(const View1<T>& params, const View1<const T>& grad);
+  /// The same for the parameters with mask(i) != 0 only; the others, and their moments, stay as they
+  /// are. Each parameter counts its own steps for the bias corrections (from the first masked step on:
+  /// a parameter frozen for a while resumes like a fresh Adam's), so that an optimiser over several
+  /// networks trained by turns acts as one Adam per network; the learning rate follows iteration().
+  /// An empty mask is step(params, grad). [in] mask: shape (n), device.
+  void step(const View1<T>& params, const View1<const T>& grad, const View1<const std::uint8_t>& mask);
 
   /// Learning rate the next step uses: scheduled_lr(options, iteration()) * lr_scale().
   double learning_rate() const;
@@ -71,6 +78,7 @@ class Adam {
   std::size_t m_n;
   AdamOptions m_opts;
   View1<T> m_m, m_v;
+  Kokkos::View<double*, MemSpace> m_steps;  ///< per-parameter step counts (masked steps; empty: m_iteration)
   long m_iteration = 0;
   double m_lr_scale = 1.0;
 };

@@ -12,6 +12,9 @@ struct AdamState {
   std::vector<double> m, v;  ///< moments, shape (n)
   long iteration = 0;        ///< steps taken
   double lr_scale = 1.0;
+  /// Per-parameter step counts of a masked optimiser (Adam::step with a mask: the bias corrections of a
+  /// parameter count its own steps), shape (n); empty: every parameter has taken `iteration` steps.
+  std::vector<double> steps;
 };
 
 /// Everything that determines L-BFGS's next iterations (between iterations no line search is in

@@ -40,6 +40,13 @@ class FbPinn final : public Model<T> {
   double validation_error() override;
   /// subdomain_<k>_loss: the residual terms at the points subdomain k's core holds.
   std::vector<std::string> extra_names() const override;
+  /// decomposition.schedule: moves to the phase of `iteration` (rebuilding the point sets where it
+  /// changes). Phase p < L (the layers along the axis) trains layer p's subdomains with the points of
+  /// their windows, and every other subdomain whose window covers one of those points unless an earlier
+  /// layer holds it (fixed: evaluated, not trained); phase L trains all.
+  void adapt(long iteration) override;
+  View1<const std::uint8_t> trainable() const override { return m_trainable; }
+  std::string progress_note() const override;
   std::vector<double> extra_values() const override { return m_subdomain_loss; }
   optim::Segments segments() const override { return spread().segments(); }
   std::size_t n_params_global() const override { return m_offsets.back(); }
@@ -51,6 +58,12 @@ class FbPinn final : public Model<T> {
   /// Parameters of subdomain s's network (any subdomain).
   std::size_t params_of(int s) const { return m_offsets[std::size_t(s) + 1] - m_offsets[std::size_t(s)]; }
   const std::vector<std::size_t>& term_points() const { return m_term_points; }
+  /// What subdomain s does in the current phase of the schedule.
+  enum class Role { Trained, Fixed, Idle };
+  Role role(int s) const { return m_roles[std::size_t(s)]; }
+  /// The current phase (0 .. layers; layers: every subdomain trains) and the points of the loss.
+  int phase() const { return m_phase; }
+  std::size_t loss_points() const { return m_n_loss; }
   /// Collective: every rank passes its own points (row-major (n, n_inputs), host) and gets n * n_outputs
   /// values (point-major) of u = G + D sum_j W_j N_j.
   std::vector<double> predict(const std::vector<double>& points);
@@ -71,6 +84,9 @@ class FbPinn final : public Model<T> {
   /// The covering subdomains of x, ascending, with their normalised windows' jets.
   void cover(const double* x, std::vector<int>& subs, std::vector<double>& jet) const;
   detail::SpreadParameters spread() const { return {m_comm, m_owned, m_offsets}; }
+  /// Layers along the schedule's axis (1 without a schedule) and subdomain s's layer in schedule order.
+  int layers() const;
+  int layer_of(int s) const;
 
   decomp::Communicator m_comm;
   pde::Problem m_problem;
@@ -94,6 +110,11 @@ class FbPinn final : public Model<T> {
   std::vector<double> m_term_weights, m_term_values, m_subdomain_loss;
   std::vector<double> m_validation_points, m_validation_exact;
   ExchangeStats m_stats;
+  std::uint64_t m_round = 0;                 ///< the point round drawn last
+  int m_phase = 0;                           ///< the schedule's phase (layers(): all train)
+  std::size_t m_n_loss = 0;                  ///< points of the loss in this phase (all ranks)
+  std::vector<Role> m_roles;                 ///< per subdomain
+  Kokkos::View<std::uint8_t*, Kokkos::LayoutLeft, MemSpace> m_trainable;  ///< empty: all train
 };
 
 }  // namespace npde::pinn

@@ -63,6 +63,11 @@ class Model {
     if (!points.empty()) NPDE_INPUT_ERROR("training.stages[].points is not available for this model");
     return false;
   }
+  /// Local. The parameters the optimiser may change at the next step (1) and those it must keep (0),
+  /// shape (n_params()), device; empty: all of them. A scheduled FBPINN keeps the networks of the
+  /// subdomains that a phase does not train (their gradient is zero, but Adam's moments would move
+  /// them); the trainer hands it to Adam::step, which then counts each parameter's own steps.
+  virtual View1<const std::uint8_t> trainable() const { return {}; }
   /// Local. Trained scalars for the progress line, e.g. "viscosity 3.18e-03" (empty: none).
   virtual std::string progress_note() const { return {}; }
   /// Collective. Adaptive weights (causal weights, loss balancing): called by the trainer before each

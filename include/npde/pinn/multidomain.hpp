@@ -51,6 +51,15 @@ struct DecompositionOptions {
   /// Residual gradient: the central-difference step along the normal, as a fraction of the width of
   /// the lower subdomain across the interface.
   double gradient_step = 1e-3;
+  /// FBPINN subdomain scheduling (Moseley et al. 2023): the layers of subdomains along `axis` (cell index
+  /// along it, counted from the lower end, or the upper one) trained by turns, `every` Adam iterations
+  /// each, then all subdomains together; axis < 0: all together from the start.
+  struct Schedule {
+    int axis = -1;
+    long every = 0;
+    bool from_upper = false;
+  };
+  Schedule schedule;
   /// Per-subdomain networks: (cell index per input axis, hidden widths) in place of PinnOptions::hidden.
   std::vector<std::pair<std::vector<int>, std::vector<int>>> networks;
   /// The hidden widths of subdomain `sub`: its entry of `networks`, else `dflt`.

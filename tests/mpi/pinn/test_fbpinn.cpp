@@ -4,7 +4,9 @@
 // whole decomposition on one rank; the windowed sum meets the hard conditions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -162,6 +164,114 @@ TEST(FbPinn, TrainingAndRestartAcrossRankCounts) {
   EXPECT_EQ(host_values(r.params()), host_values(b.params()));
 }
 
+// decomposition.schedule: layer by layer along x, the loss over the points of the training layer's
+// windows, the networks that cover them trained (earlier layers fixed, the rest idle); the gradient is
+// still the loss's where nothing is fixed, the optimiser leaves the others' parameters alone, the last
+// phase is the plain FBPINN, and training over the phases is the same on any rank count and restarts
+// bit for bit (Adam's per-parameter step counts in the state).
+TEST(FbPinn, ScheduleTrainsLayersByTurns) {
+  using Role = FbPinn<double>::Role;
+  const Communicator world = Communicator::world(), self = Communicator::self();
+  DecompositionOptions d = fb({4, 1}, 0.5);
+  d.schedule = {0, 3, false};
+  auto a = make(world, poisson(), d);
+  auto roles = [&] {
+    std::vector<Role> r;
+    for (int s = 0; s < 4; ++s) r.push_back(a.role(s));
+    return r;
+  };
+  EXPECT_EQ(roles(), (std::vector<Role>{Role::Trained, Role::Trained, Role::Idle, Role::Idle}));
+  EXPECT_GT(a.loss_points(), 0u);
+  EXPECT_LT(a.loss_points(), options().n_interior / 2);
+  npde::test::check_spread_gradient(a, world);  // nothing fixed yet: the loss's own gradient
+  a.adapt(3);
+  EXPECT_EQ(a.phase(), 1);
+  EXPECT_EQ(roles(), (std::vector<Role>{Role::Fixed, Role::Trained, Role::Trained, Role::Idle}));
+  npde::View1<double> g("g", a.n_params());
+  a.loss_and_gradient(g);
+  const auto grad = a.gather(host_values(g));
+  std::vector<std::uint8_t> mask;
+  if (a.trainable().extent(0) > 0) {
+    auto mh = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.trainable());
+    std::vector<double> m(mh.data(), mh.data() + mh.extent(0));
+    for (double v : a.gather(m)) mask.push_back(std::uint8_t(v));
+  }
+  ASSERT_EQ(mask.size(), a.n_params_global());
+  std::size_t at = 0;
+  for (int s = 0; s < 4; ++s) {
+    double norm = 0;
+    for (std::size_t i = 0; i < a.params_of(s); ++i, ++at) {
+      norm += std::abs(grad[at]);
+      EXPECT_EQ(mask[at], a.role(s) == Role::Trained ? 1 : 0) << s;
+    }
+    if (a.role(s) == Role::Trained)
+      EXPECT_GT(norm, 0) << s;
+    else
+      EXPECT_EQ(norm, 0) << s;
+  }
+  // past the layers: every subdomain trains, as without a schedule
+  a.adapt(12);
+  EXPECT_EQ(a.phase(), 4);
+  EXPECT_EQ(a.trainable().extent(0), 0u);
+  EXPECT_EQ(a.loss_points(), options().n_interior);
+  auto plain = make(world, poisson(), fb({4, 1}, 0.5));
+  npde::View1<double> gp("gp", plain.n_params());
+  EXPECT_EQ(a.loss_and_gradient(g), plain.loss_and_gradient(gp));
+  // the upper end first
+  DecompositionOptions up = d;
+  up.schedule.from_upper = true;
+  auto u = make(world, poisson(), up);
+  EXPECT_EQ(u.role(3), Role::Trained);
+  EXPECT_EQ(u.role(0), Role::Idle);
+
+  // training through the phases: 1 rank against all, restart from a mid-phase checkpoint
+  npde::pinn::TrainConfig c;
+  c.quiet = true;
+  c.log_every = 2;
+  npde::pinn::StageConfig adam;
+  adam.optimizer = "adam";
+  adam.iterations = 14;
+  adam.adam.lr = 5e-3;
+  c.stages = {adam};
+  auto b = make(world, poisson(), d);
+  auto b1 = make(self, poisson(), d);
+  const auto first = host_values(b1.params());
+  npde::pinn::TrainState mid;
+  npde::pinn::TrainHooks hooks;
+  hooks.checkpoint_every = 7;
+  hooks.checkpoint = [&](const npde::pinn::TrainState& s) {
+    if (s.global_iteration == 7) mid = s;
+  };
+  const auto rb = npde::pinn::train(b, c, hooks);
+  // phase 0 (iterations 0-2) then phase 1 (3-5): layer 0 is fixed through phase 1 (Adam's moments would
+  // move it on), layer 3 never trains
+  auto params_after = [&](long iterations) {
+    npde::pinn::TrainConfig short_c = c;
+    short_c.stages[0].iterations = iterations;
+    auto net = make(self, poisson(), d);
+    npde::pinn::train(net, short_c);
+    return host_values(net.params());
+  };
+  const auto p3 = params_after(3), p6 = params_after(6);
+  const long n0 = long(b1.params_of(0)), n01 = n0 + long(b1.params_of(1));
+  const long n012 = n01 + long(b1.params_of(2));
+  EXPECT_FALSE(std::equal(p3.begin(), p3.begin() + n0, first.begin()));        // trained in phase 0
+  EXPECT_TRUE(std::equal(p3.begin(), p3.begin() + n0, p6.begin()));            // fixed in phase 1
+  EXPECT_FALSE(std::equal(p3.begin() + n0, p3.begin() + n01, p6.begin() + n0));  // layer 1 trains on
+  EXPECT_FALSE(std::equal(p3.begin() + n01, p3.begin() + n012, p6.begin() + n01));  // layer 2 joins
+  EXPECT_TRUE(std::equal(p6.begin() + n012, p6.end(), first.begin() + n012));  // layer 3 idle
+  const auto rb1 = npde::pinn::train(b1, c);
+  ASSERT_EQ(rb.history.size(), rb1.history.size());
+  for (std::size_t i = 0; i < rb.history.size(); ++i) EXPECT_EQ(rb.history[i].loss, rb1.history[i].loss) << i;
+  EXPECT_EQ(b.gather(host_values(b.params())), host_values(b1.params()));
+  ASSERT_EQ(mid.global_iteration, 7);
+  ASSERT_EQ(mid.adam.steps.size(), b.n_params_global());
+  auto r = make(self, poisson(), d);
+  const auto rr = npde::pinn::train(r, c, {}, &mid);
+  EXPECT_EQ(rr.history.back().loss, rb1.history.back().loss);
+  EXPECT_EQ(host_values(r.params()), host_values(b1.params()));
+}
+
 TEST(FbPinn, ClearErrors) {
   const Communicator world = Communicator::world();
   Problem soft = poisson();
@@ -172,6 +282,14 @@ TEST(FbPinn, ClearErrors) {
   neumann.conditions[0].faces = {0};
   EXPECT_THROW(make(world, neumann, fb({2, 2})), npde::InputError);  // no trial function for it
   EXPECT_THROW(make(world, poisson(), fb({2, 2}, 0.0)), npde::InputError);
+  DecompositionOptions sched = fb({2, 2});
+  sched.schedule = {1, 0, false};
+  EXPECT_THROW(make(world, poisson(), sched), npde::InputError);  // every 0
+  sched.schedule = {2, 10, false};
+  EXPECT_THROW(make(world, poisson(), sched), npde::InputError);  // no third input
+  DecompositionOptions unsplit = fb({2, 1});
+  unsplit.schedule = {1, 10, false};
+  EXPECT_THROW(make(world, poisson(), unsplit), npde::InputError);  // nothing to schedule along y
 }
 
 }  // namespace

@@ -271,6 +271,16 @@ std::vector<BadDeck> bad_decks() {
                             "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                             "decomposition: {subdomains: [2, 2], overlap: 0.3}\n",
        {"decomposition.overlap: the subdomains of xpinn do not overlap"}},
+      {"xpinn_schedule", soft_burgers +
+                             "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                             "decomposition: {subdomains: [2, 2], schedule: {axis: t, every: 10}}\n",
+       {"decomposition.schedule: trains the overlapping subdomains of fbpinn by turns; xpinn has no schedule"}},
+      {"fbpinn_schedule_axis", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                   "decomposition: {subdomains: [2, 2], method: fbpinn, schedule: {axis: y, every: 10}}\n",
+       {"decomposition.schedule.axis: burgers in 1D (and t) has no axis y"}},
+      {"fbpinn_schedule_every", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
+                                    "decomposition: {subdomains: [2, 2], method: fbpinn, schedule: {axis: t, every: 0}}\n",
+       {"decomposition.schedule.every"}},
       {"metalic_without_decomposition", burgers + "training: {stages: [{optimizer: adam, iterations: 1}]}\n" +
                                             "metalic: {parameter: viscosity, values: [0.01, 0.02]}\n",
        {"metalic: chooses the interface terms of a decomposition"}},
