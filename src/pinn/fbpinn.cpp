@@ -324,6 +324,23 @@ void FbPinn<T>::adapt(long iteration) {
 }
 
 template <class T>
+std::vector<double> FbPinn<T>::adaptive_state() const {
+  if (m_dopts.schedule.axis < 0) return {};
+  return {double(m_phase)};
+}
+
+template <class T>
+void FbPinn<T>::set_adaptive_state(const std::vector<double>& state) {
+  if (m_dopts.schedule.axis < 0) return;
+  NPDE_REQUIRE(state.size() == 1 && state[0] >= 0 && state[0] <= layers(),
+               "an FBPINN schedule state of " << state.size() << " values");
+  const int p = int(state[0]);
+  if (p == m_phase) return;
+  m_phase = p;
+  build(m_round);
+}
+
+template <class T>
 std::string FbPinn<T>::progress_note() const {
   if (m_dopts.schedule.axis < 0 || m_phase >= layers()) return {};
   return log::format("layer ", m_phase + 1, "/", layers());

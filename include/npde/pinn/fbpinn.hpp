@@ -46,6 +46,10 @@ class FbPinn final : public Model<T> {
   /// layer holds it (fixed: evaluated, not trained); phase L trains all.
   void adapt(long iteration) override;
   View1<const std::uint8_t> trainable() const override { return m_trainable; }
+  /// The schedule's phase (empty without a schedule): an L-BFGS stage keeps the phase it started in,
+  /// so a restart inside it cannot recompute the phase from the iteration.
+  std::vector<double> adaptive_state() const override;
+  void set_adaptive_state(const std::vector<double>& state) override;
   std::string progress_note() const override;
   std::vector<double> extra_values() const override { return m_subdomain_loss; }
   optim::Segments segments() const override { return spread().segments(); }

@@ -19,6 +19,7 @@
 #include "npde/io/checkpoint.hpp"
 #include "npde/io/deck.hpp"
 #include "npde/pinn/catalogue.hpp"
+#include "npde/pinn/fbpinn.hpp"
 #include "npde/pinn/highdim.hpp"
 #include "npde/pinn/pinn.hpp"
 #include "npde/pinn/trainer.hpp"
@@ -153,6 +154,10 @@ std::unique_ptr<npde::pinn::Model<double>> make_model(const Communicator& comm, 
                                                              npde::app::make_highdim_options(deck));
   auto kernel = npde::pinn::make_catalogue_kernel<double>(deck.pde, deck.dim);
   auto problem = npde::app::make_equation_problem(deck);
+  if (deck.has_decomposition)  // FBPINN decks only (MultiDomainPinn restarts: tests/mpi/pinn)
+    return std::make_unique<npde::pinn::FbPinn<double>>(comm, problem, std::move(kernel),
+                                                        npde::app::make_pinn_options(deck),
+                                                        npde::app::make_decomposition_options(deck));
   if (deck.has_inverse) {  // observations of a decaying profile at scattered (x, t), the same on every rank
     npde::pde::Observations obs;
     for (int i = 0; i < deck.observation_points; ++i) {
@@ -227,8 +232,8 @@ RunResult restart_through_file(const Communicator& comm, const npde::io::Deck& d
   const npde::io::Checkpoint cp = npde::io::load_restart(comm, dir, "", &used);
   EXPECT_EQ(used, written);
   const auto sizer = make_model(comm, deck);
-  const TrainState resume =
-      npde::app::from_checkpoint(cp, deck, sizer->n_params(), false, used, sizer->term_names(), sizer->extra_names());
+  const TrainState resume = npde::app::from_checkpoint(cp, deck, sizer->n_params_global(), false, used,
+                                                       sizer->term_names(), sizer->extra_names());
   EXPECT_EQ(resume.global_iteration, state.global_iteration);
   return train_run(comm, deck, {}, &resume);
 }
@@ -289,6 +294,14 @@ TEST(Restart, BitIdenticalWithResampling) {
 // The general PINN: named soft terms of a time-dependent deck, and a periodic pair term with resampling.
 TEST(Restart, BitIdenticalTimeDependentSoftTerms) {
   check_restarts(make_deck({}, k_burgers_deck), {13, k_adam_iterations, 41}, "burgers");
+}
+
+// A scheduled FBPINN over the ranks: restarts inside a phase (Adam's per-parameter step counts and the
+// phase's point set come back from the file), at a phase change, after the schedule and inside L-BFGS.
+TEST(Restart, BitIdenticalScheduledFbpinn) {
+  const auto deck = make_deck({"problem.bc_enforcement=hard", "decomposition={method: fbpinn, subdomains: [3, 2], "
+                               "overlap: 0.4, schedule: {axis: x, every: 7}}", "training.points.resample_every=9"});
+  check_restarts(deck, {10, 14, 25, 41}, "fbpinn_schedule");
 }
 
 // Causal training: the chunk weights are recomputed every Adam iteration (after resampling) and fixed
