@@ -88,7 +88,7 @@ class FbPinn final : public Model<T> {
   /// The covering subdomains of x, ascending, with their normalised windows' jets.
   void cover(const double* x, std::vector<int>& subs, std::vector<double>& jet) const;
   detail::SpreadParameters spread() const { return {m_comm, m_owned, m_offsets}; }
-  /// Layers along the schedule's axis (1 without a schedule) and subdomain s's layer in schedule order.
+  /// Layers along the schedule's axis (0 without a schedule) and subdomain s's layer in schedule order.
   int layers() const;
   int layer_of(int s) const;
 
