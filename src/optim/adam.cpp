@@ -115,6 +115,28 @@ void Adam<T>::reset() {
   m_steps = Kokkos::View<double*, MemSpace>();
 }
 
+namespace {
+/// One parameter's update, shared by the plain and the masked step: the moments, then
+/// p -= step_size m / (sqrt(v) inv_sqrt_correction2 + eps), i.e. m_hat / (sqrt(v_hat) + eps) with
+/// m_hat = m / c1, v_hat = v / c2 (step_size = lr / c1).
+template <class T>
+struct Update {
+  T beta1, beta2, one_minus_beta1, one_minus_beta2, eps;
+  explicit Update(const AdamOptions& o)
+      : beta1(static_cast<T>(o.beta1)),
+        beta2(static_cast<T>(o.beta2)),
+        one_minus_beta1(static_cast<T>(1.0 - o.beta1)),
+        one_minus_beta2(static_cast<T>(1.0 - o.beta2)),
+        eps(static_cast<T>(o.eps)) {}
+  KOKKOS_INLINE_FUNCTION void operator()(T& m, T& v, T& p, const T g, const T step_size,
+                                         const T inv_sqrt_correction2) const {
+    m = beta1 * m + one_minus_beta1 * g;
+    v = beta2 * v + one_minus_beta2 * g * g;
+    p -= step_size * m / (math::sqrt(v) * inv_sqrt_correction2 + eps);
+  }
+};
+}  // namespace
+
 template <class T>
 void Adam<T>::step(const View1<T>& params, const View1<const T>& grad) {
   detail::ScopedRegion region("npde::optim::Adam::step");
@@ -127,21 +149,12 @@ void Adam<T>::step(const View1<T>& params, const View1<const T>& grad) {
   const double correction2 = 1.0 - std::pow(m_opts.beta2, t);
   const T step_size = static_cast<T>(learning_rate() / correction1);
   const T inv_sqrt_correction2 = static_cast<T>(1.0 / std::sqrt(correction2));
-  const T beta1 = static_cast<T>(m_opts.beta1), beta2 = static_cast<T>(m_opts.beta2);
-  const T one_minus_beta1 = static_cast<T>(1.0 - m_opts.beta1);
-  const T one_minus_beta2 = static_cast<T>(1.0 - m_opts.beta2);
-  const T eps = static_cast<T>(m_opts.eps);
+  const Update<T> update(m_opts);
   auto m = m_m;
   auto v = m_v;
   Kokkos::parallel_for(
       "npde::optim::Adam::step", Kokkos::RangePolicy<ExecSpace>(0, m_n), KOKKOS_LAMBDA(const std::size_t i) {
-        const T g = grad(i);
-        const T mi = beta1 * m(i) + one_minus_beta1 * g;
-        const T vi = beta2 * v(i) + one_minus_beta2 * g * g;
-        m(i) = mi;
-        v(i) = vi;
-        // m_hat / (sqrt(v_hat) + eps) with m_hat = m / c1, v_hat = v / c2.
-        params(i) -= step_size * mi / (math::sqrt(vi) * inv_sqrt_correction2 + eps);
+        update(m(i), v(i), params(i), grad(i), step_size, inv_sqrt_correction2);
       });
   ++m_iteration;
 }
@@ -159,9 +172,7 @@ void Adam<T>::step(const View1<T>& params, const View1<const T>& grad, const Vie
   }
   // the per-parameter bias corrections in double (1 - beta^t for large t), as the plain step's
   const double lr = learning_rate(), b1 = m_opts.beta1, b2 = m_opts.beta2;
-  const T beta1 = static_cast<T>(b1), beta2 = static_cast<T>(b2);
-  const T one_minus_beta1 = static_cast<T>(1.0 - b1), one_minus_beta2 = static_cast<T>(1.0 - b2);
-  const T eps = static_cast<T>(m_opts.eps);
+  const Update<T> update(m_opts);
   const bool all = mask.extent(0) == 0;
   auto m = m_m;
   auto v = m_v;
@@ -171,14 +182,8 @@ void Adam<T>::step(const View1<T>& params, const View1<const T>& grad, const Vie
         if (!all && mask(i) == 0) return;
         const double t = steps(i) + 1.0;
         steps(i) = t;
-        const T step_size = static_cast<T>(lr / (1.0 - math::pow(b1, t)));
-        const T inv_sqrt_correction2 = static_cast<T>(1.0 / math::sqrt(1.0 - math::pow(b2, t)));
-        const T g = grad(i);
-        const T mi = beta1 * m(i) + one_minus_beta1 * g;
-        const T vi = beta2 * v(i) + one_minus_beta2 * g * g;
-        m(i) = mi;
-        v(i) = vi;
-        params(i) -= step_size * mi / (math::sqrt(vi) * inv_sqrt_correction2 + eps);
+        update(m(i), v(i), params(i), grad(i), static_cast<T>(lr / (1.0 - math::pow(b1, t))),
+               static_cast<T>(1.0 / math::sqrt(1.0 - math::pow(b2, t))));
       });
   ++m_iteration;
 }

@@ -91,6 +91,31 @@ FbPinn<double> make(const Communicator& comm, const Problem& p, const Decomposit
 
 using npde::test::host_values;
 
+// Collective. Trains the decomposition on all ranks, keeping the state at iteration 7, and on this rank
+// alone: the same loss history and parameters; a restart on this rank alone from the kept state ends on
+// the same loss and parameters. `all` and `mid` get the all-rank run's result and the kept state.
+void check_training_across_ranks(const Problem& p, const DecompositionOptions& d, const npde::pinn::TrainConfig& c,
+                                 npde::pinn::TrainResult& all, npde::pinn::TrainState& mid) {
+  const Communicator world = Communicator::world(), self = Communicator::self();
+  auto a = make(world, p, d);
+  auto b = make(self, p, d);
+  npde::pinn::TrainHooks hooks;
+  hooks.checkpoint_every = 7;
+  hooks.checkpoint = [&](const npde::pinn::TrainState& s) {
+    if (s.global_iteration == 7) mid = s;
+  };
+  all = npde::pinn::train(a, c, hooks);
+  const auto rb = npde::pinn::train(b, c);
+  ASSERT_EQ(all.history.size(), rb.history.size());
+  for (std::size_t i = 0; i < all.history.size(); ++i) EXPECT_EQ(all.history[i].loss, rb.history[i].loss) << i;
+  EXPECT_EQ(a.gather(host_values(a.params())), host_values(b.params()));
+  ASSERT_EQ(mid.global_iteration, 7);
+  auto r = make(self, p, d);
+  const auto rr = npde::pinn::train(r, c, {}, &mid);
+  EXPECT_EQ(rr.history.back().loss, rb.history.back().loss);
+  EXPECT_EQ(host_values(r.params()), host_values(b.params()));
+}
+
 void check_gradient(const Problem& p, const DecompositionOptions& d) {
   const Communicator world = Communicator::world();
   auto net = make(world, p, d);
@@ -129,7 +154,6 @@ TEST(FbPinn, RankCountIndependentAndConditionsExact) {
 }
 
 TEST(FbPinn, TrainingAndRestartAcrossRankCounts) {
-  const Communicator world = Communicator::world(), self = Communicator::self();
   npde::pinn::TrainConfig c;
   c.quiet = true;
   c.log_every = 5;
@@ -143,25 +167,10 @@ TEST(FbPinn, TrainingAndRestartAcrossRankCounts) {
   c.resample_every = 4;
   DecompositionOptions d = fb({2, 2});
   d.networks = {{{0, 1}, {6, 11}}};  // one subdomain with its own widths: uneven parameter blocks
-  auto a = make(world, burgers(), d);
-  auto b = make(self, burgers(), d);
+  npde::pinn::TrainResult ra;
   npde::pinn::TrainState mid;
-  npde::pinn::TrainHooks hooks;
-  hooks.checkpoint_every = 7;
-  hooks.checkpoint = [&](const npde::pinn::TrainState& s) {
-    if (s.global_iteration == 7) mid = s;
-  };
-  const auto ra = npde::pinn::train(a, c, hooks);
-  const auto rb = npde::pinn::train(b, c);
-  ASSERT_EQ(ra.history.size(), rb.history.size());
-  for (std::size_t i = 0; i < ra.history.size(); ++i) EXPECT_EQ(ra.history[i].loss, rb.history[i].loss) << i;
-  EXPECT_EQ(a.gather(host_values(a.params())), host_values(b.params()));
+  check_training_across_ranks(burgers(), d, c, ra, mid);
   EXPECT_LT(ra.history.back().loss, ra.history.front().loss);
-  ASSERT_EQ(mid.global_iteration, 7);
-  auto r = make(self, burgers(), d);
-  const auto rr = npde::pinn::train(r, c, {}, &mid);
-  EXPECT_EQ(rr.history.back().loss, rb.history.back().loss);
-  EXPECT_EQ(host_values(r.params()), host_values(b.params()));
 }
 
 // decomposition.schedule: layer by layer along x, the loss over the points of the training layer's
@@ -233,16 +242,8 @@ TEST(FbPinn, ScheduleTrainsLayersByTurns) {
   adam.iterations = 14;
   adam.adam.lr = 5e-3;
   c.stages = {adam};
-  auto b = make(world, poisson(), d);
-  auto b1 = make(self, poisson(), d);
-  const auto first = host_values(b1.params());
-  npde::pinn::TrainState mid;
-  npde::pinn::TrainHooks hooks;
-  hooks.checkpoint_every = 7;
-  hooks.checkpoint = [&](const npde::pinn::TrainState& s) {
-    if (s.global_iteration == 7) mid = s;
-  };
-  const auto rb = npde::pinn::train(b, c, hooks);
+  auto fresh = make(self, poisson(), d);
+  const auto first = host_values(fresh.params());
   // phase 0 (iterations 0-2) then phase 1 (3-5): layer 0 is fixed through phase 1 (Adam's moments would
   // move it on), layer 3 never trains
   auto params_after = [&](long iterations) {
@@ -253,23 +254,17 @@ TEST(FbPinn, ScheduleTrainsLayersByTurns) {
     return host_values(net.params());
   };
   const auto p3 = params_after(3), p6 = params_after(6);
-  const long n0 = long(b1.params_of(0)), n01 = n0 + long(b1.params_of(1));
-  const long n012 = n01 + long(b1.params_of(2));
+  const long n0 = long(fresh.params_of(0)), n01 = n0 + long(fresh.params_of(1));
+  const long n012 = n01 + long(fresh.params_of(2));
   EXPECT_FALSE(std::equal(p3.begin(), p3.begin() + n0, first.begin()));        // trained in phase 0
   EXPECT_TRUE(std::equal(p3.begin(), p3.begin() + n0, p6.begin()));            // fixed in phase 1
   EXPECT_FALSE(std::equal(p3.begin() + n0, p3.begin() + n01, p6.begin() + n0));  // layer 1 trains on
   EXPECT_FALSE(std::equal(p3.begin() + n01, p3.begin() + n012, p6.begin() + n01));  // layer 2 joins
   EXPECT_TRUE(std::equal(p6.begin() + n012, p6.end(), first.begin() + n012));  // layer 3 idle
-  const auto rb1 = npde::pinn::train(b1, c);
-  ASSERT_EQ(rb.history.size(), rb1.history.size());
-  for (std::size_t i = 0; i < rb.history.size(); ++i) EXPECT_EQ(rb.history[i].loss, rb1.history[i].loss) << i;
-  EXPECT_EQ(b.gather(host_values(b.params())), host_values(b1.params()));
-  ASSERT_EQ(mid.global_iteration, 7);
-  ASSERT_EQ(mid.adam.steps.size(), b.n_params_global());
-  auto r = make(self, poisson(), d);
-  const auto rr = npde::pinn::train(r, c, {}, &mid);
-  EXPECT_EQ(rr.history.back().loss, rb1.history.back().loss);
-  EXPECT_EQ(host_values(r.params()), host_values(b1.params()));
+  npde::pinn::TrainResult rb;
+  npde::pinn::TrainState mid;
+  check_training_across_ranks(poisson(), d, c, rb, mid);
+  ASSERT_EQ(mid.adam.steps.size(), fresh.n_params_global());  // the masked Adam's step counts in the state
 }
 
 TEST(FbPinn, ClearErrors) {
