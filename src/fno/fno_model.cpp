@@ -45,11 +45,11 @@ void tile_rows(const char* label, const Tile& t, int C, const F& f) {
   });
 }
 
-/// sum[c] += sum_{j < n} a[c lda + j] for c < C (a GEMV against ones, as one GEMM: vectorised by
-/// BLAS, and in the same order on every run).
+/// sum[c] += sum_{j < n} a[c lda + j] for c < C (a GEMV against ones: vectorised by BLAS, and in
+/// the same order on every run).
 template <class T>
 void row_sums(int C, int n, const T* a, int lda, const T* ones, T* sum) {
-  nn::gemm<T>(true, false, C, 1, n, T(1), a, lda, ones, n, T(1), sum, C);
+  nn::gemv<T>(true, n, C, T(1), a, lda, ones, T(1), sum);
 }
 
 /// sum[c] += the sum over the tile's points of channel c of a C-channel field.
@@ -68,8 +68,12 @@ void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const T
     tile_rows("npde::fno::FnoModel::bias", t, m.out, KOKKOS_LAMBDA(const int c, const long e) { out[e] = bias[c]; });
     accumulate = true;
   }
-  nn::gemm<T>(false, true, t.n, m.out, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, m.out,
-              accumulate ? T(1) : T(0), t.at(out, m.out), int(t.P));
+  if (m.out == 1)  // one output channel (the projection's last map): a GEMV, not a GEMM packing the tile
+    nn::gemv<T>(false, t.n, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, accumulate ? T(1) : T(0),
+                t.at(out, m.out));
+  else
+    nn::gemm<T>(false, true, t.n, m.out, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, m.out,
+                accumulate ? T(1) : T(0), t.at(out, m.out), int(t.P));
 }
 
 /// The channels of one tile: element (c, j) at p[c ld + j], in a field (ld = P) or in a scratch
@@ -89,7 +93,10 @@ TileRef<U> field_tile(U* field, int channels, const Tile& t) {
 template <class T>
 void map_backward(const ChannelMap& m, const T* params, TileRef<const T> in, TileRef<const T> outbar, TileRef<T> inbar,
                   bool accumulate, T* grad, int n) {
-  nn::gemm<T>(true, false, m.out, m.in, n, T(1), outbar.p, outbar.ld, in.p, in.ld, T(1), grad + m.w, m.out);
+  if (m.out == 1)  // grad(W)^T += in^T outbar: a GEMV (a GEMM of one row would pack the whole tile)
+    nn::gemv<T>(true, n, m.in, T(1), in.p, in.ld, outbar.p, T(1), grad + m.w);
+  else
+    nn::gemm<T>(true, false, m.out, m.in, n, T(1), outbar.p, outbar.ld, in.p, in.ld, T(1), grad + m.w, m.out);
   if (inbar.p)
     nn::gemm<T>(false, false, n, m.in, m.out, T(1), outbar.p, outbar.ld, params + m.w, m.out, accumulate ? T(1) : T(0),
                 inbar.p, inbar.ld);

@@ -15,6 +15,7 @@ void openblas_set_num_threads(int);
 }
 #endif
 #if NPDE_HAVE_KOKKOSKERNELS
+#include <KokkosBlas2_gemv.hpp>
 #include <KokkosBlas3_gemm.hpp>
 #endif
 
@@ -76,6 +77,33 @@ template <class T>
 void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, const T* b, T beta, T* c) {
   gemm(ta, tb, m, n, k, alpha, a, std::max(ta ? k : m, 1), b, std::max(tb ? n : k, 1), beta, c, std::max(m, 1));
 }
+
+template <class T>
+void gemv(bool trans, int m, int n, T alpha, const T* a, int lda, const T* x, T beta, T* y) {
+  if (m == 0 || n == 0) return;
+  NPDE_REQUIRE(lda >= m && lda >= 1, "gemv: leading dimension " << lda << " below the matrix's " << m << " rows");
+#if NPDE_HAVE_CBLAS
+  if constexpr (device_is_host) {
+    const auto op = trans ? CblasTrans : CblasNoTrans;
+    if constexpr (std::is_same_v<T, double>)
+      cblas_dgemv(CblasColMajor, op, m, n, alpha, a, lda, x, 1, beta, y, 1);
+    else
+      cblas_sgemv(CblasColMajor, op, m, n, alpha, a, lda, x, 1, beta, y, 1);
+    return;
+  }
+#endif
+#if NPDE_HAVE_KOKKOSKERNELS
+  SView2<const T> av(a, Kokkos::LayoutStride(m, 1, n, lda));
+  UView1<const T> xv(x, trans ? m : n);
+  UView1<T> yv(y, trans ? n : m);
+  KokkosBlas::gemv(trans ? "T" : "N", alpha, av, xv, beta, yv);
+#else
+  NPDE_REQUIRE(false, "no GEMV backend for this memory space");
+#endif
+}
+
+template void gemv<double>(bool, int, int, double, const double*, int, const double*, double, double*);
+template void gemv<float>(bool, int, int, float, const float*, int, const float*, float, float*);
 
 template void gemm<double>(bool, bool, int, int, int, double, const double*, const double*, double, double*);
 template void gemm<float>(bool, bool, int, int, int, float, const float*, const float*, float, float*);

@@ -21,6 +21,13 @@ template <class T>
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
           T* c, int ldc);
 
+/// y = alpha * op(A) x + beta * y for a column-major A of m rows and n columns (leading dimension
+/// lda >= m) and contiguous x, y: op(A) = A (y has m entries) or A^T (n entries). The per-channel
+/// sums of the reverse passes (A against a vector of ones): BLAS's GEMV reads A once, where a GEMM
+/// with one column packs all of A first (measured: 0.7 against 4.5 us for a 512 x 32 tile).
+template <class T>
+void gemv(bool trans, int m, int n, T alpha, const T* a, int lda, const T* x, T beta, T* y);
+
 /// Name of the BLAS core in use on the host ("SkylakeX", "Prescott", ...) or "n/a".
 std::string blas_core_name();
 /// Forces single-threaded host BLAS (one BLAS thread per MPI rank).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // nn::gemm on blocks of larger arrays (explicit leading dimensions) against a direct triple loop, for
-// every transpose combination, and the contiguous form against the same.
+// every transpose combination, and the contiguous form against the same; nn::gemv likewise.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -55,6 +55,34 @@ TEST(Gemm, LeadingDimensionsSelectABlock) {
           EXPECT_NEAR(cc[std::size_t(j) * m + i], ref, 1e-13);
         }
     }
+}
+
+TEST(Gemv, BothOrientationsOnABlockAgainstTheLoop) {
+  const int m = 7, n = 5, lda = m + 4;
+  std::vector<double> a(std::size_t(lda) * n);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = npde::rng::normal(2, 1, i);
+  for (const bool trans : {false, true}) {
+    const int nx = trans ? m : n, ny = trans ? n : m;
+    std::vector<double> x(static_cast<std::size_t>(nx)), y(static_cast<std::size_t>(ny));
+    for (int i = 0; i < nx; ++i) x[std::size_t(i)] = npde::rng::normal(2, 2, std::size_t(i));
+    for (int i = 0; i < ny; ++i) y[std::size_t(i)] = npde::rng::normal(2, 3, std::size_t(i));
+    const std::vector<double> y0 = y;
+    npde::nn::gemv<double>(trans, m, n, 2.0, a.data(), lda, x.data(), 0.5, y.data());
+    for (int i = 0; i < ny; ++i) {
+      double ref = 0.5 * y0[std::size_t(i)];
+      for (int l = 0; l < nx; ++l) ref += 2.0 * (trans ? at(a, lda, false, l, i) : at(a, lda, false, i, l)) * x[std::size_t(l)];
+      EXPECT_NEAR(y[std::size_t(i)], ref, 1e-13) << "trans " << trans << " row " << i;
+    }
+  }
+  // the per-channel sums of the reverse passes: op = A^T against ones, accumulated (beta = 1)
+  std::vector<double> ones(static_cast<std::size_t>(m), 1.0), sum(static_cast<std::size_t>(n), 1.0);
+  npde::nn::gemv<double>(true, m, n, 1.0, a.data(), lda, ones.data(), 1.0, sum.data());
+  for (int j = 0; j < n; ++j) {
+    double ref = 1.0;
+    for (int i = 0; i < m; ++i) ref += a[std::size_t(j) * lda + i];
+    EXPECT_NEAR(sum[std::size_t(j)], ref, 1e-13);
+  }
+  EXPECT_THROW(npde::nn::gemv<double>(false, m, n, 1.0, a.data(), m - 1, ones.data(), 0.0, sum.data()), npde::Error);
 }
 
 TEST(Gemm, RejectsLeadingDimensionsBelowTheRows) {
