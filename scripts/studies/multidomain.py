@@ -20,6 +20,7 @@ Prints the tables and writes them into docs/studies.md.
   scripts/studies/multidomain.py --only A D --no-write
 """
 import argparse
+import math
 import os
 import re
 import subprocess
@@ -51,10 +52,16 @@ def mask_sets(terms):
     return ["decomposition.interface.%s=%g" % (t, (XPINN.get(t, 1.0) if t in terms else 0.0)) for t in TERMS]
 
 
-def metalic_family(d, parameter, train_values, validate, title, rounds=0, values=None):
+def geometric_mean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def metalic_family(d, parameter, train_values, validate, title, rounds=0, values=None, seeds=None):
     """`npde metalic` of deck d (rounds: the deck's metalic.rounds unless > 0; values: the parameter values
     the plays use, the deck's metalic.values = train_values unless given), then the recommended masks at
-    the held-out values against fixed masks."""
+    the held-out values against fixed masks; with seeds, every held-out run once per training seed
+    (training.seed) and each error the geometric mean over them (METALIC's reward, -log10 of the error,
+    averaged), the per-seed verdicts listed too."""
     out = []
     if values:
         train_values = values
@@ -98,19 +105,27 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0, values
     for v in validate:
         fixed.setdefault(recs[v][0], mask_sets(recs[v][0].split("+")))
     key = "problem.parameters" if parameter in ("a", "b", "c") else "problem.coefficients"
-    jobs = [("%s @ %g" % (name, v), d, ["%s.%s=%g" % (key, parameter, v)] + sets, 2)
-            for name, sets in fixed.items() for v in validate]
+    runs = [(s, ["training.seed=%d" % s]) for s in seeds] if seeds else [(None, [])]
+    jobs = [("%s @ %g @ %s" % (name, v, s), d, ["%s.%s=%g" % (key, parameter, v)] + sets + extra, 2)
+            for s, extra in runs for name, sets in fixed.items() for v in validate]
     res = sr.run_all(jobs, 1)
-    err = {k: res[k][0].get("rel_l2_reference") for k in res}
-    med = {}
-    for name in fixed:
-        vals = sorted(err["%s @ %g" % (name, v)] for v in validate)
-        med[name] = vals[len(vals) // 2]
-    rec_err = [err["%s @ %g" % (recs[v][0], v)] for v in validate]
-    metalic_median = sorted(rec_err)[len(rec_err) // 2]
-    out += ["", "Held-out values (no play used them): rel. L2 against the reference of `npde train` of the same "
+    per_seed = {s: {"%s @ %g" % (name, v): res["%s @ %g @ %s" % (name, v, s)][0].get("rel_l2_reference")
+                    for name in fixed for v in validate} for s, _ in runs}
+    err = {k: geometric_mean([per_seed[s][k] for s, _ in runs]) for k in per_seed[runs[0][0]]}
+
+    def medians(e):
+        med = {}
+        for name in fixed:
+            vals = sorted(e["%s @ %g" % (name, v)] for v in validate)
+            med[name] = vals[len(vals) // 2]
+        rec = [e["%s @ %g" % (recs[v][0], v)] for v in validate]
+        return med, rec, sorted(rec)[len(rec) // 2]
+
+    med, rec_err, metalic_median = medians(err)
+    how = ("the geometric mean over the training seeds %s of" % ", ".join(str(s) for s in seeds)) if seeds else "the"
+    out += ["", "Held-out values (no play used them): %s rel. L2 against the reference of `npde train` of the same "
             "deck (2 ranks) with the recommended mask and with fixed masks (the methods' defaults and every mask "
-            "recommended at some held-out value):", "",
+            "recommended at some held-out value):" % how, "",
             "| %s | recommended | METALIC | " % parameter + " | ".join(fixed) + " |",
             "|---|---|---:|" + "---:|" * len(fixed)]
     for v, e in zip(validate, rec_err):
@@ -122,8 +137,16 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0, values
     out += ["", "- METALIC's mask beats XPINN's terms at %d of %d held-out values: %s" %
             (wins, len(validate), wins > len(validate) / 2),
             "- METALIC's median %s <= the best fixed mask's (%s: %s): %s" %
-            (sr.fmt(metalic_median), best_fixed, sr.fmt(med[best_fixed]), metalic_median <= med[best_fixed]), ""]
-    return out
+            (sr.fmt(metalic_median), best_fixed, sr.fmt(med[best_fixed]), metalic_median <= med[best_fixed])]
+    for s, _ in (runs if seeds else []):
+        m, rec, mm = medians(per_seed[s])
+        b = min(m, key=lambda n: m[n])
+        w = sum(1 for v, e in zip(validate, rec) if e < per_seed[s]["XPINN terms @ %g" % v])
+        out.append("- seed %d alone: METALIC %s at the five values (median %s), the best fixed mask's median %s (%s), "
+                   "XPINN's terms beaten at %d of %d: median %s" %
+                   (s, ", ".join(sr.fmt(e) for e in rec), sr.fmt(mm), sr.fmt(m[b]), b, w, len(validate),
+                    "met" if mm <= m[b] else "not met"))
+    return out + [""]
 
 
 def main():
@@ -134,12 +157,15 @@ def main():
     ap.add_argument("--rounds", type=int, default=0, help="METALIC rounds (D, E, F; default: the decks')")
     ap.add_argument("--values", type=float, nargs="+", help="the parameter values of the plays (one family of D, E, F; "
                     "default: the deck's metalic.values)")
+    ap.add_argument("--seeds", type=int, nargs="+", help="D, E, F: train every held-out run once per seed "
+                    "(training.seed) and compare geometric means (default: the deck's seed only)")
     ap.add_argument("--section", default="", help="write into its own block (multidomain_<only>_<section>)")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     only = "" if a.only == ["A", "B", "C", "D", "E", "F"] else " --only " + " ".join(a.only)
     only += (" --rounds %d" % a.rounds if a.rounds else "") + (" --section " + a.section if a.section else "")
     only += " --values " + " ".join("%g" % v for v in a.values) if a.values else ""
+    only += " --seeds " + " ".join(str(s) for s in a.seeds) if a.seeds else ""
     if a.values and len(set(a.only) & {"D", "E", "F"}) != 1:
         sys.exit("multidomain.py: --values is for one family (--only D, E or F)")
     out = ["Command: `scripts/studies/multidomain.py%s` (runs one at a time, ranks as stated)." % only,
@@ -182,19 +208,19 @@ def main():
         out += metalic_family(deck("metalic_burgers1d.yaml"), "viscosity", [0.004, 0.008, 0.016, 0.032], a.validate,
                               "**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
                               "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent "
-                              "plays (1 rank each), UCB, wall %.0f s):", a.rounds, a.values)
+                              "plays (1 rank each), UCB, wall %.0f s):", a.rounds, a.values, a.seeds)
     if "F" in a.only:
         out += metalic_family(deck("metalic_poisson_front.yaml"), "a", [2, 5, 10, 20], [3, 4, 7, 12, 15],
                               "**F. METALIC, Poisson with a front of sharpness a** (inputs/metalic_poisson_front.yaml: "
                               "u = tanh(a(x - 1/2)) sin(pi y), the square split at x = 1/2 on the front, 2-16-16-1 per "
                               "subdomain, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent plays "
-                              "(1 rank each), UCB, wall %.0f s):", a.rounds, a.values)
+                              "(1 rank each), UCB, wall %.0f s):", a.rounds, a.values, a.seeds)
     if "E" in a.only:
         out += metalic_family(deck("metalic_allen_cahn.yaml"), "reaction", [1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 4.8],
                               "**E. METALIC, a time-split family: Allen-Cahn reaction rate** (inputs/metalic_allen_cahn.yaml: "
                               "the space-time box split at t = 0.5, 2-16-16-16-1 per subdomain, Adam 500 + L-BFGS 1000 per "
                               "play, %d plays in %d rounds of 2 concurrent plays (1 rank each), UCB, wall %.0f s):",
-                              a.rounds, a.values)
+                              a.rounds, a.values, a.seeds)
     text = "\n".join(out)
     print(text)
     if not a.no_write:
