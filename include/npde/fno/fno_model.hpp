@@ -54,8 +54,8 @@ class FnoModel {
   /// From ybar: ADDS the parameters' gradient to grad; WRITES xbar when it is not null.
   void backward(const T* params, const T* ybar, T* xbar, T* grad);
   /// Grid points per tile of the pointwise layers (1x1 maps, GELUs, gates), which run tile by tile
-  /// so that a tile's activations stay in cache between layers; 0 (the default) picks about 128 KiB
-  /// per hidden field on the host and a whole sample on a device. For tests and tuning.
+  /// (a tile's bias, GELU and gating follow its GEMM while it is in cache); 0 (the default) picks a
+  /// whole sample, on the host up to 16384 points. For tests and tuning.
   void set_tile_points(long points) { m_tile_request = points, m_batch = 0; }
   long tile_points() const { return m_tile; }
 
