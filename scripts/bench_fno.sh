@@ -3,7 +3,7 @@
 # FNO / TFNO training step, npde beside PyTorch on the same cores in one run.
 #
 # Usage: scripts/bench_fno.sh [--res "64 128"] [--hidden "32 64"] [--impl "factorized dense"]
-#                             [--reps 5] [--min-time 1.0] [--skip-torch] [--skip-train]
+#                             [--reps 5] [--min-time 1.0] [--train-reps 3] [--skip-torch] [--skip-train]
 # For each configuration (batch 16, 16 modes, 4 blocks, Tucker rank 0.1 for "factorized"):
 #   npde, 1 core     build/bench/bench_fno_step: step ms, samples/s, GFLOP/s and % of this machine's
 #                    single-core GEMM peak, inference samples/s
@@ -13,14 +13,15 @@
 #                    steady training samples/s (summary `steady_samples_per_second`: epochs 2-6, their
 #                    steps alone, as PyTorch's script times steps alone; the whole run's average, with
 #                    the first epoch's warm-up and the test evaluations, is lower on runs this short),
-#                    and the 1 -> 2 rank efficiency; the row "mg-tfno" does
+#                    the best of --train-reps runs per rank count (1 and 2 ranks in turn; PyTorch's
+#                    figure is likewise its best repetition), and the 1 -> 2 rank efficiency; the row "mg-tfno" does
 #                    the same with multigrid patching (1 level: the 4 patches of a field over the ranks)
 # Needs the build of scripts/quickstart.sh (NPDE_BUILD_DIR, default build/). PyTorch's script:
 # NPDE_TORCH_TFNO_SCRIPT, else bench/torch_tfno_step.py, else ../shared/bench/torch_tfno_step.py.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${NPDE_BUILD_DIR:-$root/build}"
-res="64" hidden="32 64" impl="factorized dense" reps=5 min_time=1.0 skip_torch=0 skip_train=0
+res="64" hidden="32 64" impl="factorized dense" reps=5 min_time=1.0 train_reps=3 skip_torch=0 skip_train=0
 while (($#)); do
   case "$1" in
     --res) res="$2"; shift ;;
@@ -28,6 +29,7 @@ while (($#)); do
     --impl) impl="$2"; shift ;;
     --reps) reps="$2"; shift ;;
     --min-time) min_time="$2"; shift ;;
+    --train-reps) train_reps="$2"; shift ;;
     --skip-torch) skip_torch=1 ;;
     --skip-train) skip_train=1 ;;
     *) echo "bench_fno.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -55,6 +57,23 @@ done
 mpirun_cmd=(mpirun)
 [[ $(id -u) == 0 ]] && mpirun_cmd+=(--allow-run-as-root)
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
+# train_best RES SETS...: train1 / train2 = the best steady samples/s of --train-reps runs on 1 and 2
+# ranks (taken in turn, so that both see the same stretches of the machine)
+train_best() {
+  local r="$1" n k out rate best
+  shift
+  train1=0 train2=0
+  for ((k = 0; k < train_reps; ++k)); do
+    for n in 1 2; do
+      out="$("${mpirun_cmd[@]}" -n "$n" "$npde" train "$tmp/deck.yaml" --quiet "$@" --set "data.train=$tmp/train$r.h5" \
+        --set "data.test=$tmp/train$r.h5" --set "output.file=$tmp/model.h5" 2>&1)"
+      rate="$(sed -n 's/^ *steady_samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
+      [[ -n "$rate" ]] || { echo "bench_fno.sh: npde train printed no rate:" >&2; tail -3 <<<"$out" >&2; exit 1; }
+      best="train$n"
+      if awk -v a="$rate" -v b="${!best}" 'BEGIN { exit !(a > b) }'; then printf -v "$best" '%s' "$rate"; fi
+    done
+  done
+}
 echo "machine: $(getconf _NPROCESSORS_ONLN) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(date -u +%Y-%m-%dT%H:%MZ)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -93,12 +112,7 @@ for r in $res; do
       fi
       if ((!skip_train)); then
         kind=tfno; [[ $i == dense ]] && kind=fno
-        for n in 1 2; do
-          out="$("${mpirun_cmd[@]}" -n "$n" "$npde" train "$tmp/deck.yaml" --quiet --set "model.kind=$kind" \
-            --set "model.width=$h" --set "data.train=$tmp/train$r.h5" --set "data.test=$tmp/train$r.h5" \
-            --set "output.file=$tmp/model.h5" 2>&1)"
-          printf -v "train$n" '%s' "$(sed -n 's/^ *steady_samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
-        done
+        train_best "$r" --set "model.kind=$kind" --set "model.width=$h"
         scaling="$(awk -v a="$train1" -v b="$train2" 'BEGIN { if (a > 0) printf "%.0f%%", 100 * b / (2 * a) }')"
       fi
       printf '%-10s %4s %4s | %9s %9s %7s %6s %9s | %9s %9s %9s | %10s %10s %7s\n' "$i" "$r" "$h" \
@@ -106,12 +120,7 @@ for r in $res; do
         "$(field pct_peak "$line")" "$(field infer_samples_per_s "$line")" "$t1" "$t2" "$t2s" "$train1" "$train2" \
         "$scaling"
       if ((!skip_train)) && [[ $i == factorized ]]; then  # MG-TFNO: the patches of a field over the ranks
-        for n in 1 2; do
-          out="$("${mpirun_cmd[@]}" -n "$n" "$npde" train "$tmp/deck.yaml" --quiet --set model.kind=tfno \
-            --set "model.width=$h" --set model.patching.levels=1 --set "data.train=$tmp/train$r.h5" \
-            --set "data.test=$tmp/train$r.h5" --set "output.file=$tmp/model.h5" 2>&1)"
-          printf -v "train$n" '%s' "$(sed -n 's/^ *steady_samples_per_second *\([0-9.e+-]*\).*/\1/p' <<<"$out" | head -1)"
-        done
+        train_best "$r" --set model.kind=tfno --set "model.width=$h" --set model.patching.levels=1
         scaling="$(awk -v a="$train1" -v b="$train2" 'BEGIN { if (a > 0) printf "%.0f%%", 100 * b / (2 * a) }')"
         printf '%-10s %4s %4s | %9s %9s %7s %6s %9s | %9s %9s %9s | %10s %10s %7s\n' mg-tfno "$r" "$h" - - - - - - - - \
           "$train1" "$train2" "$scaling"
