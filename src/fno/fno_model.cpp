@@ -282,6 +282,8 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
                             std::size_t(H) * std::size_t(m_tile));
   // the reverse pass's tile-local hidden adjoints (projection, channel MLP, lifting)
   const std::size_t widest_hidden = std::size_t(std::max({long(m_proj1.out), long(m_lift1.out), long(H / 2)}));
+  m_tile_out_adj = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_output_adjoint"),
+                            std::size_t(H) * std::size_t(m_tile));
   m_tile_adj = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_adjoint"),
                         widest_hidden * std::size_t(m_tile));
 }
@@ -344,13 +346,14 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   const int batch = m_batch, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
   const long P = long(m_nx) * m_ny;
   // adjoints over the whole field: hb a block input's adjoint (the skip paths' part, then the spectral
-  // path's added by its inverse transform's GEMM), ob a block output's, gb the block GELU's input's.
+  // path's added by its inverse transform's GEMM), ob the last block output's (the projection's input
+  // adjoint; the other blocks' output adjoints live in a scratch tile), gb the block GELU's input's.
   // The hidden layers' adjoints of the projection, the channel
   // MLP and the lifting live inside one tile only: they go to a scratch tile (ts, ld = the tile's
   // points), so BLAS's clearing pass and the products that read them stay in cache.
   T *hb = m_adj_in.data(), *ob = m_adj_out.data(), *gb = m_adj_gelu.data();
   const T* ones = m_ones.data();
-  T *scratch = m_tile_scratch.data(), *ts = m_tile_adj.data();
+  T *scratch = m_tile_scratch.data(), *ts = m_tile_adj.data(), *so = m_tile_out_adj.data();
   const long tile = m_tile;
   const int ldt = int(tile);
   const TileRef<T> hidden{ts, ldt};
@@ -374,9 +377,10 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     const T* gate = params + bl.gate;
     const bool last = l + 1 == L;
     for_tiles(batch, P, m_tile, [&](const Tile& t) {
-      // ob: the adjoint of the block output (the projection's input adjoint, or the next block's
-      // input adjoint hb), then through the GELU; the gating skip's share of the input's
-      // (the products ob h of the gate's gradient go to a scratch tile, channel c at c * tile)
+      // the adjoint of the block output: the projection's input adjoint ob (last block), or the next
+      // block's input adjoint hb through the GELU, used within this tile only (scratch tile so,
+      // channel c at c * tile); the gating skip's share of the input's (the products with h of the
+      // gate's gradient go to a scratch tile as well)
       // (two loops, not one testing `last` per element: that test kept the loop scalar)
       const long off = long(t.b) * H * P + t.p0, gap = P - tile;
       if (last) {
@@ -388,14 +392,16 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
       } else {
         tile_rows("npde::fno::FnoModel::gate_adjoint", t, H, KOKKOS_LAMBDA(const int c, const long e) {
           const T v = hb[e] * oz[e];  // oz holds gelu'
-          ob[e] = v;
+          const long s = e - off - c * gap;
+          so[s] = v;
           hb[e] = gate[c] * v;
-          scratch[e - off - c * gap] = v * h[e];
+          scratch[s] = v * h[e];
         });
       }
+      const TileRef<const T> outbar = last ? field_tile<const T>(ob, H, t) : TileRef<const T>{so, ldt};
       row_sums(H, t.n, scratch, ldt, ones, grad + bl.gate);
-      tile_row_sums(t, H, ob, ones, grad + bl.mlp2.b);
-      map_backward(bl.mlp2, params, field_tile(m1, H / 2, t), field_tile<const T>(ob, H, t), hidden, false, grad, t.n);
+      row_sums(H, t.n, outbar.p, outbar.ld, ones, grad + bl.mlp2.b);
+      map_backward(bl.mlp2, params, field_tile(m1, H / 2, t), outbar, hidden, false, grad, t.n);
       scale_by_field("npde::fno::FnoModel::mlp_gelu_adjoint", t, H / 2, ts, ldt, m1z);
       row_sums(H / 2, t.n, ts, ldt, ones, grad + bl.mlp1.b);
       map_backward(bl.mlp1, params, field_tile(g, H, t), hidden_in, field_tile(gb, H, t), false, grad, t.n);

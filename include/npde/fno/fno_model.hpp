@@ -76,6 +76,7 @@ class FnoModel {
   std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
   View1<T> m_ones, m_tile_scratch;   ///< a tile of ones and of H channels (the reverse pass's sums)
   View1<T> m_tile_adj;               ///< the reverse pass's hidden-layer adjoints of one tile
+  View1<T> m_tile_out_adj;           ///< a block output's adjoint after its GELU, of one tile (H channels)
   long m_tile = 0, m_tile_request = 0;  ///< grid points per tile of the pointwise layers (requested: 0 = automatic)
   /// the reverse pass's whole-field adjoints: a block input's (skip and spectral paths summed), a block
   /// output's, the block GELU input's, and the lifting's input's
