@@ -52,6 +52,8 @@ run() {
     END { printf "%.3f %.0f %.3f\n", 1000 * t / it, b, w }' "$log"
 }
 
+smaller() { awk -v x="$1" -v y="$2" 'BEGIN { print (x < y ? x : y) }'; }
+
 # efficiency: t(1 rank, 1 subdomain) / t(2 ranks, 2 subdomains), the weak scaling; same work:
 # t(1 rank, 2 subdomains) / (2 t(2 ranks, 2 subdomains)), what the second rank gains on the same problem
 # (FBPINN's overlap points make a subdomain of a split box more work than the whole box's one)
@@ -62,11 +64,11 @@ for method in $methods; do
   t1=1e30 t2=1e30 t3=1e30
   for ((r = 0; r < reps; ++r)); do
     read -r a b1 w1 <<< "$(run 1 "$deck" "[1,1]" "$points" 256)"
-    t1=$(awk -v x="$a" -v y="$t1" 'BEGIN { print (x < y ? x : y) }')
+    t1=$(smaller "$a" "$t1")
     read -r a b2 w2 <<< "$(run 2 "$deck" "[2,1]" "$((2 * points))" 512)"
-    t2=$(awk -v x="$a" -v y="$t2" 'BEGIN { print (x < y ? x : y) }')
+    t2=$(smaller "$a" "$t2")
     read -r a b3 w3 <<< "$(run 1 "$deck" "[2,1]" "$((2 * points))" 512)"
-    t3=$(awk -v x="$a" -v y="$t3" 'BEGIN { print (x < y ? x : y) }')
+    t3=$(smaller "$a" "$t3")
   done
   eff=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.0f %%", 100 * a / b }')
   same=$(awk -v a="$t3" -v b="$t2" 'BEGIN { printf "%.0f %%", 100 * a / (2 * b) }')
