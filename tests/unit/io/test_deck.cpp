@@ -272,6 +272,10 @@ TEST(ParseDeck, OperatorDeckDefaultsAndValues) {
   EXPECT_EQ(e.op.n_train, 50);
   EXPECT_EQ(e.op.extra_test, std::vector<std::string>{"c.h5"});
   EXPECT_EQ(e.op.extra_test_samples, std::vector<int>{3});
+  // a deck's extra test sets dropped on the command line
+  const Deck f = parse_deck(base + "model: {kind: fno}\ndata: {train: a.h5, test: b.h5, extra_test: [{file: c.h5}]}\n",
+                            "deck.yaml", {"data.extra_test=[]"});
+  EXPECT_TRUE(f.op.extra_test.empty());
   EXPECT_EQ(e.op.input_times, (std::vector<double>{0, 1}));
   EXPECT_EQ(e.op.output_times, (std::vector<double>{5, 10}));
   EXPECT_EQ(e.op.epochs, 7);
