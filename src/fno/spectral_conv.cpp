@@ -77,14 +77,35 @@ struct PackScratch {
   }
 };
 
-/// out[i] = op(element (u, v, m) of `o`) for the packed order given by `index` (i -> u, v, m).
-template <class T, class Index>
-void pack(const char* label, const Operand<T>& o, long n, Complex<T>* out, const Index& index) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) {
-    int u, v, m;
-    index(i, u, v, m);
-    const Complex<T> a = o.p[u * o.s0 + v * o.s1 + m * o.s2];
-    out[i] = o.conj ? Kokkos::conj(a) : a;
+/// out[(i2 d1 + i1) d0 + i0] = op(o.p[i2 t2 + i1 t1 + i0 t0]): an operand packed in the order
+/// (i2, i1, i0), t the source strides of those indices. A row of d0 elements per iteration (one
+/// division per row, not three per element).
+template <class T>
+void pack(const char* label, const Operand<T>& o, long d2, long d1, long d0, long t2, long t1, long t0, Complex<T>* out) {
+  const Complex<T>* p = o.p;
+  const bool conj = o.conj;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, d2 * d1), KOKKOS_LAMBDA(const long r) {
+    const Complex<T>* src = p + (r / d1) * t2 + (r % d1) * t1;
+    Complex<T>* dst = out + r * d0;
+    if (conj)
+      for (long i = 0; i < d0; ++i) dst[i] = Kokkos::conj(src[i * t0]);
+    else
+      for (long i = 0; i < d0; ++i) dst[i] = src[i * t0];
+  });
+}
+
+/// C[i2 t2 + i1 t1 + i0 t0] (+)= c[(i2 d1 + i1) d0 + i0]: a packed product scattered (or added) into
+/// its strided destination, a row of d0 elements per iteration.
+template <class T>
+void unpack(const char* label, const Complex<T>* c, long d2, long d1, long d0, long t2, long t1, long t0, Complex<T>* C,
+            bool add) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, d2 * d1), KOKKOS_LAMBDA(const long r) {
+    Complex<T>* dst = C + (r / d1) * t2 + (r % d1) * t1;
+    const Complex<T>* src = c + r * d0;
+    if (add)
+      for (long i = 0; i < d0; ++i) dst[i * t0] += src[i];
+    else
+      for (long i = 0; i < d0; ++i) dst[i * t0] = src[i];
   });
 }
 
@@ -128,20 +149,14 @@ void contract_as_stored(const char* label, int n0, int n1, int nz, int nm, bool 
   if (!la.ok) {  // [m][x][z] (with sum_m: [x][m][z], the rows of one GEMM over k = (m, z))
     Complex<T>* ap = PackScratch<T>::sized(s.a, std::size_t(MA * N0 * K));
     if (sum_m)
-      pack(label, A, N0 * K, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-        v = int(i % NZ), m = int((i / NZ) % NM), u = int(i / (NZ * NM));
-      });
+      pack(label, A, N0, NM, NZ, A.s0, A.s2, A.s1, ap);  // (u, m, v)
     else
-      pack(label, A, MA * N0 * NZ, ap, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-        v = int(i % NZ), u = int((i / NZ) % N0), m = int(i / (NZ * N0));
-      });
+      pack(label, A, MA, N0, NZ, A.s2, A.s0, A.s1, ap);  // (m, u, v)
     a = ap, as = MA == 1 ? 0 : N0 * NZ, la = {true, CblasNoTrans, int(K)};
   }
   if (!lb.ok) {  // [m][z][y]
     Complex<T>* bp = PackScratch<T>::sized(s.b, std::size_t(MB * K * N1));
-    pack(label, B, MB * K * N1, bp, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % N1), u = int((i / N1) % NZ), m = int(i / (N1 * NZ));
-    });
+    pack(label, B, sum_m ? NM : MB, NZ, N1, B.s2, B.s0, B.s1, bp);  // (m, u, v): with sum_m the rows k = (m, z)
     b = bp, bs = MB == 1 ? 0 : NZ * N1, lb = {true, CblasNoTrans, int(N1)};
   }
   const long MC = sum_m ? 1 : NM;
@@ -158,11 +173,7 @@ void contract_as_stored(const char* label, int n0, int n1, int nz, int nm, bool 
     for (long m = 0; m < NM; ++m) cgemm(la.t, lb.t, n0, n1, nz, a + m * as, la.ld, b + m * bs, lb.ld, c + m * cs, ldc, beta);
   }
   if (direct) return;
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, MC * N0 * N1), KOKKOS_LAMBDA(const long i) {
-    const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
-    Complex<T>& out = C[x * c0 + y * c1 + m * c2];
-    out = add ? out + c[i] : c[i];
-  });
+  unpack(label, c, MC, N0, N1, c2, c0, c1, C, add);  // c in (m, x, y) order
 }
 
 /// C(x, y, m) = [C +] sum_z A(x, z, m) B(z, y, m) for every kept mode m; with sum_m the modes are
@@ -182,20 +193,11 @@ void contract(const char* label, int n0, int n1, int nz, int nm, bool sum_m, Ope
     // contractions of the Tucker core: many small modes)
     Complex<T>* a = PackScratch<T>::sized(s.a, std::size_t(N0 * NZ));
     Complex<T>* b = PackScratch<T>::sized(s.b, std::size_t(NZ * NM * N1));
-    pack(label, A, N0 * NZ, a, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % NZ), u = int(i / NZ), m = 0;
-    });
-    pack(label, B, NZ * NM * N1, b, KOKKOS_LAMBDA(long i, int& u, int& v, int& m) {
-      v = int(i % N1), m = int((i / N1) % NM), u = int(i / (N1 * NM));
-    });
+    pack(label, A, 1, N0, NZ, 0, A.s0, A.s1, a);        // (u, v)
+    pack(label, B, NZ, NM, N1, B.s0, B.s2, B.s1, b);    // (u, m, v)
     Complex<T>* c = PackScratch<T>::sized(s.c, std::size_t(N0 * NM * N1));
     cgemm(n0, nm * n1, nz, a, b, c, false);
-    Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, NM * N0 * N1), KOKKOS_LAMBDA(const long i) {
-      const long y = i % N1, x = (i / N1) % N0, m = i / (N1 * N0);
-      Complex<T>& out = C[x * c0 + y * c1 + m * c2];
-      const Complex<T> v = c[(x * NM + m) * N1 + y];
-      out = add ? out + v : v;
-    });
+    unpack(label, c, N0, NM, N1, c0, c2, c1, C, add);  // c in (x, m, y) order
     return;
   }
   // C^T = B^T A^T: A' (y, z, m) = B(z, y, m), B' (z, x, m) = A(x, z, m); a shared B stays B (its
@@ -661,6 +663,16 @@ void SpectralConv2d<T>::backward_reconstructed(const Complex<T>* P, Complex<T>* 
               op<T>(Z, long(R1) * M, M, 1, true), gUo, R1, 1, 0, true);
 }
 
+namespace {
+/// Where kept mode m (row-major over mx x myh: kx from -mx/2, ky from 0) lies in one field's half
+/// spectrum (nx rows of nyh): negative kx at row nx + kx.
+KOKKOS_INLINE_FUNCTION long kept_offset(int m, int mx, int myh, int nx, int nyh) {
+  const int r = m / myh, c = m % myh;
+  const int row = r < mx / 2 ? r : nx - mx + r;
+  return long(row) * nyh + c;
+}
+}  // namespace
+
 template <class T>
 void SpectralConv2d<T>::zero_kept_columns(int fields) {
   const int kept = m_my / 2 + 1, nyh = m_ny / 2 + 1;
@@ -682,23 +694,19 @@ void SpectralConv2d<T>::forward(const T* params, const T* x, int batch, int nx, 
   Complex<T>* X = m_xk.data();
   const long BC = long(batch) * cin, BCo = long(batch) * cout;  // the kept modes stored mode-major: (m, b, c)
   // gather the kept modes, scaled
-  Kokkos::parallel_for("npde::fno::SpectralConv2d::gather", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int f = int(e % BC), m = int(e / BC), r = m / myh, c = m % myh;  // the fields fastest
-                         const int row = r < mx / 2 ? r : nx - mx + r;
-                         X[e] = scale * S[long(f) * half + long(row) * nyh + c];
-                       });
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::gather", Kokkos::RangePolicy<ExecSpace>(0, M), KOKKOS_LAMBDA(const int m) {
+    const Complex<T>* s = S + kept_offset(m, mx, myh, nx, nyh);
+    for (long f = 0; f < BC; ++f) X[m * BC + f] = scale * s[f * half];  // the fields fastest
+  });
   contract_forward(reinterpret_cast<const Complex<T>*>(params));
   // scatter into an otherwise zero spectrum (the kept columns: the inverse reads no others) and
   // transform back
   zero_kept_columns(batch * cout);
   const Complex<T>* Y = m_yk.data();
-  Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int f = int(e % BCo), m = int(e / BCo), r = m / myh, c = m % myh;  // the fields fastest
-                         const int row = r < mx / 2 ? r : nx - mx + r;
-                         S[long(f) * half + long(row) * nyh + c] = Y[e];
-                       });
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter", Kokkos::RangePolicy<ExecSpace>(0, M), KOKKOS_LAMBDA(const int m) {
+    Complex<T>* s = S + kept_offset(m, mx, myh, nx, nyh);
+    for (long f = 0; f < BCo; ++f) s[f * half] = Y[m * BCo + f];
+  });
   m_fft_out->inverse(m_spec.data(), y);
 }
 
@@ -715,12 +723,12 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
   Complex<T>* S = m_spec.data();
   Complex<T>* YB = m_yk.data();
   const long BCo = long(batch) * cout, BCi = long(batch) * cin;  // mode-major, as in forward
-  Kokkos::parallel_for("npde::fno::SpectralConv2d::gather_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cout * M),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int f = int(e % BCo), m = int(e / BCo), r = m / myh, c = m % myh;  // the fields fastest
-                         const int row = r < mx / 2 ? r : nx - mx + r;
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::gather_adjoint", Kokkos::RangePolicy<ExecSpace>(0, M),
+                       KOKKOS_LAMBDA(const int m) {
+                         const int c = m % myh;
                          const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
-                         YB[e] = w * S[long(f) * half + long(row) * nyh + c];
+                         const Complex<T>* s = S + kept_offset(m, mx, myh, nx, nyh);
+                         for (long f = 0; f < BCo; ++f) YB[m * BCo + f] = w * s[f * half];  // the fields fastest
                        });
   contract_backward(reinterpret_cast<const Complex<T>*>(params), reinterpret_cast<Complex<T>*>(grad), m_xkb.data());
   if (xbar == nullptr) return;
@@ -728,12 +736,12 @@ void SpectralConv2d<T>::backward(const T* params, const T* ybar, T* xbar, T* gra
   zero_kept_columns(batch * cin);
   const Complex<T>* XB = m_xkb.data();
   const T scale = T(1) / T(double(nx) * ny);
-  Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * cin * M),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int f = int(e % BCi), m = int(e / BCi), r = m / myh, c = m % myh;  // the fields fastest
-                         const int row = r < mx / 2 ? r : nx - mx + r;
+  Kokkos::parallel_for("npde::fno::SpectralConv2d::scatter_adjoint", Kokkos::RangePolicy<ExecSpace>(0, M),
+                       KOKKOS_LAMBDA(const int m) {
+                         const int c = m % myh;
                          const T w = (c == 0 || (even && c == nyh - 1)) ? T(1) : T(2);
-                         S[long(f) * half + long(row) * nyh + c] = (scale / w) * XB[e];
+                         Complex<T>* s = S + kept_offset(m, mx, myh, nx, nyh);
+                         for (long f = 0; f < BCi; ++f) s[f * half] = (scale / w) * XB[m * BCi + f];
                        });
   m_fft_in->inverse(m_spec.data(), xbar, accumulate);
 }
