@@ -64,10 +64,12 @@ template <class T>
 void decode(T* v, int batch, int channels, long P, const View1<double>& mean, const View1<double>& stddev,
             const T* mollifier) {
   const double *m = mean.data(), *s = stddev.data();
-  Kokkos::parallel_for("npde::fno::decode", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * channels * P),
-                       KOKKOS_LAMBDA(const long e) {
-                         const int c = int((e / P) % channels);
-                         v[e] = T((double(v[e]) * s[c] + m[c]) * (mollifier ? double(mollifier[e % P]) : 1.0));
+  Kokkos::parallel_for("npde::fno::decode", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * channels),
+                       KOKKOS_LAMBDA(const long row) {  // one channel of one sample
+                         const int c = int(row % channels);
+                         T* vr = v + row * P;
+                         for (long p = 0; p < P; ++p)
+                           vr[p] = T((double(vr[p]) * s[c] + m[c]) * (mollifier ? double(mollifier[p]) : 1.0));
                        });
 }
 
@@ -75,10 +77,11 @@ void decode(T* v, int batch, int channels, long P, const View1<double>& mean, co
 template <class T>
 void encode_adjoint(T* ybar, int batch, int channels, long P, const View1<double>& stddev, const T* mollifier) {
   const double* s = stddev.data();
-  Kokkos::parallel_for("npde::fno::decode_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * channels * P),
-                       KOKKOS_LAMBDA(const long e) {
-                         ybar[e] = T(double(ybar[e]) * s[(e / P) % channels] *
-                                     (mollifier ? double(mollifier[e % P]) : 1.0));
+  Kokkos::parallel_for("npde::fno::decode_adjoint", Kokkos::RangePolicy<ExecSpace>(0, long(batch) * channels),
+                       KOKKOS_LAMBDA(const long row) {  // one channel of one sample
+                         const double sc = s[row % channels];
+                         T* yr = ybar + row * P;
+                         for (long p = 0; p < P; ++p) yr[p] = T(double(yr[p]) * sc * (mollifier ? double(mollifier[p]) : 1.0));
                        });
 }
 
