@@ -14,6 +14,7 @@
 #include "npde/core/error.hpp"
 #include "npde/core/log.hpp"
 #include "npde/decomp/exchange.hpp"
+#include "npde/nn/jet_chunks.hpp"
 #include "npde/pde/sampler.hpp"
 #include "pinn/point_sets.hpp"
 
@@ -68,7 +69,7 @@ struct FbPinn<T>::Network {
   std::size_t n = 0;       ///< points of the extent
   std::vector<int> pairs;  ///< the pairs (j, s), s ascending
   View1<T> x, adj;
-  std::unique_ptr<nn::JetMlp<T>> jet;
+  std::unique_ptr<nn::JetChunks<T>> jet;  ///< in chunks of PinnOptions::chunk points
 };
 
 template <class T>
@@ -290,8 +291,8 @@ void FbPinn<T>::build(std::uint64_t round) {
         nw->n += m_pairs[i].points.size();
       }
     nw->x = to_device<T>(x, "npde::pinn::FbPinn::x");
-    nw->jet = std::make_unique<nn::JetMlp<T>>(m_nets[std::size_t(j - int(m_owned.begin))], m_spec,
-                                              int(std::max<std::size_t>(nw->n, 1)));
+    nw->jet = std::make_unique<nn::JetChunks<T>>(m_nets[std::size_t(j - int(m_owned.begin))], m_spec,
+                                                 int(std::max<std::size_t>(nw->n, 1)), m_opts.chunk);
     m_networks.push_back(std::move(nw));
   }
   // the optimiser's mask: the trained subdomains' parameters (none needed when all train)
