@@ -56,6 +56,13 @@ void Exchange::send(int dest, int tag, const double* src, std::size_t n) {
   NPDE_REQUIRE(rc == MPI_SUCCESS, "MPI_Isend returned " << rc);
 }
 
+void Exchange::progress() {
+  if (m_impl->requests.empty()) return;
+  int done = 0;  // completed requests become MPI_REQUEST_NULL, which finish()'s Waitall skips
+  const int rc = MPI_Testall(int(m_impl->requests.size()), m_impl->requests.data(), &done, MPI_STATUSES_IGNORE);
+  NPDE_REQUIRE(rc == MPI_SUCCESS, "MPI_Testall returned " << rc);
+}
+
 void Exchange::finish() {
   for (const auto& s : m_impl->local_sends) {
     auto r = std::find_if(m_impl->local_receives.begin(), m_impl->local_receives.end(),

@@ -33,17 +33,18 @@ JetChunks<T>::JetChunks(const Mlp<T>& net, const JetSpec& spec, int max_points, 
 }
 
 template <class T>
-void JetChunks<T>::forward(const T* x, int n) {
+void JetChunks<T>::forward(const T* x, int n, int k0, int k1) {
   NPDE_REQUIRE(n >= 0 && n <= m_max, "JetChunks::forward: " << n << " points, capacity " << m_max);
   m_n = n;
-  m_chunks = (n + m_chunk - 1) / m_chunk;
-  if (m_chunks <= 1) {
-    m_chunks = 1;
-    m_jets.front()->forward(x, n);
+  m_chunks = chunks(n);
+  NPDE_REQUIRE(0 <= k0 && k0 <= k1 && k1 <= m_chunks,
+               "JetChunks::forward: chunks [" << k0 << ", " << k1 << ") of " << m_chunks);
+  if (m_chunks == 1) {
+    if (k1 > k0) m_jets.front()->forward(x, n);
     return;
   }
   const long NO = n_outputs(), C = n_channels();
-  for (int k = 0; k < m_chunks; ++k) {
+  for (int k = k0; k < k1; ++k) {
     const int off = k * m_chunk, nk = std::min(m_chunk, n - off);
     JetMlp<T>& jet = *m_jets[std::size_t(k)];
     jet.forward(x + long(off) * m_n_in, nk);
@@ -53,14 +54,16 @@ void JetChunks<T>::forward(const T* x, int n) {
 }
 
 template <class T>
-void JetChunks<T>::backward(const T* x, int n, const T* adj, T* grad) {
+void JetChunks<T>::backward(const T* x, int n, const T* adj, T* grad, int k0, int k1) {
   NPDE_REQUIRE(n == m_n, "JetChunks::backward: " << n << " points after a forward at " << m_n);
+  NPDE_REQUIRE(0 <= k0 && k0 <= k1 && k1 <= m_chunks,
+               "JetChunks::backward: chunks [" << k0 << ", " << k1 << ") of " << m_chunks);
   if (m_chunks == 1) {
-    m_jets.front()->backward(x, n, adj, grad);
+    if (k1 > k0) m_jets.front()->backward(x, n, adj, grad);
     return;
   }
   const long NO = n_outputs(), C = n_channels();
-  for (int k = 0; k < m_chunks; ++k) {
+  for (int k = k0; k < k1; ++k) {
     const int off = k * m_chunk, nk = std::min(m_chunk, n - off);
     for (long c = 0; c < C; ++c) copy_block(m_adj.data() + NO * c * nk, adj + NO * (c * n + off), NO * nk);
     m_jets[std::size_t(k)]->backward(x + long(off) * m_n_in, nk, m_adj.data(), grad);

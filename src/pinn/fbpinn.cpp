@@ -2,7 +2,8 @@
 // FbPinn: the global point set split by the subdomain cores; per evaluation each network's jets at the
 // points of its extent go to the points' owners (exchange 1), the owners blend them with the normalised
 // windows and evaluate the residual, and the adjoints go back (exchange 2) for each network's reverse
-// pass. One allreduce of per-subdomain slots.
+// pass; the networks' jets run in chunks, the overlap points' first, so that both exchanges travel
+// while the own cores' chunks are computed. One allreduce of per-subdomain slots.
 #include "npde/pinn/fbpinn.hpp"
 
 #include <algorithm>
@@ -67,8 +68,10 @@ template <class T>
 struct FbPinn<T>::Network {
   int j = 0;
   std::size_t n = 0;       ///< points of the extent
-  std::vector<int> pairs;  ///< the pairs (j, s), s ascending
+  std::vector<int> pairs;  ///< the pairs (j, s): s != j ascending, then (j, j)
+  int far_chunks = 0;      ///< the jet chunks that hold the points of the pairs s != j (they come first)
   View1<T> x, adj;
+  std::vector<double> hadj;  ///< the adjoint of the jets on the host, filled pair by pair
   std::unique_ptr<nn::JetChunks<T>> jet;  ///< in chunks of PinnOptions::chunk points
 };
 
@@ -277,22 +280,29 @@ void FbPinn<T>::build(std::uint64_t round) {
       }
     m_owners.push_back(std::move(ow));
   }
-  // networks: the points of their extents, pair by pair (s ascending)
+  // networks: the points of their extents, pair by pair: first the pairs whose points other subdomains
+  // own (s ascending), then the network's own core (s = j). Their jets go out first, and their
+  // adjoints come back last, so that the messages travel while the own core's chunks are computed;
+  // the order depends on the geometry alone, not on the ranks.
   m_networks.clear();
   for (int j = int(m_owned.begin); j < int(m_owned.end); ++j) {
     auto nw = std::make_unique<Network>();
     nw->j = j;
     std::vector<double> x;
-    for (std::size_t i = 0; i < m_pairs.size(); ++i)
-      if (m_pairs[i].j == j) {
-        nw->pairs.push_back(int(i));
-        m_pairs[i].net_offset = nw->n;
-        for (std::size_t p : m_pairs[i].points) x.insert(x.end(), pts.begin() + long(p * d), pts.begin() + long((p + 1) * d));
-        nw->n += m_pairs[i].points.size();
-      }
+    std::size_t far = 0;
+    for (const bool own : {false, true})
+      for (std::size_t i = 0; i < m_pairs.size(); ++i)
+        if (m_pairs[i].j == j && (m_pairs[i].s == j) == own) {
+          nw->pairs.push_back(int(i));
+          m_pairs[i].net_offset = nw->n;
+          for (std::size_t p : m_pairs[i].points) x.insert(x.end(), pts.begin() + long(p * d), pts.begin() + long((p + 1) * d));
+          nw->n += m_pairs[i].points.size();
+          if (!own) far = nw->n;
+        }
     nw->x = to_device<T>(x, "npde::pinn::FbPinn::x");
     nw->jet = std::make_unique<nn::JetChunks<T>>(m_nets[std::size_t(j - int(m_owned.begin))], m_spec,
                                                  int(std::max<std::size_t>(nw->n, 1)), m_opts.chunk);
+    nw->far_chunks = int((far + std::size_t(nw->jet->chunk()) - 1) / std::size_t(nw->jet->chunk()));
     m_networks.push_back(std::move(nw));
   }
   // the optimiser's mask: the trained subdomains' parameters (none needed when all train)
@@ -368,21 +378,30 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
       pr.jets.assign(pr.points.size() * rec, 0.0);
       forward.receive(m_part[pr.j].owner, i, pr.jets.data(), pr.jets.size());
     }
+  // the chunks that hold the points other subdomains own first, those jets sent; then the own cores'
   std::vector<std::vector<double>> send(m_pairs.size());
-  for (const auto& nw : m_networks) {
-    if (nw->n == 0) continue;
-    nw->jet->forward(nw->x.data(), int(nw->n));
-    const auto h = host_copy(nw->jet->output(), std::size_t(NO) * C * nw->n);
-    for (int i : nw->pairs) {
-      const Pair& pr = m_pairs[std::size_t(i)];
-      auto& buf = send[std::size_t(i)];
-      buf.resize(pr.points.size() * rec);
-      for (std::size_t q = 0; q < pr.points.size(); ++q)
-        for (int c = 0; c < C; ++c)
-          for (int o = 0; o < NO; ++o)
-            buf[(q * C + c) * NO + o] = h[std::size_t(o) + NO * (std::size_t(c) * nw->n + pr.net_offset + q)];
-      forward.send(m_part[pr.s].owner, i, buf.data(), buf.size());
-      if (m_part[pr.s].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
+  for (const bool own : {false, true}) {
+    for (const auto& nw : m_networks) {
+      if (nw->n == 0) continue;
+      const int n = int(nw->n), K = nw->jet->chunks(n), split = std::min(nw->far_chunks, K);
+      if (!own) nw->jet->forward(nw->x.data(), n, 0, split);
+      for (int k = split; own && k < K; ++k) {  // chunk by chunk, the messages moving in between
+        nw->jet->forward(nw->x.data(), n, k, k + 1);
+        forward.progress();
+      }
+      const auto h = host_copy(nw->jet->output(), std::size_t(NO) * C * nw->n);
+      for (int i : nw->pairs) {
+        const Pair& pr = m_pairs[std::size_t(i)];
+        if ((pr.s == nw->j) != own) continue;
+        auto& buf = send[std::size_t(i)];
+        buf.resize(pr.points.size() * rec);
+        for (std::size_t q = 0; q < pr.points.size(); ++q)
+          for (int c = 0; c < C; ++c)
+            for (int o = 0; o < NO; ++o)
+              buf[(q * C + c) * NO + o] = h[std::size_t(o) + NO * (std::size_t(c) * nw->n + pr.net_offset + q)];
+        forward.send(m_part[pr.s].owner, i, buf.data(), buf.size());
+        if (m_part[pr.s].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
+      }
     }
   }
   auto tw = Clock::now();
@@ -401,7 +420,9 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
       Pair& pr = m_pairs[std::size_t(i)];
       if (!trains(pr.j)) continue;  // a fixed network needs no adjoints
       pr.adj.assign(pr.points.size() * rec, 0.0);
-      backward.receive(m_part[pr.s].owner, i, pr.adj.data(), pr.adj.size());
+      // the own core's adjoints (network and owner on this rank) are written in place, not sent, so
+      // that its reverse pass can start before the other messages are complete
+      if (pr.s != pr.j) backward.receive(m_part[pr.s].owner, i, pr.adj.data(), pr.adj.size());
     }
   for (const auto& ow : m_owners) {
     const std::size_t n = ow->points.size();
@@ -439,7 +460,7 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
     for (int i : ow->pairs) {
       Pair& pr = m_pairs[std::size_t(i)];
       if (!trains(pr.j)) continue;
-      auto& buf = send[std::size_t(i)];
+      auto& buf = pr.s == pr.j ? pr.adj : send[std::size_t(i)];
       buf.assign(pr.points.size() * rec, 0.0);
       for (std::size_t q = 0; q < pr.points.size(); ++q) {
         const double* w = &pr.window[q * stride];
@@ -467,30 +488,45 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
           }
         }
       }
+      if (pr.s == pr.j) continue;
       backward.send(m_part[pr.j].owner, i, buf.data(), buf.size());
       if (m_part[pr.j].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
     }
   }
-  tw = Clock::now();
-  backward.finish();
-  m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
-  // 3. each network's reverse pass over its extent's points
+  // 3. each network's reverse pass over its extent's points: the chunks of its own core first (their
+  // adjoints are here), then, once the messages are in, the chunks of the points other subdomains own
+  // (and the chunk shared by both). The same order on any rank count.
   const auto sp = spread();
-  for (std::size_t k = 0; k < m_networks.size(); ++k) {
-    Network& nw = *m_networks[k];
-    T* g = grad.data() + sp.local_offset(k);
-    Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))), T(0));
-    if (nw.n == 0 || !trains(nw.j)) continue;
-    std::vector<double> adj(std::size_t(NO) * C * nw.n, 0.0);
-    for (int i : nw.pairs) {
-      const Pair& pr = m_pairs[std::size_t(i)];
-      for (std::size_t q = 0; q < pr.points.size(); ++q)
-        for (int c = 0; c < C; ++c)
-          for (int o = 0; o < NO; ++o)
-            adj[std::size_t(o) + NO * (std::size_t(c) * nw.n + pr.net_offset + q)] = pr.adj[(q * C + c) * NO + o];
+  for (const bool far : {false, true}) {
+    if (far) {
+      tw = Clock::now();
+      backward.finish();
+      m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
     }
-    device_copy(adj, nw.adj, "npde::pinn::FbPinn::net_adj");
-    nw.jet->backward(nw.x.data(), int(nw.n), nw.adj.data(), g);
+    for (std::size_t k = 0; k < m_networks.size(); ++k) {
+      Network& nw = *m_networks[k];
+      T* g = grad.data() + sp.local_offset(k);
+      if (!far)
+        Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))), T(0));
+      if (nw.n == 0 || !trains(nw.j)) continue;
+      const int n = int(nw.n), K = nw.jet->chunks(n), split = std::min(nw.far_chunks, K);
+      if (far ? split == 0 : split == K) continue;
+      nw.hadj.resize(std::size_t(NO) * C * nw.n);
+      for (int i : nw.pairs) {
+        const Pair& pr = m_pairs[std::size_t(i)];
+        if (!far && pr.s != nw.j) continue;  // the far pass reads the whole adjoint (its last chunk may hold own points)
+        for (std::size_t q = 0; q < pr.points.size(); ++q)
+          for (int c = 0; c < C; ++c)
+            for (int o = 0; o < NO; ++o)
+              nw.hadj[std::size_t(o) + NO * (std::size_t(c) * nw.n + pr.net_offset + q)] = pr.adj[(q * C + c) * NO + o];
+      }
+      device_copy(nw.hadj, nw.adj, "npde::pinn::FbPinn::net_adj");
+      if (far) nw.jet->backward(nw.x.data(), n, nw.adj.data(), g, 0, split);
+      for (int c = split; !far && c < K; ++c) {  // chunk by chunk, the messages moving in between
+        nw.jet->backward(nw.x.data(), n, nw.adj.data(), g, c, c + 1);
+        backward.progress();
+      }
+    }
   }
   // 4. one allreduce of the slots, sums in slot order
   Kokkos::fence();

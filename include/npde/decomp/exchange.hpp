@@ -24,6 +24,10 @@ class Exchange {
   /// Posts the send of n doubles to rank `dest` with `tag`; src must stay valid and unchanged until
   /// finish(). A send to the own rank needs a matching receive (same tag and size) before finish().
   void send(int dest, int tag, const double* src, std::size_t n);
+  /// Lets the posted messages advance without waiting for them (MPI_Testall): large messages move
+  /// only while their ranks are inside MPI, so a caller computing between posting and finish() calls
+  /// this now and then.
+  void progress();
   /// Completes every posted message (received data is in place afterwards). Throws npde::Error for a
   /// message to the own rank without a matching receive.
   void finish();

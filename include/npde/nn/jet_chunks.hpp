@@ -2,6 +2,7 @@
 // JetMlp over a point set of any size, in chunks that keep each chunk's jets in cache.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -28,12 +29,21 @@ class JetChunks {
 
   int n_channels() const { return m_jets.front()->n_channels(); }
   int n_outputs() const { return m_jets.front()->n_outputs(); }
+  int chunk() const { return m_chunk; }
+  /// Chunks of a pass over n points (chunk k: points k chunk() .. min(n, (k + 1) chunk()) - 1).
+  int chunks(int n) const { return std::max(1, (n + m_chunk - 1) / m_chunk); }
   /// Forward jets at n <= max_points points, x (n_inputs, n) column-major.
-  void forward(const T* x, int n);
+  void forward(const T* x, int n) { forward(x, n, 0, chunks(n)); }
+  /// Chunks [k0, k1) of a forward at n points (their outputs written; the others keep what they held):
+  /// a caller can send some chunks' jets before it computes the rest.
+  void forward(const T* x, int n, int k0, int k1);
   /// Output jets of the last forward: output o, channel c, point p at o + n_outputs (c n + p).
   const T* output() const { return m_chunks > 1 ? m_out.data() : m_jets.front()->output(); }
   /// Reverse pass of the last forward(x, n): adj in output()'s layout; dLoss/dparams ADDED to grad.
-  void backward(const T* x, int n, const T* adj, T* grad);
+  void backward(const T* x, int n, const T* adj, T* grad) { backward(x, n, adj, grad, 0, chunks(n)); }
+  /// Chunks [k0, k1) of that reverse pass (only their part of adj is read), in the order given: a
+  /// caller can start on the chunks whose adjoints it has while others are on their way.
+  void backward(const T* x, int n, const T* adj, T* grad, int k0, int k1);
 
  private:
   int m_chunk, m_max, m_chunks = 0, m_n = 0, m_n_in;

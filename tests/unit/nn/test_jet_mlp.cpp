@@ -859,6 +859,20 @@ TEST(JetChunks, EqualsOnePassForAnyChunk) {
       const auto gg = host(g.data(), g.extent(0));
       for (std::size_t i = 0; i < gg.size(); ++i)
         ASSERT_NEAR(gg[i] - 1.0, gr[i], 1e-12 * std::max(1.0, std::fabs(gr[i]))) << "chunk " << chunk << " parameter " << i;
+      // the same in parts: the chunks' forward in two ranges, their reverse passes last range first
+      const int K = jc.chunks(m), split = K / 2;
+      EXPECT_EQ(K, std::max(1, (m + chunk - 1) / chunk));
+      JetChunks<double> parts(net, spec, n, chunk);
+      parts.forward(xd.data(), m, 0, split);
+      parts.forward(xd.data(), m, split, K);
+      const auto got2 = host(parts.output(), count);
+      for (std::size_t i = 0; i < count; ++i) ASSERT_EQ(got2[i], got[i]) << "chunk " << chunk << " entry " << i;
+      Kokkos::deep_copy(g, 0.0);
+      parts.backward(xd.data(), m, adj.data(), g.data(), split, K);
+      parts.backward(xd.data(), m, adj.data(), g.data(), 0, split);
+      const auto g2 = host(g.data(), g.extent(0));
+      for (std::size_t i = 0; i < g2.size(); ++i)
+        ASSERT_NEAR(g2[i], gr[i], 1e-12 * std::max(1.0, std::fabs(gr[i]))) << "chunk " << chunk << " parameter " << i;
     }
   }
   JetChunks<double> jc(net, spec, n, 8);
@@ -866,4 +880,5 @@ TEST(JetChunks, EqualsOnePassForAnyChunk) {
   jc.forward(xd.data(), 10);
   EXPECT_THROW(jc.backward(xd.data(), 12, nullptr, nullptr), npde::Error);  // not the last forward's points
   EXPECT_THROW(JetChunks<double>(net, spec, n, 0), npde::Error);
+  EXPECT_THROW(jc.forward(xd.data(), 10, 1, 3), npde::Error);  // 10 points make 2 chunks of 8
 }
