@@ -143,7 +143,9 @@ TEST(BoxPartition, CutsPlaceTheFacesAndTheBandsFollowTheNarrowerCore) {
     EXPECT_NEAR(sd.upper[0] - sd.core_upper[0], hi, 1e-15) << s;
   }
   for (const auto& f : p.interfaces())
-    if (f.axis == 0) EXPECT_EQ(f.position, cuts[std::size_t(p[f.lower].cell[0])]);
+    if (f.axis == 0) {
+      EXPECT_EQ(f.position, cuts[std::size_t(p[f.lower].cell[0])]);
+    }
   for (std::uint64_t i = 0; i < 500; ++i) {
     const double x[2] = {2 * npde::rng::uniform(11, 1, i), npde::rng::uniform(11, 2, i)};
     const auto& sd = p[p.locate(x)];

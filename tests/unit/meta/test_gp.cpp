@@ -115,7 +115,9 @@ TEST(Bandit, UcbAndThompsonReachTheBestMask) {
     }
     const std::size_t top = std::size_t(std::max_element(y.begin(), y.end()) - y.begin());
     EXPECT_GT(y[top], best_reward - 0.2) << name;
-    if (rule == npde::meta::Selection::Thompson) EXPECT_EQ(arms[top].mask, target) << name;
+    if (rule == npde::meta::Selection::Thompson) {
+      EXPECT_EQ(arms[top].mask, target) << name;
+    }
     GaussianProcess gp;
     gp.fit(arms, y);
     double mean = 0, sd = 0;
