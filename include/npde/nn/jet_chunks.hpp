@@ -14,8 +14,8 @@ namespace npde::nn {
 /// The jets of a network at a fixed set of up to `max_points` points, run chunk by chunk: each chunk
 /// of at most `chunk` points goes through all layers before the next (its activations stay in cache
 /// from one layer to the next; one pass over thousands of points streams every layer's jets through
-/// memory: measured 690-1120 ns per point at 4096-16384 points of a 2-16-16-1 Helmholtz jet, against
-/// about 500 in 256-point chunks, docs/benchmarks.md). Every chunk keeps its own activations, so the
+/// memory: FBPINN's 2-16-16-1 Helmholtz networks took 690-1120 ns per point at 4096-16384 points in
+/// one pass, 600-700 in 256-point chunks, docs/benchmarks.md). Every chunk keeps its own activations, so the
 /// reverse pass may come after other work (the multi-domain models exchange and blend the jets of all
 /// points first). The interface is JetMlp's: output() and the adjoint of backward() are one
 /// (n_outputs, n_channels * n) column-major array over all n points; with one chunk JetMlp's own
