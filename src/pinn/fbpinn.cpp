@@ -389,10 +389,11 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
         nw->jet->forward(nw->x.data(), n, k, k + 1);
         forward.progress();
       }
-      const auto h = host_copy(nw->jet->output(), std::size_t(NO) * C * nw->n);
+      std::vector<double> h;  // the jets on the host, copied once a pair of this pass has points
       for (int i : nw->pairs) {
         const Pair& pr = m_pairs[std::size_t(i)];
         if ((pr.s == nw->j) != own) continue;
+        if (h.empty() && !pr.points.empty()) h = host_copy(nw->jet->output(), std::size_t(NO) * C * nw->n);
         auto& buf = send[std::size_t(i)];
         buf.resize(pr.points.size() * rec);
         for (std::size_t q = 0; q < pr.points.size(); ++q)
@@ -514,7 +515,9 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
       nw.hadj.resize(std::size_t(NO) * C * nw.n);
       for (int i : nw.pairs) {
         const Pair& pr = m_pairs[std::size_t(i)];
-        if (!far && pr.s != nw.j) continue;  // the far pass reads the whole adjoint (its last chunk may hold own points)
+        // the own pass fills the own core's part; the far pass the rest (and the own core's too when
+        // the own pass did not run: the far chunks' last may hold own points)
+        if ((pr.s == nw.j) == far && !(far && split == K)) continue;
         for (std::size_t q = 0; q < pr.points.size(); ++q)
           for (int c = 0; c < C; ++c)
             for (int o = 0; o < NO; ++o)
