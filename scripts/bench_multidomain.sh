@@ -9,9 +9,11 @@
 #   1 rank   1 subdomain, `points` interior points
 #   2 ranks  2 subdomains (2 x 1), 2 x `points`
 #   1 rank   the same 2 subdomains on one rank (what the second rank saves)
+#   1 rank   FBPINN only: 1 subdomain with as many points as the largest extent of the 2-rank run
+#            (/summary network_points_max): the weak scaling at equal network work per rank
 # and prints per row: ms per iteration, the weak-scaling efficiency t(1 rank, 1 subdomain) / t(2 ranks,
-# 2 subdomains), the bytes sent between ranks per evaluation (all ranks) and the largest share of a
-# rank's evaluation time spent waiting for its neighbours (from /summary). With --reps N the three runs
+# 2 subdomains) (the last FBPINN row: with the extent's points on the 1 rank), the bytes sent between ranks per evaluation (all ranks) and the largest share of a
+# rank's evaluation time spent waiting for its neighbours (from /summary). With --reps N the runs
 # are repeated N times, interleaved, and each row shows its fastest (a shared machine's timings scatter). Needs the build of
 # scripts/quickstart.sh (NPDE_BUILD_DIR, default build/).
 set -euo pipefail
@@ -37,7 +39,7 @@ export OMPI_ALLOW_RUN_AS_ROOT="${OMPI_ALLOW_RUN_AS_ROOT:-1}" OMPI_ALLOW_RUN_AS_R
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# run <ranks> <deck> <subdomains> <points> <boundary>: prints "ms_per_iteration bytes wait"
+# run <ranks> <deck> <subdomains> <points> <boundary>: prints "ms_per_iteration bytes wait network_points"
 run() {
   local out="$work/run_$1_$3.h5" log="$work/log" extra=()
   [[ $2 == *fbpinn* ]] && extra=(--set "decomposition.overlap=$overlap")
@@ -48,8 +50,8 @@ run() {
     { echo "bench_multidomain.sh: npde failed:" >&2; tail -3 "$log" >&2; exit 1; }
   awk -v it="$iterations" '
     $1 == "train_seconds" { t = $2 } $1 == "exchange_bytes_per_evaluation" { b = $2 }
-    $1 == "exchange_wait_fraction" { w = $2 }
-    END { printf "%.3f %.0f %.3f\n", 1000 * t / it, b, w }' "$log"
+    $1 == "exchange_wait_fraction" { w = $2 } $1 == "network_points_max" { p = $2 }
+    END { printf "%.3f %.0f %.3f %.0f\n", 1000 * t / it, b, w, p }' "$log"
 }
 
 smaller() { awk -v x="$1" -v y="$2" 'BEGIN { print (x < y ? x : y) }'; }
@@ -61,18 +63,27 @@ printf '%-8s %-34s %12s %12s %10s %16s %12s\n' method configuration "ms/iteratio
 for method in $methods; do
   deck="$root/inputs/xpinn_poisson2d.yaml"
   [[ $method == fbpinn ]] && deck="$root/inputs/fbpinn_helmholtz2d.yaml"
-  t1=1e30 t2=1e30 t3=1e30
+  t1=1e30 t2=1e30 t3=1e30 t4=1e30 extent=0
   for ((r = 0; r < reps; ++r)); do
-    read -r a b1 w1 <<< "$(run 1 "$deck" "[1,1]" "$points" 256)"
+    read -r a b1 w1 _ <<< "$(run 1 "$deck" "[1,1]" "$points" 256)"
     t1=$(smaller "$a" "$t1")
-    read -r a b2 w2 <<< "$(run 2 "$deck" "[2,1]" "$((2 * points))" 512)"
+    read -r a b2 w2 extent <<< "$(run 2 "$deck" "[2,1]" "$((2 * points))" 512)"
     t2=$(smaller "$a" "$t2")
-    read -r a b3 w3 <<< "$(run 1 "$deck" "[2,1]" "$((2 * points))" 512)"
+    read -r a b3 w3 _ <<< "$(run 1 "$deck" "[2,1]" "$((2 * points))" 512)"
     t3=$(smaller "$a" "$t3")
+    if [[ $method == fbpinn && $extent -gt 0 ]]; then
+      read -r a b4 w4 _ <<< "$(run 1 "$deck" "[1,1]" "$extent" 256)"
+      t4=$(smaller "$a" "$t4")
+    fi
   done
   eff=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.0f %%", 100 * a / b }')
   same=$(awk -v a="$t3" -v b="$t2" 'BEGIN { printf "%.0f %%", 100 * a / (2 * b) }')
   printf '%-8s %-34s %12s %12s %10s %16s %12s\n' "$method" "1 rank, 1 subdomain, $points points" "$t1" "-" "-" "$b1" "$w1"
   printf '%-8s %-34s %12s %12s %10s %16s %12s\n' "$method" "2 ranks, 2 subdomains" "$t2" "$eff" "$same" "$b2" "$w2"
   printf '%-8s %-34s %12s %12s %10s %16s %12s\n' "$method" "1 rank, 2 subdomains" "$t3" "-" "-" "$b3" "$w3"
+  if [[ $method == fbpinn && $extent -gt 0 ]]; then
+    matched=$(awk -v a="$t4" -v b="$t2" 'BEGIN { printf "%.0f %%", 100 * a / b }')
+    printf '%-8s %-34s %12s %12s %10s %16s %12s\n' "$method" "1 rank, 1 subdomain, $extent points" "$t4" "$matched" \
+      "-" "$b4" "$w4"
+  fi
 done

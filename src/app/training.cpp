@@ -166,8 +166,11 @@ pinn::TrainHooks make_hooks(const decomp::Communicator& comm, const io::Deck& de
 std::vector<std::pair<std::string, double>> exchange_summary(const decomp::Communicator& comm,
                                                              const pinn::ExchangeStats& stats) {
   const double evaluations = std::max(1.0, comm.max(double(stats.evaluations)));
-  return {{"exchange_bytes_per_evaluation", comm.sum(stats.bytes_sent) / evaluations},
-          {"exchange_wait_fraction", comm.max(stats.wait_seconds / std::max(stats.eval_seconds, 1e-30))}};
+  std::vector<std::pair<std::string, double>> s{
+      {"exchange_bytes_per_evaluation", comm.sum(stats.bytes_sent) / evaluations},
+      {"exchange_wait_fraction", comm.max(stats.wait_seconds / std::max(stats.eval_seconds, 1e-30))}};
+  if (const double points = comm.max(stats.network_points); points > 0) s.emplace_back("network_points_max", points);
+  return s;
 }
 
 std::string terms_string(const std::vector<std::string>& names, const std::vector<std::size_t>& points) {

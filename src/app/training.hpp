@@ -166,7 +166,8 @@ std::vector<std::vector<double>> evaluate_on_grid(const decomp::Communicator& co
 
 /// Collective. The interface exchange of a multi-domain run for /summary: exchange_bytes_per_evaluation
 /// (sent between ranks, summed over the ranks), exchange_wait_fraction (the largest share of a rank's
-/// evaluation time spent waiting for its neighbours' messages).
+/// evaluation time spent waiting for its neighbours' messages); network_points_max (FBPINN: the most
+/// points one network evaluates, its subdomain's extent) where the model counts it.
 std::vector<std::pair<std::string, double>> exchange_summary(const decomp::Communicator& comm,
                                                              const pinn::ExchangeStats& stats);
 

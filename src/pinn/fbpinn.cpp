@@ -380,6 +380,7 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
     }
   // the chunks that hold the points other subdomains own first, those jets sent; then the own cores'
   std::vector<std::vector<double>> send(m_pairs.size());
+  for (const auto& nw : m_networks) m_stats.network_points = std::max(m_stats.network_points, double(nw->n));
   for (const bool own : {false, true}) {
     for (const auto& nw : m_networks) {
       if (nw->n == 0) continue;

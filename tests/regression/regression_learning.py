@@ -255,6 +255,9 @@ def check_multidomain(cfg):
         edge = np.concatenate([u[0, :], u[-1, :], u[:, 0], u[:, -1]])
         expect(np.abs(edge).max() < 1e-12, "the blended solution is not 0 on the boundary (max %.2e)" % np.abs(edge).max())
         expect(sorted(np.unique(b["fields/subdomain"][()])) == [0, 1, 2, 3], "fields/subdomain of the FBPINN")
+        # a network evaluates its extent: more points than its core's quarter, fewer than all, on any rank count
+        pa, pb = a["summary"].attrs["network_points_max"], b["summary"].attrs["network_points_max"]
+        expect(pa == pb and 1024 / 4 < pb < 1024, "network_points_max %s (1 rank) / %s (2 ranks)" % (pa, pb))
     # FBPINN: stopped inside the L-BFGS stage on 2 ranks, restarted on 1, the same history
     out = output_file(cfg, "md_fbpinn_split")
     ck = os.path.join(cfg.work_dir, "md_fbpinn_split_checkpoints")
