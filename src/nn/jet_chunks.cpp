@@ -21,8 +21,11 @@ JetChunks<T>::JetChunks(const Mlp<T>& net, const JetSpec& spec, int max_points, 
     : m_chunk(chunk), m_max(max_points), m_n_in(net.raw_inputs()) {
   NPDE_REQUIRE(chunk >= 1 && max_points >= 1, "JetChunks: chunk " << chunk << ", max_points " << max_points);
   const int k = (max_points + chunk - 1) / chunk;
-  for (int i = 0; i < k; ++i)
+  for (int i = 0; i < k; ++i) {
     m_jets.push_back(std::make_unique<JetMlp<T>>(net, spec, std::min(chunk, max_points - i * chunk)));
+    // the reverse passes run one chunk at a time: one set of scratch for all, kept warm in cache
+    if (i > 0) m_jets.back()->share_scratch(*m_jets.front());
+  }
   if (k > 1) {
     const std::size_t per_point = std::size_t(n_outputs()) * std::size_t(n_channels());
     m_out = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::nn::JetChunks::out"),

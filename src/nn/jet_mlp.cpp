@@ -360,6 +360,17 @@ void JetMlp<T>::set_tangents(const std::vector<int>& dims) {
 }
 
 template <class T>
+void JetMlp<T>::share_scratch(const JetMlp& from) {
+  NPDE_REQUIRE(from.m_net == m_net && from.m_layout.n_channels == m_layout.n_channels &&
+                   from.m_max_points >= m_max_points,
+               "JetMlp::share_scratch: another network or jet, or fewer points");
+  m_adj_a = from.m_adj_a, m_adj_z = from.m_adj_z, m_adj_s = from.m_adj_s, m_adj_res = from.m_adj_res;
+  m_adj_enc[0] = from.m_adj_enc[0], m_adj_enc[1] = from.m_adj_enc[1];
+  m_map_adj = from.m_map_adj, m_adj_phi = from.m_adj_phi, m_gauss_grad = from.m_gauss_grad;
+  m_ones = from.m_ones;
+}
+
+template <class T>
 void JetMlp<T>::input_linear(const T* W, int out, const T* x, int n, T* z) {
   const int C = m_layout.n_channels;
   const int d = m_net->widths()[0];

@@ -44,6 +44,11 @@ class JetMlp {
   /// Reverse pass for the last forward(x, n): adj has output()'s layout and holds dLoss/d(output jets);
   /// dLoss/dparams is ADDED to grad (n_params, MemSpace).
   void backward(const T* x, int n, const T* adj, T* grad);
+  /// Uses `from`'s reverse-pass scratch (adjoint workspaces, ones) instead of its own: for jets of one
+  /// network whose backward() calls never overlap (JetChunks' chunks), so that the scratch of every
+  /// reverse pass is the same, cache-warm memory. `from`: the same network and jet, at least as many
+  /// points.
+  void share_scratch(const JetMlp& from);
 
  private:
   const Mlp<T>* m_net;

@@ -27,13 +27,9 @@ std::vector<double> random_points(int d, int n, std::uint64_t seed) {
 }
 // JetChunks: the same jets and parameter gradient as one JetMlp pass over all points, for chunks
 // that divide the points, that leave a short last chunk, of one point, and of all of them at once;
-// a second forward with fewer points reuses the chunks.
-TEST(JetChunks, EqualsOnePassForAnyChunk) {
-  Mlp<double> net(2, {12, 10}, 2, Activation::Tanh);
-  net.init_glorot(5);
-  JetSpec spec = JetSpec::diagonal(2);
-  spec.mixed = {{0, 1}};
-  const int n = 37, no = 2;
+// a second forward with fewer points reuses the chunks (whose reverse passes share one scratch).
+void check_against_one_pass(const Mlp<double>& net, const JetSpec& spec) {
+  const int n = 37, no = net.n_model_outputs();
   const auto x = random_points(2, n, 11);
   npde::View1<double> xd("x", x.size());
   auto xh = Kokkos::create_mirror_view(xd);
@@ -90,6 +86,49 @@ TEST(JetChunks, EqualsOnePassForAnyChunk) {
         ASSERT_NEAR(g2[i], gr[i], 1e-12 * std::max(1.0, std::fabs(gr[i]))) << "chunk " << chunk << " parameter " << i;
     }
   }
+}
+
+JetSpec second_order_2d() {
+  JetSpec spec = JetSpec::diagonal(2);
+  spec.mixed = {{0, 1}};
+  return spec;
+}
+
+TEST(JetChunks, EqualsOnePassForAnyChunk) {
+  Mlp<double> net(2, {12, 10}, 2, Activation::Tanh);
+  net.init_glorot(5);
+  check_against_one_pass(net, second_order_2d());
+}
+
+// The gated networks' and the Gaussian features' reverse-pass workspaces (encoder adjoints, gate
+// adjoints, feature adjoints) are shared by the chunks as well.
+TEST(JetChunks, EqualsOnePassForGatedNetworksAndGaussianFeatures) {
+  Mlp<double> modified(2, {10, 10, 10}, 2, Activation::Tanh, npde::nn::Architecture::Modified);
+  modified.init_glorot(6, true);
+  check_against_one_pass(modified, second_order_2d());
+  const auto fourier = npde::nn::InputEmbedding::fourier({-1.0, -1.0}, {0.0, 0.0}, 4, 0.7, 5);
+  Mlp<double> pirate(fourier.n_features(), std::vector<int>(6, fourier.n_features()), 1, Activation::Tanh,
+                     npde::nn::Architecture::Pirate);
+  pirate.init_glorot(7, true);
+  pirate.set_embedding(fourier);
+  check_against_one_pass(pirate, second_order_2d());
+  const auto gauss = npde::nn::InputEmbedding::gaussian({-1.0, -1.0}, {1.0, 1.0}, 5, 0.35, 17);
+  Mlp<double> features(gauss.n_features(), {9, 7}, 1, Activation::Tanh);
+  features.init_glorot(8);
+  features.set_embedding(gauss);
+  check_against_one_pass(features, second_order_2d());
+}
+
+TEST(JetChunks, ShapeErrors) {
+  Mlp<double> net(2, {12, 10}, 2, Activation::Tanh);
+  net.init_glorot(5);
+  const JetSpec spec = second_order_2d();
+  const int n = 37;
+  const auto x = random_points(2, n, 11);
+  npde::View1<double> xd("x", x.size());
+  auto xh = Kokkos::create_mirror_view(xd);
+  for (std::size_t i = 0; i < x.size(); ++i) xh(i) = x[i];
+  Kokkos::deep_copy(xd, xh);
   JetChunks<double> jc(net, spec, n, 8);
   EXPECT_THROW(jc.forward(xd.data(), n + 1), npde::Error);  // beyond the capacity
   jc.forward(xd.data(), 10);
