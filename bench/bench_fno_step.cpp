@@ -10,6 +10,7 @@
 // One step = forward + relative-L2 loss + backward + Adam on a random batch (single process). Prints
 //   npde tfno impl=... res=... batch=... hidden=... modes=... layers=... dtype=... params=...
 //        spectral_params=... step_ms_min=... step_ms_median=... samples_per_s=... fwd_ms_min=...
+//        infer_samples_per_s=... (fwd: inference, FnoModel::predict) ...
 // `modes` keeps modes x (modes/2 + 1) spectral coefficients, as the peer does.
 #include <Kokkos_Core.hpp>
 #include <cstdio>
@@ -52,11 +53,11 @@ void bench(const std::string& impl, int res, int batch, int hidden, int modes, i
     adam.step(params, grad);
     Kokkos::fence();
   };
-  auto forward = [&] {
-    model.forward(params.data(), x.data(), batch, res, res, y.data());
+  auto infer = [&] {
+    model.predict(params.data(), x.data(), batch, res, res, y.data());
     Kokkos::fence();
   };
-  const auto t = bench::time_interleaved({step, forward}, reps, min_time, [](double v) { return v; });
+  const auto t = bench::time_interleaved({step, infer}, reps, min_time, [](double v) { return v; });
   static const double peak = bench::gemm_peak_gflops<T>(512, 3);  // this precision's single-core GEMM rate
   const double gflops = model.step_flops(batch, res, res) / t[0].min_s / 1e9;
   std::printf("npde-info tile_points=%ld\n", model.tile_points());

@@ -117,25 +117,37 @@ void scale_by_field(const char* label, const Tile& t, int C, T* s, int ld, const
 }
 
 /// a = gelu(z + bias[c]) (no bias when it is null), z overwritten by the derivative there (the
-/// reverse pass needs only the derivative, and one erf per element serves both), on a tile of a
-/// C-channel field.
+/// reverse pass needs only the derivative, and one erf per element serves both; `derivative` false:
+/// z left as it is, for inference), on a tile of a C-channel field.
 template <class T>
-void tile_bias_gelu(const char* label, const Tile& t, int C, const T* bias, T* z, T* a) {
-  // two loops, not one testing `bias` per element: that test stops the loop vectorising (measured:
-  // the forward pass 2.5x slower)
-  if (bias) {
+void tile_bias_gelu(const char* label, const Tile& t, int C, const T* bias, T* z, T* a, bool derivative = true) {
+  // separate loops, not one testing `bias` per element: that test stops the loop vectorising
+  // (measured: the forward pass 2.5x slower)
+  if (bias && derivative) {
     tile_rows(label, t, C, KOKKOS_LAMBDA(const int c, const long e) {
       T av, dv;
       gelu_both(z[e] + bias[c], av, dv);
       a[e] = av;
       z[e] = dv;
     });
-  } else {
+  } else if (derivative) {
     tile_rows(label, t, C, KOKKOS_LAMBDA(const int, const long e) {
       T av, dv;
       gelu_both(z[e], av, dv);
       a[e] = av;
       z[e] = dv;
+    });
+  } else if (bias) {
+    tile_rows(label, t, C, KOKKOS_LAMBDA(const int c, const long e) {
+      T av, dv;
+      gelu_both(z[e] + bias[c], av, dv);
+      a[e] = av;
+    });
+  } else {
+    tile_rows(label, t, C, KOKKOS_LAMBDA(const int, const long e) {
+      T av, dv;
+      gelu_both(z[e], av, dv);
+      a[e] = av;
     });
   }
 }
@@ -158,6 +170,7 @@ FnoModel<T>::FnoModel(const FnoShape& s) : m_shape(s) {
   m_lift2 = map(H, s.lifting_ratio * H, true);
   for (int l = 0; l < s.blocks; ++l) {
     m_convs.emplace_back(H, H, s.modes_x, s.modes_y, s.weights);
+    m_infer_convs.emplace_back(H, H, s.modes_x, s.modes_y, s.weights);  // predict()'s: buffers of their own
     Block b;
     b.spectral = m_n_params, m_n_params += m_convs.back().n_params();
     b.spectral_bias = m_n_params, m_n_params += std::size_t(H);
@@ -236,29 +249,28 @@ void FnoModel<T>::init(T* params, std::uint64_t seed) const {
 }
 
 template <class T>
-void FnoModel<T>::allocate(int batch, int nx, int ny) {
-  if (batch == m_batch && nx == m_nx && ny == m_ny) return;
-  m_batch = batch, m_nx = nx, m_ny = ny;
+void FnoModel<T>::allocate(Activations& w, int batch, int nx, int ny, bool keep) {
+  if (batch == w.batch && nx == w.nx && ny == w.ny) return;
+  w.batch = batch, w.nx = nx, w.ny = ny;
   const std::size_t P = std::size_t(nx) * ny, B = std::size_t(batch), H = std::size_t(m_shape.width);
   auto field = [&](std::size_t channels, const char* label = "npde::fno::FnoModel::activation") {
     return View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), B * channels * P);
   };
-  m_a0 = field(m_shape.in + 2);
-  m_l1z = field(m_lift1.out), m_l1 = field(m_lift1.out);
-  m_proj_z = field(m_proj1.out), m_proj_a = field(m_proj1.out);
-  m_h.clear(), m_z.clear(), m_g.clear(), m_m1z.clear(), m_m1.clear(), m_out_z.clear();
-  for (int l = 0; l <= m_shape.blocks; ++l) m_h.push_back(field(H));
-  for (int l = 0; l < m_shape.blocks; ++l) {
-    m_z.push_back(field(H)), m_g.push_back(field(H)), m_out_z.push_back(field(H));
-    m_m1z.push_back(field(H / 2)), m_m1.push_back(field(H / 2));
+  w.a0 = field(m_shape.in + 2);
+  w.l1z = field(m_lift1.out), w.l1 = field(m_lift1.out);
+  w.proj_z = field(m_proj1.out), w.proj_a = field(m_proj1.out);
+  w.h.clear(), w.z.clear(), w.g.clear(), w.m1z.clear(), w.m1.clear(), w.out_z.clear();
+  // kept for the reverse pass: every block's fields; for inference one set for all blocks, the block
+  // input included: a block reads its input whole (spectral path) before its tiles, and each tile's
+  // gate reads a point's input before writing its output there
+  const int inputs = keep ? m_shape.blocks + 1 : 1, blocks = keep ? m_shape.blocks : 1;
+  for (int l = 0; l < inputs; ++l) w.h.push_back(field(H));
+  for (int l = 0; l < blocks; ++l) {
+    w.z.push_back(field(H)), w.g.push_back(field(H)), w.out_z.push_back(field(H));
+    w.m1z.push_back(field(H / 2)), w.m1.push_back(field(H / 2));
   }
-  // the reverse pass's whole-field adjoints, allocated once per shape (every one is written before it
-  // is read; the hidden layers' adjoints live in a scratch tile, below)
-  auto adjoint = [&](std::size_t channels) { return field(channels, "npde::fno::FnoModel::adjoint"); };
-  m_adj_in = adjoint(H), m_adj_out = adjoint(H), m_adj_gelu = adjoint(H);
-  m_adj_lift = adjoint(std::size_t(m_shape.in + 2));
   // the grid channels x = i / nx, y = j / ny of the lifting's input: the same every step
-  T* a0 = m_a0.data();
+  T* a0 = w.a0.data();
   const int cin = m_shape.in, ca = cin + 2;
   const long np = long(P);
   Kokkos::parallel_for("npde::fno::FnoModel::grid", Kokkos::RangePolicy<ExecSpace>(0, long(B) * 2 * np),
@@ -274,77 +286,110 @@ void FnoModel<T>::allocate(int batch, int nx, int ny) {
   constexpr long kMaxHostTile = 16384;
   long tile = m_tile_request;
   if (tile <= 0) tile = device_is_host ? kMaxHostTile : np;
-  m_tile = std::min(tile, np);
+  w.tile = std::min(tile, np);
+  if (!keep) return;
+  // the reverse pass's whole-field adjoints, allocated once per shape (every one is written before it
+  // is read; the hidden layers' adjoints live in a scratch tile, below)
+  auto adjoint = [&](std::size_t channels) { return field(channels, "npde::fno::FnoModel::adjoint"); };
+  m_adj_in = adjoint(H), m_adj_out = adjoint(H), m_adj_gelu = adjoint(H);
+  m_adj_lift = adjoint(std::size_t(m_shape.in + 2));
   // the reverse pass's per-channel sums: a ones vector and a scratch tile of H channels
-  m_ones = View1<T>("npde::fno::FnoModel::ones", std::size_t(m_tile));
+  m_ones = View1<T>("npde::fno::FnoModel::ones", std::size_t(w.tile));
   Kokkos::deep_copy(m_ones, T(1));
   m_tile_scratch = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_scratch"),
-                            std::size_t(H) * std::size_t(m_tile));
+                            std::size_t(H) * std::size_t(w.tile));
   // the reverse pass's tile-local hidden adjoints (projection, channel MLP, lifting)
   const std::size_t widest_hidden = std::size_t(std::max({long(m_proj1.out), long(m_lift1.out), long(H / 2)}));
   m_tile_out_adj = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_output_adjoint"),
-                            std::size_t(H) * std::size_t(m_tile));
+                            std::size_t(H) * std::size_t(w.tile));
   m_tile_adj = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::tile_adjoint"),
-                        widest_hidden * std::size_t(m_tile));
+                        widest_hidden * std::size_t(w.tile));
 }
 
 template <class T>
 void FnoModel<T>::forward(const T* params, const T* x, int batch, int nx, int ny, T* y) {
+  run_forward(m_train, m_convs, params, x, batch, nx, ny, y, true);
+  m_backward_ready = true;
+}
+
+template <class T>
+void FnoModel<T>::predict(const T* params, const T* x, int batch, int nx, int ny, T* y) {
+  if (batch == m_train.batch && nx == m_train.nx && ny == m_train.ny) {  // forward()'s workspace: no more memory
+    m_backward_ready = false;
+    run_forward(m_train, m_convs, params, x, batch, nx, ny, y, false);
+  } else {
+    run_forward(m_infer, m_infer_convs, params, x, batch, nx, ny, y, false);
+  }
+}
+
+template <class T>
+void FnoModel<T>::run_forward(Activations& w, std::vector<SpectralConv2d<T>>& convs, const T* params, const T* x,
+                              int batch, int nx, int ny, T* y, bool keep) {
   NPDE_REQUIRE(batch >= 1, "FNO forward on " << batch << " samples");
-  allocate(batch, nx, ny);
-  const long P = long(nx) * ny;
+  allocate(w, batch, nx, ny, keep);
+  const long P = long(nx) * ny, tile = w.tile;
   const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks;
   // lifting: the inputs beside the grid channels allocate() wrote, then in + 2 -> 2H -> H
-  T *a0 = m_a0.data(), *l1z = m_l1z.data(), *l1 = m_l1.data(), *h0 = m_h[0].data();
-  for_tiles(batch, P, m_tile, [&](const Tile& t) {
+  T *a0 = w.a0.data(), *l1z = w.l1z.data(), *l1 = w.l1.data(), *h0 = w.h[0].data();
+  for_tiles(batch, P, tile, [&](const Tile& t) {
     const long shift = 2 * P * t.b;  // (b, c, p) of x is (b, c, p) of a0 moved by 2 P b
     tile_rows("npde::fno::FnoModel::inputs", t, cin, KOKKOS_LAMBDA(const int, const long e) { a0[e + shift] = x[e]; });
     tile_map(m_lift1, params, a0, l1z, t);
-    tile_bias_gelu<T>("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, nullptr, l1z, l1);
+    tile_bias_gelu<T>("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, nullptr, l1z, l1, keep);
     tile_map(m_lift2, params, l1, h0, t);
   });
+  // a block's fields: its own (kept), or the one set of all blocks (inference)
+  const auto at = [&](std::vector<View1<T>>& v, int l) { return v[std::size_t(keep ? l : 0)].data(); };
+  const auto input = [&](int l) { return w.h[std::size_t(keep ? l : 0)].data(); };
   for (int l = 0; l < L; ++l) {
     const Block& bl = m_blocks[l];
-    const T* h = m_h[l].data();
-    T *z = m_z[l].data(), *g = m_g[l].data(), *m1z = m_m1z[l].data(), *m1 = m_m1[l].data(), *oz = m_out_z[l].data();
-    T* hn = m_h[l + 1].data();
+    const T* h = input(l);
+    T *z = at(w.z, l), *g = at(w.g, l), *m1z = at(w.m1z, l), *m1 = at(w.m1, l), *oz = at(w.out_z, l);
+    T* hn = input(l + 1);
     const T* gate = params + bl.gate;
     const bool last = l + 1 == L;
     // z = spectral(h) + bias + W_skip h over the whole field; then point by point
-    m_convs[l].forward(params + bl.spectral, h, batch, nx, ny, z);
-    for_tiles(batch, P, m_tile, [&](const Tile& t) {
+    convs[std::size_t(l)].forward(params + bl.spectral, h, batch, nx, ny, z);
+    for_tiles(batch, P, tile, [&](const Tile& t) {
       tile_map(bl.skip, params, h, z, t, true);
-      tile_bias_gelu("npde::fno::FnoModel::block_gelu", t, H, params + bl.spectral_bias, z, g);
+      tile_bias_gelu("npde::fno::FnoModel::block_gelu", t, H, params + bl.spectral_bias, z, g, keep);
       tile_map(bl.mlp1, params, g, m1z, t);
-      tile_bias_gelu<T>("npde::fno::FnoModel::mlp_gelu", t, H / 2, nullptr, m1z, m1);
+      tile_bias_gelu<T>("npde::fno::FnoModel::mlp_gelu", t, H / 2, nullptr, m1z, m1, keep);
       tile_map(bl.mlp2, params, m1, oz, t);
-      tile_rows("npde::fno::FnoModel::gate", t, H, KOKKOS_LAMBDA(const int c, const long e) {
-        const T v = oz[e] + gate[c] * h[e];
-        if (last) {
-          hn[e] = v;
-        } else {  // the output, and gelu' kept in oz for the reverse pass
+      if (last) {
+        tile_rows("npde::fno::FnoModel::gate", t, H, KOKKOS_LAMBDA(const int c, const long e) {
+          hn[e] = oz[e] + gate[c] * h[e];
+        });
+      } else if (keep) {  // the output, and gelu' kept in oz for the reverse pass
+        tile_rows("npde::fno::FnoModel::gate", t, H, KOKKOS_LAMBDA(const int c, const long e) {
           T av, dv;
-          gelu_both(v, av, dv);
+          gelu_both(oz[e] + gate[c] * h[e], av, dv);
           hn[e] = av;
           oz[e] = dv;
-        }
-      });
+        });
+      } else {
+        tile_rows("npde::fno::FnoModel::gate", t, H, KOKKOS_LAMBDA(const int c, const long e) {
+          T av, dv;
+          gelu_both(oz[e] + gate[c] * h[e], av, dv);
+          hn[e] = av;
+        });
+      }
     });
   }
-  T *pz = m_proj_z.data(), *pa = m_proj_a.data();
-  const T* hl = m_h[L].data();
-  for_tiles(batch, P, m_tile, [&](const Tile& t) {
+  T *pz = w.proj_z.data(), *pa = w.proj_a.data();
+  const T* hl = input(L);
+  for_tiles(batch, P, tile, [&](const Tile& t) {
     tile_map(m_proj1, params, hl, pz, t);
-    tile_bias_gelu<T>("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, nullptr, pz, pa);
+    tile_bias_gelu<T>("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, nullptr, pz, pa, keep);
     tile_map(m_proj2, params, pa, y, t);
   });
 }
 
 template <class T>
 void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
-  NPDE_REQUIRE(m_batch > 0, "FnoModel::backward before forward");
-  const int batch = m_batch, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
-  const long P = long(m_nx) * m_ny;
+  NPDE_REQUIRE(m_train.batch > 0 && m_backward_ready, "FnoModel::backward without a forward since the last predict at its shape");
+  const int batch = m_train.batch, H = m_shape.width, L = m_shape.blocks, cin = m_shape.in;
+  const long P = long(m_train.nx) * m_train.ny;
   // adjoints over the whole field: hb a block input's adjoint (the skip paths' part, then the spectral
   // path's added by its inverse transform's GEMM), ob the last block output's (the projection's input
   // adjoint; the other blocks' output adjoints live in a scratch tile), gb the block GELU's input's.
@@ -354,13 +399,13 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   T *hb = m_adj_in.data(), *ob = m_adj_out.data(), *gb = m_adj_gelu.data();
   const T* ones = m_ones.data();
   T *scratch = m_tile_scratch.data(), *ts = m_tile_adj.data(), *so = m_tile_out_adj.data();
-  const long tile = m_tile;
+  const long tile = m_train.tile;
   const int ldt = int(tile);
   const TileRef<T> hidden{ts, ldt};
   const TileRef<const T> hidden_in{ts, ldt};
   {
-    const T *pz = m_proj_z.data(), *pact = m_proj_a.data(), *hl = m_h[L].data();
-    for_tiles(batch, P, m_tile, [&](const Tile& t) {
+    const T *pz = m_train.proj_z.data(), *pact = m_train.proj_a.data(), *hl = m_train.h[L].data();
+    for_tiles(batch, P, m_train.tile, [&](const Tile& t) {
       tile_row_sums(t, m_proj2.out, ybar, ones, grad + m_proj2.b);
       map_backward(m_proj2, params, field_tile(pact, m_proj2.in, t), field_tile(ybar, m_proj2.out, t), hidden, false,
                    grad, t.n);
@@ -372,11 +417,11 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
   }
   for (int l = L - 1; l >= 0; --l) {
     const Block& bl = m_blocks[l];
-    const T *h = m_h[l].data(), *oz = m_out_z[l].data(), *z = m_z[l].data(), *g = m_g[l].data(),
-            *m1z = m_m1z[l].data(), *m1 = m_m1[l].data();
+    const T *h = m_train.h[l].data(), *oz = m_train.out_z[l].data(), *z = m_train.z[l].data(), *g = m_train.g[l].data(),
+            *m1z = m_train.m1z[l].data(), *m1 = m_train.m1[l].data();
     const T* gate = params + bl.gate;
     const bool last = l + 1 == L;
-    for_tiles(batch, P, m_tile, [&](const Tile& t) {
+    for_tiles(batch, P, m_train.tile, [&](const Tile& t) {
       // the adjoint of the block output: the projection's input adjoint ob (last block), or the next
       // block's input adjoint hb through the GELU, used within this tile only (scratch tile so,
       // channel c at c * tile); the gating skip's share of the input's (the products with h of the
@@ -415,8 +460,8 @@ void FnoModel<T>::backward(const T* params, const T* ybar, T* xbar, T* grad) {
     m_convs[l].backward(params + bl.spectral, gb, hb, grad + bl.spectral, true);
   }
   T* ab = m_adj_lift.data();
-  const T *l1z = m_l1z.data(), *l1 = m_l1.data(), *a0 = m_a0.data();
-  for_tiles(batch, P, m_tile, [&](const Tile& t) {
+  const T *l1z = m_train.l1z.data(), *l1 = m_train.l1.data(), *a0 = m_train.a0.data();
+  for_tiles(batch, P, m_train.tile, [&](const Tile& t) {
     tile_row_sums(t, H, hb, ones, grad + m_lift2.b);
     map_backward(m_lift2, params, field_tile(l1, m_lift2.in, t), field_tile<const T>(hb, H, t), hidden, false, grad,
                  t.n);

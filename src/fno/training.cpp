@@ -382,7 +382,7 @@ std::vector<double> evaluate_patched(const decomp::Communicator& comm, FnoModel<
       it.field.push_back(int(i % std::size_t(set.n))), it.patch.push_back(int(i / std::size_t(set.n)));
     if (it.size() == 0) break;
     extract_items(pg, set, it, xb, chunk);
-    model.forward(params.data(), xb.data(), chunk, pg.m1(), pg.m2(), yb.data());
+    model.predict(params.data(), xb.data(), chunk, pg.m1(), pg.m2(), yb.data());
     decode(yb.data(), chunk, set.cout, pg.patch_points(), mean, sd, static_cast<const T*>(nullptr));
     for (std::size_t k = 0; k < it.size(); ++k)
       pg.stitch(yb.data() + long(k) * syi, set.cout, it.patch[k], full.data() + long(it.field[k]) * sy);
@@ -426,7 +426,7 @@ std::vector<double> evaluate_operator(const decomp::Communicator& comm, FnoModel
     if (ids.empty()) break;
     gather(set.x, sx, ids, xb, chunk);
     gather(set.y, sy, ids, tb, chunk);
-    model.forward(params.data(), xb.data(), chunk, set.n1, set.n2, yb.data());
+    model.predict(params.data(), xb.data(), chunk, set.n1, set.n2, yb.data());
     decode(yb.data(), chunk, set.cout, P, mean, sd, data_or_null(set.mollifier));
     std::vector<double> e(ids.size());
     relative_l2_sum<T>(yb.data(), tb.data(), int(ids.size()), sy, 0.0, nullptr, e.data());

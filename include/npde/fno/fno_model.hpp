@@ -53,11 +53,18 @@ class FnoModel {
   void forward(const T* params, const T* x, int batch, int nx, int ny, T* y);
   /// From ybar: ADDS the parameters' gradient to grad; WRITES xbar when it is not null.
   void backward(const T* params, const T* ybar, T* xbar, T* grad);
+  /// y from x as forward() computes it, bit for bit, without keeping what backward() needs (its
+  /// GELUs write no derivatives, its blocks share one set of fields). At forward()'s last shape it
+  /// runs in forward()'s workspace (no memory of its own; backward() then needs a new forward()); at
+  /// any other shape in a workspace and spectral layers of its own, which leave forward()'s state and
+  /// allocations alone (at width 64 about 45 % of the fields forward() keeps). For evaluations and
+  /// `npde predict`.
+  void predict(const T* params, const T* x, int batch, int nx, int ny, T* y);
   /// Grid points per tile of the pointwise layers (1x1 maps, GELUs, gates), which run tile by tile
   /// (a tile's bias, GELU and gating follow its GEMM while it is in cache); 0 (the default) picks a
   /// whole sample, on the host up to 16384 points. For tests and tuning.
-  void set_tile_points(long points) { m_tile_request = points, m_batch = 0; }
-  long tile_points() const { return m_tile; }
+  void set_tile_points(long points) { m_tile_request = points, m_train.batch = 0, m_infer.batch = 0; }
+  long tile_points() const { return m_train.tile; }
 
  private:
   struct Block {
@@ -68,20 +75,29 @@ class FnoModel {
   std::size_t m_n_params = 0;
   ChannelMap m_lift1, m_lift2, m_proj1, m_proj2;
   std::vector<Block> m_blocks;
-  std::vector<SpectralConv2d<T>> m_convs;
-  int m_batch = 0, m_nx = 0, m_ny = 0;
-  // activations kept for the reverse pass (each batch x channels x nx x ny)
-  View1<T> m_a0, m_l1z, m_l1, m_proj_z, m_proj_a;
-  std::vector<View1<T>> m_h;            ///< block inputs (blocks + 1 of them: the last is the projection's input)
-  std::vector<View1<T>> m_z, m_g, m_m1z, m_m1, m_out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
+  std::vector<SpectralConv2d<T>> m_convs, m_infer_convs;  ///< forward()'s (state kept for backward()), predict()'s
+  /// The activations of one shape (each batch x channels x nx x ny): forward()'s, kept for the reverse
+  /// pass, or predict()'s (one set of fields for all blocks, the block input overwritten by the
+  /// output); `tile` grid points per tile of the pointwise layers.
+  struct Activations {
+    int batch = 0, nx = 0, ny = 0;
+    long tile = 0;
+    View1<T> a0, l1z, l1, proj_z, proj_a;
+    std::vector<View1<T>> h;                    ///< block inputs (the last is the projection's input)
+    std::vector<View1<T>> z, g, m1z, m1, out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
+  };
+  Activations m_train, m_infer;
+  bool m_backward_ready = false;  ///< forward()'s state is intact (no predict() in its workspace since)
   View1<T> m_ones, m_tile_scratch;   ///< a tile of ones and of H channels (the reverse pass's sums)
   View1<T> m_tile_adj;               ///< the reverse pass's hidden-layer adjoints of one tile
   View1<T> m_tile_out_adj;           ///< a block output's adjoint after its GELU, of one tile (H channels)
-  long m_tile = 0, m_tile_request = 0;  ///< grid points per tile of the pointwise layers (requested: 0 = automatic)
+  long m_tile_request = 0;  ///< grid points per tile of the pointwise layers (0 = automatic)
   /// the reverse pass's whole-field adjoints: a block input's (skip and spectral paths summed), a block
   /// output's, the block GELU input's, and the lifting's input's
   View1<T> m_adj_in, m_adj_out, m_adj_gelu, m_adj_lift;
-  void allocate(int batch, int nx, int ny);
+  void allocate(Activations& w, int batch, int nx, int ny, bool keep);
+  void run_forward(Activations& w, std::vector<SpectralConv2d<T>>& convs, const T* params, const T* x, int batch,
+                   int nx, int ny, T* y, bool keep);
 };
 
 }  // namespace npde::fno

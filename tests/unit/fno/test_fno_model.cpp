@@ -88,6 +88,50 @@ TEST(FnoModel, TilesGiveTheWholeSampleResult) {
   for (std::size_t i = 0; i < g1.size(); ++i) EXPECT_NEAR(g2[i], g1[i], 1e-12 * (1 + std::fabs(g1[i]))) << "parameter " << i;
 }
 
+// predict(): forward()'s output bit for bit (float and double, dense and Tucker weights, three
+// blocks through one set of fields, whole samples and tiles of 5); at another resolution between
+// forward() and backward() it leaves forward()'s state alone; at forward()'s shape it uses forward()'s
+// workspace, and backward() then refuses to run.
+template <class T>
+void check_predict(const FnoShape& s, long tile) {
+  const int batch = 3, nx = 8, ny = 6;
+  const std::size_t nin = std::size_t(batch) * s.in * nx * ny, nout = std::size_t(batch) * s.out * nx * ny;
+  std::vector<T> x(nin), yb(nout), x2(std::size_t(2) * s.in * 16 * 12);
+  for (std::size_t i = 0; i < nin; ++i) x[i] = T(2 * npde::rng::uniform(6, 1, i) - 1);
+  for (std::size_t i = 0; i < nout; ++i) yb[i] = T(npde::rng::uniform(6, 2, i) - 0.5);
+  for (std::size_t i = 0; i < x2.size(); ++i) x2[i] = T(2 * npde::rng::uniform(6, 3, i) - 1);
+  auto train = [&](bool predict_between, std::vector<T>& y, std::vector<T>& yp, std::vector<T>& g) {
+    FnoModel<T> model(s);
+    model.set_tile_points(tile);
+    std::vector<T> w(model.n_params());
+    model.init(w.data(), 9);
+    y.assign(nout, T(0)), yp.assign(nout, T(0)), g.assign(w.size(), T(0));
+    model.forward(w.data(), x.data(), batch, nx, ny, y.data());
+    if (predict_between) {
+      std::vector<T> y2(std::size_t(2) * s.out * 16 * 12);
+      model.predict(w.data(), x2.data(), 2, 16, 12, y2.data());  // another shape: its own workspace
+    }
+    model.backward(w.data(), yb.data(), nullptr, g.data());
+    model.predict(w.data(), x.data(), batch, nx, ny, yp.data());  // forward()'s shape: its workspace
+    EXPECT_THROW(model.backward(w.data(), yb.data(), nullptr, g.data()), npde::Error);
+  };
+  std::vector<T> y, yp, g, y0, yp0, g0;
+  train(true, y, yp, g);
+  train(false, y0, yp0, g0);
+  for (std::size_t i = 0; i < nout; ++i) ASSERT_EQ(yp[i], y[i]) << "output " << i << " tile " << tile;
+  for (std::size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], g0[i]) << "parameter " << i << " tile " << tile;
+}
+
+TEST(FnoModel, PredictIsForwardWithoutItsState) {
+  const FnoShape dense{2, 2, 6, 3, 4, 4, 2, 2, {}};
+  const FnoShape tucker{2, 1, 6, 3, 4, 4, 2, 2, {Kind::Tucker, 0.5, {}}};
+  for (long tile : {0L, 5L}) {
+    check_predict<double>(dense, tile);
+    check_predict<float>(dense, tile);
+    check_predict<float>(tucker, tile);
+  }
+}
+
 TEST(FnoModel, ParameterCounts) {
   // in 1, out 1, width 32, 4 blocks of 12 x 12 modes (7 columns), ratios 2
   const FnoShape s{1, 1, 32, 4, 12, 12, 2, 2, {}};
