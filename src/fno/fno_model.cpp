@@ -58,24 +58,6 @@ void tile_row_sums(const Tile& t, int C, const T* field, const T* ones, T* sum) 
   row_sums(C, t.n, t.at(field, C), int(t.P), ones, sum);
 }
 
-/// out = in W^T + bias on the tile (out += in W^T when accumulate, for maps without bias): one GEMM of
-/// n x in . in x out onto the tile filled with the bias (BLAS with beta = 0 would clear it in a pass
-/// of its own first).
-template <class T>
-void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const Tile& t, bool accumulate = false) {
-  if (m.bias && !accumulate) {
-    const T* bias = params + m.b;
-    tile_rows("npde::fno::FnoModel::bias", t, m.out, KOKKOS_LAMBDA(const int c, const long e) { out[e] = bias[c]; });
-    accumulate = true;
-  }
-  if (m.out == 1)  // one output channel (the projection's last map): a GEMV, not a GEMM packing the tile
-    nn::gemv<T>(false, t.n, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, accumulate ? T(1) : T(0),
-                t.at(out, m.out));
-  else
-    nn::gemm<T>(false, true, t.n, m.out, m.in, T(1), t.at(in, m.in), int(t.P), params + m.w, m.out,
-                accumulate ? T(1) : T(0), t.at(out, m.out), int(t.P));
-}
-
 /// The channels of one tile: element (c, j) at p[c ld + j], in a field (ld = P) or in a scratch
 /// tile of its own (ld = the tile's points).
 template <class U>
@@ -86,6 +68,47 @@ struct TileRef {
 template <class U>
 TileRef<U> field_tile(U* field, int channels, const Tile& t) {
   return {t.at(field, channels), int(t.P)};
+}
+
+/// out = in W^T + bias on n points (out += in W^T when accumulate, for maps without bias): one GEMM of
+/// n x in . in x out onto the points filled with the bias (BLAS with beta = 0 would clear them in a
+/// pass of its own first). Input and output tiles of fields or scratch tiles.
+template <class T>
+void tile_map(const ChannelMap& m, const T* params, TileRef<const T> in, TileRef<T> out, int n, bool accumulate = false) {
+  if (m.bias && !accumulate) {
+    const T* bias = params + m.b;
+    T* o = out.p;
+    const int ld = out.ld;
+    Kokkos::parallel_for("npde::fno::FnoModel::bias", Kokkos::RangePolicy<ExecSpace>(0, m.out), KOKKOS_LAMBDA(const int c) {
+      T* oc = o + long(c) * ld;
+      for (int j = 0; j < n; ++j) oc[j] = bias[c];
+    });
+    accumulate = true;
+  }
+  if (m.out == 1)  // one output channel (the projection's last map): a GEMV, not a GEMM packing the tile
+    nn::gemv<T>(false, n, m.in, T(1), in.p, in.ld, params + m.w, accumulate ? T(1) : T(0), out.p);
+  else
+    nn::gemm<T>(false, true, n, m.out, m.in, T(1), in.p, in.ld, params + m.w, m.out, accumulate ? T(1) : T(0), out.p,
+                out.ld);
+}
+template <class T>
+void tile_map(const ChannelMap& m, const T* params, const T* in, T* out, const Tile& t, bool accumulate = false) {
+  tile_map(m, params, field_tile<const T>(in, m.in, t), field_tile(out, m.out, t), t.n, accumulate);
+}
+
+/// s = gelu(s) in place on n points of C channels of a scratch tile (inference: no derivative kept).
+template <class T>
+void scratch_gelu(const char* label, int C, int n, TileRef<T> s) {
+  T* p = s.p;
+  const int ld = s.ld;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<ExecSpace>(0, C), KOKKOS_LAMBDA(const int c) {
+    T* pc = p + long(c) * ld;
+    for (int j = 0; j < n; ++j) {
+      T av, dv;
+      gelu_both(pc[j], av, dv);
+      pc[j] = av;
+    }
+  });
 }
 
 /// The map's reverse pass on the tile: grad(W) += outbar^T in; inbar = (or +=) outbar W when inbar
@@ -257,8 +280,10 @@ void FnoModel<T>::allocate(Activations& w, int batch, int nx, int ny, bool keep)
     return View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), B * channels * P);
   };
   w.a0 = field(m_shape.in + 2);
-  w.l1z = field(m_lift1.out), w.l1 = field(m_lift1.out);
-  w.proj_z = field(m_proj1.out), w.proj_a = field(m_proj1.out);
+  if (keep) {  // for inference the lifting's and the projection's hidden layers live in a scratch tile
+    w.l1z = field(m_lift1.out), w.l1 = field(m_lift1.out);
+    w.proj_z = field(m_proj1.out), w.proj_a = field(m_proj1.out);
+  }
   w.h.clear(), w.z.clear(), w.g.clear(), w.m1z.clear(), w.m1.clear(), w.out_z.clear();
   // kept for the reverse pass: every block's fields; for inference one set for all blocks, the block
   // input included: a block reads its input whole (spectral path) before its tiles, and each tile's
@@ -287,7 +312,11 @@ void FnoModel<T>::allocate(Activations& w, int batch, int nx, int ny, bool keep)
   long tile = m_tile_request;
   if (tile <= 0) tile = device_is_host ? kMaxHostTile : np;
   w.tile = std::min(tile, np);
-  if (!keep) return;
+  if (!keep) {
+    w.scratch = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::inference_tile"),
+                         std::size_t(std::max(m_lift1.out, m_proj1.out)) * std::size_t(w.tile));
+    return;
+  }
   // the reverse pass's whole-field adjoints, allocated once per shape (every one is written before it
   // is read; the hidden layers' adjoints live in a scratch tile, below)
   auto adjoint = [&](std::size_t channels) { return field(channels, "npde::fno::FnoModel::adjoint"); };
@@ -331,9 +360,20 @@ void FnoModel<T>::run_forward(Activations& w, std::vector<SpectralConv2d<T>>& co
   const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks;
   // lifting: the inputs beside the grid channels allocate() wrote, then in + 2 -> 2H -> H
   T *a0 = w.a0.data(), *l1z = w.l1z.data(), *l1 = w.l1.data(), *h0 = w.h[0].data();
+  // inference in a workspace of its own: the lifting's and projection's GELUs in place in a scratch
+  // tile, no whole fields (in forward()'s workspace, which has none, predict() uses forward()'s fields)
+  const bool in_tile = !keep && w.scratch.extent(0) > 0;
+  const TileRef<T> sc{w.scratch.data(), int(tile)};
+  const TileRef<const T> sc_in{sc.p, sc.ld};
   for_tiles(batch, P, tile, [&](const Tile& t) {
     const long shift = 2 * P * t.b;  // (b, c, p) of x is (b, c, p) of a0 moved by 2 P b
     tile_rows("npde::fno::FnoModel::inputs", t, cin, KOKKOS_LAMBDA(const int, const long e) { a0[e + shift] = x[e]; });
+    if (in_tile) {
+      tile_map(m_lift1, params, field_tile<const T>(a0, m_lift1.in, t), sc, t.n);
+      scratch_gelu("npde::fno::FnoModel::lift_gelu", m_lift1.out, t.n, sc);
+      tile_map(m_lift2, params, sc_in, field_tile(h0, m_lift2.out, t), t.n);
+      return;
+    }
     tile_map(m_lift1, params, a0, l1z, t);
     tile_bias_gelu<T>("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, nullptr, l1z, l1, keep);
     tile_map(m_lift2, params, l1, h0, t);
@@ -379,6 +419,12 @@ void FnoModel<T>::run_forward(Activations& w, std::vector<SpectralConv2d<T>>& co
   T *pz = w.proj_z.data(), *pa = w.proj_a.data();
   const T* hl = input(L);
   for_tiles(batch, P, tile, [&](const Tile& t) {
+    if (in_tile) {
+      tile_map(m_proj1, params, field_tile(hl, m_proj1.in, t), sc, t.n);
+      scratch_gelu("npde::fno::FnoModel::proj_gelu", m_proj1.out, t.n, sc);
+      tile_map(m_proj2, params, sc_in, field_tile(y, m_proj2.out, t), t.n);
+      return;
+    }
     tile_map(m_proj1, params, hl, pz, t);
     tile_bias_gelu<T>("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, nullptr, pz, pa, keep);
     tile_map(m_proj2, params, pa, y, t);

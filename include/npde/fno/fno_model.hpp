@@ -57,7 +57,7 @@ class FnoModel {
   /// GELUs write no derivatives, its blocks share one set of fields). At forward()'s last shape it
   /// runs in forward()'s workspace (no memory of its own; backward() then needs a new forward()); at
   /// any other shape in a workspace and spectral layers of its own, which leave forward()'s state and
-  /// allocations alone (at width 64 about 45 % of the fields forward() keeps). For evaluations and
+  /// allocations alone (at width 64 about 17 % of the fields forward() keeps). For evaluations and
   /// `npde predict`.
   void predict(const T* params, const T* x, int batch, int nx, int ny, T* y);
   /// Grid points per tile of the pointwise layers (1x1 maps, GELUs, gates), which run tile by tile
@@ -82,7 +82,8 @@ class FnoModel {
   struct Activations {
     int batch = 0, nx = 0, ny = 0;
     long tile = 0;
-    View1<T> a0, l1z, l1, proj_z, proj_a;
+    View1<T> a0, l1z, l1, proj_z, proj_a;  ///< (predict()'s own workspace: a0 only)
+    View1<T> scratch;  ///< predict()'s own: the lifting's and projection's hidden layers on one tile
     std::vector<View1<T>> h;                    ///< block inputs (the last is the projection's input)
     std::vector<View1<T>> z, g, m1z, m1, out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
   };
