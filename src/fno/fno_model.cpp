@@ -312,11 +312,10 @@ void FnoModel<T>::allocate(Activations& w, int batch, int nx, int ny, bool keep)
   long tile = m_tile_request;
   if (tile <= 0) tile = device_is_host ? kMaxHostTile : np;
   w.tile = std::min(tile, np);
-  if (!keep) {
-    w.scratch = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::inference_tile"),
-                         std::size_t(std::max(m_lift1.out, m_proj1.out)) * std::size_t(w.tile));
-    return;
-  }
+  // predict()'s lifting and projection hidden layers, on one tile (in either workspace)
+  w.scratch = View1<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "npde::fno::FnoModel::inference_tile"),
+                       std::size_t(std::max(m_lift1.out, m_proj1.out)) * std::size_t(w.tile));
+  if (!keep) return;
   // the reverse pass's whole-field adjoints, allocated once per shape (every one is written before it
   // is read; the hidden layers' adjoints live in a scratch tile, below)
   auto adjoint = [&](std::size_t channels) { return field(channels, "npde::fno::FnoModel::adjoint"); };
@@ -360,22 +359,20 @@ void FnoModel<T>::run_forward(Activations& w, std::vector<SpectralConv2d<T>>& co
   const int cin = m_shape.in, H = m_shape.width, L = m_shape.blocks;
   // lifting: the inputs beside the grid channels allocate() wrote, then in + 2 -> 2H -> H
   T *a0 = w.a0.data(), *l1z = w.l1z.data(), *l1 = w.l1.data(), *h0 = w.h[0].data();
-  // inference in a workspace of its own: the lifting's and projection's GELUs in place in a scratch
-  // tile, no whole fields (in forward()'s workspace, which has none, predict() uses forward()'s fields)
-  const bool in_tile = !keep && w.scratch.extent(0) > 0;
+  // inference: the lifting's and projection's GELUs in place in a scratch tile, not in whole fields
   const TileRef<T> sc{w.scratch.data(), int(tile)};
   const TileRef<const T> sc_in{sc.p, sc.ld};
   for_tiles(batch, P, tile, [&](const Tile& t) {
     const long shift = 2 * P * t.b;  // (b, c, p) of x is (b, c, p) of a0 moved by 2 P b
     tile_rows("npde::fno::FnoModel::inputs", t, cin, KOKKOS_LAMBDA(const int, const long e) { a0[e + shift] = x[e]; });
-    if (in_tile) {
+    if (!keep) {
       tile_map(m_lift1, params, field_tile<const T>(a0, m_lift1.in, t), sc, t.n);
       scratch_gelu("npde::fno::FnoModel::lift_gelu", m_lift1.out, t.n, sc);
       tile_map(m_lift2, params, sc_in, field_tile(h0, m_lift2.out, t), t.n);
       return;
     }
     tile_map(m_lift1, params, a0, l1z, t);
-    tile_bias_gelu<T>("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, nullptr, l1z, l1, keep);
+    tile_bias_gelu<T>("npde::fno::FnoModel::lift_gelu", t, m_lift1.out, nullptr, l1z, l1);
     tile_map(m_lift2, params, l1, h0, t);
   });
   // a block's fields: its own (kept), or the one set of all blocks (inference)
@@ -419,14 +416,14 @@ void FnoModel<T>::run_forward(Activations& w, std::vector<SpectralConv2d<T>>& co
   T *pz = w.proj_z.data(), *pa = w.proj_a.data();
   const T* hl = input(L);
   for_tiles(batch, P, tile, [&](const Tile& t) {
-    if (in_tile) {
+    if (!keep) {
       tile_map(m_proj1, params, field_tile(hl, m_proj1.in, t), sc, t.n);
       scratch_gelu("npde::fno::FnoModel::proj_gelu", m_proj1.out, t.n, sc);
       tile_map(m_proj2, params, sc_in, field_tile(y, m_proj2.out, t), t.n);
       return;
     }
     tile_map(m_proj1, params, hl, pz, t);
-    tile_bias_gelu<T>("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, nullptr, pz, pa, keep);
+    tile_bias_gelu<T>("npde::fno::FnoModel::proj_gelu", t, m_proj1.out, nullptr, pz, pa);
     tile_map(m_proj2, params, pa, y, t);
   });
 }

@@ -303,6 +303,7 @@ void FbPinn<T>::build(std::uint64_t round) {
     nw->jet = std::make_unique<nn::JetChunks<T>>(m_nets[std::size_t(j - int(m_owned.begin))], m_spec,
                                                  int(std::max<std::size_t>(nw->n, 1)), m_opts.chunk);
     nw->far_chunks = int((far + std::size_t(nw->jet->chunk()) - 1) / std::size_t(nw->jet->chunk()));
+    m_stats.network_points = std::max(m_stats.network_points, double(nw->n));
     m_networks.push_back(std::move(nw));
   }
   // the optimiser's mask: the trained subdomains' parameters (none needed when all train)
@@ -380,7 +381,6 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
     }
   // the chunks that hold the points other subdomains own first, those jets sent; then the own cores'
   std::vector<std::vector<double>> send(m_pairs.size());
-  for (const auto& nw : m_networks) m_stats.network_points = std::max(m_stats.network_points, double(nw->n));
   for (const bool own : {false, true}) {
     for (const auto& nw : m_networks) {
       if (nw->n == 0) continue;

@@ -83,7 +83,7 @@ class FnoModel {
     int batch = 0, nx = 0, ny = 0;
     long tile = 0;
     View1<T> a0, l1z, l1, proj_z, proj_a;  ///< (predict()'s own workspace: a0 only)
-    View1<T> scratch;  ///< predict()'s own: the lifting's and projection's hidden layers on one tile
+    View1<T> scratch;  ///< predict()'s lifting and projection hidden layers on one tile
     std::vector<View1<T>> h;                    ///< block inputs (the last is the projection's input)
     std::vector<View1<T>> z, g, m1z, m1, out_z;  ///< per block: s + skip, GELU of it, MLP hidden pre/post, pre-GELU output
   };

@@ -77,7 +77,7 @@ std::string to_string(DecompositionOptions::Method m);
 
 /// What a rank's interface exchange cost so far (multi-domain models): bytes it sent to other ranks,
 /// seconds it waited for their messages, seconds of evaluations, evaluations; FBPINN: the most points
-/// one of the rank's networks evaluated in an evaluation (its subdomain's extent; 0: not counted).
+/// one of the rank's networks evaluates (its subdomain's extent, over the point rounds; 0: not counted).
 struct ExchangeStats {
   double bytes_sent = 0, wait_seconds = 0, eval_seconds = 0;
   double network_points = 0;

@@ -20,9 +20,12 @@ using npde::nn::JetMlp;
 using npde::nn::JetSpec;
 using npde::nn::Mlp;
 
-std::vector<double> random_points(int d, int n, std::uint64_t seed) {
-  std::vector<double> x(std::size_t(d) * n);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 2.0 * npde::rng::uniform(seed, 7, i) - 1.0;
+/// n points of d coordinates in [-1, 1), on the device.
+npde::View1<double> device_points(int d, int n, std::uint64_t seed) {
+  npde::View1<double> x("x", std::size_t(d) * n);
+  auto h = Kokkos::create_mirror_view(x);
+  for (std::size_t i = 0; i < h.extent(0); ++i) h(i) = 2.0 * npde::rng::uniform(seed, 7, i) - 1.0;
+  Kokkos::deep_copy(x, h);
   return x;
 }
 // JetChunks: the same jets and parameter gradient as one JetMlp pass over all points, for chunks
@@ -30,11 +33,7 @@ std::vector<double> random_points(int d, int n, std::uint64_t seed) {
 // a second forward with fewer points reuses the chunks (whose reverse passes share one scratch).
 void check_against_one_pass(const Mlp<double>& net, const JetSpec& spec) {
   const int n = 37, no = net.n_model_outputs();
-  const auto x = random_points(2, n, 11);
-  npde::View1<double> xd("x", x.size());
-  auto xh = Kokkos::create_mirror_view(xd);
-  for (std::size_t i = 0; i < x.size(); ++i) xh(i) = x[i];
-  Kokkos::deep_copy(xd, xh);
+  const auto xd = device_points(2, n, 11);
   auto host = [](const double* p, std::size_t count) {
     Kokkos::View<const double*, npde::MemSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>> v(p, count);
     auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
@@ -124,11 +123,7 @@ TEST(JetChunks, ShapeErrors) {
   net.init_glorot(5);
   const JetSpec spec = second_order_2d();
   const int n = 37;
-  const auto x = random_points(2, n, 11);
-  npde::View1<double> xd("x", x.size());
-  auto xh = Kokkos::create_mirror_view(xd);
-  for (std::size_t i = 0; i < x.size(); ++i) xh(i) = x[i];
-  Kokkos::deep_copy(xd, xh);
+  const auto xd = device_points(2, n, 11);
   JetChunks<double> jc(net, spec, n, 8);
   EXPECT_THROW(jc.forward(xd.data(), n + 1), npde::Error);  // beyond the capacity
   jc.forward(xd.data(), 10);
