@@ -3,7 +3,9 @@
 // points of its extent go to the points' owners (exchange 1), the owners blend them with the normalised
 // windows and evaluate the residual, and the adjoints go back (exchange 2) for each network's reverse
 // pass; the networks' jets run in chunks, the overlap points' first, so that both exchanges travel
-// while the own cores' chunks are computed. One allreduce of per-subdomain slots.
+// while the own cores' chunks are computed. One allreduce of per-subdomain slots. Gathering, blending
+// and scattering are device kernels; only a pair whose other side is on another rank goes through
+// the host (MPI's buffers), in the same doubles as a pair on one rank.
 #include "npde/pinn/fbpinn.hpp"
 
 #include <algorithm>
@@ -44,16 +46,183 @@ void device_copy(const std::vector<double>& src, View1<T>& dst, const char* labe
   Kokkos::deep_copy(dst, h);
 }
 
+using SizeView = Kokkos::View<std::size_t*, Kokkos::LayoutLeft, MemSpace>;
+
+SizeView upload(const std::vector<std::size_t>& v, const char* label) {
+  SizeView d(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), std::max<std::size_t>(1, v.size()));
+  auto h = Kokkos::create_mirror_view(d);
+  for (std::size_t i = 0; i < v.size(); ++i) h(i) = v[i];
+  Kokkos::deep_copy(d, h);
+  return d;
+}
+
+/// The most channels x outputs of a record the blending kernels take (FBPINN's inputs are at most
+/// three: value, three first, a Laplacian and three diagonal channels, for up to 8 outputs).
+constexpr int kMaxRecord = 64;
+
+/// The shape of the blending: outputs, channels, inputs, tangents, the Laplacian channel (-1: none),
+/// its terms, the diagonal terms; idx holds the tangents' axes, the Laplacian's terms, the diagonal
+/// terms and the diagonal channels, in this order.
+struct BlendShape {
+  int NO = 1, C = 1, d = 1, nt = 0, L = -1, n_lap = 0, n_diag = 0;
+  Kokkos::View<const int*, Kokkos::LayoutLeft, MemSpace> idx;
+  KOKKOS_INLINE_FUNCTION int axis(int k) const { return idx(k); }
+  KOKKOS_INLINE_FUNCTION int lap(int i) const { return idx(nt + i); }
+  KOKKOS_INLINE_FUNCTION int diag(int i) const { return idx(nt + n_lap + i); }
+  KOKKOS_INLINE_FUNCTION int diag_channel(int i) const { return idx(nt + n_lap + n_diag + i); }
+};
+
+/// The records of m points of a network's jets (layout [o + NO (c n + offset + q)]) at buf[seg...],
+/// point-major: buf(seg + (q C + c) NO + o).
+template <class T>
+void gather_records(const T* jets, std::size_t n, std::size_t offset, int m, int NO, int C, const View1<double>& buf,
+                    std::size_t seg) {
+  Kokkos::parallel_for(
+      "npde::pinn::FbPinn::gather", Kokkos::RangePolicy<ExecSpace>(0, m), KOKKOS_LAMBDA(const int q) {
+        for (int c = 0; c < C; ++c)
+          for (int o = 0; o < NO; ++o)
+            buf(seg + (std::size_t(q) * C + c) * NO + o) = double(jets[std::size_t(o) + NO * (std::size_t(c) * n + offset + q)]);
+      });
+}
+
+/// The inverse of gather_records: records into a network's adjoint of its jets.
+template <class T>
+void scatter_records(const View1<double>& buf, std::size_t seg, int m, int NO, int C, T* adj, std::size_t n,
+                     std::size_t offset) {
+  Kokkos::parallel_for(
+      "npde::pinn::FbPinn::scatter", Kokkos::RangePolicy<ExecSpace>(0, m), KOKKOS_LAMBDA(const int q) {
+        for (int c = 0; c < C; ++c)
+          for (int o = 0; o < NO; ++o)
+            adj[std::size_t(o) + NO * (std::size_t(c) * n + offset + q)] = T(buf(seg + (std::size_t(q) * C + c) * NO + o));
+      });
+}
+
+/// An owner's blending entries, point by point (j ascending within a point): [row(p), row(p + 1)) are
+/// point p's, win the normalised window's jet of each (1 + 2d values). Entry e reads its network's jets
+/// (and writes their adjoint) where they are: with net(e) = k >= 0, network k of this rank, in its
+/// arrays (layout [o + NO (c n_k + at(e))]: net_out(k), net_adj(k), device addresses); with net(e) < 0
+/// (a network on another rank) in the records of the exchange at at(e) (layout [c NO + o]).
+template <class T>
+struct BlendEntries {
+  SizeView row, at;
+  Kokkos::View<int*, Kokkos::LayoutLeft, MemSpace> net;
+  View1<double> win;
+  Kokkos::View<std::uintptr_t*, Kokkos::LayoutLeft, MemSpace> net_out, net_adj;
+  SizeView net_n;
+};
+
+/// An owner's n points: u's jets (out, layout [o + NO (c n + p)]) as the sums over the point's entries
+/// of the window's jet times the network's, summed in doubles in the entries' order, then rounded to T.
+template <class T>
+void blend_jets(const BlendShape& b, int n, const BlendEntries<T>& E, const View1<double>& jets, T* out) {
+  Kokkos::parallel_for(
+      "npde::pinn::FbPinn::blend", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        const int NO = b.NO, C = b.C, d = b.d;
+        const std::size_t stride = std::size_t(1 + 2 * d);
+        double U[kMaxRecord];
+        for (int i = 0; i < C * NO; ++i) U[i] = 0;
+        for (std::size_t e = E.row(p); e < E.row(p + 1); ++e) {
+          const double* w = &E.win(e * stride);
+          const int k = E.net(e);
+          const std::size_t a = E.at(e);
+          const T* local = k >= 0 ? reinterpret_cast<const T*>(E.net_out(k)) + a * NO : nullptr;
+          const double* record = k >= 0 ? nullptr : &jets(a);
+          const std::size_t cs = k >= 0 ? NO * E.net_n(k) : std::size_t(NO);
+          for (int o = 0; o < NO; ++o) {
+            auto N = [&](int c) { return local ? double(local[c * cs + o]) : record[c * cs + o]; };
+            auto u = [&](int c) -> double& { return U[c * NO + o]; };
+            u(0) += w[0] * N(0);
+            for (int k = 0; k < b.nt; ++k) u(1 + k) += w[1 + b.axis(k)] * N(0) + w[0] * N(1 + k);
+            if (b.L >= 0) {
+              double s = w[0] * N(b.L);
+              for (int i = 0; i < b.n_lap; ++i) {
+                const int k = b.lap(i);
+                s += w[1 + d + b.axis(k)] * N(0) + 2 * w[1 + b.axis(k)] * N(1 + k);
+              }
+              u(b.L) += s;
+            }
+            for (int di = 0; di < b.n_diag; ++di) {
+              const int k = b.diag(di), a = b.axis(k), ch = b.diag_channel(di);
+              u(ch) += w[1 + d + a] * N(0) + 2 * w[1 + a] * N(1 + k) + w[0] * N(ch);
+            }
+          }
+        }
+        for (int c = 0; c < C; ++c)
+          for (int o = 0; o < NO; ++o) out[std::size_t(o) + NO * (std::size_t(c) * n + p)] = T(U[c * NO + o]);
+      });
+}
+
+/// The reverse of blend_jets: from the adjoint of u's jets (A, out's layout) each entry's adjoint of its
+/// network's jets, in the network's adjoint array or in the exchange's records (adjb).
+template <class T>
+void blend_adjoints(const BlendShape& b, int n, const BlendEntries<T>& E, const T* A, const View1<double>& adjb) {
+  Kokkos::parallel_for(
+      "npde::pinn::FbPinn::blend_adjoint", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
+        const int NO = b.NO, C = b.C, d = b.d;
+        const std::size_t stride = std::size_t(1 + 2 * d);
+        for (std::size_t e = E.row(p); e < E.row(p + 1); ++e) {
+          const double* w = &E.win(e * stride);
+          double r[kMaxRecord];
+          for (int i = 0; i < C * NO; ++i) r[i] = 0;
+          for (int o = 0; o < NO; ++o) {
+            auto a_ = [&](int c) { return double(A[std::size_t(o) + NO * (std::size_t(c) * n + p)]); };
+            auto out = [&](int c) -> double& { return r[c * NO + o]; };
+            double r0 = w[0] * a_(0);  // channel 0 gathers a term from every channel: summed in a register
+            for (int k = 0; k < b.nt; ++k) {
+              const double ak = a_(1 + k);
+              r0 += w[1 + b.axis(k)] * ak;
+              out(1 + k) += w[0] * ak;
+            }
+            if (b.L >= 0) {
+              const double aL = a_(b.L);
+              out(b.L) += w[0] * aL;
+              for (int i = 0; i < b.n_lap; ++i) {
+                const int k = b.lap(i);
+                r0 += w[1 + d + b.axis(k)] * aL;
+                out(1 + k) += 2 * w[1 + b.axis(k)] * aL;
+              }
+            }
+            for (int di = 0; di < b.n_diag; ++di) {
+              const int k = b.diag(di), a = b.axis(k), ch = b.diag_channel(di);
+              const double ac = a_(ch);
+              r0 += w[1 + d + a] * ac;
+              out(1 + k) += 2 * w[1 + a] * ac;
+              out(ch) += w[0] * ac;
+            }
+            out(0) = r0;
+          }
+          const int k = E.net(e);
+          const std::size_t a = E.at(e);
+          if (k >= 0) {
+            T* dst = reinterpret_cast<T*>(E.net_adj(k)) + a * NO;
+            const std::size_t cs = NO * E.net_n(k);
+            for (int c = 0; c < C; ++c)
+              for (int o = 0; o < NO; ++o) dst[c * cs + o] = T(r[c * NO + o]);
+          } else {
+            double* dst = &adjb(a);
+            for (int i = 0; i < C * NO; ++i) dst[i] = r[i];
+          }
+        }
+      });
+}
+
+/// Host copy <-> device copy of [seg, seg + len) of a record buffer (nothing on a host backend).
+template <class Dst, class Src>
+void copy_segment(const Dst& dst, const Src& src, std::size_t seg, std::size_t len) {
+  const auto r = std::make_pair(seg, seg + len);
+  Kokkos::deep_copy(Kokkos::subview(dst, r), Kokkos::subview(src, r));
+}
+
 }  // namespace
 
 template <class T>
 struct FbPinn<T>::Pair {
   int j = 0, s = 0;                     ///< network subdomain, owner subdomain
   std::vector<std::size_t> points;      ///< global indices, ascending
-  std::vector<std::size_t> owner_pos;   ///< owner side: each point's position in s's core list
-  std::vector<double> window;           ///< owner side: W_j, dW_j (d), d2W_j (d) per point
+  std::vector<std::size_t> owner_pos;   ///< owner side, while building: each point's position in s's core list
+  std::vector<double> window;           ///< owner side, while building: W_j, dW_j (d), d2W_j (d) per point
   std::size_t net_offset = 0;           ///< network side: the pair's first point in j's extent list
-  std::vector<double> jets, adj;        ///< message buffers, point-major (point, channel, output)
+  std::size_t seg = 0;                  ///< the pair's records in m_jets and m_adjb
 };
 
 template <class T>
@@ -62,6 +231,7 @@ struct FbPinn<T>::Owner {
   std::vector<std::size_t> points;  ///< global indices of the points s's core holds
   std::vector<int> pairs;           ///< the pairs (j, s), j ascending
   View1<T> aux, sq, adj, out;
+  BlendEntries<T> entries;  ///< the blending's (the network tables shared by all owners of the rank)
 };
 
 template <class T>
@@ -71,7 +241,6 @@ struct FbPinn<T>::Network {
   std::vector<int> pairs;  ///< the pairs (j, s): s != j ascending, then (j, j)
   int far_chunks = 0;      ///< the jet chunks that hold the points of the pairs s != j (they come first)
   View1<T> x, adj;
-  std::vector<double> hadj;  ///< the adjoint of the jets on the host, filled pair by pair
   std::unique_ptr<nn::JetChunks<T>> jet;  ///< in chunks of PinnOptions::chunk points
 };
 
@@ -242,6 +411,30 @@ void FbPinn<T>::build(std::uint64_t round) {
       pr.points.push_back(p);
       if (own_s) pr.window.insert(pr.window.end(), jets[p].begin() + long(c * stride), jets[p].begin() + long((c + 1) * stride));
     }
+  // the pairs' records, pair after pair, and the blending's channel tables
+  const int C = m_spec.n_channels();
+  const std::size_t rec = std::size_t(C) * std::size_t(m_n_out);
+  NPDE_REQUIRE(rec <= std::size_t(kMaxRecord), "FBPINN: " << C << " jet channels x " << m_n_out << " outputs, at most "
+                                                 << kMaxRecord << " per point");
+  std::size_t records = 0;  // the pairs with one side on another rank travel as records
+  for (Pair& pr : m_pairs) {
+    pr.seg = records;
+    if (m_part[pr.s].owner != me || m_part[pr.j].owner != me) records += pr.points.size() * rec;
+  }
+  m_jets = View1<double>("npde::pinn::FbPinn::jets", std::max<std::size_t>(1, records));
+  m_adjb = View1<double>("npde::pinn::FbPinn::adjoints", std::max<std::size_t>(1, records));
+  m_jets_host = Kokkos::create_mirror_view(m_jets);
+  m_adjb_host = Kokkos::create_mirror_view(m_adjb);
+  {
+    std::vector<int> idx(m_spec.tangents.begin(), m_spec.tangents.end());
+    idx.insert(idx.end(), m_spec.laplacian_terms.begin(), m_spec.laplacian_terms.end());
+    idx.insert(idx.end(), m_spec.diagonal_terms.begin(), m_spec.diagonal_terms.end());
+    for (int di = 0; di < m_spec.n_diagonal(); ++di) idx.push_back(m_spec.diagonal_channel(di));
+    m_blend_index = decltype(m_blend_index)("npde::pinn::FbPinn::blend_index", std::max<std::size_t>(1, idx.size()));
+    auto h = Kokkos::create_mirror_view(m_blend_index);
+    for (std::size_t i = 0; i < idx.size(); ++i) h(i) = idx[i];
+    Kokkos::deep_copy(m_blend_index, h);
+  }
   // owners: their core points, positions, aux (data, trial functions)
   m_owners.clear();
   const pde::Needs needs = m_kernel->needs();
@@ -269,7 +462,6 @@ void FbPinn<T>::build(std::uint64_t round) {
         }
     }
     device_copy(aux, ow->aux, "npde::pinn::FbPinn::aux");
-    const int C = m_spec.n_channels();
     ow->sq = View1<T>("npde::pinn::FbPinn::sq", std::max<std::size_t>(1, std::size_t(m_n_res) * n));
     ow->adj = View1<T>("npde::pinn::FbPinn::adj", std::max<std::size_t>(1, std::size_t(m_n_out) * C * n));
     ow->out = View1<T>("npde::pinn::FbPinn::out", std::max<std::size_t>(1, std::size_t(m_n_out) * C * n));
@@ -300,11 +492,58 @@ void FbPinn<T>::build(std::uint64_t round) {
           if (!own) far = nw->n;
         }
     nw->x = to_device<T>(x, "npde::pinn::FbPinn::x");
+    nw->adj = View1<T>("npde::pinn::FbPinn::net_adj", std::max<std::size_t>(1, nw->n * rec));
     nw->jet = std::make_unique<nn::JetChunks<T>>(m_nets[std::size_t(j - int(m_owned.begin))], m_spec,
                                                  int(std::max<std::size_t>(nw->n, 1)), m_opts.chunk);
     nw->far_chunks = int((far + std::size_t(nw->jet->chunk()) - 1) / std::size_t(nw->jet->chunk()));
     m_stats.network_points = std::max(m_stats.network_points, double(nw->n));
     m_networks.push_back(std::move(nw));
+  }
+  // the networks' tables (their jets' addresses are filled each evaluation) and the owners' blending
+  // entries, point by point; the pairs are in ascending j, so are a point's entries
+  const std::size_t NW = m_networks.size();
+  BlendEntries<T> tables;
+  tables.net_out = m_net_out = decltype(m_net_out)("npde::pinn::FbPinn::net_out", std::max<std::size_t>(1, NW));
+  tables.net_adj = decltype(tables.net_adj)("npde::pinn::FbPinn::net_adj_address", std::max<std::size_t>(1, NW));
+  {
+    std::vector<std::size_t> sizes(NW);
+    auto adj = Kokkos::create_mirror_view(tables.net_adj);
+    for (std::size_t k = 0; k < NW; ++k) {
+      sizes[k] = m_networks[k]->n;
+      adj(k) = reinterpret_cast<std::uintptr_t>(m_networks[k]->adj.data());
+    }
+    Kokkos::deep_copy(tables.net_adj, adj);
+    tables.net_n = upload(sizes, "npde::pinn::FbPinn::net_n");
+  }
+  for (auto& ow : m_owners) {
+    const std::size_t n = ow->points.size();
+    std::vector<std::size_t> row(n + 1, 0);
+    for (int i : ow->pairs)
+      for (std::size_t at : m_pairs[std::size_t(i)].owner_pos) ++row[at + 1];
+    for (std::size_t q = 0; q < n; ++q) row[q + 1] += row[q];
+    std::vector<std::size_t> next(row.begin(), row.end() - 1), at(row[n]);
+    std::vector<int> net(row[n]);
+    std::vector<double> win(row[n] * stride);
+    for (int i : ow->pairs) {
+      Pair& pr = m_pairs[std::size_t(i)];
+      const bool local = m_part[pr.j].owner == me;
+      for (std::size_t q = 0; q < pr.points.size(); ++q) {
+        const std::size_t e = next[pr.owner_pos[q]]++;
+        net[e] = local ? pr.j - int(m_owned.begin) : -1;
+        at[e] = local ? pr.net_offset + q : pr.seg + q * rec;
+        std::copy(pr.window.begin() + long(q * stride), pr.window.begin() + long((q + 1) * stride), win.begin() + long(e * stride));
+      }
+      std::vector<std::size_t>().swap(pr.owner_pos);
+      std::vector<double>().swap(pr.window);
+    }
+    ow->entries = tables;
+    ow->entries.row = upload(row, "npde::pinn::FbPinn::row");
+    ow->entries.at = upload(at, "npde::pinn::FbPinn::at");
+    ow->entries.net = decltype(ow->entries.net)("npde::pinn::FbPinn::net", std::max<std::size_t>(1, net.size()));
+    auto h = Kokkos::create_mirror_view(ow->entries.net);
+    for (std::size_t e = 0; e < net.size(); ++e) h(e) = net[e];
+    Kokkos::deep_copy(ow->entries.net, h);
+    ow->entries.win = detail::to_device<double>(win, "npde::pinn::FbPinn::window");
   }
   // the optimiser's mask: the trained subdomains' parameters (none needed when all train)
   m_trainable = decltype(m_trainable)();
@@ -368,19 +607,20 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
   Kokkos::Profiling::pushRegion("npde::pinn::FbPinn::loss_and_gradient");
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
-  const int NO = m_n_out, C = m_spec.n_channels(), d = m_n_in, nt = m_spec.n_tangents();
-  const int L = m_spec.laplacian_channel();
-  const std::size_t stride = std::size_t(1 + 2 * d), rec = std::size_t(C) * NO;
-  // 1. every network's jets at its extent's points, to the points' owners
+  const int NO = m_n_out, C = m_spec.n_channels(), me = m_comm.rank();
+  const std::size_t rec = std::size_t(C) * NO;
+  const BlendShape shape{NO, C, m_n_in, m_spec.n_tangents(), m_spec.laplacian_channel(),
+                         int(m_spec.laplacian_terms.size()), m_spec.n_diagonal(), m_blend_index};
+  const auto remote = [&](int sub) { return m_part[sub].owner != me; };
+  // 1. every network's jets at its extent's points, as records to the points' owners (a pair on this
+  // rank stays on the device; one across ranks through the host copy)
   decomp::Exchange forward(m_comm);
   for (const auto& ow : m_owners)
     for (int i : ow->pairs) {
-      Pair& pr = m_pairs[std::size_t(i)];
-      pr.jets.assign(pr.points.size() * rec, 0.0);
-      forward.receive(m_part[pr.j].owner, i, pr.jets.data(), pr.jets.size());
+      const Pair& pr = m_pairs[std::size_t(i)];
+      if (remote(pr.j)) forward.receive(m_part[pr.j].owner, i, m_jets_host.data() + pr.seg, pr.points.size() * rec);
     }
   // the chunks that hold the points other subdomains own first, those jets sent; then the own cores'
-  std::vector<std::vector<double>> send(m_pairs.size());
   for (const bool own : {false, true}) {
     for (const auto& nw : m_networks) {
       if (nw->n == 0) continue;
@@ -390,27 +630,31 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
         nw->jet->forward(nw->x.data(), n, k, k + 1);
         forward.progress();
       }
-      std::vector<double> h;  // the jets on the host, copied once a pair of this pass has points
       for (int i : nw->pairs) {
         const Pair& pr = m_pairs[std::size_t(i)];
-        if ((pr.s == nw->j) != own) continue;
-        if (h.empty() && !pr.points.empty()) h = host_copy(nw->jet->output(), std::size_t(NO) * C * nw->n);
-        auto& buf = send[std::size_t(i)];
-        buf.resize(pr.points.size() * rec);
-        for (std::size_t q = 0; q < pr.points.size(); ++q)
-          for (int c = 0; c < C; ++c)
-            for (int o = 0; o < NO; ++o)
-              buf[(q * C + c) * NO + o] = h[std::size_t(o) + NO * (std::size_t(c) * nw->n + pr.net_offset + q)];
-        forward.send(m_part[pr.s].owner, i, buf.data(), buf.size());
-        if (m_part[pr.s].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
+        if ((pr.s == nw->j) != own || !remote(pr.s)) continue;
+        const std::size_t len = pr.points.size() * rec;
+        gather_records(nw->jet->output(), nw->n, pr.net_offset, int(pr.points.size()), NO, C, m_jets, pr.seg);
+        copy_segment(m_jets_host, m_jets, pr.seg, len);
+        forward.send(m_part[pr.s].owner, i, m_jets_host.data() + pr.seg, len);
+        m_stats.bytes_sent += double(len * sizeof(double));
       }
     }
+  }
+  {  // the jets' addresses for the blending of the pairs on this rank
+    auto h = Kokkos::create_mirror_view(m_net_out);
+    for (std::size_t k = 0; k < m_networks.size(); ++k) h(k) = reinterpret_cast<std::uintptr_t>(m_networks[k]->jet->output());
+    Kokkos::deep_copy(m_net_out, h);
   }
   auto tw = Clock::now();
   forward.finish();
   m_stats.wait_seconds += std::chrono::duration<double>(Clock::now() - tw).count();
+  for (const auto& ow : m_owners)
+    for (int i : ow->pairs) {
+      const Pair& pr = m_pairs[std::size_t(i)];
+      if (remote(pr.j)) copy_segment(m_jets, m_jets_host, pr.seg, pr.points.size() * rec);
+    }
   // 2. the owners: u from the windowed jets, the residuals, their adjoints back to the networks
-  auto tangent_axis = [&](int k) { return m_spec.tangents[std::size_t(k)]; };
   const std::size_t S = std::size_t(m_part.size()), NR = std::size_t(m_n_res);
   std::vector<double> slots(S * NR, 0.0);
   T scale[kMaxResiduals];
@@ -419,80 +663,27 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
   const auto trains = [&](int j) { return m_roles[std::size_t(j)] == Role::Trained; };
   for (const auto& nw : m_networks)
     for (int i : nw->pairs) {
-      Pair& pr = m_pairs[std::size_t(i)];
-      if (!trains(pr.j)) continue;  // a fixed network needs no adjoints
-      pr.adj.assign(pr.points.size() * rec, 0.0);
-      // the own core's adjoints (network and owner on this rank) are written in place, not sent, so
-      // that its reverse pass can start before the other messages are complete
-      if (pr.s != pr.j) backward.receive(m_part[pr.s].owner, i, pr.adj.data(), pr.adj.size());
+      const Pair& pr = m_pairs[std::size_t(i)];
+      // a fixed network needs no adjoints; the pairs on this rank are read where they are, so that the
+      // own core's reverse pass can start before the other messages are complete
+      if (trains(pr.j) && remote(pr.s))
+        backward.receive(m_part[pr.s].owner, i, m_adjb_host.data() + pr.seg, pr.points.size() * rec);
     }
   for (const auto& ow : m_owners) {
-    const std::size_t n = ow->points.size();
+    const int n = int(ow->points.size());
     if (n == 0) continue;
-    std::vector<double> u(std::size_t(NO) * C * n, 0.0);
-    auto U = [&](int o, int c, std::size_t q) -> double& { return u[std::size_t(o) + NO * (std::size_t(c) * n + q)]; };
-    for (int i : ow->pairs) {  // j ascending: the same sum on any rank count
-      const Pair& pr = m_pairs[std::size_t(i)];
-      for (std::size_t q = 0; q < pr.points.size(); ++q) {
-        const double* w = &pr.window[q * stride];
-        const double* Nj = &pr.jets[q * rec];
-        const std::size_t at = pr.owner_pos[q];
-        for (int o = 0; o < NO; ++o) {
-          auto N = [&](int c) { return Nj[std::size_t(c) * NO + o]; };
-          U(o, 0, at) += w[0] * N(0);
-          for (int k = 0; k < nt; ++k) U(o, 1 + k, at) += w[1 + tangent_axis(k)] * N(0) + w[0] * N(1 + k);
-          if (L >= 0) {
-            double acc = w[0] * N(L);
-            for (int k : m_spec.laplacian_terms)
-              acc += w[1 + d + tangent_axis(k)] * N(0) + 2 * w[1 + tangent_axis(k)] * N(1 + k);
-            U(o, L, at) += acc;
-          }
-          for (int di = 0; di < m_spec.n_diagonal(); ++di) {
-            const int k = m_spec.diagonal_terms[std::size_t(di)], a = tangent_axis(k), ch = m_spec.diagonal_channel(di);
-            U(o, ch, at) += w[1 + d + a] * N(0) + 2 * w[1 + a] * N(1 + k) + w[0] * N(ch);
-          }
-        }
-      }
-    }
-    device_copy(u, ow->out, "npde::pinn::FbPinn::out");
-    m_kernel->evaluate(int(n), ow->out.data(), ow->aux.data(), m_hard, scale, ow->sq.data(), ow->adj.data());
+    blend_jets(shape, n, ow->entries, m_jets, ow->out.data());
+    m_kernel->evaluate(n, ow->out.data(), ow->aux.data(), m_hard, scale, ow->sq.data(), ow->adj.data());
     for (std::size_t r = 0; r < NR; ++r)
-      slots[std::size_t(ow->s) * NR + r] = double(scale[r]) * device_sum(ow->sq.data() + r * n, int(n));
-    const auto A = host_copy(ow->adj.data(), std::size_t(NO) * C * n);
+      slots[std::size_t(ow->s) * NR + r] = double(scale[r]) * device_sum(ow->sq.data() + r * std::size_t(n), n);
+    blend_adjoints(shape, n, ow->entries, ow->adj.data(), m_adjb);
     for (int i : ow->pairs) {
-      Pair& pr = m_pairs[std::size_t(i)];
-      if (!trains(pr.j)) continue;
-      auto& buf = pr.s == pr.j ? pr.adj : send[std::size_t(i)];
-      buf.assign(pr.points.size() * rec, 0.0);
-      for (std::size_t q = 0; q < pr.points.size(); ++q) {
-        const double* w = &pr.window[q * stride];
-        const std::size_t at = pr.owner_pos[q];
-        for (int o = 0; o < NO; ++o) {
-          auto a_ = [&](int c) { return A[std::size_t(o) + NO * (std::size_t(c) * n + at)]; };
-          auto out = [&](int c) -> double& { return buf[(q * C + c) * NO + o]; };
-          out(0) += w[0] * a_(0);
-          for (int k = 0; k < nt; ++k) {
-            out(0) += w[1 + tangent_axis(k)] * a_(1 + k);
-            out(1 + k) += w[0] * a_(1 + k);
-          }
-          if (L >= 0) {
-            out(L) += w[0] * a_(L);
-            for (int k : m_spec.laplacian_terms) {
-              out(0) += w[1 + d + tangent_axis(k)] * a_(L);
-              out(1 + k) += 2 * w[1 + tangent_axis(k)] * a_(L);
-            }
-          }
-          for (int di = 0; di < m_spec.n_diagonal(); ++di) {
-            const int k = m_spec.diagonal_terms[std::size_t(di)], a = tangent_axis(k), ch = m_spec.diagonal_channel(di);
-            out(0) += w[1 + d + a] * a_(ch);
-            out(1 + k) += 2 * w[1 + a] * a_(ch);
-            out(ch) += w[0] * a_(ch);
-          }
-        }
-      }
-      if (pr.s == pr.j) continue;
-      backward.send(m_part[pr.j].owner, i, buf.data(), buf.size());
-      if (m_part[pr.j].owner != m_comm.rank()) m_stats.bytes_sent += double(buf.size() * sizeof(double));
+      const Pair& pr = m_pairs[std::size_t(i)];
+      if (!trains(pr.j) || !remote(pr.j)) continue;
+      const std::size_t len = pr.points.size() * rec;
+      copy_segment(m_adjb_host, m_adjb, pr.seg, len);
+      backward.send(m_part[pr.j].owner, i, m_adjb_host.data() + pr.seg, len);
+      m_stats.bytes_sent += double(len * sizeof(double));
     }
   }
   // 3. each network's reverse pass over its extent's points: the chunks of its own core first (their
@@ -512,20 +703,14 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
         Kokkos::deep_copy(View1<T>(Kokkos::subview(grad, std::make_pair(sp.local_offset(k), sp.local_offset(k + 1)))), T(0));
       if (nw.n == 0 || !trains(nw.j)) continue;
       const int n = int(nw.n), K = nw.jet->chunks(n), split = std::min(nw.far_chunks, K);
-      if (far ? split == 0 : split == K) continue;
-      nw.hadj.resize(std::size_t(NO) * C * nw.n);
+      // the owners on this rank wrote their adjoints in place; the far pass places the other ranks'
       for (int i : nw.pairs) {
         const Pair& pr = m_pairs[std::size_t(i)];
-        // the own pass fills the own core's part; the far pass the rest (and the own core's too when
-        // the own pass did not run: the far chunks' last may hold own points)
-        if ((pr.s == nw.j) == far && !(far && split == K)) continue;
-        for (std::size_t q = 0; q < pr.points.size(); ++q)
-          for (int c = 0; c < C; ++c)
-            for (int o = 0; o < NO; ++o)
-              nw.hadj[std::size_t(o) + NO * (std::size_t(c) * nw.n + pr.net_offset + q)] = pr.adj[(q * C + c) * NO + o];
+        if (!far || !remote(pr.s)) continue;
+        copy_segment(m_adjb, m_adjb_host, pr.seg, pr.points.size() * rec);
+        scatter_records(m_adjb, pr.seg, int(pr.points.size()), NO, C, nw.adj.data(), nw.n, pr.net_offset);
       }
-      device_copy(nw.hadj, nw.adj, "npde::pinn::FbPinn::net_adj");
-      if (far) nw.jet->backward(nw.x.data(), n, nw.adj.data(), g, 0, split);
+      if (far && split > 0) nw.jet->backward(nw.x.data(), n, nw.adj.data(), g, 0, split);
       for (int c = split; !far && c < K; ++c) {  // chunk by chunk, the messages moving in between
         nw.jet->backward(nw.x.data(), n, nw.adj.data(), g, c, c + 1);
         backward.progress();

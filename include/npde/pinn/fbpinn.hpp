@@ -4,6 +4,7 @@
 // "Finite-basis PINNs").
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,7 +78,6 @@ class FbPinn final : public Model<T> {
   const ExchangeStats& exchange_stats() const { return m_stats; }
 
  private:
-  struct Cover;   ///< one (point, covering subdomain) entry: the normalised window's jet
   struct Pair;    ///< the points of owner subdomain s covered by subdomain j's window
   struct Owner;   ///< an owned subdomain as the owner of its core's points
   struct Network; ///< an owned subdomain's network and the points of its extent
@@ -119,6 +119,16 @@ class FbPinn final : public Model<T> {
   std::size_t m_n_loss = 0;                  ///< points of the loss in this phase (all ranks)
   std::vector<Role> m_roles;                 ///< per subdomain
   Kokkos::View<std::uint8_t*, Kokkos::LayoutLeft, MemSpace> m_trainable;  ///< empty: all train
+  /// The records (point, channel, output) in doubles of the pairs with one side on another rank: pair
+  /// i's at [seg, seg + points x channels x outputs). Device; the host copies are MPI's buffers (the
+  /// same memory on a host backend). A pair on one rank is blended from and into the network's arrays.
+  View1<double> m_jets, m_adjb;
+  typename View1<double>::HostMirror m_jets_host, m_adjb_host;
+  /// The blending's channel tables on the device: the tangents' axes, the Laplacian's terms, the
+  /// diagonal terms, their channels.
+  Kokkos::View<int*, Kokkos::LayoutLeft, MemSpace> m_blend_index;
+  /// The device addresses of the owned networks' jets, for the blending (set each evaluation).
+  Kokkos::View<std::uintptr_t*, Kokkos::LayoutLeft, MemSpace> m_net_out;
 };
 
 }  // namespace npde::pinn
