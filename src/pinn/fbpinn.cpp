@@ -113,11 +113,12 @@ struct BlendEntries {
 
 /// An owner's n points: u's jets (out, layout [o + NO (c n + p)]) as the sums over the point's entries
 /// of the window's jet times the network's, summed in doubles in the entries' order, then rounded to T.
-template <class T>
+/// kNO > 0: the number of outputs (b.NO) at compile time; 0: read from b.
+template <int kNO, class T>
 void blend_jets(const BlendShape& b, int n, const BlendEntries<T>& E, const View1<double>& jets, T* out) {
   Kokkos::parallel_for(
       "npde::pinn::FbPinn::blend", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        const int NO = b.NO, C = b.C, d = b.d;
+        const int NO = kNO > 0 ? kNO : b.NO, C = b.C, d = b.d;  // kNO: outputs known at compile time
         const std::size_t stride = std::size_t(1 + 2 * d);
         double U[kMaxRecord];
         for (int i = 0; i < C * NO; ++i) U[i] = 0;
@@ -154,11 +155,11 @@ void blend_jets(const BlendShape& b, int n, const BlendEntries<T>& E, const View
 
 /// The reverse of blend_jets: from the adjoint of u's jets (A, out's layout) each entry's adjoint of its
 /// network's jets, in the network's adjoint array or in the exchange's records (adjb).
-template <class T>
+template <int kNO, class T>
 void blend_adjoints(const BlendShape& b, int n, const BlendEntries<T>& E, const T* A, const View1<double>& adjb) {
   Kokkos::parallel_for(
       "npde::pinn::FbPinn::blend_adjoint", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int p) {
-        const int NO = b.NO, C = b.C, d = b.d;
+        const int NO = kNO > 0 ? kNO : b.NO, C = b.C, d = b.d;  // kNO: outputs known at compile time
         const std::size_t stride = std::size_t(1 + 2 * d);
         for (std::size_t e = E.row(p); e < E.row(p + 1); ++e) {
           const double* w = &E.win(e * stride);
@@ -672,11 +673,17 @@ T FbPinn<T>::loss_and_gradient(const View1<T>& grad) {
   for (const auto& ow : m_owners) {
     const int n = int(ow->points.size());
     if (n == 0) continue;
-    blend_jets(shape, n, ow->entries, m_jets, ow->out.data());
+    if (NO == 1)  // a scalar equation's kernels without the loop over outputs
+      blend_jets<1>(shape, n, ow->entries, m_jets, ow->out.data());
+    else
+      blend_jets<0>(shape, n, ow->entries, m_jets, ow->out.data());
     m_kernel->evaluate(n, ow->out.data(), ow->aux.data(), m_hard, scale, ow->sq.data(), ow->adj.data());
     for (std::size_t r = 0; r < NR; ++r)
       slots[std::size_t(ow->s) * NR + r] = double(scale[r]) * device_sum(ow->sq.data() + r * std::size_t(n), n);
-    blend_adjoints(shape, n, ow->entries, ow->adj.data(), m_adjb);
+    if (NO == 1)
+      blend_adjoints<1>(shape, n, ow->entries, ow->adj.data(), m_adjb);
+    else
+      blend_adjoints<0>(shape, n, ow->entries, ow->adj.data(), m_adjb);
     for (int i : ow->pairs) {
       const Pair& pr = m_pairs[std::size_t(i)];
       if (!trains(pr.j) || !remote(pr.j)) continue;
