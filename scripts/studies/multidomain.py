@@ -56,12 +56,17 @@ def geometric_mean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
-def metalic_family(d, parameter, train_values, validate, title, rounds=0, values=None, seeds=None):
+def metalic_family(d, parameter, train_values, validate, title, rounds=0, values=None, seeds=None, budget=None,
+                   masks=None):
     """`npde metalic` of deck d (rounds: the deck's metalic.rounds unless > 0; values: the parameter values
     the plays use, the deck's metalic.values = train_values unless given), then the recommended masks at
     the held-out values against fixed masks; with seeds, every held-out run once per training seed
     (training.seed) and each error the geometric mean over them (METALIC's reward, -log10 of the error,
-    averaged), the per-seed verdicts listed too."""
+    averaged), the per-seed verdicts listed too. budget: (Adam, L-BFGS) iterations of every play and held-out
+    run in place of the deck's (Adam's learning rate the decks' 3e-3). masks: more fixed masks
+    (terms joined by +) to train at every held-out value beside the defaults and the recommended ones."""
+    stages = ["training.stages=[{optimizer: adam, iterations: %d, lr: 3e-3}, {optimizer: lbfgs, iterations: %d}]"
+              % tuple(budget)] if budget else []
     out = []
     if values:
         train_values = values
@@ -74,6 +79,8 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0, values
         cmd += ["--set", "metalic.rounds=%d" % rounds]
     if values:
         cmd += ["--set", "metalic.values=[%s]" % ", ".join("%g" % v for v in values)]
+    for s in stages:
+        cmd += ["--set", s]
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     t0 = time.time()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
@@ -91,7 +98,10 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0, values
     if values:
         out += ["The plays at %s = %s (`--set metalic.values=[...]`, in place of the deck's)." %
                 (parameter, ", ".join("%g" % v for v in values)), ""]
-    out += [title % (len(plays), len(plays) // 2, wall), "",
+    if not budget:  # the deck's own stages
+        text = open(d).read()
+        budget = [int(re.search(r"optimizer: %s, iterations: (\d+)" % o, text).group(1)) for o in ("adam", "lbfgs")]
+    out += [title % ("Adam %d + L-BFGS %d" % tuple(budget), len(plays), len(plays) // 2, wall), "",
             "| %s | best play (mask, rel. L2) | recommended mask | predicted rel. L2 |" % parameter, "|---|---|---|---:|"]
     for v in sorted(recs):
         m, mu, sd = recs[v]
@@ -104,9 +114,11 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0, values
              "cPINN terms": ["decomposition.method=cpinn"]}
     for v in validate:
         fixed.setdefault(recs[v][0], mask_sets(recs[v][0].split("+")))
+    for m in masks or []:
+        fixed.setdefault(m, mask_sets(m.split("+")))
     key = "problem.parameters" if parameter in ("a", "b", "c") else "problem.coefficients"
     runs = [(s, ["training.seed=%d" % s]) for s in seeds] if seeds else [(None, [])]
-    jobs = [("%s @ %g @ %s" % (name, v, s), d, ["%s.%s=%g" % (key, parameter, v)] + sets + extra, 2)
+    jobs = [("%s @ %g @ %s" % (name, v, s), d, ["%s.%s=%g" % (key, parameter, v)] + sets + extra + stages, 2)
             for s, extra in runs for name, sets in fixed.items() for v in validate]
     res = sr.run_all(jobs, 1)
     per_seed = {s: {"%s @ %g" % (name, v): res["%s @ %g @ %s" % (name, v, s)][0].get("rel_l2_reference")
@@ -124,8 +136,8 @@ def metalic_family(d, parameter, train_values, validate, title, rounds=0, values
     med, rec_err, metalic_median = medians(err)
     how = ("the geometric mean over the training seeds %s of" % ", ".join(str(s) for s in seeds)) if seeds else "the"
     out += ["", "Held-out values (no play used them): %s rel. L2 against the reference of `npde train` of the same "
-            "deck (2 ranks) with the recommended mask and with fixed masks (the methods' defaults and every mask "
-            "recommended at some held-out value):" % how, "",
+            "deck (2 ranks) with the recommended mask and with fixed masks (the methods' defaults, every mask "
+            "recommended at some held-out value%s):" % (how, ", and " + ", ".join(masks) if masks else ""), "",
             "| %s | recommended | METALIC | " % parameter + " | ".join(fixed) + " |",
             "|---|---|---:|" + "---:|" * len(fixed)]
     for v, e in zip(validate, rec_err):
@@ -159,6 +171,9 @@ def main():
                     "default: the deck's metalic.values)")
     ap.add_argument("--seeds", type=int, nargs="+", help="D, E, F: train every held-out run once per seed "
                     "(training.seed) and compare geometric means (default: the deck's seed only)")
+    ap.add_argument("--budget", type=int, nargs=2, metavar=("ADAM", "LBFGS"),
+                    help="D, E, F: iterations of every play and held-out run (default: the decks')")
+    ap.add_argument("--masks", nargs="+", help="D, E, F: more fixed masks to compare (terms joined by +)")
     ap.add_argument("--section", default="", help="write into its own block (multidomain_<only>_<section>)")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
@@ -166,6 +181,8 @@ def main():
     only += (" --rounds %d" % a.rounds if a.rounds else "") + (" --section " + a.section if a.section else "")
     only += " --values " + " ".join("%g" % v for v in a.values) if a.values else ""
     only += " --seeds " + " ".join(str(s) for s in a.seeds) if a.seeds else ""
+    only += " --budget %d %d" % tuple(a.budget) if a.budget else ""
+    only += " --masks " + " ".join(a.masks) if a.masks else ""
     if a.values and len(set(a.only) & {"D", "E", "F"}) != 1:
         sys.exit("multidomain.py: --values is for one family (--only D, E or F)")
     out = ["Command: `scripts/studies/multidomain.py%s` (runs one at a time, ranks as stated)." % only,
@@ -207,20 +224,20 @@ def main():
     if "D" in a.only:
         out += metalic_family(deck("metalic_burgers1d.yaml"), "viscosity", [0.004, 0.008, 0.016, 0.032], a.validate,
                               "**D. METALIC, Burgers viscosity family** (inputs/metalic_burgers1d.yaml: 2 subdomains in x, "
-                              "2-16-16-16-1 each, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent "
-                              "plays (1 rank each), UCB, wall %.0f s):", a.rounds, a.values, a.seeds)
+                              "2-16-16-16-1 each, %s per play, %d plays in %d rounds of 2 concurrent "
+                              "plays (1 rank each), UCB, wall %.0f s):", a.rounds, a.values, a.seeds, a.budget, a.masks)
     if "F" in a.only:
-        out += metalic_family(deck("metalic_poisson_front.yaml"), "a", [2, 5, 10, 20], [3, 4, 7, 12, 15],
+        out += metalic_family(deck("metalic_poisson_front.yaml"), "a", [2, 3.17, 5.02, 7.96, 12.6, 20], [3, 4, 7, 12, 15],
                               "**F. METALIC, Poisson with a front of sharpness a** (inputs/metalic_poisson_front.yaml: "
                               "u = tanh(a(x - 1/2)) sin(pi y), the square split at x = 1/2 on the front, 2-16-16-1 per "
-                              "subdomain, Adam 500 + L-BFGS 1000 per play, %d plays in %d rounds of 2 concurrent plays "
-                              "(1 rank each), UCB, wall %.0f s):", a.rounds, a.values, a.seeds)
+                              "subdomain, %s per play, %d plays in %d rounds of 2 concurrent plays "
+                              "(1 rank each), UCB, wall %.0f s):", a.rounds, a.values, a.seeds, a.budget, a.masks)
     if "E" in a.only:
         out += metalic_family(deck("metalic_allen_cahn.yaml"), "reaction", [1, 2, 3, 4, 5], [1.5, 2.5, 3.5, 4.5, 4.8],
                               "**E. METALIC, a time-split family: Allen-Cahn reaction rate** (inputs/metalic_allen_cahn.yaml: "
-                              "the space-time box split at t = 0.5, 2-16-16-16-1 per subdomain, Adam 500 + L-BFGS 1000 per "
+                              "the space-time box split at t = 0.5, 2-16-16-16-1 per subdomain, %s per "
                               "play, %d plays in %d rounds of 2 concurrent plays (1 rank each), UCB, wall %.0f s):",
-                              a.rounds, a.values, a.seeds)
+                              a.rounds, a.values, a.seeds, a.budget, a.masks)
     text = "\n".join(out)
     print(text)
     if not a.no_write:
