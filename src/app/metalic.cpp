@@ -308,7 +308,22 @@ int metalic_run(const decomp::Communicator& comm, const io::Deck& deck, const Co
                                                                       double(masks.size())))];
           continue;
         }
-        c.mask[ph] = meta::choose(gp[ph], xi, masks,
+        // a play is deterministic (the deck's seed, the group's ranks): the same arm at the same value, played
+        // before or chosen by an earlier group of this round, would return the same reward, so the last
+        // phase's mask is chosen among the arms not yet played there (all of them once none is left)
+        std::vector<unsigned> fresh;
+        if (ph == 1) {
+          const auto same = [&](double v, const unsigned* a, unsigned mk) {
+            return v == c.value && a[1] == mk && (!m.two_phases || a[0] == c.mask[0]);
+          };
+          for (unsigned mk : masks) {
+            bool seen = false;
+            for (const Play& p : plays) seen = seen || same(p.parameter, p.mask, mk);
+            for (int e = 0; e < g; ++e) seen = seen || same(choice[std::size_t(e)].value, choice[std::size_t(e)].mask, mk);
+            if (!seen) fresh.push_back(mk);
+          }
+        }
+        c.mask[ph] = meta::choose(gp[ph], xi, fresh.empty() ? masks : fresh,
                                   m.selection == "thompson" ? meta::Selection::Thompson : meta::Selection::Ucb, m.beta,
                                   m.seed, kStreamThompson + (id << 8) + std::uint64_t(ph));
         const meta::Arm chosen{xi, c.mask[ph]};

@@ -347,6 +347,14 @@ def check_metalic(cfg):
         expect(len(m1) == 4 and np.any(m0 != m1), "two phases: the plays' stage masks %s / %s" % (m0, m1))
         expect(np.all(np.isfinite(f["metalic/plays/reward_adam"][()])), "two phases: reward_adam not finite")
         expect("metalic/surrogate_adam/log_hyper" in f, "two phases: no surrogate of the Adam phase")
+    # plays are deterministic: an arm once played at a value is not played there again, even when the
+    # surrogate exploits alone (beta ~ 0: 4 rounds of 2 groups on two values repeated one arm before)
+    rc, text, greedy = metalic("greedy", extra=("--set", "metalic.beta=1e-6", "--set", "metalic.rounds=4", "--set",
+                                                "metalic.values=[0.01, 0.02]"))
+    expect(rc == 0, "the greedy npde metalic exited with %d" % rc)
+    with h5py.File(greedy, "r") as f:
+        arms = list(zip(f["metalic/plays/parameter"][()], f["metalic/plays/mask"][()]))
+        expect(len(arms) == 8 and len(set(arms)) == 8, "an arm played twice at one value: %s" % arms)
     # the surrogate reused: no plays, a mask for a new value
     out = output_file(cfg, "metalic_reuse")
     rc, text, _ = run(cfg, 1, ["metalic", deck_path(cfg, "metalic_burgers1d")] + tiny +
