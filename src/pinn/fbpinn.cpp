@@ -38,18 +38,13 @@ std::vector<double> host_copy(const T* device, std::size_t n) {
   return std::vector<double>(h.data(), h.data() + n);
 }
 
-template <class T>
-void device_copy(const std::vector<double>& src, View1<T>& dst, const char* label) {
-  if (dst.extent(0) != src.size()) dst = View1<T>(std::string(label), src.size());
-  auto h = Kokkos::create_mirror_view(dst);
-  for (std::size_t i = 0; i < src.size(); ++i) h(i) = T(src[i]);
-  Kokkos::deep_copy(dst, h);
-}
-
 using SizeView = Kokkos::View<std::size_t*, Kokkos::LayoutLeft, MemSpace>;
 
-SizeView upload(const std::vector<std::size_t>& v, const char* label) {
-  SizeView d(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), std::max<std::size_t>(1, v.size()));
+/// An index table on the device (at least one element, so that an empty table is a valid view).
+template <class E>
+Kokkos::View<E*, Kokkos::LayoutLeft, MemSpace> upload(const std::vector<E>& v, const char* label) {
+  Kokkos::View<E*, Kokkos::LayoutLeft, MemSpace> d(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)),
+                                                    std::max<std::size_t>(1, v.size()));
   auto h = Kokkos::create_mirror_view(d);
   for (std::size_t i = 0; i < v.size(); ++i) h(i) = v[i];
   Kokkos::deep_copy(d, h);
@@ -431,10 +426,7 @@ void FbPinn<T>::build(std::uint64_t round) {
     idx.insert(idx.end(), m_spec.laplacian_terms.begin(), m_spec.laplacian_terms.end());
     idx.insert(idx.end(), m_spec.diagonal_terms.begin(), m_spec.diagonal_terms.end());
     for (int di = 0; di < m_spec.n_diagonal(); ++di) idx.push_back(m_spec.diagonal_channel(di));
-    m_blend_index = decltype(m_blend_index)("npde::pinn::FbPinn::blend_index", std::max<std::size_t>(1, idx.size()));
-    auto h = Kokkos::create_mirror_view(m_blend_index);
-    for (std::size_t i = 0; i < idx.size(); ++i) h(i) = idx[i];
-    Kokkos::deep_copy(m_blend_index, h);
+    m_blend_index = upload(idx, "npde::pinn::FbPinn::blend_index");
   }
   // owners: their core points, positions, aux (data, trial functions)
   m_owners.clear();
@@ -462,7 +454,7 @@ void FbPinn<T>::build(std::uint64_t round) {
           std::copy(D.e, D.e + pde::kCanonical, a + nd + 2 * pde::kCanonical * o + pde::kCanonical);
         }
     }
-    device_copy(aux, ow->aux, "npde::pinn::FbPinn::aux");
+    ow->aux = to_device<T>(aux, "npde::pinn::FbPinn::aux");
     ow->sq = View1<T>("npde::pinn::FbPinn::sq", std::max<std::size_t>(1, std::size_t(m_n_res) * n));
     ow->adj = View1<T>("npde::pinn::FbPinn::adj", std::max<std::size_t>(1, std::size_t(m_n_out) * C * n));
     ow->out = View1<T>("npde::pinn::FbPinn::out", std::max<std::size_t>(1, std::size_t(m_n_out) * C * n));
@@ -500,7 +492,8 @@ void FbPinn<T>::build(std::uint64_t round) {
     m_stats.network_points = std::max(m_stats.network_points, double(nw->n));
     m_networks.push_back(std::move(nw));
   }
-  // the networks' tables (their jets' addresses are filled each evaluation) and the owners' blending
+  // the networks' tables (their jets' addresses are filled each evaluation, from output() after the
+  // forward passes) and the owners' blending
   // entries, point by point; the pairs are in ascending j, so are a point's entries
   const std::size_t NW = m_networks.size();
   BlendEntries<T> tables;
@@ -540,10 +533,7 @@ void FbPinn<T>::build(std::uint64_t round) {
     ow->entries = tables;
     ow->entries.row = upload(row, "npde::pinn::FbPinn::row");
     ow->entries.at = upload(at, "npde::pinn::FbPinn::at");
-    ow->entries.net = decltype(ow->entries.net)("npde::pinn::FbPinn::net", std::max<std::size_t>(1, net.size()));
-    auto h = Kokkos::create_mirror_view(ow->entries.net);
-    for (std::size_t e = 0; e < net.size(); ++e) h(e) = net[e];
-    Kokkos::deep_copy(ow->entries.net, h);
+    ow->entries.net = upload(net, "npde::pinn::FbPinn::net");
     ow->entries.win = detail::to_device<double>(win, "npde::pinn::FbPinn::window");
   }
   // the optimiser's mask: the trained subdomains' parameters (none needed when all train)
